@@ -1,0 +1,94 @@
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { BackendError } from './errors.js';
+
+/** The tensor backends iclkr can run on, fastest first. */
+export const BACKENDS = ['tensorflow', 'wasm', 'cpu'] as const;
+
+/** A tfjs backend name: `tensorflow` is native TensorFlow through @tensorflow/tfjs-node. */
+export type BackendName = (typeof BACKENDS)[number];
+
+/** Which backend runs, what was asked for, and why faster ones were skipped. */
+export interface BackendChoice {
+  readonly name: BackendName;
+  readonly requested: BackendName | 'auto';
+  readonly skipped: readonly { readonly name: BackendName; readonly reason: string }[];
+}
+
+const ALIASES: Record<string, BackendName | 'auto'> = {
+  auto: 'auto',
+  tensorflow: 'tensorflow',
+  node: 'tensorflow',
+  'tfjs-node': 'tensorflow',
+  wasm: 'wasm',
+  cpu: 'cpu',
+};
+
+/** Normalises a user's backend request (`auto`, `node`/`tensorflow`, `wasm`, `cpu`). */
+export function parseBackendName(value: string): BackendName | 'auto' {
+  const name = ALIASES[value.trim().toLowerCase()];
+  if (!name) {
+    throw new BackendError(
+      `unknown backend '${value}'`,
+      'use one of auto, tensorflow (alias node), wasm, cpu',
+    );
+  }
+  return name;
+}
+
+async function tryBackend(name: BackendName): Promise<string | undefined> {
+  try {
+    if (name === 'tensorflow') {
+      // A variable specifier keeps bundlers from pulling the optional native package in.
+      const nativePackage = '@tensorflow/tfjs-node';
+      await import(/* @vite-ignore */ nativePackage);
+    }
+    if (!(await tf.setBackend(name))) return `tfjs could not initialise the ${name} backend`;
+    await tf.ready();
+    return undefined;
+  } catch (error) {
+    return (error instanceof Error ? error.message : String(error)).split('\n')[0];
+  }
+}
+
+let current: Promise<BackendChoice> | undefined;
+let currentRequest: string | undefined;
+
+/**
+ * Selects the tensor backend once per process: the `requested` one (or `ICLKR_BACKEND`), else
+ * the fastest that loads of tensorflow (tfjs-node), wasm, cpu. A forced backend that fails is an
+ * error; in `auto` mode failures are recorded in `skipped`.
+ */
+export function initBackend(requested?: string): Promise<BackendChoice> {
+  const request = requested ?? process.env.ICLKR_BACKEND ?? 'auto';
+  if (current && currentRequest === request) return current;
+  currentRequest = request;
+  current = select(parseBackendName(request));
+  return current;
+}
+
+async function select(requested: BackendName | 'auto'): Promise<BackendChoice> {
+  // tfjs's own console notices (e.g. "install the node backend") would pollute CLI output; the
+  // choice is reported through BackendChoice instead.
+  tf.env().set('PROD', true);
+  const candidates = requested === 'auto' ? BACKENDS : [requested];
+  const skipped: { name: BackendName; reason: string }[] = [];
+  for (const name of candidates) {
+    const failure = await tryBackend(name);
+    if (failure === undefined) return { name, requested, skipped };
+    skipped.push({ name, reason: failure });
+  }
+  const last = skipped[skipped.length - 1];
+  throw new BackendError(
+    `backend '${last.name}' failed to load: ${last.reason}`,
+    requested === 'tensorflow'
+      ? 'install @tensorflow/tfjs-node (it downloads a native library) or use --backend wasm'
+      : 'use --backend auto to fall back to another backend',
+  );
+}
+
+/** One line describing the choice, e.g. `backend: wasm (skipped tensorflow: Cannot find module ...)`. */
+export function describeBackend(choice: BackendChoice): string {
+  const skipped = choice.skipped.map((s) => `${s.name}: ${s.reason}`).join('; ');
+  return `backend: ${choice.name}${skipped ? ` (skipped ${skipped})` : ''}`;
+}

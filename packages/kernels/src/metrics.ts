@@ -1,0 +1,103 @@
+import { ShapeError } from '@iclkr/core';
+
+function sameLength(a: ArrayLike<unknown>, b: ArrayLike<unknown>, what: string): number {
+  if (a.length !== b.length) throw new ShapeError(`${what}: lengths ${a.length} and ${b.length} differ`, 'pass equal-length arrays');
+  if (a.length === 0) throw new ShapeError(`${what}: empty input`, 'pass at least one value');
+  return a.length;
+}
+
+/** Fraction of positions where the predicted label equals the gold label. */
+export function accuracy(predicted: ArrayLike<number>, gold: ArrayLike<number>): number {
+  const n = sameLength(predicted, gold, 'accuracy');
+  let hits = 0;
+  for (let i = 0; i < n; i++) if (predicted[i] === gold[i]) hits++;
+  return hits / n;
+}
+
+/** Fraction of positions where two predictors give the same label (e.g. a head's vote and the model). */
+export function agreement(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  return accuracy(a, b);
+}
+
+/** Pearson correlation; NaN when either input is constant (correlation undefined). */
+export function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  const n = sameLength(a, b, 'pearson');
+  let ma = 0;
+  let mb = 0;
+  for (let i = 0; i < n; i++) {
+    ma += a[i];
+    mb += b[i];
+  }
+  ma /= n;
+  mb /= n;
+  let sab = 0;
+  let saa = 0;
+  let sbb = 0;
+  for (let i = 0; i < n; i++) {
+    sab += (a[i] - ma) * (b[i] - mb);
+    saa += (a[i] - ma) ** 2;
+    sbb += (b[i] - mb) ** 2;
+  }
+  return saa === 0 || sbb === 0 ? Number.NaN : sab / Math.sqrt(saa * sbb);
+}
+
+/** Ranks 1..n with ties given their average rank. */
+export function ranks(values: ArrayLike<number>): Float64Array {
+  const order = Array.from({ length: values.length }, (_, i) => i).sort((i, j) => values[i] - values[j]);
+  const r = new Float64Array(values.length);
+  for (let s = 0; s < order.length; ) {
+    let e = s;
+    while (e + 1 < order.length && values[order[e + 1]] === values[order[s]]) e++;
+    for (let k = s; k <= e; k++) r[order[k]] = (s + e) / 2 + 1;
+    s = e + 1;
+  }
+  return r;
+}
+
+/** Spearman rank correlation (Pearson on average ranks). */
+export function spearman(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  sameLength(a, b, 'spearman');
+  return pearson(ranks(a), ranks(b));
+}
+
+/** L1 distance sum_i |p_i - q_i|. */
+export function l1Distance(p: ArrayLike<number>, q: ArrayLike<number>): number {
+  const n = sameLength(p, q, 'l1Distance');
+  let s = 0;
+  for (let i = 0; i < n; i++) s += Math.abs(p[i] - q[i]);
+  return s;
+}
+
+/** Total variation distance between distributions: half the L1 distance. */
+export function totalVariation(p: ArrayLike<number>, q: ArrayLike<number>): number {
+  return l1Distance(p, q) / 2;
+}
+
+/**
+ * KL(p || q) = sum_i p_i log(p_i / q_i) in nats; terms with p_i = 0 are 0, and p_i > 0 with
+ * q_i = 0 gives Infinity.
+ */
+export function klDivergence(p: ArrayLike<number>, q: ArrayLike<number>): number {
+  const n = sameLength(p, q, 'klDivergence');
+  let s = 0;
+  for (let i = 0; i < n; i++) {
+    if (p[i] > 0) s += q[i] > 0 ? p[i] * Math.log(p[i] / q[i]) : Number.POSITIVE_INFINITY;
+  }
+  return s;
+}
+
+/** Mean squared error. */
+export function meanSquaredError(predicted: ArrayLike<number>, gold: ArrayLike<number>): number {
+  const n = sameLength(predicted, gold, 'meanSquaredError');
+  let s = 0;
+  for (let i = 0; i < n; i++) s += (predicted[i] - gold[i]) ** 2;
+  return s / n;
+}
+
+/** Mean absolute error. */
+export function meanAbsoluteError(predicted: ArrayLike<number>, gold: ArrayLike<number>): number {
+  const n = sameLength(predicted, gold, 'meanAbsoluteError');
+  let s = 0;
+  for (let i = 0; i < n; i++) s += Math.abs(predicted[i] - gold[i]);
+  return s / n;
+}
