@@ -1,1 +1,3 @@
-console.log(1)
+import { runCli } from './cli.js';
+
+process.exitCode = await runCli(process.argv.slice(2), process.stdout, process.stderr);

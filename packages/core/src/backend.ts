@@ -87,8 +87,9 @@ async function select(requested: BackendName | 'auto'): Promise<BackendChoice> {
   );
 }
 
-/** One line describing the choice, e.g. `backend: wasm (skipped tensorflow: Cannot find module ...)`. */
+/** One line describing the choice, e.g. `backend: wasm (tensorflow unavailable: Cannot find module ...)`. */
 export function describeBackend(choice: BackendChoice): string {
-  const skipped = choice.skipped.map((s) => `${s.name}: ${s.reason}`).join('; ');
-  return `backend: ${choice.name}${skipped ? ` (skipped ${skipped})` : ''}`;
+  const brief = (reason: string) => (reason.length > 72 ? `${reason.slice(0, 69)}...` : reason);
+  const skipped = choice.skipped.map((s) => `${s.name} unavailable: ${brief(s.reason)}`).join('; ');
+  return `backend: ${choice.name}${skipped ? ` (${skipped})` : ''}`;
 }

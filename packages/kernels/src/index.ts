@@ -50,3 +50,11 @@ export {
   spearman,
   totalVariation,
 } from './metrics.js';
+/** Kernel regression from one table to another (the job behind `iclkr kernel-regress`). */
+export {
+  inferMode,
+  type KernelRegressionResult,
+  type KernelRegressionSettings,
+  kernelRegression,
+  type RegressionMode,
+} from './regression-job.js';

@@ -3,7 +3,7 @@ import { matrixFromRows, Rng, tf } from '@iclkr/core';
 import { describe, expect, it } from 'vitest';
 import { bruteNW, randomMatrix, row } from '../test/brute.js';
 import { gram } from './gram.js';
-import { type KernelName, type KernelSpec } from './kernel.js';
+import type { KernelName, KernelSpec } from './kernel.js';
 import { NadarayaWatson } from './nadaraya-watson.js';
 
 const oneHot = (labels: number[], c: number) => labels.map((l) => Array.from({ length: c }, (_, j) => (j === l ? 1 : 0)));

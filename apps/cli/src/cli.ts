@@ -1,0 +1,56 @@
+import { describeBackend, IclkrError, initBackend } from '@iclkr/core';
+import { helpText, parseOptions } from './args.js';
+import type { Command } from './command.js';
+import { datasetCommand } from './commands/dataset.js';
+import { demoCommand } from './commands/demo.js';
+import { kernelRegressCommand } from './commands/kernel-regress.js';
+import { ProgressBar, type TextSink } from './progress.js';
+
+/** Every subcommand, in the order `iclkr --help` lists them. */
+export const COMMANDS: readonly Command[] = [demoCommand, kernelRegressCommand, datasetCommand];
+
+function usage(): string {
+  const rows = COMMANDS.map((c) => `  ${c.name.padEnd(16)} ${c.summary.split('\n')[0]}`);
+  return `Usage: iclkr <command> [options]\n\nIn-context learning as kernel regression.\n\nCommands:\n${rows.join('\n')}\n\nRun 'iclkr <command> --help' for a command's options.\n`;
+}
+
+/**
+ * Runs the CLI on `argv` (without node and script) and returns the exit code: 0 on success,
+ * 1 on a failure the user can fix (printed as one line), 2 on an unexpected internal error.
+ */
+export async function runCli(argv: string[], stdout: TextSink, stderr: TextSink): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    stdout.write(usage());
+    return 0;
+  }
+  const command = COMMANDS.find((c) => c.name === name);
+  try {
+    if (!command) {
+      throw new IclkrError('option', `unknown command '${name}'`, `use one of ${COMMANDS.map((c) => c.name).join(', ')}`);
+    }
+    const values = parseOptions(command.name, rest, command.options);
+    if (values.help) {
+      stdout.write(helpText(command.name, command.summary, command.options));
+      return 0;
+    }
+    const backend = await initBackend(values.backend as string | undefined);
+    stderr.write(`iclkr ${command.name}: ${describeBackend(backend)}\n`);
+    await command.run(values, {
+      stdout,
+      stderr,
+      backend,
+      progress: (label) => new ProgressBar(stderr, label),
+    });
+    return 0;
+  } catch (error) {
+    if (error instanceof IclkrError) {
+      stderr.write(`iclkr: error: ${error.oneLine()}\n`);
+      return 1;
+    }
+    const err = error instanceof Error ? error : new Error(String(error));
+    stderr.write(`iclkr: internal error: ${err.message} (please report it${process.env.ICLKR_DEBUG ? '' : '; set ICLKR_DEBUG=1 for the stack'})\n`);
+    if (process.env.ICLKR_DEBUG) stderr.write(`${err.stack}\n`);
+    return 2;
+  }
+}

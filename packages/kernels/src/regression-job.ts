@@ -1,0 +1,137 @@
+import { classTargets, DataError, type Matrix, type NumericTable, OptionError, realTargets } from '@iclkr/core';
+import type { ProgressCallback } from './batching.js';
+import { hasBandwidth, type KernelSpec } from './kernel.js';
+import { accuracy, meanAbsoluteError, meanSquaredError, pearson, spearman } from './metrics.js';
+import { NadarayaWatson } from './nadaraya-watson.js';
+import { argmaxRows } from './targets.js';
+
+/** Whether the target is a class label or a real value. */
+export type RegressionMode = 'classify' | 'regress';
+
+/** Settings of a kernel-regression run on two tables. */
+export interface KernelRegressionSettings extends Omit<KernelSpec, 'bandwidth'> {
+  /** A bandwidth, or `loo` (the default for rbf, laplacian and attention). */
+  readonly bandwidth?: number | 'loo';
+  /** Default: classify when a target is not a number or there are at most 20 distinct integers. */
+  readonly mode?: RegressionMode;
+  readonly normalize?: boolean;
+  readonly looSearch?: 'grid' | 'golden';
+  readonly maxMemoryBytes?: number;
+  /** Progress of the two stages: bandwidth selection, then prediction. */
+  readonly onProgress?: (stage: 'loo' | 'predict', done: number, total: number) => void;
+}
+
+/** What a kernel-regression run produced (the body of a kernel-regress report). */
+export interface KernelRegressionResult {
+  readonly mode: RegressionMode;
+  readonly bandwidth: number | null;
+  readonly predictions: number[] | { label: string; weights: Record<string, number> }[];
+  readonly metrics: Record<string, number>;
+  readonly loo: { grid: number[]; losses: number[]; search: string } | null;
+}
+
+const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+
+/** The default mode for a target column: classes when non-numeric or few distinct integers. */
+export function inferMode(values: readonly string[]): RegressionMode {
+  const distinct = new Set(values.map((v) => v.trim()));
+  const numeric = [...distinct].every((v) => DECIMAL.test(v));
+  if (!numeric) return 'classify';
+  return [...distinct].every((v) => Number.isInteger(Number(v))) && distinct.size <= 20 ? 'classify' : 'regress';
+}
+
+/** Test features in the training table's column order; a missing or extra column is an error. */
+function alignFeatures(train: NumericTable, test: NumericTable): Matrix {
+  const index = new Map(test.featureNames.map((name, c) => [name, c]));
+  const missing = train.featureNames.filter((n) => !index.has(n));
+  const extra = test.featureNames.filter((n) => !train.featureNames.includes(n));
+  if (missing.length > 0 || extra.length > 0) {
+    const what = [
+      missing.length ? `lacks ${missing.map((n) => `'${n}'`).join(', ')}` : '',
+      extra.length ? `has extra ${extra.map((n) => `'${n}'`).join(', ')}` : '',
+    ].filter(Boolean);
+    throw new DataError(
+      test.source,
+      undefined,
+      `feature columns differ from ${train.source}: the test file ${what.join(' and ')}`,
+      'give train and test the same feature columns (and the same target column name)',
+    );
+  }
+  const order = train.featureNames.map((n) => index.get(n)!);
+  const { rows } = test.features;
+  const cols = order.length;
+  const data = new Float32Array(rows * cols);
+  for (let i = 0; i < rows; i++) {
+    for (let c = 0; c < cols; c++) data[i * cols + c] = test.features.data[i * test.features.cols + order[c]];
+  }
+  return { rows, cols, data };
+}
+
+/**
+ * Fits Nadaraya–Watson on `train` and predicts every row of `test`; when the test table has the
+ * target column, also scores the predictions (accuracy, or MSE/MAE/Pearson/Spearman).
+ */
+export function kernelRegression(
+  train: NumericTable,
+  test: NumericTable,
+  settings: KernelRegressionSettings,
+): KernelRegressionResult {
+  if (!train.target || !train.targetName) {
+    throw new DataError(train.source, undefined, 'the training table has no target column', 'pass --target NAME');
+  }
+  const queries = alignFeatures(train, test);
+  const mode = settings.mode ?? inferMode(train.target);
+  const bandwidth = settings.bandwidth ?? (hasBandwidth(settings.kernel) ? 'loo' : undefined);
+  const progress = (stage: 'loo' | 'predict'): ProgressCallback | undefined =>
+    settings.onProgress && ((done, total) => settings.onProgress!(stage, done, total));
+  const nw = new NadarayaWatson({
+    ...settings,
+    bandwidth,
+    loo: { search: settings.looSearch, onProgress: progress('loo') },
+    onProgress: progress('predict'),
+  });
+  const lines = { source: train.source, lines: train.lines };
+  const selection = () =>
+    nw.selection
+      ? { grid: nw.selection.grid, losses: nw.selection.losses, search: nw.selection.search }
+      : null;
+
+  if (mode === 'regress') {
+    const values = realTargets(train.target, train.source, train.lines);
+    const pred = nw.fit(train.features, { kind: 'real', values }).predict(queries);
+    const predictions = Array.from(pred.data);
+    const metrics: Record<string, number> = { n: predictions.length };
+    if (test.target) {
+      const gold = realTargets(test.target, test.source, test.lines);
+      Object.assign(metrics, {
+        mse: meanSquaredError(predictions, gold),
+        mae: meanAbsoluteError(predictions, gold),
+        pearson: pearson(predictions, gold),
+        spearman: spearman(predictions, gold),
+      });
+    }
+    return { mode, bandwidth: nw.bandwidth ?? null, predictions, metrics, loo: selection() };
+  }
+
+  const { labels, labelNames } = classTargets(train.target, undefined, lines);
+  if (labelNames.length < 2) {
+    throw new OptionError(
+      `the training target has a single class '${labelNames[0]}'`,
+      'give training data with at least two classes, or use --mode regress',
+    );
+  }
+  const weights = nw.fit(train.features, { kind: 'class', labels, numClasses: labelNames.length }).predict(queries);
+  const predicted = argmaxRows(weights);
+  const c = labelNames.length;
+  const predictions = Array.from(predicted, (label, i) => ({
+    label: labelNames[label],
+    weights: Object.fromEntries(labelNames.map((name, j) => [name, weights.data[i * c + j]])),
+  }));
+  const metrics: Record<string, number> = { n: predictions.length };
+  if (test.target) {
+    // A test label never seen in training can't be predicted: it counts as an error (-1).
+    const gold = test.target.map((v) => labelNames.indexOf(v.trim()));
+    metrics.accuracy = accuracy(predicted, gold);
+  }
+  return { mode, bandwidth: nw.bandwidth ?? null, predictions, metrics, loo: selection() };
+}
