@@ -20,6 +20,10 @@ const MAX_MEMORY = 256 * 2 ** 20;
 const STATS_KEYS = 2000;
 const STATS_QUERIES = 200;
 
+const readF32 = (path: string) => {
+  const bytes = readFileSync(path);
+  return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+};
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 function python(executable: string, args: Record<string, unknown>): Record<string, unknown> | undefined {
@@ -64,9 +68,9 @@ const oursPeak = process.resourceUsage().maxRSS * 1024;
 
 const args = { keys: N, queries: Q, features: D, bandwidth: H, runs: RUNS, maxMemoryBytes: MAX_MEMORY, statsKeys: STATS_KEYS, statsQueries: STATS_QUERIES, ...files };
 const np = python(process.env.BENCH_PYTHON ?? 'python3', { ...args, mode: 'numpy' });
-const npPred = np ? new Float32Array(readFileSync(files.outFile).buffer.slice(0)) : undefined;
+const npPred = np ? readF32(files.outFile) : undefined;
 const sm = python(process.env.BENCH_STATSMODELS_PYTHON ?? '/usr/bin/python3', { ...args, mode: 'statsmodels' });
-const smPred = sm ? new Float32Array(readFileSync(files.outFile).buffer.slice(0)) : undefined;
+const smPred = sm ? readF32(files.outFile) : undefined;
 
 // Our predictions on the statsmodels prefix, to check agreement there too.
 const prefix = new NadarayaWatson({ kernel: 'rbf', bandwidth: H })

@@ -52,7 +52,7 @@ def main():
 
         sn, sq = args["statsKeys"], args["statsQueries"]
         t = time.perf_counter()
-        model = KernelReg(endog=y[:sn].astype(np.float64), exog=keys[:sn].astype(np.float64), var_type="c" * d, reg_type="lc", ckertype="gaussian", bw=[h] * d)
+        model = KernelReg(endog=y[:sn].astype(np.float64), exog=keys[:sn].astype(np.float64), var_type="c" * d, reg_type="lc", ckertype="gaussian", bw=[float(h)] * d)
         mean, _ = model.fit(queries[:sq].astype(np.float64))
         result["seconds"] = [time.perf_counter() - t]
         result["statsmodelsVersion"] = statsmodels.__version__

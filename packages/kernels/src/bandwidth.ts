@@ -96,7 +96,7 @@ export function looLosses(
         });
         hs.forEach((h, k) => {
           const pred = tf.tidy(() =>
-            combineScores(tf.div(base, prepared.divisor(h)), true, yAug, options.normalize ?? true),
+            combineScores(tf.div(base, prepared.divisor(h)), { logSpace: true, nonPositive: prepared.nonPositive }, yAug, options.normalize ?? true),
           );
           const p = pred.dataSync();
           pred.dispose();

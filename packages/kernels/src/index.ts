@@ -18,7 +18,7 @@ export {
 /** The kernel matrix K(a_i, b_j) and batched streaming of query blocks against prepared keys. */
 export { type GramOptions, gram, mapKernelBatches } from './gram.js';
 /** Nadaraya–Watson output from a score block: log-sum-exp safe, normalised or (1/n). */
-export { combineScores } from './combine.js';
+export { combineScores, type ScoreSpace } from './combine.js';
 /** Nadaraya–Watson kernel regression (classification and real-valued), fit/predict. */
 export { NadarayaWatson, type NadarayaWatsonOptions } from './nadaraya-watson.js';
 /** Kernel ridge regression, fit/predict, solved by Cholesky. */

@@ -60,7 +60,10 @@ export function checkBandwidth(h: number, what = 'bandwidth'): number {
 export interface PreparedKeys {
   readonly spec: KernelSpec;
   readonly count: number;
+  /** Scores are log K (exponential kernels) rather than K. */
   readonly logSpace: boolean;
+  /** log K <= 0 for every pair (rbf, laplacian), so exp cannot overflow. */
+  readonly nonPositive: boolean;
   /** Bytes of intermediate tensors per (query, key) pair, for sizing batches. */
   readonly bytesPerPair: number;
   /** Kernel scores for a query batch at bandwidth h (ignored by kernels without one). */
@@ -98,6 +101,7 @@ function prepareRbf(spec: KernelSpec, keys: tf.Tensor2D): PreparedKeys {
     spec,
     count: keys.shape[0],
     logSpace: true,
+    nonPositive: true,
     bytesPerPair: 16,
     base: (q) => tf.tidy(() => tf.matMul(augmentQueries(q, 1), keysT)),
     divisor: (h) => h * h,
@@ -118,6 +122,7 @@ function prepareLaplacian(spec: KernelSpec, keys: tf.Tensor2D): PreparedKeys {
     spec,
     count: keys.shape[0],
     logSpace: true,
+    nonPositive: true,
     bytesPerPair: 8 * keys.shape[1] + 16,
     base,
     divisor: (h) => h,
@@ -140,6 +145,7 @@ function prepareDot(
     spec,
     count: keys.shape[0],
     logSpace,
+    nonPositive: false,
     bytesPerPair: 16,
     base,
     divisor: (h) => (isAttention ? h : 1),
@@ -166,6 +172,7 @@ function preparePrecomputed(spec: KernelSpec, count: number): PreparedKeys {
     spec,
     count,
     logSpace: spec.log === true,
+    nonPositive: false,
     bytesPerPair: 16,
     base,
     divisor: () => 1,

@@ -86,7 +86,7 @@ export class NadarayaWatson {
         queries,
         this.bandwidth,
         this.options,
-        (scores) => combineScores(scores, prepared.logSpace, yAug, this.options.normalize ?? true),
+        (scores) => combineScores(scores, prepared, yAug, this.options.normalize ?? true),
         (values, start) => out.set(values, start * c),
       );
     } finally {
