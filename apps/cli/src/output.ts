@@ -1,4 +1,5 @@
-import { IclkrError, writeFileAtomic } from '@iclkr/core';
+import { IclkrError } from '@iclkr/core';
+import { writeFileAtomic } from '@iclkr/core/node';
 
 /** Writes a report file atomically, turning file-system failures into one-line errors. */
 export async function writeOutput(path: string, text: string): Promise<void> {

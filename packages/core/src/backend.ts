@@ -60,7 +60,7 @@ let currentRequest: string | undefined;
  * error; in `auto` mode failures are recorded in `skipped`.
  */
 export function initBackend(requested?: string): Promise<BackendChoice> {
-  const request = requested ?? process.env.ICLKR_BACKEND ?? 'auto';
+  const request = requested ?? (typeof process === 'undefined' ? undefined : process.env.ICLKR_BACKEND) ?? 'auto';
   if (current && currentRequest === request) return current;
   currentRequest = request;
   current = select(parseBackendName(request));

@@ -1,6 +1,7 @@
 /**
  * @iclkr/core — shared types and schemas, tensor backend selection, seeded randomness,
- * dataset and safetensors I/O, typed errors and report schemas.
+ * dataset and safetensors I/O, typed errors and report schemas. Everything here also runs in a
+ * browser; file-system helpers are in `@iclkr/core/node`.
  */
 
 /** Typed errors: every one carries the fix the user should apply. */
@@ -71,15 +72,6 @@ export {
 } from './safetensors/format.js';
 /** A checkpoint tensor with the expected dtype(s) and shape, else a SafetensorsError naming file and tensor. */
 export { type ExpectedTensor, expectTensor, type TensorExpectation } from './safetensors/format.js';
-/** Node safetensors files: open (header only, tensors read on demand), read whole, write atomically. */
-export {
-  openSafetensors,
-  readSafetensors,
-  type SafetensorsFile,
-  writeSafetensors,
-} from './safetensors/node.js';
-/** Atomic file writes (temporary file, then rename): nothing half-written is left behind. */
-export { writeFileAtomic } from './files.js';
 /** Text classification data sets (GLUE TSV, `<label> <text>`, TREC, CSV, JSONL) from bytes or text. */
 export {
   parseTextDataset,
@@ -107,5 +99,3 @@ export {
 export { type LabelScheme, parseClassNames } from './dataset/label-names.js';
 /** Data file decoding: strict UTF-8, else windows-1252 (MR, SUBJ), or a forced encoding. */
 export { decodeText, type TextEncoding } from './dataset/text.js';
-/** Node loaders: a text data set (with a `classes.txt` beside it) or a numeric table from disk. */
-export { loadNumericTable, loadTextDataset } from './dataset/node.js';

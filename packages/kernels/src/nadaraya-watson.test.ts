@@ -5,6 +5,7 @@ import { bruteNW, randomMatrix, row } from '../test/brute.js';
 import { gram } from './gram.js';
 import type { KernelName, KernelSpec } from './kernel.js';
 import { NadarayaWatson } from './nadaraya-watson.js';
+import { KernelRidge } from './ridge.js';
 
 const oneHot = (labels: number[], c: number) => labels.map((l) => Array.from({ length: c }, (_, j) => (j === l ? 1 : 0)));
 
@@ -127,10 +128,15 @@ describe('numerical safety', () => {
     expect(Array.from(small.data)).toEqual(Array.from(big.data));
   });
 
-  it('holds no tensors after 100 repeated fit/predict calls', () => {
+  it('holds no tensors after 100 repeated fit/predict/gram calls', () => {
     const { x, labels, q } = classData(9, 50, 3, 2);
     const targets = { kind: 'class' as const, labels, numClasses: 2 };
-    const run = () => new NadarayaWatson({ kernel: 'rbf', bandwidth: 'loo' }).fit(x, targets).predict(q);
+    const run = () => {
+      new NadarayaWatson({ kernel: 'rbf', bandwidth: 'loo', loo: { search: 'golden' } }).fit(x, targets).predict(q);
+      new NadarayaWatson({ kernel: 'cosine' }).fit(x, targets).predict(q);
+      new KernelRidge({ kernel: 'laplacian', bandwidth: 1 }).fit(x, targets).predict(q);
+      gram({ kernel: 'attention', bandwidth: 2 }, q, x, { log: true });
+    };
     run();
     const before = tf.memory().numTensors;
     for (let i = 0; i < 100; i++) run();

@@ -1,4 +1,5 @@
-import { loadTextDataset, TEXT_FORMATS } from '@iclkr/core';
+import { TEXT_FORMATS } from '@iclkr/core';
+import { loadTextDataset } from '@iclkr/core/node';
 import { choiceOption, numberOption, requireString } from '../args.js';
 import type { Command } from '../command.js';
 import { table } from '../output.js';

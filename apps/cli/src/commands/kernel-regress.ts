@@ -1,11 +1,11 @@
 import {
   type KernelRegressReport,
   kernelRegressReportSchema,
-  loadNumericTable,
   OptionError,
   REPORT_SCHEMA_VERSION,
   tf,
 } from '@iclkr/core';
+import { loadNumericTable } from '@iclkr/core/node';
 import { checkBandwidth, kernelRegression, parseKernelName } from '@iclkr/kernels';
 import { choiceOption, numberOption, requireString } from '../args.js';
 import type { Command } from '../command.js';

@@ -1,0 +1,15 @@
+/**
+ * @iclkr/core/node — the Node-only part of core: loaders and writers that touch the file system.
+ */
+
+/** Node safetensors files: open (header only, tensors read on demand), read whole, write atomically. */
+export {
+  openSafetensors,
+  readSafetensors,
+  type SafetensorsFile,
+  writeSafetensors,
+} from './safetensors/node.js';
+/** Atomic file writes (temporary file, then rename): nothing half-written is left behind. */
+export { writeFileAtomic } from './files.js';
+/** Node loaders: a text data set (with a `classes.txt` beside it) or a numeric table from disk. */
+export { loadNumericTable, loadTextDataset } from './dataset/node.js';
