@@ -88,11 +88,12 @@ export {
 } from './dataset/numeric-table.js';
 /** Table file formats, told by extension or sniffed from the first line. */
 export type { TableFormat } from './dataset/table.js';
-/** Raw targets to class indices (given or sorted label names) or to finite reals. */
+/** Raw targets to class indices (given or sorted label names) or to finite reals; class-or-real guess. */
 export {
   type ClassTargetOptions,
   type ClassTargets,
   classTargets,
+  looksLikeClasses,
   realTargets,
 } from './dataset/targets.js';
 /** Class names from a `classes.txt` (one per line, or `1-World, 2-Sports, ...`). */

@@ -1,4 +1,12 @@
-import { classTargets, DataError, type Matrix, type NumericTable, OptionError, realTargets } from '@iclkr/core';
+import {
+  classTargets,
+  DataError,
+  looksLikeClasses,
+  type Matrix,
+  type NumericTable,
+  OptionError,
+  realTargets,
+} from '@iclkr/core';
 import type { ProgressCallback } from './batching.js';
 import { hasBandwidth, type KernelSpec } from './kernel.js';
 import { accuracy, meanAbsoluteError, meanSquaredError, pearson, spearman } from './metrics.js';
@@ -30,14 +38,9 @@ export interface KernelRegressionResult {
   readonly loo: { grid: number[]; losses: number[]; search: string } | null;
 }
 
-const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
-
 /** The default mode for a target column: classes when non-numeric or few distinct integers. */
 export function inferMode(values: readonly string[]): RegressionMode {
-  const distinct = new Set(values.map((v) => v.trim()));
-  const numeric = [...distinct].every((v) => DECIMAL.test(v));
-  if (!numeric) return 'classify';
-  return [...distinct].every((v) => Number.isInteger(Number(v))) && distinct.size <= 20 ? 'classify' : 'regress';
+  return looksLikeClasses(values) ? 'classify' : 'regress';
 }
 
 /** Test features in the training table's column order; a missing or extra column is an error. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classTargets, realTargets } from './targets.js';
+import { classTargets, looksLikeClasses, realTargets } from './targets.js';
 
 describe('classTargets', () => {
   it('sorts numeric labels numerically and others as strings', () => {
@@ -44,5 +44,14 @@ describe('realTargets', () => {
         `y.csv: target '${bad}' is not a finite number`,
       );
     }
+  });
+});
+
+describe('looksLikeClasses', () => {
+  it('calls text or few integers classes, and many or fractional numbers reals', () => {
+    expect(looksLikeClasses(['pos', 'neg', 'pos'])).toBe(true);
+    expect(looksLikeClasses(['0', '1', '2', '1'])).toBe(true);
+    expect(looksLikeClasses(['0.5', '1', '2'])).toBe(false);
+    expect(looksLikeClasses(Array.from({ length: 30 }, (_, i) => String(i)))).toBe(false);
   });
 });

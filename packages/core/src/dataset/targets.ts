@@ -66,6 +66,16 @@ function distinctSorted(values: string[]): string[] {
     : distinct.sort();
 }
 
+/**
+ * Whether a target column reads as class labels: some value is not a number, or the values are
+ * at most `maxClasses` distinct integers.
+ */
+export function looksLikeClasses(values: readonly string[], maxClasses = 20): boolean {
+  const distinct = [...new Set(values.map((v) => v.trim()))];
+  if (!distinct.every((v) => DECIMAL.test(v))) return true;
+  return distinct.length <= maxClasses && distinct.every((v) => Number.isInteger(Number(v)));
+}
+
 /** Parses regression targets; a value that is not a finite number is a DataError. */
 export function realTargets(
   values: string[],
