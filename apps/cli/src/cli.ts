@@ -1,13 +1,21 @@
 import { describeBackend, IclkrError, initBackend } from '@iclkr/core';
 import { helpText, parseOptions } from './args.js';
 import type { Command } from './command.js';
+import { bayesCommand } from './commands/bayes.js';
 import { datasetCommand } from './commands/dataset.js';
 import { demoCommand } from './commands/demo.js';
+import { generateCommand } from './commands/generate.js';
 import { kernelRegressCommand } from './commands/kernel-regress.js';
 import { ProgressBar, type TextSink } from './progress.js';
 
 /** Every subcommand, in the order `iclkr --help` lists them. */
-export const COMMANDS: readonly Command[] = [demoCommand, kernelRegressCommand, datasetCommand];
+export const COMMANDS: readonly Command[] = [
+  demoCommand,
+  kernelRegressCommand,
+  datasetCommand,
+  generateCommand,
+  bayesCommand,
+];
 
 function usage(): string {
   const rows = COMMANDS.map((c) => `  ${c.name.padEnd(16)} ${c.summary.split('\n')[0]}`);

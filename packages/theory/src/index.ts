@@ -1,0 +1,61 @@
+/**
+ * @iclkr/theory — HMM task worlds, sampling, the exact Bayesian predictive, the theorem's
+ * belief-state kernel and the convergence experiment (SPEC §2).
+ */
+
+/** World types: the JSON form (WorldSpec, TaskSpec) and the compiled form (World, Task). */
+export type { Task, TaskSpec, World, WorldSpec } from './world.js';
+/** World validation: compile a WorldSpec to flat float64 matrices (DataError naming the JSON path and the fix). */
+export { compileWorld, SUM_TOLERANCE } from './world.js';
+/** World JSON: parse (validated; bad JSON is a DataError) and print (small fields first, one matrix row per line). */
+export { parseWorldJson, worldToJson } from './world-json.js';
+/** The paper's random HMM world (Table 3): shared dynamics, the task is its start state, a delimiter state that restarts. */
+export { type RandomWorldParams, randomWorld } from './generators/random.js';
+/** Xie et al.'s GINC world with generate_data.py's parameter names and defaults (5 in-distribution + 5 OOD concepts). */
+export { type GincParams, gincWorld } from './generators/ginc.js';
+/** The classification world: C classes, L shared label tokens, a task is a labelling (class -> label). */
+export { type ClassifyParams, classifyWorld, MAX_FRESH_LABELLINGS } from './generators/classify.js';
+/** Named worlds (paper-table3, ginc, classify) built from a seed; an unknown name is an OptionError. */
+export { PRESET_NAMES, PRESETS, type PresetName, worldFromPreset } from './presets.js';
+/** Seeded streaming sampling: ICL segments and prompts, a prompt's token sequence, pre-training documents. */
+export {
+  type Document,
+  type DocumentOptions,
+  documents,
+  type LabelMode,
+  type Prompt,
+  type PromptOptions,
+  promptTokens,
+  samplePrompt,
+  sampleSegment,
+  type Segment,
+  type SegmentOptions,
+} from './sample.js';
+/** Corpus format (browser-safe): document-aligned token chunks, the corpus.json description, little-endian token bytes. */
+export {
+  CORPUS_FILES,
+  CORPUS_FORMAT,
+  CORPUS_VERSION,
+  type CorpusChunk,
+  type CorpusDescription,
+  type CorpusDtype,
+  corpusChunks,
+  corpusDtype,
+  corpusRng,
+  decodeTokens,
+  describeCorpus,
+  dtypeBytes,
+  parseCorpusDescription,
+  tokenBytes,
+} from './corpus.js';
+/** Exact Bayesian predictive of ICL prompts: P(task | prompt) and P(y | prompt), restart or continuous mode, float64. */
+export {
+  BAYES_MODES,
+  type BayesMode,
+  type BayesOptions,
+  type BayesPrediction,
+  bayesPredictive,
+  type IclPrompt,
+} from './bayes.js';
+/** Scaled forward/backward passes of one HMM, kept on the states that emit each token (the engine of bayesPredictive). */
+export { compileDynamics, type Dynamics, ScaledPass } from './forward.js';
