@@ -6,6 +6,7 @@ import { datasetCommand } from './commands/dataset.js';
 import { demoCommand } from './commands/demo.js';
 import { generateCommand } from './commands/generate.js';
 import { kernelRegressCommand } from './commands/kernel-regress.js';
+import { simulateCommand } from './commands/simulate.js';
 import { ProgressBar, type TextSink } from './progress.js';
 
 /** Every subcommand, in the order `iclkr --help` lists them. */
@@ -15,6 +16,7 @@ export const COMMANDS: readonly Command[] = [
   datasetCommand,
   generateCommand,
   bayesCommand,
+  simulateCommand,
 ];
 
 function usage(): string {

@@ -31,12 +31,18 @@ export { Rng } from './rng.js';
 /** Versioned zod report schemas: the contract between the CLI, report files and the web app. */
 export {
   classPredictionSchema,
+  type ConvergenceRow,
+  type ConvergenceStats,
+  convergenceRowSchema,
+  convergenceStatsSchema,
   defineReport,
   type KernelRegressReport,
   kernelRegressReportSchema,
   REPORT_SCHEMA_VERSION,
   type ReportMeta,
   reportMetaSchema,
+  type SimulateReport,
+  simulateReportSchema,
 } from './report.js';
 /** Safetensors dtypes and tensor records (F16/BF16 kept as raw Uint16Array bits). */
 export {
@@ -100,3 +106,5 @@ export {
 export { type LabelScheme, parseClassNames } from './dataset/label-names.js';
 /** Data file decoding: strict UTF-8, else windows-1252 (MR, SUBJ), or a forced encoding. */
 export { decodeText, type TextEncoding } from './dataset/text.js';
+/** Dependency-free SVG line plots (log2 or linear x, CI bands, legend) and XML/HTML text escaping. */
+export { escapeXml, type LinePlotOptions, linePlot, type PlotSeries } from './svg.js';

@@ -43,3 +43,43 @@ export const kernelRegressReportSchema = defineReport('kernel-regress', {
 
 /** The typed form of a kernel-regress report. */
 export type KernelRegressReport = z.infer<typeof kernelRegressReportSchema>;
+
+/** A 95% interval [low, high]. */
+const interval = z.tuple([z.number(), z.number()]);
+
+/** Distances and accuracies of one estimator form at one n, with 95% intervals over prompts. */
+export const convergenceStatsSchema = z.object({
+  l1: z.number(),
+  tv: z.number(),
+  kl: z.number(),
+  accVsBayes: z.number(),
+  accVsLabel: z.number(),
+  ci: z.object({ l1: interval, tv: interval, kl: interval, accVsBayes: interval, accVsLabel: interval }),
+});
+
+/** One row of the convergence table: n demonstrations, the normalised estimator, the 1/n form, and Bayes itself. */
+export const convergenceRowSchema = convergenceStatsSchema.extend({
+  n: z.number().int().nonnegative(),
+  /** The theorem's unnormalised (1/n) sum_i K(x_i, x) e(y_i), scored the same way. */
+  unnormalized: convergenceStatsSchema,
+  /** Accuracy of the Bayes argmax against the sampled label (the ceiling). */
+  bayesAccVsLabel: z.number(),
+});
+
+/** Output of `iclkr simulate`: the paper's Table 3 experiment on a world. */
+export const simulateReportSchema = defineReport('simulate', {
+  world: z.string(),
+  rows: z.array(convergenceRowSchema),
+  /** Every choice made: distance definitions, input length, Sigma samples, ridge, kernel, mode. */
+  settings: z.record(z.string(), z.unknown()),
+  /** Estimates of the bound's eta = sup ||T_x||_F and eps_theta per task (null where not computed). */
+  bounds: z.object({ eta: z.number().nullable(), epsTheta: z.array(z.number()).nullable() }),
+  seconds: z.number().nonnegative(),
+});
+
+/** One row of the convergence table. */
+export type ConvergenceRow = z.infer<typeof convergenceRowSchema>;
+/** Distances and accuracies of one estimator form. */
+export type ConvergenceStats = z.infer<typeof convergenceStatsSchema>;
+/** The typed form of a simulate report. */
+export type SimulateReport = z.infer<typeof simulateReportSchema>;

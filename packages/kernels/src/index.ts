@@ -32,7 +32,7 @@ export {
   selectBandwidth,
 } from './bandwidth.js';
 /** Training targets (class labels or real values) and helpers. */
-export { argmaxRows, outputCount, type Targets, targetMatrix } from './targets.js';
+export { argmaxRows, augmentedTargets, outputCount, type Targets, targetMatrix } from './targets.js';
 /** Query batching under a memory budget, with progress callbacks. */
 export { batchRows, DEFAULT_MAX_MEMORY_BYTES, forEachBatch, type ProgressCallback } from './batching.js';
 /** Dense float64 Cholesky factorisation and solve. */

@@ -59,3 +59,17 @@ export {
 } from './bayes.js';
 /** Scaled forward/backward passes of one HMM, kept on the states that emit each token (the engine of bayesPredictive). */
 export { compileDynamics, type Dynamics, ScaledPass } from './forward.js';
+/** Belief-state operators vec(T_x), belief vectors p_pre^T T_x, and the merged HMM's dynamics blocks. */
+export { beliefOperators, beliefVectors, type DynamicsBlock, dynamicsBlocks } from './belief.js';
+/** The theorem's kernel vec(T_x)^T (Sigma + lambda I)^-1 vec(T_x') by Woodbury, with eta and eps_theta. */
+export { MAX_OPERATOR_DIMENSION, sampleInputs, TheoremKernel, type TheoremKernelOptions } from './theorem-kernel.js';
+/** The convergence experiment (the paper's Table 3): estimator vs exact Bayes per n, with intervals. */
+export {
+  type ConvergenceProgress,
+  type ConvergenceResult,
+  type ConvergenceSettings,
+  defaultEstimatorKernel,
+  ESTIMATOR_KERNELS,
+  type EstimatorKernel,
+  runConvergence,
+} from './convergence.js';

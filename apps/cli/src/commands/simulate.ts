@@ -1,0 +1,318 @@
+import { mkdir, readdir, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import {
+  type ConvergenceRow,
+  escapeXml,
+  IclkrError,
+  linePlot,
+  OptionError,
+  type PlotSeries,
+  REPORT_SCHEMA_VERSION,
+  type SimulateReport,
+  simulateReportSchema,
+  tf,
+} from '@iclkr/core';
+import {
+  BAYES_MODES,
+  type ConvergenceSettings,
+  ESTIMATOR_KERNELS,
+  PRESET_NAMES,
+  runConvergence,
+  type World,
+  worldFromPreset,
+} from '@iclkr/theory';
+import { loadWorld } from '@iclkr/theory/node';
+import { choiceOption, numberOption, type OptionValues } from '../args.js';
+import type { Command } from '../command.js';
+import { fmt, table } from '../output.js';
+import { VERSION } from '../version.js';
+
+const MAX_SEED = 2 ** 31 - 1;
+const DEFAULT_SHOTS = [1, 2, 4, 8, 16, 32, 64, 128];
+
+/** The paper's Table 3 (random HMMs, 8 tasks, 80 states, 100 tokens); its distance is not specified. */
+const PAPER_TABLE3 = {
+  n: [1, 2, 4, 8, 16, 32, 64, 128],
+  distance: [1.322, 0.942, 0.519, 0.218, 0.163, 0.085, 0.093, 0.083],
+  accuracy: [0.337, 0.532, 0.745, 0.901, 0.926, 0.968, 0.961, 0.964],
+};
+
+/** The files of a report folder, in the order they are listed. */
+const REPORT_FILES = ['report.json', 'distance.svg', 'accuracy.svg', 'report.html'] as const;
+
+function parseShots(value: string | boolean | undefined): number[] {
+  if (value === undefined) return DEFAULT_SHOTS;
+  const parts = String(value).split(',').map((p) => p.trim());
+  if (parts.some((p) => !/^\d+$/.test(p) || !Number.isSafeInteger(Number(p)) || Number(p) < 1)) {
+    throw new OptionError(`--shots ${String(value)} is not a comma-separated list of positive integers`, 'pass e.g. --shots 1,2,4,8');
+  }
+  return [...new Set(parts.map(Number))].sort((a, b) => a - b);
+}
+
+/** The experiment's settings from the options: every value checked, absent ones left to runConvergence's defaults. */
+function parseSettings(values: OptionValues): ConvergenceSettings {
+  const count = (n: number) => Number.isSafeInteger(n) && n >= 1;
+  const positive = (n: number) => Number.isFinite(n) && n > 0;
+  const kernel = choiceOption(values, 'kernel', ESTIMATOR_KERNELS);
+  const temperature = numberOption(values, 'temperature', positive, 'a positive number');
+  if (temperature !== undefined && kernel !== 'attention') {
+    throw new OptionError('--temperature applies only to the attention kernel', 'drop --temperature or pass --kernel attention');
+  }
+  return {
+    shots: parseShots(values.shots),
+    prompts: numberOption(values, 'prompts', (n) => Number.isSafeInteger(n) && n >= 2, 'an integer >= 2') ?? 200,
+    kernel,
+    seed: numberOption(values, 'seed', (n) => Number.isInteger(n) && n >= 0 && n <= MAX_SEED, `an integer in [0, ${MAX_SEED}]`) ?? 0,
+    inputLength: numberOption(values, 'length', count, 'an integer >= 1'),
+    mode: choiceOption(values, 'mode', BAYES_MODES),
+    sigmaSamples: numberOption(values, 'sigma-samples', count, 'an integer >= 1'),
+    ridge: numberOption(values, 'ridge', positive, 'a positive number'),
+    temperature,
+    ood: values.ood === true,
+  };
+}
+
+/** Refuses an `--out` that exists and is not an empty folder (a missing or unusable parent is left for the write to report). */
+async function checkOutDir(dir: string): Promise<void> {
+  let taken: boolean;
+  try {
+    const info = await stat(dir);
+    taken = !info.isDirectory() || (await readdir(dir)).length > 0;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return;
+    throw outputError(dir, error);
+  }
+  if (taken) throw new IclkrError('output', `${dir} already exists and is not an empty folder`, 'choose a new output folder or remove the old one');
+}
+
+function outputError(dir: string, error: unknown): IclkrError {
+  if (error instanceof IclkrError) return error;
+  const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+  return new IclkrError('output', `cannot write the report to ${dir} (${reason})`, 'check that the parent folder is writable and has space');
+}
+
+/** Writes the files into a temporary folder beside `dir`, then renames it into place: `dir` is complete or absent. */
+async function writeReportFolder(dir: string, files: Record<(typeof REPORT_FILES)[number], string>): Promise<void> {
+  const target = resolve(dir);
+  await checkOutDir(dir);
+  let temporary: string | undefined;
+  try {
+    await mkdir(dirname(target), { recursive: true });
+    // mkdir (not mkdtemp, which makes the folder private) so the report folder gets the usual permissions.
+    const folder = join(dirname(target), `.${basename(target)}.tmp-${process.pid}-${Date.now()}`);
+    await mkdir(folder);
+    temporary = folder;
+    for (const name of REPORT_FILES) await writeFile(join(temporary, name), files[name]);
+    // An empty folder may stand where the report goes; rmdir refuses anything that is not empty.
+    await rmdir(target).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOENT') throw error;
+    });
+    await rename(temporary, target);
+    temporary = undefined;
+  } catch (error) {
+    throw outputError(dir, error);
+  } finally {
+    if (temporary !== undefined) await rm(temporary, { recursive: true, force: true }).catch(() => undefined);
+  }
+}
+
+/** The summary table (one row per n), with the paper's row beside ours when `paper` is set. */
+function summaryTable(rows: readonly ConvergenceRow[], paper: boolean): { header: string[]; cells: string[][] } {
+  const header = ['n', 'L1', 'TV', 'KL', 'acc vs Bayes [95% CI]', 'acc vs label', 'Bayes acc vs label', 'L1 (1/n)', 'acc vs Bayes (1/n)'];
+  if (paper) header.push('paper distance', 'paper accuracy');
+  const cells = rows.map((r) => {
+    const [lo, hi] = r.ci.accVsBayes;
+    const line = [String(r.n), fmt(r.l1), fmt(r.tv), fmt(r.kl), `${fmt(r.accVsBayes)} [${fmt(lo)}, ${fmt(hi)}]`, fmt(r.accVsLabel), fmt(r.bayesAccVsLabel), fmt(r.unnormalized.l1), fmt(r.unnormalized.accVsBayes)];
+    if (paper) {
+      const i = PAPER_TABLE3.n.indexOf(r.n);
+      line.push(i < 0 ? '-' : PAPER_TABLE3.distance[i].toFixed(3), i < 0 ? '-' : PAPER_TABLE3.accuracy[i].toFixed(3));
+    }
+    return line;
+  });
+  return { header, cells };
+}
+
+/** `key: value` lines of a settings record (non-strings as JSON). */
+function settingLines(settings: Record<string, unknown>): string[] {
+  return Object.entries(settings).map(([k, v]) => `${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`);
+}
+
+function boundsLine(bounds: SimulateReport['bounds']): string {
+  const eps = bounds.epsTheta === null ? '-' : `[${bounds.epsTheta.map(fmt).join(', ')}]`;
+  return `bound constants: eta = sup ||T_x||_F = ${fmt(bounds.eta)}, eps_theta per task = ${eps}`;
+}
+
+/** The two plots, drawn from the report's rows (plus the paper's published series when `paper` is set). */
+function plots(report: SimulateReport, paper: boolean): { distance: string; accuracy: string } {
+  const { rows } = report;
+  type Stat = 'l1' | 'tv' | 'accVsBayes' | 'accVsLabel';
+  const line = (name: string, pick: (r: ConvergenceRow) => ConvergenceRow | ConvergenceRow['unnormalized'], stat: Stat, dashed = false): PlotSeries => ({
+    name,
+    points: rows.map((r) => [r.n, pick(r)[stat]] as const),
+    band: rows.map((r) => [r.n, ...pick(r).ci[stat]] as const),
+    dashed,
+  });
+  const own = (r: ConvergenceRow) => r;
+  const unnormalized = (r: ConvergenceRow) => r.unnormalized;
+  const reference = (name: string, values: number[]): PlotSeries[] =>
+    paper ? [{ name, points: PAPER_TABLE3.n.map((n, i) => [n, values[i]] as const), dashed: true }] : [];
+  const common = { xLabel: 'demonstrations n', xScale: 'log2' as const };
+  return {
+    distance: linePlot({
+      ...common,
+      title: `Distance to the Bayesian predictive (${report.world})`,
+      yLabel: 'distance (mean over prompts, 95% CI)',
+      series: [
+        line('L1', own, 'l1'),
+        line('TV', own, 'tv'),
+        line('L1, 1/n form', unnormalized, 'l1', true),
+        line('TV, 1/n form', unnormalized, 'tv', true),
+        ...reference('paper distance (Table 3)', PAPER_TABLE3.distance),
+      ],
+    }),
+    accuracy: linePlot({
+      ...common,
+      title: `Accuracy of the kernel estimator (${report.world})`,
+      yLabel: 'accuracy (95% CI)',
+      yRange: [0, 1],
+      series: [
+        line('vs Bayes argmax', own, 'accVsBayes'),
+        line('vs sampled label', own, 'accVsLabel'),
+        { name: 'Bayes vs sampled label', points: rows.map((r) => [r.n, r.bayesAccVsLabel] as const) },
+        line('vs Bayes, 1/n form', unnormalized, 'accVsBayes', true),
+        ...reference('paper accuracy (Table 3)', PAPER_TABLE3.accuracy),
+      ],
+    }),
+  };
+}
+
+/** A self-contained HTML page: summary, table, both plots inline, settings, bounds and provenance. */
+function reportHtml(report: SimulateReport, summary: string, tableData: { header: string[]; cells: string[][] }, svgs: { distance: string; accuracy: string }): string {
+  const e = escapeXml;
+  const th = tableData.header.map((h) => `<th>${e(h)}</th>`).join('');
+  const trs = tableData.cells.map((r) => `<tr>${r.map((c) => `<td>${e(c)}</td>`).join('')}</tr>`).join('\n');
+  const list = (lines: string[]) => `<ul>\n${lines.map((l) => `<li><code>${e(l)}</code></li>`).join('\n')}\n</ul>`;
+  const { meta } = report;
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>${e(`iclkr simulate: ${report.world}`)}</title>
+<style>
+body { font-family: system-ui, sans-serif; margin: 2rem; color: #222; }
+table { border-collapse: collapse; font-variant-numeric: tabular-nums; }
+th, td { border-bottom: 1px solid #ddd; padding: 0.25rem 0.6rem; text-align: right; white-space: nowrap; }
+th { background: #f4f4f4; }
+.plots { display: flex; flex-wrap: wrap; gap: 1rem; }
+</style>
+</head>
+<body>
+<h1>${e(`iclkr simulate: ${report.world}`)}</h1>
+<p>${e(summary)}</p>
+<table>
+<thead><tr>${th}</tr></thead>
+<tbody>
+${trs}
+</tbody>
+</table>
+<div class="plots">
+${svgs.distance}${svgs.accuracy}</div>
+<h2>Settings</h2>
+${list(settingLines(report.settings))}
+<p>${e(boundsLine(report.bounds))}</p>
+<h2>Run</h2>
+${list([`created ${meta.createdAt}`, `backend ${meta.backend}`, ...settingLines(meta.versions).map((l) => `version ${l}`), `seconds ${fmt(meta.seconds)}`])}
+</body>
+</html>
+`;
+}
+
+/** `iclkr simulate`: the paper's Table 3 experiment (kernel regression vs the exact Bayesian predictive). */
+export const simulateCommand: Command = {
+  name: 'simulate',
+  summary:
+    "The paper's Table 3 experiment on an HMM task mixture: the kernel-regression estimator vs the exact\nBayesian predictive for n = 1, 2, 4, ... demonstrations (L1, TV, KL, accuracy, 95% CIs); a table or a report folder.",
+  options: {
+    preset: { type: 'string', placeholder: PRESET_NAMES.join('|'), description: 'build the world from a preset (seeded by --seed)' },
+    world: { type: 'string', placeholder: 'FILE', description: 'read the world from a JSON file instead of a preset' },
+    shots: { type: 'string', placeholder: 'N1,N2,...', description: 'numbers of demonstrations n (positive integers)', default: DEFAULT_SHOTS.join(',') },
+    prompts: { type: 'string', placeholder: 'N', description: 'prompts per n (the same prompts serve every n)', default: '200' },
+    kernel: {
+      type: 'string',
+      placeholder: ESTIMATOR_KERNELS.join('|'),
+      description: "the estimator's kernel (default: theorem, vec(T_x)^T Sigma^-1 vec(T_x'), where vec(T_x) is small enough, else belief)",
+    },
+    length: { type: 'string', placeholder: 'K', description: "example length k (default: the world's inputLength, else 2)" },
+    mode: { type: 'string', placeholder: BAYES_MODES.join('|'), description: 'exact predictive: delimiters restart sampling (the theorem) or one continuous sequence', default: 'restart' },
+    'sigma-samples': { type: 'string', placeholder: 'N', description: 'samples of x from the pre-training distribution to estimate Sigma (theorem kernel)', default: '2000' },
+    ridge: { type: 'string', placeholder: 'R', description: 'ridge added to Sigma, relative to its mean eigenvalue (theorem kernel)', default: '1e-3' },
+    temperature: { type: 'string', placeholder: 'T', description: 'temperature of the attention kernel', default: '0.05' },
+    ood: { type: 'boolean', description: 'draw prompts from out-of-distribution tasks (prior 0) instead of in-distribution ones' },
+    seed: { type: 'string', placeholder: 'S', description: 'seed of the preset world and of the experiment', default: '0' },
+    json: { type: 'boolean', description: 'print the JSON report on stdout instead of the table' },
+    out: { type: 'string', placeholder: 'DIR', description: 'write report.json, distance.svg, accuracy.svg, report.html to DIR (must not exist, or be empty; atomic)' },
+  },
+  async run(values, context) {
+    const preset = choiceOption(values, 'preset', PRESET_NAMES);
+    const worldPath = typeof values.world === 'string' ? values.world : undefined;
+    if (preset !== undefined && worldPath !== undefined) {
+      throw new OptionError('--preset and --world both given', 'pass one of them');
+    }
+    if (preset === undefined && worldPath === undefined) {
+      throw new OptionError('missing --preset or --world', `pass --preset ${PRESET_NAMES.join('|')} or --world FILE`);
+    }
+    const settings = parseSettings(values);
+    const out = typeof values.out === 'string' ? values.out : undefined;
+    if (out !== undefined) await checkOutDir(out);
+
+    const started = performance.now();
+    const world: World = preset !== undefined ? worldFromPreset(preset, settings.seed) : await loadWorld(worldPath!);
+    const bars = { sigma: context.progress('Sigma'), prompts: context.progress('prompts') };
+    const result = runConvergence(world, settings, (stage, done, total) => bars[stage].update(done, total));
+    bars.sigma.finish();
+    bars.prompts.finish();
+
+    const worldName = world.spec.name ?? preset ?? worldPath!;
+    const report: SimulateReport = simulateReportSchema.parse({
+      meta: {
+        schemaVersion: REPORT_SCHEMA_VERSION,
+        kind: 'simulate',
+        createdAt: new Date().toISOString(),
+        seed: settings.seed,
+        backend: context.backend.name,
+        versions: { iclkr: VERSION, tfjs: tf.version_core },
+        settings: { ...(preset !== undefined ? { preset } : { world: worldPath }), ...settings },
+        seconds: (performance.now() - started) / 1000,
+      },
+      world: worldName,
+      ...result,
+    });
+    const paper = preset === 'paper-table3';
+    const tableData = summaryTable(report.rows, paper);
+    const summary =
+      `world ${worldName} (${world.tasks.length} tasks, ${world.d} states, ${world.m} tokens), kernel ${String(report.settings.kernel)}, ` +
+      `${settings.prompts} ${settings.ood ? 'out-of-distribution ' : ''}prompts per n, seed ${settings.seed}, ${fmt(report.meta.seconds)} s`;
+    const json = `${JSON.stringify(report, null, 2)}\n`;
+    if (out !== undefined) {
+      const svgs = plots(report, paper);
+      await writeReportFolder(out, {
+        'report.json': json,
+        'distance.svg': svgs.distance,
+        'accuracy.svg': svgs.accuracy,
+        'report.html': reportHtml(report, summary, tableData, svgs),
+      });
+    }
+    if (values.json) {
+      context.stdout.write(json);
+      return;
+    }
+    context.stdout.write(
+      `${summary}\n${table(tableData.header, tableData.cells)}` +
+        (paper ? "paper distance and accuracy: the paper's Table 3 (its distance is not specified)\n" : '') +
+        `settings:\n${settingLines(report.settings).map((l) => `  ${l}\n`).join('')}` +
+        `${boundsLine(report.bounds)}\n` +
+        (out !== undefined ? `report written to ${out} (${REPORT_FILES.join(', ')})\n` : 'pass --json or --out DIR for the full report and plots\n'),
+    );
+  },
+};

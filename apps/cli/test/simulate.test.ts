@@ -1,0 +1,201 @@
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Rng, simulateReportSchema } from '@iclkr/core';
+import { classifyWorld, worldFromPreset, worldToJson } from '@iclkr/theory';
+import { describe, expect, it } from 'vitest';
+import { file, lastLine, run, tempDir } from './run.js';
+
+const dir = tempDir();
+const small = ['--prompts', '20', '--shots', '1,8', '--sigma-samples', '300'];
+const REPORT_FILES = ['accuracy.svg', 'distance.svg', 'report.html', 'report.json'];
+/** The report without the parts that change from run to run (time, duration). */
+const stable = (json: string) => {
+  const { meta, seconds: _, ...rest } = simulateReportSchema.parse(JSON.parse(json));
+  return { ...rest, cli: meta.settings };
+};
+
+describe('iclkr simulate', () => {
+  it("prints the Table 3 comparison with the paper's row beside ours and every setting", async () => {
+    const r = await run('simulate', '--preset', 'paper-table3', ...small, '--kernel', 'belief');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^world paper-table3 \(8 tasks, 80 states, 100 tokens\), kernel belief, 20 prompts per n, seed 0, [\d.e-]+ s\n/);
+    const lines = r.stdout.split('\n');
+    expect(lines[1]).toMatch(/^n\s+L1\s+TV\s+KL\s+acc vs Bayes \[95% CI\]\s+acc vs label\s+Bayes acc vs label\s+L1 \(1\/n\)\s+acc vs Bayes \(1\/n\)\s+paper distance\s+paper accuracy$/);
+    expect(lines[3]).toMatch(/^1\s+[\d.]+\s+[\d.]+\s+[\d.e-]+\s+[\d.]+ \[[\d.e-]+, [\d.]+\]\s+.*\s1\.322\s+0\.337$/);
+    expect(lines[4]).toMatch(/^8\s+.*\s0\.218\s+0\.901$/);
+    expect(r.stdout).toMatch(/\nsettings:\n {2}kernel: belief\n/);
+    expect(r.stdout).toMatch(/\n {2}shots: \[1,8\]\n/);
+    expect(r.stdout).toMatch(/\n {2}distance: L1 = /);
+    expect(r.stdout).toMatch(/\nbound constants: eta = sup \|\|T_x\|\|_F = -, eps_theta per task = -\n/);
+    expect(r.stdout).toMatch(/pass --json or --out DIR for the full report and plots\n$/);
+    expect(r.stderr).toMatch(/backend: (tensorflow|wasm|cpu)/);
+  });
+
+  it('--json prints a schema-valid report with the theorem kernel and its bound constants', async () => {
+    const r = await run('simulate', '--preset', 'paper-table3', ...small, '--kernel', 'theorem', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const report = simulateReportSchema.parse(JSON.parse(r.stdout));
+    expect(report.meta).toMatchObject({ kind: 'simulate', seed: 0, settings: { preset: 'paper-table3', prompts: 20, shots: [1, 8], kernel: 'theorem', sigmaSamples: 300 } });
+    expect(report.world).toBe('paper-table3');
+    expect(report.rows.map((row) => row.n)).toEqual([1, 8]);
+    for (const row of report.rows) {
+      expect(row.tv).toBeCloseTo(row.l1 / 2, 12);
+      expect(row.accVsBayes).toBeGreaterThanOrEqual(0);
+      expect(row.accVsBayes).toBeLessThanOrEqual(1);
+      expect(row.ci.accVsBayes[0]).toBeLessThanOrEqual(row.accVsBayes);
+    }
+    expect(report.settings).toMatchObject({ kernel: 'theorem', sigmaSamples: 300, shots: [1, 8] });
+    expect(report.bounds.eta).toBeGreaterThan(0);
+    expect(report.bounds.epsTheta).toHaveLength(8);
+  });
+
+  it('gives the same report for the same seed and another for another seed', async () => {
+    const args = ['simulate', '--preset', 'paper-table3', ...small, '--kernel', 'belief', '--json'];
+    const a = await run(...args);
+    const b = await run(...args);
+    const c = await run(...args, '--seed', '1');
+    expect([a.code, b.code, c.code], a.stderr).toEqual([0, 0, 0]);
+    expect(stable(b.stdout)).toEqual(stable(a.stdout));
+    expect(stable(c.stdout).rows).not.toEqual(stable(a.stdout).rows);
+  });
+
+  it('--out writes report.json, both plots and report.html into an empty folder, atomically', async () => {
+    const out = join(dir, 'report');
+    mkdirSync(out);
+    const r = await run('simulate', '--preset', 'paper-table3', ...small, '--kernel', 'belief', '--out', out, '--json');
+    expect(r.code, r.stderr).toBe(0);
+    expect(readdirSync(out).sort()).toEqual(REPORT_FILES);
+    expect(readFileSync(join(out, 'report.json'), 'utf8')).toBe(r.stdout);
+    const distance = readFileSync(join(out, 'distance.svg'), 'utf8');
+    const accuracy = readFileSync(join(out, 'accuracy.svg'), 'utf8');
+    for (const svg of [distance, accuracy]) {
+      expect(svg).toMatch(/^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"[^>]*>[\s\S]*<\/svg>\n$/);
+      expect(svg).toMatch(/<text class="x-tick"[^>]*>128<\/text>/);
+      expect(svg).not.toMatch(/NaN|Infinity/);
+    }
+    const names = (svg: string) => [...svg.matchAll(/<text class="legend"[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]);
+    expect(names(distance)).toEqual(['L1', 'TV', 'L1, 1/n form', 'TV, 1/n form', 'paper distance (Table 3)']);
+    expect(names(accuracy)).toEqual(['vs Bayes argmax', 'vs sampled label', 'Bayes vs sampled label', 'vs Bayes, 1/n form', 'paper accuracy (Table 3)']);
+    expect(distance.match(/<polygon class="band"/g)).toHaveLength(4);
+    const html = readFileSync(join(out, 'report.html'), 'utf8');
+    expect(html).toMatch(/^<!doctype html>/);
+    expect(html.match(/<svg /g)).toHaveLength(2);
+    expect(html).toContain('<th>acc vs Bayes [95% CI]</th>');
+    expect(html).toContain('<td>1.322</td>');
+    expect(html).toContain('<code>kernel: belief</code>');
+    expect(html).not.toMatch(/<script|<link|src="http/);
+    expect(readdirSync(dir).filter((n) => n.includes('.tmp-'))).toEqual([]);
+  });
+
+  it('prints the table and where the report went; a world file and the attention kernel work', async () => {
+    const worldFile = file(dir, 'classify-world.json', worldToJson(worldFromPreset('classify', 2)));
+    const out = join(dir, 'classify-report');
+    const r = await run('simulate', '--world', worldFile, '--prompts', '10', '--shots', '4,2,2', '--kernel', 'attention', '--temperature', '0.1', '--out', out);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^world classify \(/);
+    expect(r.stdout).not.toContain('paper');
+    expect(r.stdout).toContain(`report written to ${out} (report.json, distance.svg, accuracy.svg, report.html)`);
+    const report = simulateReportSchema.parse(JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')));
+    expect(report.rows.map((row) => row.n)).toEqual([2, 4]);
+    expect(report.meta.settings).toMatchObject({ world: worldFile, temperature: 0.1, kernel: 'attention' });
+    expect(report.settings).toMatchObject({ kernel: 'attention', temperature: 0.1 });
+    expect(readFileSync(join(out, 'accuracy.svg'), 'utf8')).not.toContain('paper');
+  });
+
+  it('runs out-of-distribution prompts with a given input length, and the continuous mode', async () => {
+    const spec = { ...classifyWorld({ labellings: 6, oodLabellings: 2, inputLength: 3 }, new Rng(4)), name: 'classify-ood' };
+    const worldFile = file(dir, 'classify-ood.json', worldToJson(spec));
+    const ood = await run('simulate', '--world', worldFile, '--prompts', '8', '--shots', '1,2', '--ood', '--length', '3', '--kernel', 'cosine', '--json');
+    expect(ood.code, ood.stderr).toBe(0);
+    const report = simulateReportSchema.parse(JSON.parse(ood.stdout));
+    expect(report.world).toBe('classify-ood');
+    expect(report.settings).toMatchObject({ kernel: 'cosine', inputLength: 3, promptTasks: expect.stringMatching(/^out-of-distribution/) });
+    expect(report.meta.settings).toMatchObject({ ood: true, inputLength: 3 });
+    const continuous = await run('simulate', '--preset', 'paper-table3', '--prompts', '8', '--shots', '1,2', '--mode', 'continuous', '--kernel', 'belief', '--json');
+    expect(continuous.code, continuous.stderr).toBe(0);
+    expect(simulateReportSchema.parse(JSON.parse(continuous.stdout)).settings).toMatchObject({ mode: 'continuous' });
+  });
+
+  it('a failure after the experiment (unwritable --out) is one line and leaves nothing behind', async () => {
+    const blocker = file(dir, 'blocker', 'x');
+    const r = await run('simulate', '--preset', 'paper-table3', ...small, '--kernel', 'belief', '--out', join(blocker, 'report'));
+    expect(r.code).toBe(1);
+    expect(lastLine(r.stderr)).toMatch(/^iclkr: error: cannot write the report to .*blocker\/report \((ENOTDIR|EEXIST)\); /);
+    expect(r.stdout).toBe('');
+    expect(readdirSync(dir).filter((n) => n.includes('.tmp-'))).toEqual([]);
+  });
+
+  it('--ood on a world without out-of-distribution tasks is a one-line error', async () => {
+    const out = join(dir, 'never-ood');
+    const r = await run('simulate', '--preset', 'paper-table3', ...small, '--ood', '--out', out);
+    expect(r.code).toBe(1);
+    expect(lastLine(r.stderr)).toMatch(/^iclkr: error: the world has no out-of-distribution tasks/);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('lists its options in --help', async () => {
+    const r = await run('simulate', '--help');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^Usage: iclkr simulate \[options\]/);
+    expect(r.stdout).toMatch(/--preset paper-table3\|ginc\|classify/);
+    expect(r.stdout).toMatch(/--shots N1,N2,\.\.\.\s+.*\(default: 1,2,4,8,16,32,64,128\)/);
+    expect(r.stdout).toMatch(/--kernel theorem\|belief\|cosine\|attention/);
+    expect(r.stdout).toMatch(/--mode restart\|continuous/);
+    for (const option of ['--prompts N', '--length K', '--sigma-samples N', '--ridge R', '--temperature T', '--ood', '--seed S', '--json', '--out DIR', '--world FILE']) {
+      expect(r.stdout).toContain(option);
+    }
+  });
+});
+
+describe('iclkr simulate: bad input is a one-line error, exit 1, nothing written', () => {
+  const badWorld = file(dir, 'bad-world.json', '{"tokens": 2, "states": 1, "delimiter": 0, "transition": [[1]], "emission": [[0.7, 0.2]], "tasks": [{"name": "t", "prior": 1, "start": [1]}]}');
+  const full = join(dir, 'full');
+  mkdirSync(full);
+  writeFileSync(join(full, 'keep.txt'), 'x');
+  const p = ['--preset', 'paper-table3'];
+  const cases: [string, string[], RegExp][] = [
+    ['no world', [], /missing --preset or --world; pass --preset paper-table3\|ginc\|classify or --world FILE/],
+    ['both worlds', [...p, '--world', badWorld], /--preset and --world both given; pass one of them/],
+    ['unknown preset', ['--preset', 'gnic'], /--preset gnic is not one of paper-table3, ginc, classify/],
+    ['bad world file', ['--world', badWorld], /bad-world\.json: emission\[0\] sums to 0\.9, not 1/],
+    ['missing world file', ['--world', join(dir, 'nope.json')], /nope\.json: cannot read the world file \(ENOENT\)/],
+    ['shots not a number', [...p, '--shots', '1,x'], /--shots 1,x is not a comma-separated list of positive integers; pass e\.g\. --shots 1,2,4,8/],
+    ['shots zero', [...p, '--shots', '0,2'], /--shots 0,2 is not a comma-separated list of positive integers/],
+    ['shots negative', [...p, '--shots', '-1,2'], /--shots -1,2 is not a comma-separated list of positive integers/],
+    ['shots fractional', [...p, '--shots', '1.5'], /--shots 1\.5 is not a comma-separated list/],
+    ['shots empty item', [...p, '--shots', '1,,2'], /--shots 1,,2 is not a comma-separated list/],
+    ['shots empty', [...p, '--shots', ''], /--shots {2}is not a comma-separated list|option --shots needs a value/],
+    ['shots without value', [...p, '--shots'], /option --shots needs a value/],
+    ['one prompt', [...p, '--prompts', '1'], /--prompts 1 is not an integer >= 2/],
+    ['prompts not a number', [...p, '--prompts', 'many'], /--prompts many is not an integer >= 2/],
+    ['unknown kernel', [...p, '--kernel', 'rbf'], /--kernel rbf is not one of theorem, belief, cosine, attention/],
+    ['zero length', [...p, '--length', '0'], /--length 0 is not an integer >= 1/],
+    ['unknown mode', [...p, '--mode', 'batch'], /--mode batch is not one of restart, continuous/],
+    ['fractional sigma samples', [...p, '--sigma-samples', '2.5'], /--sigma-samples 2\.5 is not an integer >= 1/],
+    ['zero ridge', [...p, '--ridge', '0'], /--ridge 0 is not a positive number/],
+    ['negative ridge', [...p, '--ridge', '-1'], /--ridge -1 is not a positive number/],
+    ['zero temperature', [...p, '--kernel', 'attention', '--temperature', '0'], /--temperature 0 is not a positive number/],
+    ['temperature without attention', [...p, '--kernel', 'theorem', '--temperature', '0.1'], /--temperature applies only to the attention kernel; drop --temperature or pass --kernel attention/],
+    ['negative seed', [...p, '--seed', '-1'], /--seed -1 is not an integer in \[0, 2147483647\]/],
+    ['fractional seed', [...p, '--seed', '1.5'], /--seed 1\.5 is not an integer in/],
+    ['non-empty --out', [...p, '--out', full], /full already exists and is not an empty folder; choose a new output folder or remove the old one/],
+    ['--out is a file', [...p, '--out', badWorld], /bad-world\.json already exists and is not an empty folder/],
+    ['unknown option', [...p, '--shot', '1'], /unknown option --shot/],
+    ['stray argument', [...p, 'table3'], /unexpected argument 'table3'/],
+    ['bad backend', [...p, '--backend', 'gpu'], /unknown backend 'gpu'/],
+  ];
+  for (const [name, args, pattern] of cases) {
+    it(name, async () => {
+      const out = join(dir, `out-${name.replace(/\W+/g, '-')}`);
+      const r = await run('simulate', ...args, ...(args.includes('--out') ? [] : ['--out', out]));
+      expect(r.code).toBe(1);
+      expect(lastLine(r.stderr)).toMatch(/^iclkr: error: /);
+      expect(lastLine(r.stderr)).toMatch(pattern);
+      expect(r.stderr.trim().split('\n').filter((l) => l.startsWith('iclkr: error')).length).toBe(1);
+      expect(r.stdout).toBe('');
+      expect(existsSync(out)).toBe(false);
+      expect(readdirSync(full)).toEqual(['keep.txt']);
+      expect(readdirSync(dir).filter((n) => n.includes('.tmp-'))).toEqual([]);
+    });
+  }
+});

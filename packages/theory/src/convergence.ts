@@ -1,0 +1,255 @@
+import { type ConvergenceRow, type ConvergenceStats, OptionError, Rng, tf } from '@iclkr/core';
+import { augmentedTargets, combineScores } from '@iclkr/kernels';
+import { type BayesMode, bayesPredictive } from './bayes.js';
+import { beliefVectors, dynamicsBlocks } from './belief.js';
+import { type Prompt, samplePrompt } from './sample.js';
+import { MAX_OPERATOR_DIMENSION, TheoremKernel } from './theorem-kernel.js';
+import type { World } from './world.js';
+
+/** Kernels the convergence experiment can use for its estimator. */
+export const ESTIMATOR_KERNELS = ['theorem', 'belief', 'cosine', 'attention'] as const;
+
+/** The estimator's kernel: the theorem's vec(T_x)^T Sigma^-1 vec(T_x'), or a belief-vector kernel. */
+export type EstimatorKernel = (typeof ESTIMATOR_KERNELS)[number];
+
+/** Settings of the convergence experiment (SPEC §2, the paper's Table 3). */
+export interface ConvergenceSettings {
+  /** Numbers of demonstrations n (default 1, 2, 4, ..., 128). */
+  readonly shots: readonly number[];
+  /** Prompts per n (the same prompts' first n demonstrations serve every n). */
+  readonly prompts: number;
+  /** Default: theorem where vec(T_x) fits (MAX_OPERATOR_DIMENSION), else belief. */
+  readonly kernel?: EstimatorKernel;
+  readonly seed: number;
+  /** Example length k (default: the world's inputLength, else 2). */
+  readonly inputLength?: number;
+  /** How the exact predictive treats delimiters (default restart, the theorem's assumption). */
+  readonly mode?: BayesMode;
+  /** Samples of x from the pre-training distribution used to estimate Sigma (default 2000). */
+  readonly sigmaSamples?: number;
+  /** Ridge added to Sigma, relative to its mean eigenvalue (default 1e-3). */
+  readonly ridge?: number;
+  /** Temperature tau of the attention kernel on belief vectors (default 0.05). */
+  readonly temperature?: number;
+  /** Draw prompts from out-of-distribution tasks (prior 0) instead of in-distribution ones. */
+  readonly ood?: boolean;
+}
+
+/** What the experiment measured: one row per n, every choice made, the bound's constants. */
+export interface ConvergenceResult {
+  readonly rows: ConvergenceRow[];
+  readonly settings: Record<string, unknown>;
+  readonly bounds: { eta: number | null; epsTheta: number[] | null };
+  readonly seconds: number;
+}
+
+/** Progress of the experiment's stages. */
+export type ConvergenceProgress = (stage: 'sigma' | 'prompts', done: number, total: number) => void;
+
+/** Additive smoothing of estimates before KL(Bayes || estimate), so labels no demonstration has do not make KL infinite. */
+const KL_SMOOTHING = 1e-4;
+/** Samples per task for eps_theta. */
+const EPS_SAMPLES = 300;
+
+/** Default kernel for a world: the theorem's where its operator fits, else the belief-vector inner product. */
+export function defaultEstimatorKernel(world: World): EstimatorKernel {
+  return dynamicsBlocks(world).length * world.d * world.d <= MAX_OPERATOR_DIMENSION ? 'theorem' : 'belief';
+}
+
+/** Kernel values K(x_i, x_test) of each prompt (log K for attention), prompts in chunks to bound memory. */
+function kernelRows(
+  world: World,
+  prompts: readonly Prompt[],
+  kernel: EstimatorKernel,
+  theorem: TheoremKernel | undefined,
+  temperature: number,
+  onProgress?: ConvergenceProgress,
+): Float64Array[] {
+  const rows: Float64Array[] = [];
+  const chunk = 16;
+  for (let start = 0; start < prompts.length; start += chunk) {
+    const part = prompts.slice(start, start + chunk);
+    const queries = part.map((p) => p.query);
+    const inputs = part.map((p) => p.demos.map(([x]) => x));
+    if (theorem) {
+      rows.push(...theorem.rows(queries, inputs));
+    } else {
+      const n = inputs[0].length;
+      const values = tf.tidy(() => {
+        let bq = beliefVectors(world, queries);
+        let bd = beliefVectors(world, inputs.flat());
+        if (kernel === 'cosine') {
+          const unit = (b: tf.Tensor2D) => tf.div(b, tf.maximum(tf.norm(b, 2, 1, true), 1e-30)) as tf.Tensor2D;
+          bq = unit(bq);
+          bd = unit(bd);
+        }
+        const dots = tf.matMul(tf.reshape(bd, [part.length, n, -1]), tf.expandDims(bq, 2));
+        return kernel === 'attention' ? tf.div(dots, temperature) : dots;
+      });
+      const flat = values.dataSync();
+      values.dispose();
+      part.forEach((_, p) => rows.push(Float64Array.from(flat.subarray(p * n, (p + 1) * n))));
+    }
+    onProgress?.('prompts', Math.min(start + chunk, prompts.length), prompts.length);
+  }
+  return rows;
+}
+
+/** Mean and normal 95% interval of per-prompt values. */
+function meanInterval(values: readonly number[]): [number, [number, number]] {
+  const n = values.length;
+  const mean = values.reduce((s, v) => s + v, 0) / n;
+  const sd = Math.sqrt(values.reduce((s, v) => s + (v - mean) ** 2, 0) / Math.max(1, n - 1));
+  const half = (1.96 * sd) / Math.sqrt(n);
+  return [mean, [mean - half, mean + half]];
+}
+
+/** Proportion and Wilson 95% interval. */
+function proportion(hits: readonly boolean[]): [number, [number, number]] {
+  const n = hits.length;
+  const p = hits.filter(Boolean).length / n;
+  const z = 1.96;
+  const centre = (p + (z * z) / (2 * n)) / (1 + (z * z) / n);
+  const half = (z * Math.sqrt((p * (1 - p)) / n + (z * z) / (4 * n * n))) / (1 + (z * z) / n);
+  return [p, [Math.max(0, centre - half), Math.min(1, centre + half)]];
+}
+
+function argmax(values: ArrayLike<number>): number {
+  let best = 0;
+  for (let i = 1; i < values.length; i++) if (values[i] > values[best]) best = i;
+  return best;
+}
+
+/** Scores one estimator form against Bayes over the prompts at one n. */
+function score(estimates: Float64Array[], bayes: Float64Array[], labels: readonly number[]): ConvergenceStats {
+  const l1: number[] = [];
+  const kl: number[] = [];
+  const vsBayes: boolean[] = [];
+  const vsLabel: boolean[] = [];
+  estimates.forEach((est, p) => {
+    const b = bayes[p];
+    let dist = 0;
+    for (let c = 0; c < est.length; c++) dist += Math.abs(est[c] - b[c]);
+    l1.push(dist);
+    let total = 0;
+    for (const v of est) total += Math.max(0, v) + KL_SMOOTHING;
+    let divergence = 0;
+    for (let c = 0; c < est.length; c++) {
+      if (b[c] > 0) divergence += b[c] * Math.log(b[c] / ((Math.max(0, est[c]) + KL_SMOOTHING) / total));
+    }
+    kl.push(divergence);
+    vsBayes.push(argmax(est) === argmax(b));
+    vsLabel.push(argmax(est) === labels[p]);
+  });
+  const [l1Mean, l1Ci] = meanInterval(l1);
+  const [klMean, klCi] = meanInterval(kl);
+  const [accB, accBCi] = proportion(vsBayes);
+  const [accL, accLCi] = proportion(vsLabel);
+  return {
+    l1: l1Mean,
+    tv: l1Mean / 2,
+    kl: klMean,
+    accVsBayes: accB,
+    accVsLabel: accL,
+    ci: { l1: l1Ci, tv: [l1Ci[0] / 2, l1Ci[1] / 2], kl: klCi, accVsBayes: accBCi, accVsLabel: accLCi },
+  };
+}
+
+/**
+ * Runs the convergence experiment on a world (the paper's Table 3): prompts from its tasks, the
+ * exact Bayesian predictive, and the kernel-regression estimator in normalised (Nadaraya–Watson)
+ * and 1/n forms, compared per n over the label tokens (the world's labels, else every token but
+ * the delimiter; both distributions restricted to them and renormalised).
+ */
+export function runConvergence(
+  world: World,
+  settings: ConvergenceSettings,
+  onProgress?: ConvergenceProgress,
+): ConvergenceResult {
+  const started = performance.now();
+  const shots = [...new Set(settings.shots)].sort((a, b) => a - b);
+  if (shots.length === 0 || !shots.every((n) => Number.isInteger(n) && n >= 1)) {
+    throw new OptionError(`shots ${settings.shots.join(',')} are not integers >= 1`, 'pass shots like 1,2,4,8');
+  }
+  if (!Number.isInteger(settings.prompts) || settings.prompts < 2) {
+    throw new OptionError(`prompts ${settings.prompts} is not an integer >= 2`, 'pass at least 2 prompts');
+  }
+  const kernel = settings.kernel ?? defaultEstimatorKernel(world);
+  const k = settings.inputLength ?? world.spec.inputLength ?? 2;
+  const mode = settings.mode ?? 'restart';
+  const temperature = settings.temperature ?? 0.05;
+  if (!(temperature > 0)) throw new OptionError(`temperature ${temperature} is not positive`, 'pass a temperature > 0');
+  const pool = world.tasks.map((t, i) => ({ i, prior: t.prior })).filter((t) => (settings.ood ? t.prior === 0 : t.prior > 0));
+  if (pool.length === 0) {
+    throw new OptionError(
+      settings.ood ? 'the world has no out-of-distribution tasks (prior 0)' : 'the world has no task with prior > 0',
+      settings.ood ? 'drop --ood or use a world with prior-0 tasks' : 'give some task a positive prior',
+    );
+  }
+  const labels = world.spec.labels ? [...world.spec.labels] : Array.from({ length: world.m }, (_, o) => o).filter((o) => o !== world.delimiter);
+  const labelIndex = new Map(labels.map((o, c) => [o, c]));
+  const rng = new Rng(settings.seed);
+  const kernelRng = rng.fork();
+  const nMax = shots[shots.length - 1];
+
+  const theorem = kernel === 'theorem' ? new TheoremKernel(world, { inputLength: k, samples: settings.sigmaSamples, ridge: settings.ridge }, kernelRng) : undefined;
+  try {
+    onProgress?.('sigma', 1, 1);
+    const weights = pool.map((t) => (settings.ood ? 1 : t.prior));
+    const prompts = Array.from({ length: settings.prompts }, () =>
+      samplePrompt(world, pool[rng.categorical(weights)].i, nMax, k, rng),
+    );
+    const rows = kernelRows(world, prompts, kernel, theorem, temperature, onProgress);
+    const restrict = (predictive: readonly number[]) => {
+      const out = Float64Array.from(labels, (o) => predictive[o]);
+      const total = out.reduce((s, v) => s + v, 0);
+      return total > 0 ? out.map((v) => v / total) : out;
+    };
+    const queryLabels = prompts.map((p) => labelIndex.get(p.queryLabel) ?? -1);
+    const table: ConvergenceRow[] = shots.map((n) => {
+      const bayes = bayesPredictive(world, prompts.map((p) => ({ demos: p.demos.slice(0, n), query: p.query })), { mode }).map((b) =>
+        restrict(b.predictive),
+      );
+      const normalized: Float64Array[] = [];
+      const unnormalized: Float64Array[] = [];
+      prompts.forEach((p, i) => {
+        const [norm, raw] = tf.tidy(() => {
+          const yAug = augmentedTargets({ kind: 'class', labels: p.demos.slice(0, n).map(([, y]) => labelIndex.get(y)!), numClasses: labels.length });
+          const s = tf.tensor2d(Float32Array.from(rows[i].subarray(0, n)), [1, n]);
+          const space = { logSpace: kernel === 'attention', nonPositive: false };
+          return [combineScores(s, space, yAug, true).dataSync(), combineScores(s, space, yAug, false).dataSync()];
+        });
+        normalized.push(Float64Array.from(norm));
+        unnormalized.push(Float64Array.from(raw));
+      });
+      const bayesHits = bayes.map((b, i) => argmax(b) === queryLabels[i]);
+      return { n, ...score(normalized, bayes, queryLabels), unnormalized: score(unnormalized, bayes, queryLabels), bayesAccVsLabel: proportion(bayesHits)[0] };
+    });
+    const epsTheta = theorem ? world.tasks.map((_, t) => theorem.epsTheta(t, EPS_SAMPLES, kernelRng)) : null;
+    return {
+      rows: table,
+      settings: {
+        kernel,
+        inputLength: k,
+        mode,
+        prompts: settings.prompts,
+        shots,
+        seed: settings.seed,
+        promptTasks: settings.ood ? 'out-of-distribution (prior 0), uniform' : 'in-distribution, by prior',
+        labelTokens: world.spec.labels ? 'the world\'s labels' : 'every token but the delimiter',
+        labels: 'sampled from the task (y is the next emitted token)',
+        distance: 'L1 = sum_y |estimate(y) - P(y | prompt)| over the label tokens, TV = L1 / 2; both forms scored as they are (the normalised form sums to 1)',
+        kl: `KL(Bayes || estimate) with the estimate clipped at 0, smoothed by ${KL_SMOOTHING} and renormalised`,
+        accuracy: 'argmax of the estimate against the Bayes argmax (accVsBayes) and the sampled query label (accVsLabel); 95% Wilson intervals; distances: normal 95% intervals over prompts',
+        ...(theorem
+          ? { sigmaSamples: theorem.samples, ridge: settings.ridge ?? 1e-3, lambda: theorem.lambda, operatorDimension: theorem.dimension, sigma: 'second moment of vec(T_x), x from the pre-training distribution, plus lambda I (Woodbury, float32 Gram, float64 Cholesky)' }
+          : { beliefVector: 'p_pre^T T_x normalised (next-state distribution under the pre-training mixture)' }),
+        ...(kernel === 'attention' ? { temperature } : {}),
+      },
+      bounds: { eta: theorem?.eta ?? null, epsTheta },
+      seconds: (performance.now() - started) / 1000,
+    };
+  } finally {
+    theorem?.dispose();
+  }
+}
