@@ -10,8 +10,8 @@ const classify = compileWorld(classifyWorld({ classes: 4, labels: 2, inputTokens
 
 describe('the convergence experiment', () => {
   it('reports every n with intervals around the values, and Bayes learns from demonstrations', () => {
-    const r = runConvergence(classify, { shots: [16, 1], prompts: 60, kernel: 'belief', seed: 3 });
-    expect(r.rows.map((row) => row.n)).toEqual([1, 16]);
+    const r = runConvergence(classify, { shots: [16, 0], prompts: 60, kernel: 'belief', seed: 3 });
+    expect(r.rows.map((row) => row.n)).toEqual([0, 16]);
     for (const row of r.rows) {
       expect(row.ci.accVsBayes[0]).toBeLessThanOrEqual(row.accVsBayes);
       expect(row.ci.accVsBayes[1]).toBeGreaterThanOrEqual(row.accVsBayes);
@@ -45,7 +45,7 @@ describe('the convergence experiment', () => {
   });
 
   it('rejects impossible settings and keeps no tensors', () => {
-    expect(() => runConvergence(classify, { shots: [0], prompts: 5, seed: 0 })).toThrow(/shots 0 are not integers >= 1/);
+    expect(() => runConvergence(classify, { shots: [-1], prompts: 5, seed: 0 })).toThrow(/shots -1 are not integers >= 0/);
     expect(() => runConvergence(classify, { shots: [1], prompts: 1, seed: 0 })).toThrow(/prompts 1 is not an integer >= 2/);
     expect(() => runConvergence(classify, { shots: [1], prompts: 5, seed: 0, ood: true })).toThrow(/no out-of-distribution tasks/);
     expect(() => runConvergence(classify, { shots: [1], prompts: 5, seed: 0, kernel: 'attention', temperature: 0 })).toThrow(/temperature 0/);

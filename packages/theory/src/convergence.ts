@@ -168,8 +168,8 @@ export function runConvergence(
 ): ConvergenceResult {
   const started = performance.now();
   const shots = [...new Set(settings.shots)].sort((a, b) => a - b);
-  if (shots.length === 0 || !shots.every((n) => Number.isInteger(n) && n >= 1)) {
-    throw new OptionError(`shots ${settings.shots.join(',')} are not integers >= 1`, 'pass shots like 1,2,4,8');
+  if (shots.length === 0 || !shots.every((n) => Number.isInteger(n) && n >= 0)) {
+    throw new OptionError(`shots ${settings.shots.join(',')} are not integers >= 0`, 'pass shots like 0,1,2,4,8');
   }
   if (!Number.isInteger(settings.prompts) || settings.prompts < 2) {
     throw new OptionError(`prompts ${settings.prompts} is not an integer >= 2`, 'pass at least 2 prompts');
@@ -197,7 +197,7 @@ export function runConvergence(
     onProgress?.('sigma', 1, 1);
     const weights = pool.map((t) => (settings.ood ? 1 : t.prior));
     const prompts = Array.from({ length: settings.prompts }, () =>
-      samplePrompt(world, pool[rng.categorical(weights)].i, nMax, k, rng),
+      samplePrompt(world, pool[rng.categorical(weights)].i, Math.max(1, nMax), k, rng),
     );
     const rows = kernelRows(world, prompts, kernel, theorem, temperature, onProgress);
     const restrict = (predictive: readonly number[]) => {
@@ -213,6 +213,12 @@ export function runConvergence(
       const normalized: Float64Array[] = [];
       const unnormalized: Float64Array[] = [];
       prompts.forEach((p, i) => {
+        if (n === 0) {
+          // No demonstration carries a label: both forms say nothing, i.e. the uniform distribution.
+          normalized.push(new Float64Array(labels.length).fill(1 / labels.length));
+          unnormalized.push(new Float64Array(labels.length).fill(1 / labels.length));
+          return;
+        }
         const [norm, raw] = tf.tidy(() => {
           const yAug = augmentedTargets({ kind: 'class', labels: p.demos.slice(0, n).map(([, y]) => labelIndex.get(y)!), numClasses: labels.length });
           const s = tf.tensor2d(Float32Array.from(rows[i].subarray(0, n)), [1, n]);

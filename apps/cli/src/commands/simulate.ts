@@ -43,8 +43,8 @@ const REPORT_FILES = ['report.json', 'distance.svg', 'accuracy.svg', 'report.htm
 function parseShots(value: string | boolean | undefined): number[] {
   if (value === undefined) return DEFAULT_SHOTS;
   const parts = String(value).split(',').map((p) => p.trim());
-  if (parts.some((p) => !/^\d+$/.test(p) || !Number.isSafeInteger(Number(p)) || Number(p) < 1)) {
-    throw new OptionError(`--shots ${String(value)} is not a comma-separated list of positive integers`, 'pass e.g. --shots 1,2,4,8');
+  if (parts.some((p) => !/^\d+$/.test(p) || !Number.isSafeInteger(Number(p)))) {
+    throw new OptionError(`--shots ${String(value)} is not a comma-separated list of integers >= 0`, 'pass e.g. --shots 0,1,2,4,8');
   }
   return [...new Set(parts.map(Number))].sort((a, b) => a - b);
 }
@@ -236,7 +236,7 @@ export const simulateCommand: Command = {
   options: {
     preset: { type: 'string', placeholder: PRESET_NAMES.join('|'), description: 'build the world from a preset (seeded by --seed)' },
     world: { type: 'string', placeholder: 'FILE', description: 'read the world from a JSON file instead of a preset' },
-    shots: { type: 'string', placeholder: 'N1,N2,...', description: 'numbers of demonstrations n (positive integers)', default: DEFAULT_SHOTS.join(',') },
+    shots: { type: 'string', placeholder: 'N1,N2,...', description: 'numbers of demonstrations n (integers >= 0; n = 0 scores the uniform guess)', default: DEFAULT_SHOTS.join(',') },
     prompts: { type: 'string', placeholder: 'N', description: 'prompts per n (the same prompts serve every n)', default: '200' },
     kernel: {
       type: 'string',
