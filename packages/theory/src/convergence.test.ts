@@ -21,6 +21,8 @@ describe('the convergence experiment', () => {
     // The label is unknowable without demonstrations (chance 1/2) and nearly certain with 16.
     expect(r.rows[1].bayesAccVsLabel).toBeGreaterThan(r.rows[0].bayesAccVsLabel);
     expect(r.rows[1].bayesAccVsLabel).toBeGreaterThan(0.85);
+    // With no demonstration the estimate is uniform: it scores chance (1/2), not the first label.
+    expect(r.rows[0].accVsBayes).toBe(0.5);
     expect(r.settings.kernel).toBe('belief');
     expect(r.bounds).toEqual({ eta: null, epsTheta: null });
   });

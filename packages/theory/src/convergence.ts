@@ -104,10 +104,10 @@ function meanInterval(values: readonly number[]): [number, [number, number]] {
   return [mean, [mean - half, mean + half]];
 }
 
-/** Proportion and Wilson 95% interval. */
-function proportion(hits: readonly boolean[]): [number, [number, number]] {
+/** Proportion and Wilson 95% interval; a hit may be fractional (shared credit among tied maxima). */
+function proportion(hits: readonly number[]): [number, [number, number]] {
   const n = hits.length;
-  const p = hits.filter(Boolean).length / n;
+  const p = hits.reduce((s, h) => s + h, 0) / n;
   const z = 1.96;
   const centre = (p + (z * z) / (2 * n)) / (1 + (z * z) / n);
   const half = (z * Math.sqrt((p * (1 - p)) / n + (z * z) / (4 * n * n))) / (1 + (z * z) / n);
@@ -120,12 +120,23 @@ function argmax(values: ArrayLike<number>): number {
   return best;
 }
 
+/**
+ * Credit for predicting `target` with the argmax of `values`: 1 / (number of tied maxima) when
+ * the target is one of them, so a uniform guess scores chance rather than "always the first label".
+ */
+function hit(values: ArrayLike<number>, target: number): number {
+  const top = values[argmax(values)];
+  let ties = 0;
+  for (let i = 0; i < values.length; i++) if (values[i] === top) ties++;
+  return target >= 0 && values[target] === top ? 1 / ties : 0;
+}
+
 /** Scores one estimator form against Bayes over the prompts at one n. */
 function score(estimates: Float64Array[], bayes: Float64Array[], labels: readonly number[]): ConvergenceStats {
   const l1: number[] = [];
   const kl: number[] = [];
-  const vsBayes: boolean[] = [];
-  const vsLabel: boolean[] = [];
+  const vsBayes: number[] = [];
+  const vsLabel: number[] = [];
   estimates.forEach((est, p) => {
     const b = bayes[p];
     let dist = 0;
@@ -138,8 +149,8 @@ function score(estimates: Float64Array[], bayes: Float64Array[], labels: readonl
       if (b[c] > 0) divergence += b[c] * Math.log(b[c] / ((Math.max(0, est[c]) + KL_SMOOTHING) / total));
     }
     kl.push(divergence);
-    vsBayes.push(argmax(est) === argmax(b));
-    vsLabel.push(argmax(est) === labels[p]);
+    vsBayes.push(hit(est, argmax(b)));
+    vsLabel.push(hit(est, labels[p]));
   });
   const [l1Mean, l1Ci] = meanInterval(l1);
   const [klMean, klCi] = meanInterval(kl);
@@ -228,7 +239,7 @@ export function runConvergence(
         normalized.push(Float64Array.from(norm));
         unnormalized.push(Float64Array.from(raw));
       });
-      const bayesHits = bayes.map((b, i) => argmax(b) === queryLabels[i]);
+      const bayesHits = bayes.map((b, i) => hit(b, queryLabels[i]));
       return { n, ...score(normalized, bayes, queryLabels), unnormalized: score(unnormalized, bayes, queryLabels), bayesAccVsLabel: proportion(bayesHits)[0] };
     });
     const epsTheta = theorem ? world.tasks.map((_, t) => theorem.epsTheta(t, EPS_SAMPLES, kernelRng)) : null;
@@ -246,7 +257,7 @@ export function runConvergence(
         labels: 'sampled from the task (y is the next emitted token)',
         distance: 'L1 = sum_y |estimate(y) - P(y | prompt)| over the label tokens, TV = L1 / 2; both forms scored as they are (the normalised form sums to 1)',
         kl: `KL(Bayes || estimate) with the estimate clipped at 0, smoothed by ${KL_SMOOTHING} and renormalised`,
-        accuracy: 'argmax of the estimate against the Bayes argmax (accVsBayes) and the sampled query label (accVsLabel); 95% Wilson intervals; distances: normal 95% intervals over prompts',
+        accuracy: 'argmax of the estimate against the Bayes argmax (accVsBayes) and the sampled query label (accVsLabel), tied maxima sharing the credit; 95% Wilson intervals; distances: normal 95% intervals over prompts',
         ...(theorem
           ? { sigmaSamples: theorem.samples, ridge: settings.ridge ?? 1e-3, lambda: theorem.lambda, operatorDimension: theorem.dimension, sigma: 'second moment of vec(T_x), x from the pre-training distribution, plus lambda I (Woodbury, float32 Gram, float64 Cholesky)' }
           : { beliefVector: 'p_pre^T T_x normalised (next-state distribution under the pre-training mixture)' }),
