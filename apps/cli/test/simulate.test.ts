@@ -120,7 +120,7 @@ describe('iclkr simulate', () => {
     const blocker = file(dir, 'blocker', 'x');
     const r = await run('simulate', '--preset', 'paper-table3', ...small, '--kernel', 'belief', '--out', join(blocker, 'report'));
     expect(r.code).toBe(1);
-    expect(lastLine(r.stderr)).toMatch(/^iclkr: error: cannot write the report to .*blocker\/report \((ENOTDIR|EEXIST)\); /);
+    expect(lastLine(r.stderr)).toMatch(/^iclkr: error: cannot write .*blocker\/report \((ENOTDIR|EEXIST)\); /);
     expect(r.stdout).toBe('');
     expect(readdirSync(dir).filter((n) => n.includes('.tmp-'))).toEqual([]);
   });

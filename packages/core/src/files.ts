@@ -1,4 +1,6 @@
-import { open, rename, rm } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, rmdir, stat } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { IclkrError } from './errors.js';
 
 /**
  * Writes `data` to `path` atomically (Node only): the bytes go to `path.tmp-<pid>`, are synced,
@@ -19,5 +21,57 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
   } catch (err) {
     await rm(temporary, { force: true }).catch(() => undefined);
     throw err;
+  }
+}
+
+/**
+ * Refuses an output folder that exists and is not an empty folder (Node only); a missing path is
+ * fine. Lets a command fail before its work rather than after.
+ */
+export async function checkFolderFree(dir: string): Promise<void> {
+  let taken: boolean;
+  try {
+    const info = await stat(dir);
+    taken = !info.isDirectory() || (await readdir(dir)).length > 0;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return;
+    throw folderError(dir, error);
+  }
+  if (taken) throw new IclkrError('output', `${dir} already exists and is not an empty folder`, 'choose a new output folder or remove the old one');
+}
+
+function folderError(dir: string, error: unknown): IclkrError {
+  if (error instanceof IclkrError) return error;
+  const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+  return new IclkrError('output', `cannot write ${dir} (${reason})`, 'check that the parent folder is writable and has space');
+}
+
+/**
+ * Writes a whole folder atomically (Node only): `fill` writes into a temporary folder beside
+ * `dir`, which is then renamed into place, so `dir` is complete or absent. `dir` must be missing
+ * or empty; on any failure the temporary folder is removed and the error is an IclkrError.
+ */
+export async function writeFolderAtomic<T>(dir: string, fill: (temporary: string) => Promise<T>): Promise<T> {
+  const target = resolve(dir);
+  await checkFolderFree(dir);
+  let temporary: string | undefined;
+  try {
+    await mkdir(dirname(target), { recursive: true });
+    // mkdir, not mkdtemp (which makes the folder private), so the folder gets the usual permissions.
+    temporary = join(dirname(target), `.${basename(target)}.tmp-${process.pid}-${Date.now()}`);
+    await mkdir(temporary);
+    const result = await fill(temporary);
+    // An empty folder may stand where the output goes; rmdir refuses anything that is not empty.
+    await rmdir(target).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOENT') throw error;
+    });
+    await rename(temporary, target);
+    temporary = undefined;
+    return result;
+  } catch (error) {
+    throw folderError(dir, error);
+  } finally {
+    if (temporary !== undefined) await rm(temporary, { recursive: true, force: true }).catch(() => undefined);
   }
 }

@@ -9,7 +9,7 @@ export {
   type SafetensorsFile,
   writeSafetensors,
 } from './safetensors/node.js';
-/** Atomic file writes (temporary file, then rename): nothing half-written is left behind. */
-export { writeFileAtomic } from './files.js';
+/** Atomic writes of a file or a whole folder (temporary, then rename): nothing half-written is left behind. */
+export { checkFolderFree, writeFileAtomic, writeFolderAtomic } from './files.js';
 /** Node loaders: a text data set (with a `classes.txt` beside it) or a numeric table from disk. */
 export { loadNumericTable, loadTextDataset } from './dataset/node.js';

@@ -1,7 +1,8 @@
 /** Corpus folders on disk (Node only): a streaming, atomic writer and a reader. */
-import { type FileHandle, mkdir, mkdtemp, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { open, readFile, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { DataError, IclkrError } from '@iclkr/core';
+import { writeFolderAtomic } from '@iclkr/core/node';
 import {
   CORPUS_FILES,
   type CorpusDescription,
@@ -27,23 +28,6 @@ export interface WriteCorpusOptions extends DocumentOptions {
   readonly chunkTokens?: number;
 }
 
-async function isEmptyOrMissing(dir: string): Promise<boolean> {
-  try {
-    return (await readdir(dir)).length === 0;
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return true;
-    if (code === 'ENOTDIR') return false;
-    throw error;
-  }
-}
-
-function outputError(dir: string, error: unknown): IclkrError {
-  if (error instanceof IclkrError) return error;
-  const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-  return new IclkrError('output', `cannot write the corpus to ${dir} (${reason})`, 'check that the parent folder exists, is writable and has space');
-}
-
 /**
  * Samples a corpus of `world` into folder `dir` (tokens.bin, corpus.json, world.json) in blocks,
  * with the stream `corpusRng(seed)`. Everything is written into a temporary folder beside `dir`
@@ -51,39 +35,25 @@ function outputError(dir: string, error: unknown): IclkrError {
  */
 export async function writeCorpus(dir: string, world: World, options: WriteCorpusOptions): Promise<CorpusDescription> {
   checkDocumentOptions(options);
-  const target = resolve(dir);
-  if (!(await isEmptyOrMissing(target))) {
-    throw new IclkrError('output', `${dir} already exists and is not an empty folder`, 'choose a new output folder or remove the old one');
-  }
-  let temporary: string | undefined;
-  let handle: FileHandle | undefined;
-  try {
-    await mkdir(dirname(target), { recursive: true });
-    temporary = await mkdtemp(join(dirname(target), `.${basename(target)}.tmp-`));
-    handle = await open(join(temporary, CORPUS_FILES.tokens), 'w');
+  return writeFolderAtomic(dir, async (temporary) => {
+    const handle = await open(join(temporary, CORPUS_FILES.tokens), 'w');
     const docTasks: number[] = [];
-    const rng = corpusRng(options.seed);
-    for (const chunk of corpusChunks(world, options, rng, options.chunkTokens)) {
-      await handle.write(tokenBytes(chunk.tokens));
-      docTasks.push(...chunk.tasks);
-      options.onProgress?.(docTasks.length, options.docs);
+    try {
+      const rng = corpusRng(options.seed);
+      for (const chunk of corpusChunks(world, options, rng, options.chunkTokens)) {
+        await handle.write(tokenBytes(chunk.tokens));
+        docTasks.push(...chunk.tasks);
+        options.onProgress?.(docTasks.length, options.docs);
+      }
+      await handle.sync();
+    } finally {
+      await handle.close();
     }
-    await handle.sync();
-    await handle.close();
-    handle = undefined;
     const description = describeCorpus(world, options, docTasks);
     await writeFile(join(temporary, CORPUS_FILES.world), worldToJson(world));
     await writeFile(join(temporary, CORPUS_FILES.description), `${JSON.stringify(description, null, 2)}\n`);
-    await rm(target, { recursive: true, force: true });
-    await rename(temporary, target);
-    temporary = undefined;
     return description;
-  } catch (error) {
-    throw outputError(dir, error);
-  } finally {
-    await handle?.close().catch(() => undefined);
-    if (temporary !== undefined) await rm(temporary, { recursive: true, force: true }).catch(() => undefined);
-  }
+  });
 }
 
 /** An open corpus folder: its description, its world, and random access to documents. */

@@ -1,8 +1,8 @@
-import { OptionError } from '@iclkr/core';
-import { PRESET_NAMES, type World, worldFromPreset } from '@iclkr/theory';
-import { loadWorld, saveWorld, writeCorpus } from '@iclkr/theory/node';
-import { choiceOption, numberOption, requireString } from '../args.js';
+import type { World } from '@iclkr/theory';
+import { saveWorld, writeCorpus } from '@iclkr/theory/node';
+import { numberOption, requireString } from '../args.js';
 import type { Command } from '../command.js';
+import { WORLD_OPTIONS, worldSource } from '../world-source.js';
 import { fmt } from '../output.js';
 
 const MAX_SEED = 2 ** 31 - 1;
@@ -13,8 +13,7 @@ export const generateCommand: Command = {
   summary:
     'Sample a pre-training corpus from an HMM task mixture (a preset world or a world JSON file) into a\nfolder: tokens.bin (little-endian uint16/uint32, documents back to back), corpus.json, world.json.',
   options: {
-    preset: { type: 'string', placeholder: PRESET_NAMES.join('|'), description: 'build the world from a preset (seeded by --seed)' },
-    world: { type: 'string', placeholder: 'FILE', description: 'read the world from a JSON file instead of a preset' },
+    ...WORLD_OPTIONS,
     docs: { type: 'string', placeholder: 'N', description: 'number of documents', default: '1000' },
     'doc-length': { type: 'string', placeholder: 'L', description: 'tokens per document', default: '10240' },
     out: { type: 'string', placeholder: 'DIR', description: 'output folder (must not exist, or be empty); written atomically' },
@@ -23,14 +22,8 @@ export const generateCommand: Command = {
     'save-world': { type: 'string', placeholder: 'FILE', description: 'also write the world JSON to FILE (atomically, after the corpus)' },
   },
   async run(values, context) {
-    const preset = choiceOption(values, 'preset', PRESET_NAMES);
-    const worldPath = typeof values.world === 'string' ? values.world : undefined;
-    if (preset !== undefined && worldPath !== undefined) {
-      throw new OptionError('--preset and --world both given', 'pass one of them');
-    }
-    if (preset === undefined && worldPath === undefined) {
-      throw new OptionError('missing --preset or --world', `pass --preset ${PRESET_NAMES.join('|')} or --world FILE`);
-    }
+    const source = worldSource(values);
+    const { preset, path: worldPath } = source;
     const out = requireString(values, 'out', 'generate');
     const count = (n: number) => Number.isSafeInteger(n) && n >= 1;
     const docs = numberOption(values, 'docs', count, 'an integer >= 1') ?? 1000;
@@ -38,7 +31,7 @@ export const generateCommand: Command = {
     const seed = numberOption(values, 'seed', (n) => Number.isInteger(n) && n >= 0 && n <= MAX_SEED, `an integer in [0, ${MAX_SEED}]`) ?? 0;
 
     const started = performance.now();
-    const world: World = preset !== undefined ? worldFromPreset(preset, seed) : await loadWorld(worldPath!);
+    const world: World = await source.load(seed);
     const bar = context.progress('generate');
     const description = await writeCorpus(out, world, {
       docs,

@@ -1,9 +1,8 @@
-import { mkdir, readdir, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import {
   type ConvergenceRow,
   escapeXml,
-  IclkrError,
   linePlot,
   OptionError,
   type PlotSeries,
@@ -16,16 +15,15 @@ import {
   BAYES_MODES,
   type ConvergenceSettings,
   ESTIMATOR_KERNELS,
-  PRESET_NAMES,
   runConvergence,
   type World,
-  worldFromPreset,
 } from '@iclkr/theory';
-import { loadWorld } from '@iclkr/theory/node';
 import { choiceOption, numberOption, type OptionValues } from '../args.js';
 import type { Command } from '../command.js';
+import { WORLD_OPTIONS, worldSource } from '../world-source.js';
 import { fmt, table } from '../output.js';
 import { VERSION } from '../version.js';
+import { checkFolderFree, writeFolderAtomic } from '@iclkr/core/node';
 
 const MAX_SEED = 2 ** 31 - 1;
 const DEFAULT_SHOTS = [1, 2, 4, 8, 16, 32, 64, 128];
@@ -72,49 +70,11 @@ function parseSettings(values: OptionValues): ConvergenceSettings {
   };
 }
 
-/** Refuses an `--out` that exists and is not an empty folder (a missing or unusable parent is left for the write to report). */
-async function checkOutDir(dir: string): Promise<void> {
-  let taken: boolean;
-  try {
-    const info = await stat(dir);
-    taken = !info.isDirectory() || (await readdir(dir)).length > 0;
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return;
-    throw outputError(dir, error);
-  }
-  if (taken) throw new IclkrError('output', `${dir} already exists and is not an empty folder`, 'choose a new output folder or remove the old one');
-}
-
-function outputError(dir: string, error: unknown): IclkrError {
-  if (error instanceof IclkrError) return error;
-  const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-  return new IclkrError('output', `cannot write the report to ${dir} (${reason})`, 'check that the parent folder is writable and has space');
-}
-
-/** Writes the files into a temporary folder beside `dir`, then renames it into place: `dir` is complete or absent. */
+/** Writes the report files as one folder, atomically: `dir` is complete or absent. */
 async function writeReportFolder(dir: string, files: Record<(typeof REPORT_FILES)[number], string>): Promise<void> {
-  const target = resolve(dir);
-  await checkOutDir(dir);
-  let temporary: string | undefined;
-  try {
-    await mkdir(dirname(target), { recursive: true });
-    // mkdir (not mkdtemp, which makes the folder private) so the report folder gets the usual permissions.
-    const folder = join(dirname(target), `.${basename(target)}.tmp-${process.pid}-${Date.now()}`);
-    await mkdir(folder);
-    temporary = folder;
+  await writeFolderAtomic(dir, async (temporary) => {
     for (const name of REPORT_FILES) await writeFile(join(temporary, name), files[name]);
-    // An empty folder may stand where the report goes; rmdir refuses anything that is not empty.
-    await rmdir(target).catch((error: NodeJS.ErrnoException) => {
-      if (error.code !== 'ENOENT') throw error;
-    });
-    await rename(temporary, target);
-    temporary = undefined;
-  } catch (error) {
-    throw outputError(dir, error);
-  } finally {
-    if (temporary !== undefined) await rm(temporary, { recursive: true, force: true }).catch(() => undefined);
-  }
+  });
 }
 
 /** The summary table (one row per n), with the paper's row beside ours when `paper` is set. */
@@ -234,8 +194,7 @@ export const simulateCommand: Command = {
   summary:
     "The paper's Table 3 experiment on an HMM task mixture: the kernel-regression estimator vs the exact\nBayesian predictive for n = 1, 2, 4, ... demonstrations (L1, TV, KL, accuracy, 95% CIs); a table or a report folder.",
   options: {
-    preset: { type: 'string', placeholder: PRESET_NAMES.join('|'), description: 'build the world from a preset (seeded by --seed)' },
-    world: { type: 'string', placeholder: 'FILE', description: 'read the world from a JSON file instead of a preset' },
+    ...WORLD_OPTIONS,
     shots: { type: 'string', placeholder: 'N1,N2,...', description: 'numbers of demonstrations n (integers >= 0; n = 0 scores the uniform guess)', default: DEFAULT_SHOTS.join(',') },
     prompts: { type: 'string', placeholder: 'N', description: 'prompts per n (the same prompts serve every n)', default: '200' },
     kernel: {
@@ -254,20 +213,14 @@ export const simulateCommand: Command = {
     out: { type: 'string', placeholder: 'DIR', description: 'write report.json, distance.svg, accuracy.svg, report.html to DIR (must not exist, or be empty; atomic)' },
   },
   async run(values, context) {
-    const preset = choiceOption(values, 'preset', PRESET_NAMES);
-    const worldPath = typeof values.world === 'string' ? values.world : undefined;
-    if (preset !== undefined && worldPath !== undefined) {
-      throw new OptionError('--preset and --world both given', 'pass one of them');
-    }
-    if (preset === undefined && worldPath === undefined) {
-      throw new OptionError('missing --preset or --world', `pass --preset ${PRESET_NAMES.join('|')} or --world FILE`);
-    }
+    const source = worldSource(values);
+    const { preset, path: worldPath } = source;
     const settings = parseSettings(values);
     const out = typeof values.out === 'string' ? values.out : undefined;
-    if (out !== undefined) await checkOutDir(out);
+    if (out !== undefined) await checkFolderFree(out);
 
     const started = performance.now();
-    const world: World = preset !== undefined ? worldFromPreset(preset, settings.seed) : await loadWorld(worldPath!);
+    const world: World = await source.load(settings.seed);
     const bars = { sigma: context.progress('Sigma'), prompts: context.progress('prompts') };
     const result = runConvergence(world, settings, (stage, done, total) => bars[stage].update(done, total));
     bars.sigma.finish();
