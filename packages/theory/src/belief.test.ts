@@ -34,11 +34,12 @@ describe('belief-state operators T_x', () => {
     ops.dispose();
   });
 
-  it('belief vectors are p_pre^T T_x normalised', () => {
+  it('belief vectors are the filtering distribution P(state | x) under p_pre (brute force)', () => {
     const vecs = beliefVectors(world, [[1, 3]]);
-    const op = bruteOperator(world.tasks[0].transition, world.tasks[0].emission, 3, 4, [1, 3]);
+    // T_[1] diag(B[:, 3]): the operator of x without its last transition.
+    const op = bruteOperator(world.tasks[0].transition, world.tasks[0].emission, 3, 4, [1]);
     const pPre = [0.5, 0.5, 0];
-    const raw = [0, 1, 2].map((t) => pPre.reduce((s, p, i) => s + p * op[i][t], 0));
+    const raw = [0, 1, 2].map((t) => pPre.reduce((s, p, i) => s + p * op[i][t], 0) * world.tasks[0].emission[t * 4 + 3]);
     const total = raw.reduce((s, v) => s + v, 0);
     close(vecs.dataSync(), raw.map((v) => v / total));
     vecs.dispose();

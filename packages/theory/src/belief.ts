@@ -94,8 +94,10 @@ export function beliefOperators(world: World, xs: readonly (readonly number[])[]
 }
 
 /**
- * Belief vectors: the distribution of the next hidden state after x under the pre-training
- * mixture, p_pre^T T_x normalised, over the merged HMM's states ([batch, blocks * d]).
+ * Belief vectors: the filtering distribution P(current hidden state | x) under the pre-training
+ * mixture, p_pre^T diag(B[:, o_1]) T ... T diag(B[:, o_k]) normalised, summed over the merged HMM's
+ * blocks (all blocks share the d states), as a [batch, d] tensor. Two inputs with the same
+ * belief are interchangeable as far as the next token is concerned.
  */
 export function beliefVectors(world: World, xs: readonly (readonly number[])[]): tf.Tensor2D {
   const k = checkInputs(world, xs);
@@ -105,13 +107,13 @@ export function beliefVectors(world: World, xs: readonly (readonly number[])[]):
       const t = tf.tensor2d(Float32Array.from(block.transition), [d, d]);
       const cols = emissionColumns(world, block.emission);
       const emit = (j: number) => tf.gather(cols, tf.tensor1d(Int32Array.from(xs, (x) => x[j]), 'int32'));
-      let alpha = tf.mul(tf.tensor2d(Float32Array.from(block.start), [1, d]), emit(0));
       // No per-step rescaling: it would lose the blocks' relative weights. float32 holds about
       // 38 decades, enough for inputs of a few dozen tokens.
+      let alpha = tf.mul(tf.tensor2d(Float32Array.from(block.start), [1, d]), emit(0));
       for (let j = 1; j < k; j++) alpha = tf.mul(tf.matMul(alpha, t), emit(j));
-      return tf.matMul(alpha, t);
+      return alpha;
     });
-    const joint = parts.length === 1 ? parts[0] : tf.concat(parts, 1);
+    const joint = parts.length === 1 ? parts[0] : tf.addN(parts);
     return tf.div(joint, tf.maximum(tf.sum(joint, 1, true), 1e-30));
   }) as tf.Tensor2D;
 }

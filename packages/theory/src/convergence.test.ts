@@ -23,6 +23,9 @@ describe('the convergence experiment', () => {
     expect(r.rows[1].bayesAccVsLabel).toBeGreaterThan(0.85);
     // With no demonstration the estimate is uniform: it scores chance (1/2), not the first label.
     expect(r.rows[0].accVsBayes).toBe(0.5);
+    // The belief-vector kernel votes over same-class demonstrations and follows Bayes.
+    expect(r.rows[1].accVsBayes).toBeGreaterThan(0.85);
+    expect(r.rows[1].tv).toBeLessThan(0.2);
     expect(r.settings.kernel).toBe('belief');
     expect(r.bounds).toEqual({ eta: null, epsTheta: null });
   });

@@ -260,7 +260,7 @@ export function runConvergence(
         accuracy: 'argmax of the estimate against the Bayes argmax (accVsBayes) and the sampled query label (accVsLabel), tied maxima sharing the credit; 95% Wilson intervals; distances: normal 95% intervals over prompts',
         ...(theorem
           ? { sigmaSamples: theorem.samples, ridge: settings.ridge ?? 1e-3, lambda: theorem.lambda, operatorDimension: theorem.dimension, sigma: 'second moment of vec(T_x), x from the pre-training distribution, plus lambda I (Woodbury, float32 Gram, float64 Cholesky)' }
-          : { beliefVector: 'p_pre^T T_x normalised (next-state distribution under the pre-training mixture)' }),
+          : { beliefVector: 'P(current hidden state | x) under the pre-training mixture (filtering distribution)' }),
         ...(kernel === 'attention' ? { temperature } : {}),
       },
       bounds: { eta: theorem?.eta ?? null, epsTheta },
