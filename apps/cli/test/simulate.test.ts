@@ -198,3 +198,11 @@ describe('iclkr simulate: bad input is a one-line error, exit 1, nothing written
     });
   }
 });
+
+describe('iclkr simulate out of distribution', () => {
+  it('GINC prompts of held-out concepts: impossible ones are counted, not scored', async () => {
+    const r = await run('simulate', '--preset', 'ginc', '--ood', '--length', '3', '--shots', '0,16', '--prompts', '20');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/excluded \(impossible\)/);
+  });
+});

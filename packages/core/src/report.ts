@@ -64,6 +64,8 @@ export const convergenceRowSchema = convergenceStatsSchema.extend({
   unnormalized: convergenceStatsSchema,
   /** Accuracy of the Bayes argmax against the sampled label (the ceiling). */
   bayesAccVsLabel: z.number(),
+  /** Prompts left out because they have probability 0 under every in-distribution task. */
+  excluded: z.number().int().nonnegative(),
 });
 
 /** Output of `iclkr simulate`: the paper's Table 3 experiment on a world. */

@@ -1,6 +1,6 @@
-import { type ConvergenceRow, type ConvergenceStats, OptionError, Rng, tf } from '@iclkr/core';
+import { type ConvergenceRow, type ConvergenceStats, DataError, OptionError, Rng, tf } from '@iclkr/core';
 import { augmentedTargets, combineScores } from '@iclkr/kernels';
-import { type BayesMode, bayesPredictive } from './bayes.js';
+import { type BayesMode, type BayesPrediction, bayesPredictive, type IclPrompt } from './bayes.js';
 import { beliefVectors, dynamicsBlocks } from './belief.js';
 import { type Prompt, samplePrompt } from './sample.js';
 import { MAX_OPERATOR_DIMENSION, TheoremKernel } from './theorem-kernel.js';
@@ -93,6 +93,27 @@ function kernelRows(
     onProgress?.('prompts', Math.min(start + chunk, prompts.length), prompts.length);
   }
   return rows;
+}
+
+/**
+ * The exact predictive of each prompt, or null for a prompt with probability 0 under every
+ * in-distribution task (the Bayesian answer does not exist; an out-of-distribution prompt can be
+ * one). Other errors propagate.
+ */
+function possibleBayes(world: World, prompts: readonly IclPrompt[], mode: BayesMode): (BayesPrediction | null)[] {
+  try {
+    return bayesPredictive(world, prompts, { mode });
+  } catch (error) {
+    if (!(error instanceof DataError)) throw error;
+    return prompts.map((p) => {
+      try {
+        return bayesPredictive(world, [p], { mode })[0];
+      } catch (inner) {
+        if (inner instanceof DataError && /probability 0/.test(inner.message)) return null;
+        throw inner;
+      }
+    });
+  }
 }
 
 /** Mean and normal 95% interval of per-prompt values. */
@@ -217,31 +238,45 @@ export function runConvergence(
       return total > 0 ? out.map((v) => v / total) : out;
     };
     const queryLabels = prompts.map((p) => labelIndex.get(p.queryLabel) ?? -1);
-    const table: ConvergenceRow[] = shots.map((n) => {
-      const bayes = bayesPredictive(world, prompts.map((p) => ({ demos: p.demos.slice(0, n), query: p.query })), { mode }).map((b) =>
-        restrict(b.predictive),
-      );
+    const table: ConvergenceRow[] = [];
+    const emptyShots: number[] = [];
+    for (const n of shots) {
+      const exact = possibleBayes(world, prompts.map((p) => ({ demos: p.demos.slice(0, n), query: p.query })), mode);
+      const kept = prompts.map((_, i) => i).filter((i) => exact[i] !== null);
+      if (kept.length === 0) {
+        emptyShots.push(n);
+        continue;
+      }
+      const bayes = kept.map((i) => restrict(exact[i]!.predictive));
+      const gold = kept.map((i) => queryLabels[i]);
       const normalized: Float64Array[] = [];
       const unnormalized: Float64Array[] = [];
-      prompts.forEach((p, i) => {
+      for (const i of kept) {
         if (n === 0) {
           // No demonstration carries a label: both forms say nothing, i.e. the uniform distribution.
           normalized.push(new Float64Array(labels.length).fill(1 / labels.length));
           unnormalized.push(new Float64Array(labels.length).fill(1 / labels.length));
-          return;
+          continue;
         }
+        const demos = prompts[i].demos.slice(0, n);
         const [norm, raw] = tf.tidy(() => {
-          const yAug = augmentedTargets({ kind: 'class', labels: p.demos.slice(0, n).map(([, y]) => labelIndex.get(y)!), numClasses: labels.length });
+          const yAug = augmentedTargets({ kind: 'class', labels: demos.map(([, y]) => labelIndex.get(y)!), numClasses: labels.length });
           const s = tf.tensor2d(Float32Array.from(rows[i].subarray(0, n)), [1, n]);
           const space = { logSpace: kernel === 'attention', nonPositive: false };
           return [combineScores(s, space, yAug, true).dataSync(), combineScores(s, space, yAug, false).dataSync()];
         });
         normalized.push(Float64Array.from(norm));
         unnormalized.push(Float64Array.from(raw));
+      }
+      const bayesHits = bayes.map((b, j) => hit(b, gold[j]));
+      table.push({
+        n,
+        ...score(normalized, bayes, gold),
+        unnormalized: score(unnormalized, bayes, gold),
+        bayesAccVsLabel: proportion(bayesHits)[0],
+        excluded: prompts.length - kept.length,
       });
-      const bayesHits = bayes.map((b, i) => hit(b, queryLabels[i]));
-      return { n, ...score(normalized, bayes, queryLabels), unnormalized: score(unnormalized, bayes, queryLabels), bayesAccVsLabel: proportion(bayesHits)[0] };
-    });
+    }
     const epsTheta = theorem ? world.tasks.map((_, t) => theorem.epsTheta(t, EPS_SAMPLES, kernelRng)) : null;
     return {
       rows: table,
@@ -262,6 +297,9 @@ export function runConvergence(
           ? { sigmaSamples: theorem.samples, ridge: settings.ridge ?? 1e-3, lambda: theorem.lambda, operatorDimension: theorem.dimension, sigma: 'second moment of vec(T_x), x from the pre-training distribution, plus lambda I (Woodbury, float32 Gram, float64 Cholesky)' }
           : { beliefVector: 'P(current hidden state | x) under the pre-training mixture (filtering distribution)' }),
         ...(kernel === 'attention' ? { temperature } : {}),
+        excluded:
+          'prompts with probability 0 under every in-distribution task (possible out of distribution) have no Bayes answer: they are left out of a row and counted in its `excluded`',
+        ...(emptyShots.length > 0 ? { shotsWithoutPossiblePrompts: emptyShots } : {}),
       },
       bounds: { eta: theorem?.eta ?? null, epsTheta },
       seconds: (performance.now() - started) / 1000,

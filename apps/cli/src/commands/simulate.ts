@@ -80,10 +80,13 @@ async function writeReportFolder(dir: string, files: Record<(typeof REPORT_FILES
 /** The summary table (one row per n), with the paper's row beside ours when `paper` is set. */
 function summaryTable(rows: readonly ConvergenceRow[], paper: boolean): { header: string[]; cells: string[][] } {
   const header = ['n', 'L1', 'TV', 'KL', 'acc vs Bayes [95% CI]', 'acc vs label', 'Bayes acc vs label', 'L1 (1/n)', 'acc vs Bayes (1/n)'];
+  const excluded = rows.some((r) => r.excluded > 0);
+  if (excluded) header.push('excluded (impossible)');
   if (paper) header.push('paper distance', 'paper accuracy');
   const cells = rows.map((r) => {
     const [lo, hi] = r.ci.accVsBayes;
     const line = [String(r.n), fmt(r.l1), fmt(r.tv), fmt(r.kl), `${fmt(r.accVsBayes)} [${fmt(lo)}, ${fmt(hi)}]`, fmt(r.accVsLabel), fmt(r.bayesAccVsLabel), fmt(r.unnormalized.l1), fmt(r.unnormalized.accVsBayes)];
+    if (excluded) line.push(String(r.excluded));
     if (paper) {
       const i = PAPER_TABLE3.n.indexOf(r.n);
       line.push(i < 0 ? '-' : PAPER_TABLE3.distance[i].toFixed(3), i < 0 ? '-' : PAPER_TABLE3.accuracy[i].toFixed(3));
