@@ -16,8 +16,13 @@ export const PRESETS = {
   'paper-table3': (seed: number) => seeded({ ...randomWorld({ tasks: 8, states: 80, tokens: 100 }, new Rng(seed)), name: 'paper-table3' }, seed),
   /** GINC with the defaults of its released data set (10 concepts, 5 in the pre-training mixture). */
   ginc: (seed: number) => seeded({ ...gincWorld({}, new Rng(seed)), name: 'ginc' }, seed),
-  /** The classification world: 8 classes, 2 labels, inputs of 4 tokens, every labelling a task. */
-  classify: (seed: number) => seeded({ ...classifyWorld({}, new Rng(seed)), name: 'classify' }, seed),
+  /**
+   * The classification world: 8 classes, 2 labels, inputs of 4 tokens; 192 of the 256 labellings
+   * make the pre-training mixture, the other 64 are held out (out-of-distribution), and a label is
+   * flipped with probability 0.01 so held-out labellings keep a Bayesian answer.
+   */
+  classify: (seed: number) =>
+    seeded({ ...classifyWorld({ labellings: 192, oodLabellings: 64, labelNoise: 0.01 }, new Rng(seed)), name: 'classify' }, seed),
 } as const satisfies Record<string, (seed: number) => WorldSpec>;
 
 /** A preset's name. */

@@ -1,5 +1,6 @@
 import { Rng } from '@iclkr/core';
 import { describe, expect, it } from 'vitest';
+import { bayesPredictive } from '../bayes.js';
 import { documents, samplePrompt, sampleSegment } from '../sample.js';
 import { compileWorld } from '../world.js';
 import { classifyWorld } from './classify.js';
@@ -88,5 +89,19 @@ describe('classifyWorld', () => {
   it('is deterministic by seed', () => {
     expect(classifyWorld({}, new Rng(1))).toEqual(spec);
     expect(classifyWorld({}, new Rng(2))).not.toEqual(spec);
+  });
+});
+
+describe('classifyWorld label noise', () => {
+  it('spreads labelNoise over the other labels, so held-out labellings keep a Bayesian answer', () => {
+    const spec = classifyWorld({ classes: 3, labels: 3, inputTokens: 6, inputLength: 1, labellings: 4, oodLabellings: 2, labelNoise: 0.1 }, new Rng(2));
+    const world = compileWorld(spec);
+    const labelState = 3;
+    expect(spec.emission[labelState].slice(6, 9)).toEqual([0.9, 0.05, 0.05]);
+    const oodTask = world.tasks.findIndex((t) => t.prior === 0);
+    const prompt = samplePrompt(world, oodTask, 12, 1, new Rng(3));
+    const [answer] = bayesPredictive(world, [prompt]);
+    expect(answer.taskPosterior.reduce((s, p) => s + p, 0)).toBeCloseTo(1, 12);
+    expect(() => classifyWorld({ labelNoise: 1.5 }, new Rng(1))).toThrow(/labelNoise 1.5 is not in/);
   });
 });

@@ -26,6 +26,12 @@ export interface ClassifyParams {
   readonly labellings?: number | 'fresh';
   /** Further distinct labellings with prior 0 (out-of-distribution; default 0; none are left with 'fresh'). */
   readonly oodLabellings?: number;
+  /**
+   * Probability that a label state emits one of the other labels instead of its own (default 0).
+   * Above 0, no labelling makes a prompt impossible, so an out-of-distribution labelling still has
+   * a Bayesian answer under the pre-training prior.
+   */
+  readonly labelNoise?: number;
 }
 
 /** Most tasks 'fresh' may make (each task carries its own d x d transition). */
@@ -63,6 +69,7 @@ export function classifyWorld(params: ClassifyParams, rng: Rng): WorldSpec {
   const concentration = realParam(g, 'emissionConcentration', params.emissionConcentration ?? 1, 0, Number.POSITIVE_INFINITY);
   const labellings = params.labellings ?? 'fresh';
   const ood = intParam(g, 'oodLabellings', params.oodLabellings ?? 0, 0);
+  const noise = realParam(g, 'labelNoise', params.labelNoise ?? 0, 0, 1, { lo: true });
   const total = L ** C;
   let codes: number[];
   let inDistribution: number;
@@ -92,7 +99,9 @@ export function classifyWorld(params: ClassifyParams, rng: Rng): WorldSpec {
     const weights = rng.dirichlet(concentration, support);
     for (let j = 0; j < k; j++) tokens.forEach((o, i) => (emission[c * k + j][o] = weights[i]));
   }
-  for (let l = 0; l < L; l++) emission[labelState(l)][V + l] = 1;
+  for (let l = 0; l < L; l++) {
+    for (let other = 0; other < L; other++) emission[labelState(l)][V + other] = other === l ? 1 - noise : noise / (L - 1);
+  }
   emission[delimState][m - 1] = 1;
   const start = new Array<number>(d).fill(0);
   for (let c = 0; c < C; c++) start[c * k] = 1 / C;
@@ -122,6 +131,6 @@ export function classifyWorld(params: ClassifyParams, rng: Rng): WorldSpec {
     labels: Array.from({ length: L }, (_, l) => V + l),
     inputLength: k,
     stateClass: Array.from({ length: d }, (_, s) => (s < C * k ? Math.floor(s / k) : -1)),
-    generator: { name: 'classify', classes: C, labels: L, inputTokens: V, inputLength: k, sparsity, emissionConcentration: concentration, labellings, oodLabellings: ood },
+    generator: { name: 'classify', classes: C, labels: L, inputTokens: V, inputLength: k, sparsity, emissionConcentration: concentration, labellings, oodLabellings: ood, labelNoise: noise },
   };
 }
