@@ -1,7 +1,7 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { file, lastLine, run, tempDir } from './run.js';
+import { file, lastLine, run, tempDir, expectCleanFailure } from './run.js';
 
 const dir = tempDir();
 // A deterministic cycle 0 -> 1 -> 2 -> 0; state 0 emits token 0, state 1 tokens 1 or 2 (half each),
@@ -96,12 +96,7 @@ describe('iclkr bayes: bad input is a one-line error, exit 1, nothing written', 
       const out = join(dir, `out-${name.replace(/\W+/g, '-')}.jsonl`);
       const withWorld = args.includes('--world') ? args : [...args, '--world', world];
       const r = await run('bayes', ...withWorld, '--out', out);
-      expect(r.code).toBe(1);
-      expect(lastLine(r.stderr)).toMatch(/^iclkr: error: /);
-      expect(lastLine(r.stderr)).toMatch(pattern);
-      expect(r.stderr.trim().split('\n').filter((l) => l.startsWith('iclkr: error')).length).toBe(1);
-      expect(r.stdout).toBe('');
-      expect(existsSync(out)).toBe(false);
+      expectCleanFailure(r, pattern, out);
     });
   }
 

@@ -1,8 +1,8 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { kernelRegressReportSchema } from '@iclkr/core';
 import { describe, expect, it } from 'vitest';
-import { file, lastLine, run, tempDir } from './run.js';
+import { file, lastLine, run, tempDir, expectCleanFailure } from './run.js';
 
 const dir = tempDir();
 // A small regression table and a classification table with string labels.
@@ -119,12 +119,7 @@ describe('iclkr kernel-regress: bad input is a one-line error, exit 1, nothing w
       const out = join(dir, `out-${name.replace(/\W+/g, '-')}.json`);
       const withTest = args.includes('--test') ? args : [...args, '--test', test];
       const r = await run('kernel-regress', ...withTest, '--out', out);
-      expect(r.code).toBe(1);
-      expect(lastLine(r.stderr)).toMatch(/^iclkr: error: /);
-      expect(lastLine(r.stderr)).toMatch(pattern);
-      expect(r.stderr.trim().split('\n').filter((l) => l.startsWith('iclkr: error')).length).toBe(1);
-      expect(r.stdout).toBe('');
-      expect(existsSync(out)).toBe(false);
+      expectCleanFailure(r, pattern, out);
     });
   }
 

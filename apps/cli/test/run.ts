@@ -1,7 +1,8 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
 import { runCli } from '../src/cli.js';
 
 /** Runs the CLI in-process and captures its output. */
@@ -34,3 +35,16 @@ export function file(dir: string, name: string, content: string): string {
 /** The shared real data sets (see ../shared/data/README.md). */
 export const sharedData =
   process.env.ICLKR_SHARED_DATA ?? resolve(fileURLToPath(import.meta.url), '../../../../../shared/data');
+
+/**
+ * Asserts the CLI's contract for bad input: exit 1, exactly one `iclkr: error:` line matching
+ * `pattern`, nothing on stdout, and `out` (when given) not written.
+ */
+export function expectCleanFailure(r: { code: number; stdout: string; stderr: string }, pattern: RegExp, out?: string): void {
+  expect(r.code).toBe(1);
+  expect(lastLine(r.stderr)).toMatch(/^iclkr: error: /);
+  expect(lastLine(r.stderr)).toMatch(pattern);
+  expect(r.stderr.trim().split('\n').filter((l) => l.startsWith('iclkr: error')).length).toBe(1);
+  expect(r.stdout).toBe('');
+  if (out !== undefined) expect(existsSync(out)).toBe(false);
+}

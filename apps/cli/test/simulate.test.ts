@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Rng, simulateReportSchema } from '@iclkr/core';
 import { classifyWorld, worldFromPreset, worldToJson } from '@iclkr/theory';
 import { describe, expect, it } from 'vitest';
-import { file, lastLine, run, tempDir } from './run.js';
+import { file, lastLine, run, tempDir, expectCleanFailure } from './run.js';
 
 const dir = tempDir();
 const small = ['--prompts', '20', '--shots', '1,8', '--sigma-samples', '300'];
@@ -187,12 +187,7 @@ describe('iclkr simulate: bad input is a one-line error, exit 1, nothing written
     it(name, async () => {
       const out = join(dir, `out-${name.replace(/\W+/g, '-')}`);
       const r = await run('simulate', ...args, ...(args.includes('--out') ? [] : ['--out', out]));
-      expect(r.code).toBe(1);
-      expect(lastLine(r.stderr)).toMatch(/^iclkr: error: /);
-      expect(lastLine(r.stderr)).toMatch(pattern);
-      expect(r.stderr.trim().split('\n').filter((l) => l.startsWith('iclkr: error')).length).toBe(1);
-      expect(r.stdout).toBe('');
-      expect(existsSync(out)).toBe(false);
+      expectCleanFailure(r, pattern, out);
       expect(readdirSync(full)).toEqual(['keep.txt']);
       expect(readdirSync(dir).filter((n) => n.includes('.tmp-'))).toEqual([]);
     });
