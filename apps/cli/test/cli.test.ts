@@ -1,4 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { COMMANDS } from '../src/cli.js';
@@ -80,5 +81,23 @@ describe('iclkr demo', () => {
     expect(lastLine((await run('demo', '--train', '1')).stderr)).toMatch(/--train 1 is not an integer >= 2/);
     expect(lastLine((await run('demo', '--test', 'many')).stderr)).toMatch(/--test many is not an integer >= 2/);
     expect(lastLine((await run('demo', '--seed', '0.5')).stderr)).toMatch(/--seed 0\.5 is not an integer/);
+  });
+});
+
+describe('README', () => {
+  it('its library example runs as written and prints what its comments say', () => {
+    const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
+    const code = /```ts\n([\s\S]*?)```/.exec(readme)![1];
+    // Written inside this package so that the workspace packages resolve.
+    const script = fileURLToPath(new URL('../readme-example.tmp.mjs', import.meta.url));
+    writeFileSync(script, code);
+    try {
+      const out = execFileSync(process.execPath, [script], { encoding: 'utf8' }).trim().split('\n');
+      expect(out[0]).toBe('0.03125 Int32Array(1) [ 1 ]');
+      const [bayes, label] = out[1].split(' ');
+      expect(bayes).toBe(label);
+    } finally {
+      rmSync(script, { force: true });
+    }
   });
 });
