@@ -1,6 +1,21 @@
-import { mkdir, open, readdir, rename, rm, rmdir, stat } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, rmdir, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { IclkrError } from './errors.js';
+import { DataError, IclkrError } from './errors.js';
+
+/**
+ * Reads an input file's bytes (Node only); a missing file, a folder or an unreadable file is a
+ * one-line DataError naming the path.
+ */
+export async function readInputFile(path: string): Promise<Uint8Array> {
+  try {
+    return await readFile(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new DataError(path, undefined, 'no such file', 'check the path');
+    if (code === 'EISDIR') throw new DataError(path, undefined, 'is a folder', 'name a file inside it');
+    throw new DataError(path, undefined, `cannot read the file (${code ?? (error as Error).message})`, 'check its permissions');
+  }
+}
 
 /**
  * Writes `data` to `path` atomically (Node only): the bytes go to `path.tmp-<pid>`, are synced,

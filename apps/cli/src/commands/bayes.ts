@@ -1,7 +1,7 @@
-import { readFile } from 'node:fs/promises';
 import { DataError } from '@iclkr/core';
 import { BAYES_MODES, bayesPredictive, type IclPrompt } from '@iclkr/theory';
 import { loadWorld } from '@iclkr/theory/node';
+import { readInputFile } from '@iclkr/core/node';
 import { choiceOption, requireString } from '../args.js';
 import type { Command } from '../command.js';
 import { writeOutput } from '../output.js';
@@ -10,15 +10,7 @@ const PROMPT_FIX = 'write one prompt per line as { "demos": [[[x tokens...], y],
 
 /** Reads a JSONL prompts file: the prompts and the line each came from (blank lines skipped). */
 async function readPrompts(path: string): Promise<{ prompts: IclPrompt[]; lines: number[] }> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new DataError(path, undefined, 'no such file', 'check the path');
-    if (code === 'EISDIR') throw new DataError(path, undefined, 'is a folder', 'name a prompts file inside it');
-    throw error;
-  }
+  const text = new TextDecoder().decode(await readInputFile(path));
   const prompts: IclPrompt[] = [];
   const lines: number[] = [];
   text.split('\n').forEach((raw, i) => {

@@ -1,7 +1,7 @@
 /** Node-only loaders: read a file with node:fs, then parse it with the browser-safe parsers. */
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { DataError } from '../errors.js';
+import { readInputFile } from '../files.js';
 import { type LabelScheme, parseClassNames } from './label-names.js';
 import { type NumericTable, type NumericTableOptions, parseNumericTable } from './numeric-table.js';
 import { parseTextDataset, type TextDataset, type TextDatasetOptions } from './text-dataset.js';
@@ -15,7 +15,7 @@ export async function loadTextDataset(
   path: string,
   options: Omit<TextDatasetOptions, 'source'> = {},
 ): Promise<TextDataset> {
-  const bytes = await readData(path);
+  const bytes = await readInputFile(path);
   const classes = options.labelNames
     ? undefined
     : await readClassNames(join(dirname(path), 'classes.txt'));
@@ -27,23 +27,9 @@ export async function loadNumericTable(
   path: string,
   options: Omit<NumericTableOptions, 'source'> = {},
 ): Promise<NumericTable> {
-  return parseNumericTable(await readData(path), { ...options, source: path });
+  return parseNumericTable(await readInputFile(path), { ...options, source: path });
 }
 
-async function readData(path: string): Promise<Uint8Array> {
-  try {
-    return await readFile(path);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') {
-      throw new DataError(path, undefined, 'no such file', 'check the path');
-    }
-    if (code === 'EISDIR') {
-      throw new DataError(path, undefined, 'is a folder', 'name a data file inside it');
-    }
-    throw e;
-  }
-}
 
 async function readClassNames(path: string): Promise<LabelScheme | undefined> {
   let bytes: Uint8Array;
