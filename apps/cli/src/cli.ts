@@ -6,6 +6,7 @@ import { datasetCommand } from './commands/dataset.js';
 import { demoCommand } from './commands/demo.js';
 import { generateCommand } from './commands/generate.js';
 import { kernelRegressCommand } from './commands/kernel-regress.js';
+import { runModelCommand } from './commands/run-model.js';
 import { simulateCommand } from './commands/simulate.js';
 import { ProgressBar, type TextSink } from './progress.js';
 
@@ -17,6 +18,7 @@ export const COMMANDS: readonly Command[] = [
   generateCommand,
   bayesCommand,
   simulateCommand,
+  runModelCommand,
 ];
 
 function usage(): string {

@@ -1,0 +1,19 @@
+/** Token embedding: ids [batch, pos] to vectors [batch, pos, d_model]; hook `hook_embed`. */
+
+import { tf } from '@iclkr/core';
+import type { HookPoints } from '../hooks.js';
+import type { ParamReader } from '../params.js';
+
+/** Looks up each token's row of `embed.W_E` [vocab, d_model]. */
+export class Embed {
+  readonly W_E: tf.Tensor;
+
+  constructor(params: ParamReader, vocabSize: number, dModel: number) {
+    this.W_E = params.take('embed.W_E', [vocabSize, dModel]);
+  }
+
+  /** Embeds int32 ids [batch, pos]. */
+  forward(ids: tf.Tensor2D, hooks: HookPoints): tf.Tensor {
+    return hooks.fire('hook_embed', tf.gather(this.W_E, ids));
+  }
+}

@@ -1,0 +1,105 @@
+/**
+ * A decoder-only transformer assembled from components by its configuration: embed (+ pos_embed),
+ * blocks, ln_final, unembed. The same class runs GPT-2, Llama and our own GPT; loaders only map
+ * checkpoint tensors to its parameters.
+ */
+
+import { OptionError, ShapeError, tf } from '@iclkr/core';
+import { Embed } from './components/embed.js';
+import type { LayerNorm } from './components/layer-norm.js';
+import { PosEmbed } from './components/pos-embed.js';
+import type { RMSNorm } from './components/rms-norm.js';
+import { RotaryEmbedding } from './components/rotary-embeddings.js';
+import { makeNorm, TransformerBlock } from './components/transformer-block.js';
+import { Unembed } from './components/unembed.js';
+import { checkModelConfig, type ModelConfig } from './config.js';
+import { type ActivationCache, type HookFilter, HookPoints } from './hooks.js';
+import { type ParamMap, ParamReader } from './params.js';
+
+/** What to keep from a forward pass: a name predicate or a list of hook names (default: nothing). */
+export interface RunOptions {
+  cache?: HookFilter | readonly string[];
+}
+
+/** Logits [batch, pos, vocab] and the requested activations; the caller disposes both. */
+export interface RunResult {
+  logits: tf.Tensor3D;
+  cache: ActivationCache;
+}
+
+/** A transformer language model; owns its parameters until `dispose()`. */
+export class Transformer {
+  readonly embed: Embed;
+  readonly posEmbed: PosEmbed | undefined;
+  readonly rotary: RotaryEmbedding | undefined;
+  readonly blocks: readonly TransformerBlock[];
+  readonly lnFinal: LayerNorm | RMSNorm;
+  readonly unembed: Unembed;
+  private readonly params: ParamMap;
+
+  /** Builds the model from parameters by TransformerLens name (see ParamMap); takes them over. */
+  constructor(
+    readonly config: ModelConfig,
+    params: ParamMap,
+  ) {
+    checkModelConfig(config);
+    const reader = new ParamReader(params);
+    this.params = params;
+    this.embed = new Embed(reader, config.vocabSize, config.dModel);
+    this.posEmbed = config.positions === 'learned' ? new PosEmbed(reader, config.nCtx, config.dModel) : undefined;
+    this.rotary =
+      config.positions === 'rotary' ? new RotaryEmbedding(config.dHead, config.ropeTheta, config.nCtx) : undefined;
+    this.blocks = Array.from({ length: config.nLayers }, (_, l) => new TransformerBlock(reader, l, config, this.rotary));
+    this.lnFinal = makeNorm(reader, 'ln_final', config);
+    this.unembed = new Unembed(reader, config.dModel, config.vocabSize);
+    reader.checkAllUsed();
+  }
+
+  /** Runs int32 token ids [batch, pos]; keeps only the activations `options.cache` selects. */
+  run(inputIds: tf.Tensor2D, options: RunOptions = {}): RunResult {
+    this.checkIds(inputIds);
+    const wanted = options.cache ?? [];
+    const filter: HookFilter = typeof wanted === 'function' ? wanted : (name) => wanted.includes(name);
+    const hooks = new HookPoints(filter);
+    const logits = tf.tidy(() => {
+      let resid = this.embed.forward(inputIds, hooks);
+      if (this.posEmbed !== undefined) resid = tf.add(resid, this.posEmbed.forward(inputIds.shape[1], hooks));
+      for (const block of this.blocks) resid = block.forward(resid, hooks);
+      return this.unembed.forward(this.lnFinal.forward(resid, hooks)) as tf.Tensor3D;
+    });
+    return { logits, cache: hooks.cache };
+  }
+
+  /** Frees every parameter and precomputed table. */
+  dispose(): void {
+    tf.dispose(Object.values(this.params));
+    this.rotary?.dispose();
+  }
+
+  private checkIds(ids: tf.Tensor2D): void {
+    if (ids.rank !== 2 || ids.dtype !== 'int32') {
+      throw new ShapeError(
+        `input ids must be an int32 tensor [batch, pos], got ${ids.dtype} [${ids.shape.join(', ')}]`,
+        'pass tf.tensor2d(ids, [batch, pos], "int32")',
+      );
+    }
+    if (ids.shape[1] > this.config.nCtx) {
+      throw new ShapeError(
+        `input has ${ids.shape[1]} positions but the model accepts at most ${this.config.nCtx}`,
+        'truncate or split the input',
+      );
+    }
+    if (ids.size === 0) return;
+    const [min, max] = tf.tidy(() => [tf.min(ids), tf.max(ids)]).map((t) => {
+      const value = t.dataSync()[0];
+      t.dispose();
+      return value;
+    });
+    if (min < 0 || max >= this.config.vocabSize) {
+      throw new OptionError(
+        `token id ${min < 0 ? min : max} is outside the vocabulary [0, ${this.config.vocabSize})`,
+        'tokenize with the tokenizer that belongs to this model',
+      );
+    }
+  }
+}

@@ -1,0 +1,6 @@
+/**
+ * @iclkr/probing/node — the Node-only part of probing: loading model folders from disk.
+ */
+
+/** Loads a Hugging Face model folder (config.json + model.safetensors; gpt2 or llama). */
+export { loadModel } from './load-model.js';
