@@ -40,3 +40,5 @@ export { configBool, configInt, configNumber, configOneOf, type HfConfig, readWe
 export { gpt2Config, gpt2Params } from './loaders/gpt2.js';
 /** Llama checkpoints: config mapping and checkpoint-name-to-parameter mapping. */
 export { llamaConfig, llamaParams } from './loaders/llama.js';
+/** Tokenizers from Hugging Face files (tokenizer.json, or GPT-2's vocab.json + merges.txt) via Tokenizers.js. */
+export { createTokenizer, gpt2TokenizerJson, type Tokenizer, type TokenizerFiles } from './tokenizer.js';

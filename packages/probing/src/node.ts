@@ -4,3 +4,5 @@
 
 /** Loads a Hugging Face model folder (config.json + model.safetensors; gpt2 or llama). */
 export { loadModel } from './load-model.js';
+/** Loads a tokenizer folder (tokenizer.json + tokenizer_config.json, or vocab.json + merges.txt). */
+export { loadTokenizer } from './tokenizer-node.js';
