@@ -61,12 +61,19 @@ export class Transformer {
     const wanted = options.cache ?? [];
     const filter: HookFilter = typeof wanted === 'function' ? wanted : (name) => wanted.includes(name);
     const hooks = new HookPoints(filter);
-    const logits = tf.tidy(() => {
-      let resid = this.embed.forward(inputIds, hooks);
-      if (this.posEmbed !== undefined) resid = tf.add(resid, this.posEmbed.forward(inputIds.shape[1], hooks));
-      for (const block of this.blocks) resid = block.forward(resid, hooks);
-      return this.unembed.forward(this.lnFinal.forward(resid, hooks)) as tf.Tensor3D;
+    // One tidy scope per block: a pass holds one block's intermediates at a time, plus the cache.
+    let resid = tf.tidy(() => {
+      const embedded = this.embed.forward(inputIds, hooks);
+      return this.posEmbed === undefined ? embedded : tf.add(embedded, this.posEmbed.forward(inputIds.shape[1], hooks));
     });
+    for (const block of this.blocks) {
+      const input = resid;
+      resid = tf.tidy(() => block.forward(input, hooks));
+      input.dispose();
+    }
+    const last = resid;
+    const logits = tf.tidy(() => this.unembed.forward(this.lnFinal.forward(last, hooks)) as tf.Tensor3D);
+    last.dispose();
     return { logits, cache: hooks.cache };
   }
 

@@ -70,7 +70,9 @@ export class Attention {
       k = hooks.fire(`${this.name}.hook_rot_k`, this.rotary.apply(k));
     }
     const perHead = (t: tf.Tensor) => t.transpose([0, 2, 1, 3]);
-    const scores = tf.mul(tf.matMul(perHead(q), this.repeatKv(perHead(k)), false, true), 1 / Math.sqrt(dHead));
+    // K^T is formed explicitly: tfjs-wasm multiplies by a transposed operand many times slower.
+    const keysT = this.repeatKv(perHead(k)).transpose([0, 1, 3, 2]);
+    const scores = tf.mul(tf.matMul(perHead(q), keysT), 1 / Math.sqrt(dHead));
     const masked = hooks.fire(`${this.name}.hook_attn_scores`, tf.add(scores, causalMask(nPos)));
     const pattern = hooks.fire(`${this.name}.hook_pattern`, tf.softmax(masked, -1));
     const z = hooks.fire(`${this.name}.hook_z`, perHead(tf.matMul(pattern, this.repeatKv(perHead(v)))));
