@@ -2,15 +2,15 @@
 // against numpy doing the same computation in the same run, and statsmodels on a prefix.
 // Run with `pnpm bench` (or `pnpm --filter @iclkr/kernels bench`); writes bench/results/kernels-nw.json.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { initBackend, Rng, tf } from '@iclkr/core';
 import { NadarayaWatson } from '../src/index.js';
+import { writeBenchResult } from '../../../bench/results.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const resultsDir = resolve(here, '../../../bench/results');
 const N = Number(process.env.BENCH_KEYS ?? 20000);
 const Q = Number(process.env.BENCH_QUERIES ?? 5000);
 const D = 64;
@@ -102,8 +102,7 @@ const result = {
     : null,
   date: new Date().toISOString(),
 };
-mkdirSync(resultsDir, { recursive: true });
-writeFileSync(join(resultsDir, 'kernels-nw.json'), `${JSON.stringify(result, null, 2)}\n`);
+writeBenchResult('kernels-nw', result);
 
 const mb = (b: unknown) => (typeof b === 'number' ? `${(b / 2 ** 20).toFixed(0)} MB` : '-');
 console.log(`Nadaraya-Watson rbf, ${N} keys x ${Q} queries x ${D} features, median of ${RUNS} (backend ${backend.name})`);

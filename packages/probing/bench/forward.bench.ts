@@ -1,11 +1,9 @@
 // Benchmark: forward-pass throughput and peak memory of a GPT-2-small-sized model (12 layers,
 // width 768, 12 heads, vocabulary 50,257, 1,024 positions) with random weights, built through the
 // same GPT-2 loader as real checkpoints. Writes bench/results/probing-forward.json.
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { initBackend, Rng, type SafetensorsTensor, tf } from '@iclkr/core';
 import { modelFromCheckpoint } from '../src/index.js';
+import { writeBenchResult } from '../../../bench/results.js';
 
 const V = 50257;
 const P = 1024;
@@ -63,8 +61,6 @@ for (const [batch, positions, cache] of [[1, 256, false], [1, 1024, false], [8, 
 const peakRssBytes = process.resourceUsage().maxRSS * 1024;
 model.dispose();
 const result = { benchmark: 'GPT-2-small-sized forward pass (random weights)', backend: backend.name, tfjs: tf.version_core, runs: RUNS, rows, peakRssBytes, reference: null, date: new Date().toISOString() };
-const dir = resolve(dirname(fileURLToPath(import.meta.url)), '../../../bench/results');
-mkdirSync(dir, { recursive: true });
-writeFileSync(join(dir, 'probing-forward.json'), `${JSON.stringify(result, null, 2)}\n`);
+writeBenchResult('probing-forward', result);
 console.log(`GPT-2-small-sized forward pass, backend ${backend.name}, median of ${RUNS}; peak RSS ${(peakRssBytes / 2 ** 20).toFixed(0)} MB`);
 console.table(rows.map((r) => ({ 'batch x positions': `${r.batch} x ${r.positions}`, 'cached patterns': r.cachedPatterns, 'median s': r.medianSeconds.toFixed(2), 'tokens/s': r.tokensPerSecond.toFixed(0) })));

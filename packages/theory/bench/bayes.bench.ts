@@ -7,9 +7,9 @@
 // every token), measures the dense path.
 // Run with `npx tsx bench/bayes.bench.ts`; writes bench/results/theory-bayes.json.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Rng } from '@iclkr/core';
 import { bayesPredictive, type IclPrompt } from '../src/bayes.js';
@@ -17,9 +17,9 @@ import { gincWorld } from '../src/generators/ginc.js';
 import { randomWorld } from '../src/generators/random.js';
 import { samplePrompt } from '../src/sample.js';
 import { compileWorld, type World } from '../src/world.js';
+import { writeBenchResult } from '../../../bench/results.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const resultsDir = resolve(here, '../../../bench/results');
 const PROMPTS = Number(process.env.BENCH_PROMPTS ?? 1000);
 const DENSE_PROMPTS = Number(process.env.BENCH_DENSE_PROMPTS ?? 200);
 const N = 64;
@@ -125,8 +125,7 @@ const result = {
   cases: [gincCase, randomCase],
   date: new Date().toISOString(),
 };
-mkdirSync(resultsDir, { recursive: true });
-writeFileSync(join(resultsDir, 'theory-bayes.json'), `${JSON.stringify(result, null, 2)}\n`);
+writeBenchResult('theory-bayes', result);
 
 const mb = (b: number | undefined) => (b === undefined ? '-' : `${(b / 2 ** 20).toFixed(0)} MB`);
 for (const c of [gincCase, randomCase]) {

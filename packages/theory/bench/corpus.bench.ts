@@ -4,19 +4,17 @@
 // cumsum-and-compare sampling, re-enacted in Python + numpy since hmmlearn is not installed).
 // Run with `npx tsx bench/corpus.bench.ts`; writes bench/results/theory-corpus.json.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type { Rng } from '@iclkr/core';
 import { corpusChunks, corpusRng } from '../src/corpus.js';
 import { writeCorpus } from '../src/corpus-node.js';
 import { PRESET_NAMES, worldFromPreset } from '../src/presets.js';
 import { documentTaskSampler } from '../src/sample.js';
 import type { World } from '../src/world.js';
+import { writeBenchResult } from '../../../bench/results.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const resultsDir = resolve(here, '../../../bench/results');
 const DOCS = Number(process.env.BENCH_DOCS ?? 1000);
 const LENGTH = Number(process.env.BENCH_DOC_LENGTH ?? 10240);
 const RUNS = 3;
@@ -124,8 +122,7 @@ const result = {
   },
   date: new Date().toISOString(),
 };
-mkdirSync(resultsDir, { recursive: true });
-writeFileSync(join(resultsDir, 'theory-corpus.json'), `${JSON.stringify(result, null, 2)}\n`);
+writeBenchResult('theory-corpus', result);
 
 const rate = (x: number) => `${(x / 1e6).toFixed(2)}M`;
 console.log(`corpus generation, ${DOCS} docs x ${LENGTH} tokens, tokens/s median of ${RUNS} (node ${process.version})`);

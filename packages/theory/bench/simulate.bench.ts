@@ -1,10 +1,8 @@
 // Benchmark: the whole convergence experiment with default settings on paper-table3 (target: under
 // 60 s on a 2-core machine). Writes bench/results/theory-simulate.json.
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { initBackend } from '@iclkr/core';
 import { runConvergence, worldFromPreset } from '../src/index.js';
+import { writeBenchResult } from '../../../bench/results.js';
 
 const backend = await initBackend();
 const started = performance.now();
@@ -19,7 +17,5 @@ const out = {
   rows: result.rows.map((r) => ({ n: r.n, l1: r.l1, accVsBayes: r.accVsBayes, bayesAccVsLabel: r.bayesAccVsLabel })),
   date: new Date().toISOString(),
 };
-const dir = resolve(dirname(fileURLToPath(import.meta.url)), '../../../bench/results');
-mkdirSync(dir, { recursive: true });
-writeFileSync(join(dir, 'theory-simulate.json'), `${JSON.stringify(out, null, 2)}\n`);
+writeBenchResult('theory-simulate', out);
 console.log(`simulate paper-table3 with defaults: ${seconds.toFixed(1)} s (target < 60 s, backend ${backend.name})`);
