@@ -6,6 +6,13 @@ import { type Prompt, samplePrompt } from './sample.js';
 import { MAX_OPERATOR_DIMENSION, TheoremKernel } from './theorem-kernel.js';
 import type { World } from './world.js';
 
+/** The paper's Table 3 (random HMMs, 8 tasks, 80 states, 100 tokens): distance and accuracy per n, to print beside ours. */
+export const PAPER_TABLE3: { readonly n: readonly number[]; readonly distance: readonly number[]; readonly accuracy: readonly number[] } = {
+  n: [1, 2, 4, 8, 16, 32, 64, 128],
+  distance: [1.322, 0.942, 0.519, 0.218, 0.163, 0.085, 0.093, 0.083],
+  accuracy: [0.337, 0.532, 0.745, 0.901, 0.926, 0.968, 0.961, 0.964],
+};
+
 /** Kernels the convergence experiment can use for its estimator. */
 export const ESTIMATOR_KERNELS = ['theorem', 'belief', 'cosine', 'attention'] as const;
 

@@ -71,5 +71,6 @@ export {
   defaultEstimatorKernel,
   ESTIMATOR_KERNELS,
   type EstimatorKernel,
+  PAPER_TABLE3,
   runConvergence,
 } from './convergence.js';

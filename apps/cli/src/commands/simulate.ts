@@ -15,6 +15,7 @@ import {
   BAYES_MODES,
   type ConvergenceSettings,
   ESTIMATOR_KERNELS,
+  PAPER_TABLE3,
   runConvergence,
   type World,
 } from '@iclkr/theory';
@@ -27,13 +28,6 @@ import { checkFolderFree, writeFolderAtomic } from '@iclkr/core/node';
 
 const MAX_SEED = 2 ** 31 - 1;
 const DEFAULT_SHOTS = [1, 2, 4, 8, 16, 32, 64, 128];
-
-/** The paper's Table 3 (random HMMs, 8 tasks, 80 states, 100 tokens); its distance is not specified. */
-const PAPER_TABLE3 = {
-  n: [1, 2, 4, 8, 16, 32, 64, 128],
-  distance: [1.322, 0.942, 0.519, 0.218, 0.163, 0.085, 0.093, 0.083],
-  accuracy: [0.337, 0.532, 0.745, 0.901, 0.926, 0.968, 0.961, 0.964],
-};
 
 /** The files of a report folder, in the order they are listed. */
 const REPORT_FILES = ['report.json', 'distance.svg', 'accuracy.svg', 'report.html'] as const;
@@ -118,7 +112,7 @@ function plots(report: SimulateReport, paper: boolean): { distance: string; accu
   });
   const own = (r: ConvergenceRow) => r;
   const unnormalized = (r: ConvergenceRow) => r.unnormalized;
-  const reference = (name: string, values: number[]): PlotSeries[] =>
+  const reference = (name: string, values: readonly number[]): PlotSeries[] =>
     paper ? [{ name, points: PAPER_TABLE3.n.map((n, i) => [n, values[i]] as const), dashed: true }] : [];
   const common = { xLabel: 'demonstrations n', xScale: 'log2' as const };
   return {
