@@ -13,6 +13,9 @@ export const PAPER_TABLE3: { readonly n: readonly number[]; readonly distance: r
   accuracy: [0.337, 0.532, 0.745, 0.901, 0.926, 0.968, 0.961, 0.964],
 };
 
+/** Default temperature tau of the attention kernel on belief vectors. */
+export const DEFAULT_TEMPERATURE = 0.05;
+
 /** Kernels the convergence experiment can use for its estimator. */
 export const ESTIMATOR_KERNELS = ['theorem', 'belief', 'cosine', 'attention'] as const;
 
@@ -216,7 +219,7 @@ export function runConvergence(
   const kernel = settings.kernel ?? defaultEstimatorKernel(world);
   const k = settings.inputLength ?? world.spec.inputLength ?? 2;
   const mode = settings.mode ?? 'restart';
-  const temperature = settings.temperature ?? 0.05;
+  const temperature = settings.temperature ?? DEFAULT_TEMPERATURE;
   if (!(temperature > 0)) throw new OptionError(`temperature ${temperature} is not positive`, 'pass a temperature > 0');
   const pool = world.tasks.map((t, i) => ({ i, prior: t.prior })).filter((t) => (settings.ood ? t.prior === 0 : t.prior > 0));
   if (pool.length === 0) {
@@ -301,7 +304,7 @@ export function runConvergence(
         kl: `KL(Bayes || estimate) with the estimate clipped at 0, smoothed by ${KL_SMOOTHING} and renormalised`,
         accuracy: 'argmax of the estimate against the Bayes argmax (accVsBayes) and the sampled query label (accVsLabel), tied maxima sharing the credit; 95% Wilson intervals; distances: normal 95% intervals over prompts',
         ...(theorem
-          ? { sigmaSamples: theorem.samples, ridge: settings.ridge ?? 1e-3, lambda: theorem.lambda, operatorDimension: theorem.dimension, sigma: 'second moment of vec(T_x), x from the pre-training distribution, plus lambda I (Woodbury, float32 Gram, float64 Cholesky)' }
+          ? { sigmaSamples: theorem.samples, ridge: theorem.ridge, lambda: theorem.lambda, operatorDimension: theorem.dimension, sigma: 'second moment of vec(T_x), x from the pre-training distribution, plus lambda I (Woodbury, float32 Gram, float64 Cholesky)' }
           : { beliefVector: 'P(current hidden state | x) under the pre-training mixture (filtering distribution)' }),
         ...(kernel === 'attention' ? { temperature } : {}),
         excluded:

@@ -62,12 +62,19 @@ export { compileDynamics, type Dynamics, ScaledPass } from './forward.js';
 /** Belief-state operators vec(T_x), belief vectors p_pre^T T_x, and the merged HMM's dynamics blocks. */
 export { beliefOperators, beliefVectors, type DynamicsBlock, dynamicsBlocks } from './belief.js';
 /** The theorem's kernel vec(T_x)^T (Sigma + lambda I)^-1 vec(T_x') by Woodbury, with eta and eps_theta. */
-export { MAX_OPERATOR_DIMENSION, sampleInputs, TheoremKernel, type TheoremKernelOptions } from './theorem-kernel.js';
+export {
+  MAX_OPERATOR_DIMENSION,
+  sampleInputs,
+  THEOREM_KERNEL_DEFAULTS,
+  TheoremKernel,
+  type TheoremKernelOptions,
+} from './theorem-kernel.js';
 /** The convergence experiment (the paper's Table 3): estimator vs exact Bayes per n, with intervals. */
 export {
   type ConvergenceProgress,
   type ConvergenceResult,
   type ConvergenceSettings,
+  DEFAULT_TEMPERATURE,
   defaultEstimatorKernel,
   ESTIMATOR_KERNELS,
   type EstimatorKernel,

@@ -8,11 +8,14 @@ import type { World } from './world.js';
 export interface TheoremKernelOptions {
   /** Example length k of the inputs the kernel compares. */
   readonly inputLength: number;
-  /** Samples of x from the pre-training distribution used to estimate Sigma (default 2000). */
+  /** Samples of x from the pre-training distribution used to estimate Sigma (default THEOREM_KERNEL_DEFAULTS.samples). */
   readonly samples?: number;
-  /** Ridge lambda relative to Sigma's mean eigenvalue, trace(Sigma) / dim (default 1e-3). */
+  /** Ridge lambda relative to Sigma's mean eigenvalue, trace(Sigma) / dim (default THEOREM_KERNEL_DEFAULTS.ridge). */
   readonly ridge?: number;
 }
+
+/** Default Sigma sample count and relative ridge of the theorem's kernel. */
+export const THEOREM_KERNEL_DEFAULTS = { samples: 2000, ridge: 1e-3 } as const;
 
 /** Largest vec(T_x) dimension the kernel accepts (blocks x d^2); beyond it use a belief-vector kernel. */
 export const MAX_OPERATOR_DIMENSION = 40_000;
@@ -34,6 +37,8 @@ export class TheoremKernel {
   readonly dimension: number;
   readonly lambda: number;
   readonly samples: number;
+  /** The ridge relative to Sigma's mean eigenvalue (lambda = ridge x trace / dimension). */
+  readonly ridge: number;
   /** sup ||T_x||_F over the sampled inputs: the bound's eta. */
   readonly eta: number;
   private readonly world: World;
@@ -53,13 +58,14 @@ export class TheoremKernel {
         'use --kernel belief, cosine or attention for this world',
       );
     }
-    const samples = options.samples ?? 2000;
-    const ridge = options.ridge ?? 1e-3;
+    const samples = options.samples ?? THEOREM_KERNEL_DEFAULTS.samples;
+    const ridge = options.ridge ?? THEOREM_KERNEL_DEFAULTS.ridge;
     if (!Number.isInteger(samples) || samples < 2) throw new OptionError(`Sigma samples ${samples} is not an integer >= 2`, 'pass at least 2 samples');
     if (!(ridge > 0)) throw new OptionError(`ridge ${ridge} is not positive`, 'pass a ridge > 0');
     this.world = world;
     this.k = options.inputLength;
     this.samples = samples;
+    this.ridge = ridge;
     this.v = beliefOperators(world, sampleInputs(world, samples, this.k, rng));
     this.vt = tf.transpose(this.v);
     const gram = tf.matMul(this.v, this.vt);

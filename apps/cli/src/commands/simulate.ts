@@ -14,8 +14,10 @@ import {
 import {
   BAYES_MODES,
   type ConvergenceSettings,
+  DEFAULT_TEMPERATURE,
   ESTIMATOR_KERNELS,
   PAPER_TABLE3,
+  THEOREM_KERNEL_DEFAULTS,
   runConvergence,
   type World,
 } from '@iclkr/theory';
@@ -201,9 +203,9 @@ export const simulateCommand: Command = {
     },
     length: { type: 'string', placeholder: 'K', description: "example length k (default: the world's inputLength, else 2)" },
     mode: { type: 'string', placeholder: BAYES_MODES.join('|'), description: 'exact predictive: delimiters restart sampling (the theorem) or one continuous sequence', default: 'restart' },
-    'sigma-samples': { type: 'string', placeholder: 'N', description: 'samples of x from the pre-training distribution to estimate Sigma (theorem kernel)', default: '2000' },
-    ridge: { type: 'string', placeholder: 'R', description: 'ridge added to Sigma, relative to its mean eigenvalue (theorem kernel)', default: '1e-3' },
-    temperature: { type: 'string', placeholder: 'T', description: 'temperature of the attention kernel', default: '0.05' },
+    'sigma-samples': { type: 'string', placeholder: 'N', description: 'samples of x from the pre-training distribution to estimate Sigma (theorem kernel)', default: String(THEOREM_KERNEL_DEFAULTS.samples) },
+    ridge: { type: 'string', placeholder: 'R', description: 'ridge added to Sigma, relative to its mean eigenvalue (theorem kernel)', default: String(THEOREM_KERNEL_DEFAULTS.ridge) },
+    temperature: { type: 'string', placeholder: 'T', description: 'temperature of the attention kernel', default: String(DEFAULT_TEMPERATURE) },
     ood: { type: 'boolean', description: 'draw prompts from out-of-distribution tasks (prior 0) instead of in-distribution ones' },
     seed: { type: 'string', placeholder: 'S', description: 'seed of the preset world and of the experiment', default: '0' },
     json: { type: 'boolean', description: 'print the JSON report on stdout instead of the table' },
