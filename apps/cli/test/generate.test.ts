@@ -51,9 +51,9 @@ describe('iclkr generate', () => {
     mkdirSync(full);
     writeFileSync(join(full, 'keep.txt'), 'x');
     const cases: [string[], RegExp][] = [
-      [['--out', out], /missing --preset or --world; pass --preset paper-table3\|ginc\|classify or --world FILE/],
+      [['--out', out], /missing --preset or --world; pass --preset paper-table3\|ginc\|classify\|recall or --world FILE/],
       [['--preset', 'ginc', '--world', bad, '--out', out], /--preset and --world both given; pass one of them/],
-      [['--preset', 'gnic', '--out', out], /--preset gnic is not one of paper-table3, ginc, classify/],
+      [['--preset', 'gnic', '--out', out], /--preset gnic is not one of paper-table3, ginc, classify, recall/],
       [['--preset', 'ginc'], /missing --out/],
       [['--preset', 'ginc', '--out', out, '--docs', '0'], /--docs 0 is not an integer >= 1/],
       [['--preset', 'ginc', '--out', out, '--doc-length', '2.5'], /--doc-length 2\.5 is not an integer >= 1/],

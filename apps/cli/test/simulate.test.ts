@@ -154,9 +154,9 @@ describe('iclkr simulate: bad input is a one-line error, exit 1, nothing written
   writeFileSync(join(full, 'keep.txt'), 'x');
   const p = ['--preset', 'paper-table3'];
   const cases: [string, string[], RegExp][] = [
-    ['no world', [], /missing --preset or --world; pass --preset paper-table3\|ginc\|classify or --world FILE/],
+    ['no world', [], /missing --preset or --world; pass --preset paper-table3\|ginc\|classify\|recall or --world FILE/],
     ['both worlds', [...p, '--world', badWorld], /--preset and --world both given; pass one of them/],
-    ['unknown preset', ['--preset', 'gnic'], /--preset gnic is not one of paper-table3, ginc, classify/],
+    ['unknown preset', ['--preset', 'gnic'], /--preset gnic is not one of paper-table3, ginc, classify, recall/],
     ['bad world file', ['--world', badWorld], /bad-world\.json: emission\[0\] sums to 0\.9, not 1/],
     ['missing world file', ['--world', join(dir, 'nope.json')], /nope\.json: no such file/],
     ['shots not a number', [...p, '--shots', '1,x'], /--shots 1,x is not a comma-separated list of integers >= 0; pass e\.g\. --shots 0,1,2,4,8/],

@@ -85,3 +85,37 @@ export type ConvergenceRow = z.infer<typeof convergenceRowSchema>;
 export type ConvergenceStats = z.infer<typeof convergenceStatsSchema>;
 /** The typed form of a simulate report. */
 export type SimulateReport = z.infer<typeof simulateReportSchema>;
+
+/** One row of the in-context evaluation: a model against the label, exact Bayes and two baselines at n demonstrations of length k. */
+export const iclRowSchema = z.object({
+  n: z.number().int().nonnegative(),
+  k: z.number().int().positive(),
+  ood: z.boolean(),
+  prompts: z.number().int().positive(),
+  /** The model's argmax (over the label tokens where the world has labels) against the sampled label. */
+  accuracy: z.number(),
+  /** The exact Bayesian predictive's argmax against the sampled label. */
+  bayesAccuracy: z.number(),
+  /** How often the model's argmax equals Bayes's. */
+  agreementWithBayes: z.number(),
+  /** Majority label of the demonstrations (ties broken at random; n = 0 guesses). */
+  majorityAccuracy: z.number().nullable(),
+  /** Majority over the demonstrations of x_test's class (else all of them); null where the world has no classes. */
+  oracleAccuracy: z.number().nullable(),
+  /** Mean KL(Bayes || model) in nats over the scored tokens. */
+  klFromBayes: z.number(),
+  /** 95% interval of the accuracy over prompts. */
+  accuracyCi: interval,
+});
+
+/** Output of `iclkr icl` (and the quick probes of `iclkr pretrain`). */
+export const iclReportSchema = defineReport('icl', {
+  world: z.string(),
+  model: z.string(),
+  rows: z.array(iclRowSchema),
+});
+
+/** One row of an ICL evaluation. */
+export type IclRow = z.infer<typeof iclRowSchema>;
+/** The typed form of an icl report. */
+export type IclReport = z.infer<typeof iclReportSchema>;

@@ -37,10 +37,12 @@ export { argmaxRows, augmentedTargets, outputCount, type Targets, targetMatrix }
 export { batchRows, DEFAULT_MAX_MEMORY_BYTES, forEachBatch, type ProgressCallback } from './batching.js';
 /** Dense float64 Cholesky factorisation and solve. */
 export { cholesky, choleskySolve } from './linalg.js';
-/** Metrics: accuracy, agreement, Pearson, Spearman, L1, total variation, KL, MSE, MAE. */
+/** Metrics: accuracy, agreement, Pearson, Spearman, L1, total variation, KL, MSE, MAE; argmax with tie credit and Wilson intervals. */
 export {
   accuracy,
   agreement,
+  argmax,
+  argmaxCredit,
   klDivergence,
   l1Distance,
   meanAbsoluteError,
@@ -49,6 +51,7 @@ export {
   ranks,
   spearman,
   totalVariation,
+  wilsonProportion,
 } from './metrics.js';
 /** Kernel regression from one table to another (the job behind `iclkr kernel-regress`). */
 export {

@@ -101,3 +101,31 @@ export function meanAbsoluteError(predicted: ArrayLike<number>, gold: ArrayLike<
   for (let i = 0; i < n; i++) s += Math.abs(predicted[i] - gold[i]);
   return s / n;
 }
+
+/** Proportion and Wilson 95% interval; a hit may be fractional (shared credit among tied maxima). */
+export function wilsonProportion(hits: readonly number[]): [number, [number, number]] {
+  const n = hits.length;
+  const p = hits.reduce((s, h) => s + h, 0) / n;
+  const z = 1.96;
+  const centre = (p + (z * z) / (2 * n)) / (1 + (z * z) / n);
+  const half = (z * Math.sqrt((p * (1 - p)) / n + (z * z) / (4 * n * n))) / (1 + (z * z) / n);
+  return [p, [Math.max(0, centre - half), Math.min(1, centre + half)]];
+}
+
+/** Index of the first largest value. */
+export function argmax(values: ArrayLike<number>): number {
+  let best = 0;
+  for (let i = 1; i < values.length; i++) if (values[i] > values[best]) best = i;
+  return best;
+}
+
+/**
+ * Credit for predicting `target` with the argmax of `values`: 1 / (number of tied maxima) when
+ * the target is one of them, so a uniform guess scores chance rather than "always the first label".
+ */
+export function argmaxCredit(values: ArrayLike<number>, target: number): number {
+  const top = values[argmax(values)];
+  let ties = 0;
+  for (let i = 0; i < values.length; i++) if (values[i] === top) ties++;
+  return target >= 0 && values[target] === top ? 1 / ties : 0;
+}

@@ -1,5 +1,5 @@
 import { type ConvergenceRow, type ConvergenceStats, DataError, OptionError, Rng, tf } from '@iclkr/core';
-import { augmentedTargets, combineScores } from '@iclkr/kernels';
+import { argmax, argmaxCredit, augmentedTargets, combineScores, wilsonProportion } from '@iclkr/kernels';
 import { type BayesMode, type BayesPrediction, bayesPredictive, type IclPrompt } from './bayes.js';
 import { beliefVectors, dynamicsBlocks } from './belief.js';
 import { type Prompt, samplePrompt } from './sample.js';
@@ -135,33 +135,6 @@ function meanInterval(values: readonly number[]): [number, [number, number]] {
   return [mean, [mean - half, mean + half]];
 }
 
-/** Proportion and Wilson 95% interval; a hit may be fractional (shared credit among tied maxima). */
-function proportion(hits: readonly number[]): [number, [number, number]] {
-  const n = hits.length;
-  const p = hits.reduce((s, h) => s + h, 0) / n;
-  const z = 1.96;
-  const centre = (p + (z * z) / (2 * n)) / (1 + (z * z) / n);
-  const half = (z * Math.sqrt((p * (1 - p)) / n + (z * z) / (4 * n * n))) / (1 + (z * z) / n);
-  return [p, [Math.max(0, centre - half), Math.min(1, centre + half)]];
-}
-
-function argmax(values: ArrayLike<number>): number {
-  let best = 0;
-  for (let i = 1; i < values.length; i++) if (values[i] > values[best]) best = i;
-  return best;
-}
-
-/**
- * Credit for predicting `target` with the argmax of `values`: 1 / (number of tied maxima) when
- * the target is one of them, so a uniform guess scores chance rather than "always the first label".
- */
-function hit(values: ArrayLike<number>, target: number): number {
-  const top = values[argmax(values)];
-  let ties = 0;
-  for (let i = 0; i < values.length; i++) if (values[i] === top) ties++;
-  return target >= 0 && values[target] === top ? 1 / ties : 0;
-}
-
 /** Scores one estimator form against Bayes over the prompts at one n. */
 function score(estimates: Float64Array[], bayes: Float64Array[], labels: readonly number[]): ConvergenceStats {
   const l1: number[] = [];
@@ -180,13 +153,13 @@ function score(estimates: Float64Array[], bayes: Float64Array[], labels: readonl
       if (b[c] > 0) divergence += b[c] * Math.log(b[c] / ((Math.max(0, est[c]) + KL_SMOOTHING) / total));
     }
     kl.push(divergence);
-    vsBayes.push(hit(est, argmax(b)));
-    vsLabel.push(hit(est, labels[p]));
+    vsBayes.push(argmaxCredit(est, argmax(b)));
+    vsLabel.push(argmaxCredit(est, labels[p]));
   });
   const [l1Mean, l1Ci] = meanInterval(l1);
   const [klMean, klCi] = meanInterval(kl);
-  const [accB, accBCi] = proportion(vsBayes);
-  const [accL, accLCi] = proportion(vsLabel);
+  const [accB, accBCi] = wilsonProportion(vsBayes);
+  const [accL, accLCi] = wilsonProportion(vsLabel);
   return {
     l1: l1Mean,
     tv: l1Mean / 2,
@@ -278,12 +251,12 @@ export function runConvergence(
         normalized.push(Float64Array.from(norm));
         unnormalized.push(Float64Array.from(raw));
       }
-      const bayesHits = bayes.map((b, j) => hit(b, gold[j]));
+      const bayesHits = bayes.map((b, j) => argmaxCredit(b, gold[j]));
       table.push({
         n,
         ...score(normalized, bayes, gold),
         unnormalized: score(unnormalized, bayes, gold),
-        bayesAccVsLabel: proportion(bayesHits)[0],
+        bayesAccVsLabel: wilsonProportion(bayesHits)[0],
         excluded: prompts.length - kept.length,
       });
     }

@@ -15,7 +15,7 @@ export { type RandomWorldParams, randomWorld } from './generators/random.js';
 export { type GincParams, gincWorld } from './generators/ginc.js';
 /** The classification world: C classes, L shared label tokens, a task is a labelling (class -> label). */
 export { type ClassifyParams, classifyWorld, MAX_FRESH_LABELLINGS } from './generators/classify.js';
-/** Named worlds (paper-table3, ginc, classify) built from a seed; an unknown name is an OptionError. */
+/** Named worlds (paper-table3, ginc, classify, recall) built from a seed; an unknown name is an OptionError. */
 export { PRESET_NAMES, PRESETS, type PresetName, worldFromPreset } from './presets.js';
 /** Seeded streaming sampling: ICL segments and prompts, a prompt's token sequence, pre-training documents. */
 export {

@@ -3,12 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { PRESET_NAMES, PRESETS, worldFromPreset } from './presets.js';
 
 describe('presets', () => {
-  it('lists paper-table3, ginc and classify', () => {
-    expect(PRESET_NAMES).toEqual(['paper-table3', 'ginc', 'classify']);
+  it('lists paper-table3, ginc, classify and recall', () => {
+    expect(PRESET_NAMES).toEqual(['paper-table3', 'ginc', 'classify', 'recall']);
   });
 
   it('builds valid worlds of the documented sizes, recording the seed', () => {
-    const sizes = { 'paper-table3': [8, 80, 100], ginc: [10, 100, 50], classify: [256, 35, 67] };
+    const sizes = { 'paper-table3': [8, 80, 100], ginc: [10, 100, 50], classify: [256, 35, 67], recall: [256, 11, 35] };
     for (const name of PRESET_NAMES) {
       const w = worldFromPreset(name, 7);
       expect([w.tasks.length, w.d, w.m]).toEqual(sizes[name]);
@@ -31,6 +31,6 @@ describe('presets', () => {
     } catch (e) {
       error = e;
     }
-    expect((error as OptionError).fix).toBe('use one of paper-table3, ginc, classify');
+    expect((error as OptionError).fix).toBe('use one of paper-table3, ginc, classify, recall');
   });
 });

@@ -23,6 +23,19 @@ export const PRESETS = {
    */
   classify: (seed: number) =>
     seeded({ ...classifyWorld({ labellings: 192, oodLabellings: 64, labelNoise: 0.01 }, new Rng(seed)), name: 'classify' }, seed),
+  /**
+   * The classification world with one-token inputs (in-context associative recall with noisy class
+   * tokens): 8 classes each emitting 4 of 32 input tokens, 2 labels, 192 labellings in pre-training
+   * and 64 held out, label noise 0.01. The world our default model learns similarity-based ICL in.
+   */
+  recall: (seed: number) =>
+    seeded(
+      {
+        ...classifyWorld({ inputTokens: 32, inputLength: 1, sparsity: 0.125, labellings: 192, oodLabellings: 64, labelNoise: 0.01 }, new Rng(seed)),
+        name: 'recall',
+      },
+      seed,
+    ),
 } as const satisfies Record<string, (seed: number) => WorldSpec>;
 
 /** A preset's name. */

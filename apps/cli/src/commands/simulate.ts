@@ -1,8 +1,5 @@
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import {
   type ConvergenceRow,
-  escapeXml,
   linePlot,
   OptionError,
   type PlotSeries,
@@ -26,7 +23,7 @@ import type { Command } from '../command.js';
 import { WORLD_OPTIONS, worldSource } from '../world-source.js';
 import { fmt, table } from '../output.js';
 import { VERSION } from '../version.js';
-import { checkFolderFree, writeFolderAtomic } from '@iclkr/core/node';
+import { checkFolderFree, reportHtml, settingLines, writeReportFolder } from '../report-page.js';
 
 const MAX_SEED = 2 ** 31 - 1;
 const DEFAULT_SHOTS = [1, 2, 4, 8, 16, 32, 64, 128];
@@ -66,13 +63,6 @@ function parseSettings(values: OptionValues): ConvergenceSettings {
   };
 }
 
-/** Writes the report files as one folder, atomically: `dir` is complete or absent. */
-async function writeReportFolder(dir: string, files: Record<(typeof REPORT_FILES)[number], string>): Promise<void> {
-  await writeFolderAtomic(dir, async (temporary) => {
-    for (const name of REPORT_FILES) await writeFile(join(temporary, name), files[name]);
-  });
-}
-
 /** The summary table (one row per n), with the paper's row beside ours when `paper` is set. */
 function summaryTable(rows: readonly ConvergenceRow[], paper: boolean): { header: string[]; cells: string[][] } {
   const header = ['n', 'L1', 'TV', 'KL', 'acc vs Bayes [95% CI]', 'acc vs label', 'Bayes acc vs label', 'L1 (1/n)', 'acc vs Bayes (1/n)'];
@@ -90,11 +80,6 @@ function summaryTable(rows: readonly ConvergenceRow[], paper: boolean): { header
     return line;
   });
   return { header, cells };
-}
-
-/** `key: value` lines of a settings record (non-strings as JSON). */
-function settingLines(settings: Record<string, unknown>): string[] {
-  return Object.entries(settings).map(([k, v]) => `${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`);
 }
 
 function boundsLine(bounds: SimulateReport['bounds']): string {
@@ -144,47 +129,6 @@ function plots(report: SimulateReport, paper: boolean): { distance: string; accu
       ],
     }),
   };
-}
-
-/** A self-contained HTML page: summary, table, both plots inline, settings, bounds and provenance. */
-function reportHtml(report: SimulateReport, summary: string, tableData: { header: string[]; cells: string[][] }, svgs: { distance: string; accuracy: string }): string {
-  const e = escapeXml;
-  const th = tableData.header.map((h) => `<th>${e(h)}</th>`).join('');
-  const trs = tableData.cells.map((r) => `<tr>${r.map((c) => `<td>${e(c)}</td>`).join('')}</tr>`).join('\n');
-  const list = (lines: string[]) => `<ul>\n${lines.map((l) => `<li><code>${e(l)}</code></li>`).join('\n')}\n</ul>`;
-  const { meta } = report;
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<title>${e(`iclkr simulate: ${report.world}`)}</title>
-<style>
-body { font-family: system-ui, sans-serif; margin: 2rem; color: #222; }
-table { border-collapse: collapse; font-variant-numeric: tabular-nums; }
-th, td { border-bottom: 1px solid #ddd; padding: 0.25rem 0.6rem; text-align: right; white-space: nowrap; }
-th { background: #f4f4f4; }
-.plots { display: flex; flex-wrap: wrap; gap: 1rem; }
-</style>
-</head>
-<body>
-<h1>${e(`iclkr simulate: ${report.world}`)}</h1>
-<p>${e(summary)}</p>
-<table>
-<thead><tr>${th}</tr></thead>
-<tbody>
-${trs}
-</tbody>
-</table>
-<div class="plots">
-${svgs.distance}${svgs.accuracy}</div>
-<h2>Settings</h2>
-${list(settingLines(report.settings))}
-<p>${e(boundsLine(report.bounds))}</p>
-<h2>Run</h2>
-${list([`created ${meta.createdAt}`, `backend ${meta.backend}`, ...settingLines(meta.versions).map((l) => `version ${l}`), `seconds ${fmt(meta.seconds)}`])}
-</body>
-</html>
-`;
 }
 
 /** `iclkr simulate`: the paper's Table 3 experiment (kernel regression vs the exact Bayesian predictive). */
@@ -252,7 +196,15 @@ export const simulateCommand: Command = {
         'report.json': json,
         'distance.svg': svgs.distance,
         'accuracy.svg': svgs.accuracy,
-        'report.html': reportHtml(report, summary, tableData, svgs),
+        'report.html': reportHtml({
+          title: `iclkr simulate: ${report.world}`,
+          summary,
+          table: tableData,
+          svgs: [svgs.distance, svgs.accuracy],
+          settings: report.settings,
+          notes: [boundsLine(report.bounds)],
+          meta: report.meta,
+        }),
       });
     }
     if (values.json) {

@@ -1,0 +1,74 @@
+/** Report folders shared by the commands that write one: the atomic folder write and the self-contained HTML page. */
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { escapeXml, type ReportMeta } from '@iclkr/core';
+import { checkFolderFree, writeFolderAtomic } from '@iclkr/core/node';
+import { fmt } from './output.js';
+
+/** Writes the files (name -> text) as one folder, atomically: `dir` is complete or absent. */
+export async function writeReportFolder(dir: string, files: Readonly<Record<string, string>>): Promise<void> {
+  await writeFolderAtomic(dir, async (temporary) => {
+    for (const [name, text] of Object.entries(files)) await writeFile(join(temporary, name), text);
+  });
+}
+
+/** Fails early (before any work) when `dir` exists and is not empty. */
+export { checkFolderFree };
+
+/** `key: value` lines of a settings record (non-strings as JSON). */
+export function settingLines(settings: Readonly<Record<string, unknown>>): string[] {
+  return Object.entries(settings).map(([k, v]) => `${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`);
+}
+
+/** What a report page shows. */
+export interface ReportPage {
+  readonly title: string;
+  readonly summary: string;
+  readonly table: { readonly header: readonly string[]; readonly cells: readonly (readonly string[])[] };
+  /** Inline SVG plots, in order. */
+  readonly svgs: readonly string[];
+  readonly settings: Readonly<Record<string, unknown>>;
+  /** Paragraphs after the settings. */
+  readonly notes?: readonly string[];
+  readonly meta: ReportMeta;
+}
+
+/** A self-contained HTML page: summary, table, plots inline, settings, notes and provenance. */
+export function reportHtml(page: ReportPage): string {
+  const e = escapeXml;
+  const th = page.table.header.map((h) => `<th>${e(h)}</th>`).join('');
+  const trs = page.table.cells.map((r) => `<tr>${r.map((c) => `<td>${e(c)}</td>`).join('')}</tr>`).join('\n');
+  const list = (lines: string[]) => `<ul>\n${lines.map((l) => `<li><code>${e(l)}</code></li>`).join('\n')}\n</ul>`;
+  const { meta } = page;
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>${e(page.title)}</title>
+<style>
+body { font-family: system-ui, sans-serif; margin: 2rem; color: #222; }
+table { border-collapse: collapse; font-variant-numeric: tabular-nums; }
+th, td { border-bottom: 1px solid #ddd; padding: 0.25rem 0.6rem; text-align: right; white-space: nowrap; }
+th { background: #f4f4f4; }
+.plots { display: flex; flex-wrap: wrap; gap: 1rem; }
+</style>
+</head>
+<body>
+<h1>${e(page.title)}</h1>
+<p>${e(page.summary)}</p>
+<table>
+<thead><tr>${th}</tr></thead>
+<tbody>
+${trs}
+</tbody>
+</table>
+<div class="plots">
+${page.svgs.join('')}</div>
+<h2>Settings</h2>
+${list(settingLines(page.settings))}
+${(page.notes ?? []).map((n) => `<p>${e(n)}</p>\n`).join('')}<h2>Run</h2>
+${list([`created ${meta.createdAt}`, `backend ${meta.backend}`, ...settingLines(meta.versions).map((l) => `version ${l}`), `seconds ${fmt(meta.seconds)}`])}
+</body>
+</html>
+`;
+}
