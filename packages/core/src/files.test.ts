@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checkFolderFree, writeFileAtomic, writeFolderAtomic } from './files.js';
+import { checkFolderFree, replaceFolder, writeFileAtomic, writeFolderAtomic } from './files.js';
 
 const base = mkdtempSync(join(tmpdir(), 'iclkr-files-'));
 
@@ -38,5 +38,29 @@ describe('atomic writes', () => {
       }),
     ).rejects.toThrow(/cannot write .*failing \(disk full\)/);
     expect(readdirSync(base).filter((f) => f.includes('failing'))).toEqual([]);
+  });
+});
+
+describe('replaceFolder', () => {
+  it('puts a new version in place of the old one and leaves no sibling behind', async () => {
+    const parent = mkdtempSync(join(tmpdir(), 'iclkr-replace-'));
+    const dir = join(parent, 'ckpt');
+    await replaceFolder(dir, async (tmp) => writeFileSync(join(tmp, 'a.txt'), 'one'));
+    await replaceFolder(dir, async (tmp) => writeFileSync(join(tmp, 'b.txt'), 'two'));
+    expect(readdirSync(dir)).toEqual(['b.txt']);
+    expect(readdirSync(parent)).toEqual(['ckpt']);
+  });
+
+  it('keeps the old version when writing the new one fails', async () => {
+    const parent = mkdtempSync(join(tmpdir(), 'iclkr-replace-'));
+    const dir = join(parent, 'ckpt');
+    await replaceFolder(dir, async (tmp) => writeFileSync(join(tmp, 'a.txt'), 'one'));
+    await expect(
+      replaceFolder(dir, async () => {
+        throw new Error('disk full');
+      }),
+    ).rejects.toThrow(/disk full/);
+    expect(readFileSync(join(dir, 'a.txt'), 'utf8')).toBe('one');
+    expect(readdirSync(parent)).toEqual(['ckpt']);
   });
 });

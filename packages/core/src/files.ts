@@ -90,3 +90,30 @@ export async function writeFolderAtomic<T>(dir: string, fill: (temporary: string
     if (temporary !== undefined) await rm(temporary, { recursive: true, force: true }).catch(() => undefined);
   }
 }
+
+/**
+ * Replaces folder `dir` as a whole (Node only): `fill` writes a complete new version beside it,
+ * which then takes its place; the old version is removed only after the new one is in place, so
+ * at every moment `dir` (or, for an instant, its `.old` sibling) holds a complete version.
+ */
+export async function replaceFolder<T>(dir: string, fill: (temporary: string) => Promise<T>): Promise<T> {
+  const target = resolve(dir);
+  const fresh = join(dirname(target), `.${basename(target)}.new-${process.pid}`);
+  const old = join(dirname(target), `.${basename(target)}.old-${process.pid}`);
+  await rm(fresh, { recursive: true, force: true });
+  const result = await writeFolderAtomic(fresh, fill);
+  try {
+    const existed = await rename(target, old).then(
+      () => true,
+      (error: NodeJS.ErrnoException) => {
+        if (error.code === 'ENOENT') return false;
+        throw error;
+      },
+    );
+    await rename(fresh, target);
+    if (existed) await rm(old, { recursive: true, force: true });
+  } catch (error) {
+    throw folderError(dir, error);
+  }
+  return result;
+}

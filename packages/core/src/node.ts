@@ -10,7 +10,7 @@ export {
   writeSafetensors,
 } from './safetensors/node.js';
 /** Atomic writes of a file or a whole folder (temporary, then rename): nothing half-written is left behind. */
-export { checkFolderFree, writeFileAtomic, writeFolderAtomic } from './files.js';
+export { checkFolderFree, replaceFolder, writeFileAtomic, writeFolderAtomic } from './files.js';
 /** Reads an input file's bytes, with one-line errors for a missing file or a folder. */
 export { readInputFile } from './files.js';
 /** Node loaders: a text data set (with a `classes.txt` beside it) or a numeric table from disk. */
