@@ -12,7 +12,7 @@ export function attentionRow(length: number, mass: ReadonlyMap<number, number> |
 
 /** A row spreading its mass evenly over the given demonstrations' [x_i, y_i] spans. */
 export function rowOnDemos(spans: PromptSpans, demos: readonly number[], where: 'x' | 'y' = 'y'): Float32Array {
-  const mass: [number, number][] = [[0, 1e-3]];
+  const mass: [number, number][] = [];
   for (const i of demos) {
     const s = where === 'y' ? spans.y[i] : spans.x[i];
     mass.push([s.start, 1]);
