@@ -162,7 +162,7 @@ describe('AttentionVoteAccumulator on hand-built heads', () => {
   it('rejects labels outside the set, a wrong distribution size, missing classes and spans beyond the rows', () => {
     const acc = new AttentionVoteAccumulator({ numClasses: 2 });
     const item = items[0];
-    expect(() => acc.add({ ...item, labels: item.labels.map((y, i) => (i === 3 ? 2 : y)) as number[] })).toThrow(/demonstration 4 has label 2/);
+    expect(() => acc.add({ ...item, labels: Array.from(item.labels, (y, i) => (i === 3 ? 2 : y)) })).toThrow(/demonstration 4 has label 2/);
     expect(() => acc.add({ ...item, gold: -1 })).toThrow(OptionError);
     expect(() => acc.add({ ...item, modelDistribution: [1] })).toThrow(ShapeError);
     expect(() => acc.add({ ...item, labels: [0, 1] })).toThrow(ShapeError);

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { IclkrError, OptionError } from '@iclkr/core';
+import { type IclkrError, OptionError } from '@iclkr/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Tokenizer } from '../tokenizer.js';
 import { loadTokenizer } from '../tokenizer-node.js';
