@@ -42,3 +42,57 @@ export { gpt2Config, gpt2Params } from './loaders/gpt2.js';
 export { llamaConfig, llamaParams } from './loaders/llama.js';
 /** Tokenizers from Hugging Face files (tokenizer.json, or GPT-2's vocab.json + merges.txt) via Tokenizers.js. */
 export { createTokenizer, gpt2TokenizerJson, type Tokenizer, type TokenizerFiles } from './tokenizer.js';
+/** Prompt bookkeeping (labelSpans): spans of x_i, y_i, delimiters and x_test in token-world and text-template prompts. */
+export {
+  DEFAULT_TEMPLATE,
+  labelPositions,
+  type PromptSpans,
+  type Segment,
+  type SegmentKind,
+  type Span,
+  type TextDemonstration,
+  type TextPrompt,
+  type TextPromptOptions,
+  textPromptSpans,
+  tokenPromptSpans,
+} from './analysis/spans.js';
+/** Final-position attention rows and per-prompt key/value blocks cut from flat hook arrays. */
+export { attentionRows, checkRows, type LayerHeadRows, promptBlock } from './analysis/pattern.js';
+/** The attention map: final-position attention with input spans resampled by linear interpolation, averaged over prompts. */
+export { AttentionMap, type AttentionMapResult, attentionMapRow, type MapCell, resampleLinear } from './analysis/attention-map.js';
+/** Attention as kernel weights: a_i, the vote argmax_y sum_i a_i e(y_i), baselines, selection split and best head. */
+export {
+  AttentionVoteAccumulator,
+  argmaxFirst,
+  attentionVote,
+  type BestHead,
+  bestHead,
+  checkLabels,
+  demonstrationWeights,
+  type HeadVoteStats,
+  majorityVote,
+  sameClassOracle,
+  type Score,
+  selectionSplit,
+  VOTE_KL_SMOOTHING,
+  VOTE_VARIANTS,
+  type VoteItem,
+  type VoteStats,
+  type VoteVariant,
+} from './analysis/attention-vote.js';
+/** Which demonstrations get attention: correlation of a_i with sim(x_test, x_i) = P(o|x_test)^T P(o|x_i). */
+export { type HeadCorrelation, KernelCorrelation, outputSimilarity } from './analysis/kernel-correlation.js';
+/** What keys and values hold: ridge probes per head at offsets around the label position, cross-validated. */
+export {
+  type HeadProbe,
+  KvProbe,
+  type KvProbeOptions,
+  type KvProbeResult,
+  type RidgeProbeOptions,
+  type RidgeProbeResult,
+  ridgeProbe,
+} from './analysis/kv-probe.js';
+/** The probing summary (report body) built from the accumulators, and per-head grids for plots. */
+export { type HeadSummary, headGrid, type ProbeSummary, probeSummary } from './analysis/summary.js';
+/** Self-contained SVG heatmaps (viridis) of layer x head grids or attention maps. */
+export { type HeatmapOptions, heatmapSvg, viridis } from './analysis/heatmap.js';
