@@ -63,7 +63,6 @@ export { AttentionMap, type AttentionMapResult, attentionMapRow, type MapCell, r
 /** Attention as kernel weights: a_i, the vote argmax_y sum_i a_i e(y_i), baselines, selection split and best head. */
 export {
   AttentionVoteAccumulator,
-  argmaxFirst,
   attentionVote,
   type BestHead,
   bestHead,

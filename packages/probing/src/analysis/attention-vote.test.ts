@@ -1,10 +1,9 @@
 import { OptionError, Rng, ShapeError } from '@iclkr/core';
-import { klDivergence, totalVariation } from '@iclkr/kernels';
+import { argmax, klDivergence, totalVariation } from '@iclkr/kernels';
 import { describe, expect, it } from 'vitest';
 import { attentionRow, rowOnDemos, uniformRow } from '../../test/analysis/patterns.js';
 import {
   AttentionVoteAccumulator,
-  argmaxFirst,
   attentionVote,
   bestHead,
   demonstrationWeights,
@@ -39,7 +38,7 @@ describe('demonstration weights and the vote', () => {
     // An exact tie goes to the lowest label id.
     expect(attentionVote([0.25, 0.25], [1, 0], 2).prediction).toBe(0);
     expect(Array.from(attentionVote([0, 0], [1, 1], 4).distribution)).toEqual([0.25, 0.25, 0.25, 0.25]);
-    expect(argmaxFirst([1, 3, 3])).toBe(1);
+    expect(argmax([1, 3, 3])).toBe(1);
   });
 
   it('gives the majority and the same-class oracle baselines', () => {
@@ -119,7 +118,7 @@ describe('AttentionVoteAccumulator on hand-built heads', () => {
   it('a uniform head votes the majority; a head on x_test alone votes label 0', () => {
     expect(head(1).agreement).toBe(stats.majority.agreement);
     expect(head(1).accuracy).toBe(stats.majority.accuracy);
-    const model = items.map((it) => argmaxFirst(it.modelDistribution));
+    const model = items.map((it) => argmax(it.modelDistribution));
     expect(head(2).agreement).toBe(model.filter((m) => m === 0).length / items.length);
   });
 

@@ -5,7 +5,7 @@
  */
 
 import { OptionError, Rng, ShapeError } from '@iclkr/core';
-import { accuracy, agreement, klDivergence, totalVariation } from '@iclkr/kernels';
+import { accuracy, agreement, argmax, klDivergence, totalVariation } from '@iclkr/kernels';
 import { checkRows, type LayerHeadRows } from './pattern.js';
 import type { PromptSpans } from './spans.js';
 
@@ -17,13 +17,6 @@ export const VOTE_VARIANTS: readonly VoteVariant[] = ['span', 'label'];
 
 /** Additive smoothing of the vote distribution before KL(model || vote), as theory's convergence experiment does. */
 export const VOTE_KL_SMOOTHING = 1e-4;
-
-/** Index of the largest value; ties go to the lowest index (so to the lowest label id). */
-export function argmaxFirst(values: ArrayLike<number>): number {
-  let best = 0;
-  for (let i = 1; i < values.length; i++) if (values[i] > values[best]) best = i;
-  return best;
-}
 
 /** a_i per demonstration: max attention of `row` (the final position's) over demonstration i's span for the variant. */
 export function demonstrationWeights(row: ArrayLike<number>, spans: PromptSpans, variant: VoteVariant = 'span'): Float64Array {
@@ -69,7 +62,7 @@ export function attentionVote(weights: ArrayLike<number>, labels: ArrayLike<numb
   let total = 0;
   for (const v of votes) total += v;
   const distribution = total > 0 ? votes.map((v) => v / total) : votes.fill(1 / numClasses);
-  return { prediction: argmaxFirst(distribution), distribution };
+  return { prediction: argmax(distribution), distribution };
 }
 
 /** The unweighted majority label of the demonstrations (ties to the lowest label id). */
@@ -77,7 +70,7 @@ export function majorityVote(labels: ArrayLike<number>, numClasses: number): num
   checkLabels(labels, numClasses);
   const counts = new Float64Array(numClasses);
   for (let i = 0; i < labels.length; i++) counts[labels[i]]++;
-  return argmaxFirst(counts);
+  return argmax(counts);
 }
 
 /** Majority label over the demonstrations whose input class equals x_test's; all of them when none does. */
@@ -186,7 +179,7 @@ export class AttentionVoteAccumulator {
       throw new OptionError(`prompt ${this.prompts} has no classes but earlier prompts had them`, 'give classes for every prompt or for none');
     }
     this.shape ??= [layers, heads];
-    this.model.push(argmaxFirst(item.modelDistribution));
+    this.model.push(argmax(item.modelDistribution));
     this.gold.push(item.gold);
     this.majority.push(majorityVote(item.labels, c));
     this.oracle.push(item.classes ? sameClassOracle(item.labels, item.classes, item.queryClass!, c) : undefined);

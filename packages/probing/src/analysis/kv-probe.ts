@@ -4,8 +4,7 @@
  */
 
 import { type Matrix, OptionError, Rng, ShapeError } from '@iclkr/core';
-import { cholesky, choleskySolve } from '@iclkr/kernels';
-import { argmaxFirst } from './attention-vote.js';
+import { argmax, cholesky, choleskySolve } from '@iclkr/kernels';
 
 /** Options of `ridgeProbe`. */
 export interface RidgeProbeOptions {
@@ -145,7 +144,7 @@ export function ridgeProbe(x: Matrix, targets: ArrayLike<number>, options: Ridge
         const v = r[j] - mu[j];
         if (v !== 0) for (let t = 0; t < c; t++) scores[t] += v * w[j * c + t];
       }
-      return argmaxFirst(scores);
+      return argmax(scores);
     };
   };
   const correct = (exclude: readonly number[], lambda: number, on: number) => {
