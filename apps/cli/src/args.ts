@@ -79,6 +79,17 @@ export function numberOption(
   return n;
 }
 
+/** A comma-separated list of integers >= `min`, deduplicated and sorted (undefined when absent). */
+export function intListOption(values: OptionValues, name: string, min: number): number[] | undefined {
+  const v = values[name];
+  if (v === undefined) return undefined;
+  const parts = String(v).split(',').map((p) => p.trim());
+  if (parts.some((p) => !/^\d+$/.test(p) || !Number.isSafeInteger(Number(p)) || Number(p) < min)) {
+    throw new OptionError(`--${name} ${String(v)} is not a comma-separated list of integers >= ${min}`, `pass e.g. --${name} ${min},${min + 1},${min + 2}`);
+  }
+  return [...new Set(parts.map(Number))].sort((a, b) => a - b);
+}
+
 /** A string option restricted to `choices` (undefined when absent). */
 export function choiceOption<T extends string>(values: OptionValues, name: string, choices: readonly T[]): T | undefined {
   const v = values[name];

@@ -18,7 +18,7 @@ import {
   runConvergence,
   type World,
 } from '@iclkr/theory';
-import { choiceOption, numberOption, type OptionValues } from '../args.js';
+import { choiceOption, intListOption, numberOption, type OptionValues } from '../args.js';
 import type { Command } from '../command.js';
 import { WORLD_OPTIONS, worldSource } from '../world-source.js';
 import { fmt, table } from '../output.js';
@@ -31,15 +31,6 @@ const DEFAULT_SHOTS = [1, 2, 4, 8, 16, 32, 64, 128];
 /** The files of a report folder, in the order they are listed. */
 const REPORT_FILES = ['report.json', 'distance.svg', 'accuracy.svg', 'report.html'] as const;
 
-function parseShots(value: string | boolean | undefined): number[] {
-  if (value === undefined) return DEFAULT_SHOTS;
-  const parts = String(value).split(',').map((p) => p.trim());
-  if (parts.some((p) => !/^\d+$/.test(p) || !Number.isSafeInteger(Number(p)))) {
-    throw new OptionError(`--shots ${String(value)} is not a comma-separated list of integers >= 0`, 'pass e.g. --shots 0,1,2,4,8');
-  }
-  return [...new Set(parts.map(Number))].sort((a, b) => a - b);
-}
-
 /** The experiment's settings from the options: every value checked, absent ones left to runConvergence's defaults. */
 function parseSettings(values: OptionValues): ConvergenceSettings {
   const count = (n: number) => Number.isSafeInteger(n) && n >= 1;
@@ -50,7 +41,7 @@ function parseSettings(values: OptionValues): ConvergenceSettings {
     throw new OptionError('--temperature applies only to the attention kernel', 'drop --temperature or pass --kernel attention');
   }
   return {
-    shots: parseShots(values.shots),
+    shots: intListOption(values, 'shots', 0) ?? DEFAULT_SHOTS,
     prompts: numberOption(values, 'prompts', (n) => Number.isSafeInteger(n) && n >= 2, 'an integer >= 2') ?? 200,
     kernel,
     seed: numberOption(values, 'seed', (n) => Number.isInteger(n) && n >= 0 && n <= MAX_SEED, `an integer in [0, ${MAX_SEED}]`) ?? 0,
