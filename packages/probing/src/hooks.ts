@@ -17,6 +17,11 @@ export class HookPoints {
 
   constructor(private readonly filter: HookFilter) {}
 
+  /** Whether hook `name` is kept: a component can skip work (a layout change) that only a kept hook needs. */
+  wants(name: string): boolean {
+    return this.filter(name);
+  }
+
   /** Fires hook `name` with `tensor` and returns it; a kept copy survives the enclosing tf.tidy. */
   fire<T extends tf.Tensor>(name: string, tensor: T): T {
     // A clone, because one tensor can be two hooks (resid_post of block l is resid_pre of l + 1).

@@ -4,7 +4,8 @@
  * checkpoint; the model takes its tensors over.
  */
 
-import { ShapeError, tf } from '@iclkr/core';
+import { ShapeError, type tf } from '@iclkr/core';
+import { matMul } from './ops.js';
 
 /** Parameters by name; the model that receives them owns (and disposes) them. */
 export type ParamMap = Record<string, tf.Tensor>;
@@ -48,10 +49,9 @@ export class ParamReader {
   }
 }
 
-/** x [..., in] times W [in, out] plus b [out]: the linear map every projection uses. */
+/** x [..., in] times W [in, out] plus b [out]: the linear map every projection uses (gradients on fast kernels). */
 export function linear(x: tf.Tensor, w: tf.Tensor, b?: tf.Tensor): tf.Tensor {
   const shape = x.shape;
-  const flat = x.reshape([-1, shape[shape.length - 1]!]);
-  const y = tf.matMul(flat, w);
-  return (b === undefined ? y : tf.add(y, b)).reshape([...shape.slice(0, -1), w.shape[1]!]);
+  const flat = x.reshape([-1, shape[shape.length - 1]!]) as tf.Tensor2D;
+  return matMul(flat, w as tf.Tensor2D, b as tf.Tensor1D | undefined).reshape([...shape.slice(0, -1), w.shape[1]!]);
 }

@@ -1,21 +1,44 @@
 /**
  * Causal multi-head attention with grouped-query support: `nKvHeads` key/value heads, each shared
- * by nHeads / nKvHeads consecutive query heads (Hugging Face's repeat_kv). Hooks, under the
- * component's name: `hook_q` [batch, pos, head, d_head], `hook_k` and `hook_v` (with nKvHeads
- * heads), `hook_rot_q` and `hook_rot_k` when rotary, `hook_attn_scores` and `hook_pattern`
- * [batch, head, q, k], `hook_z` [batch, pos, head, d_head].
+ * by nHeads / nKvHeads consecutive query heads (Hugging Face's repeat_kv), and optional ALiBi
+ * (Press et al.: head h's scores get -slope_h (q - k)). Hooks, under the component's name: `hook_q`
+ * [batch, pos, head, d_head], `hook_k` and `hook_v` (with nKvHeads heads), `hook_rot_q` and
+ * `hook_rot_k` when rotary, `hook_attn_scores` and `hook_pattern` [batch, head, q, k], `hook_z`
+ * [batch, pos, head, d_head].
  */
 
 import { tf } from '@iclkr/core';
 import type { HookPoints } from '../hooks.js';
+import { channelMatMul } from '../ops.js';
 import { linear, type ParamReader } from '../params.js';
 import type { RotaryEmbedding } from './rotary-embeddings.js';
 
-/** [pos, pos] with 0 on and below the diagonal and -Infinity above: added to scores, it hides the future. */
-function causalMask(nPos: number): tf.Tensor2D {
-  const mask = new Float32Array(nPos * nPos);
-  for (let q = 0; q < nPos; q++) mask.fill(-Infinity, q * nPos + q + 1, (q + 1) * nPos);
-  return tf.tensor2d(mask, [nPos, nPos]);
+/**
+ * ALiBi slopes of `nHeads` heads (Press et al.): 2^(-8(h+1)/n) for n a power of 2; otherwise the
+ * slopes of the power of 2 below n, then every other slope of twice that power.
+ */
+export function alibiSlopes(nHeads: number): number[] {
+  const powerOfTwo = (n: number) => Array.from({ length: n }, (_, h) => 2 ** ((-8 * (h + 1)) / n));
+  const below = 2 ** Math.floor(Math.log2(nHeads));
+  if (below === nHeads) return powerOfTwo(nHeads);
+  return [...powerOfTwo(below), ...powerOfTwo(2 * below).filter((_, i) => i % 2 === 0).slice(0, nHeads - below)];
+}
+
+/**
+ * What is added to the scores [q, batch, head, k]: -Infinity above the diagonal (the future is
+ * hidden), and -slope_h (q - k) on and below it with ALiBi; shaped [q, 1, head or 1, k].
+ */
+function scoreBias(nPos: number, slopes: readonly number[] | undefined): tf.Tensor4D {
+  const heads = slopes?.length ?? 1;
+  const bias = new Float32Array(nPos * heads * nPos);
+  for (let q = 0; q < nPos; q++) {
+    for (let h = 0; h < heads; h++) {
+      const row = (q * heads + h) * nPos;
+      for (let k = 0; k <= q; k++) bias[row + k] = slopes === undefined ? 0 : -slopes[h]! * (q - k);
+      bias.fill(-Infinity, row + q + 1, row + nPos);
+    }
+  }
+  return tf.tensor4d(bias, [nPos, 1, heads, nPos]);
 }
 
 /** Sizes of one attention layer. */
@@ -26,6 +49,8 @@ export interface AttentionShape {
   dHead: number;
   /** Biases on q, k, v and the output projection. */
   bias: boolean;
+  /** ALiBi: linear biases on the scores instead of position embeddings. */
+  alibi?: boolean;
 }
 
 /** Attention with parameters W_Q [d_model, heads*d_head], W_K/W_V [d_model, kv_heads*d_head], W_O. */
@@ -38,6 +63,8 @@ export class Attention {
   readonly b_K: tf.Tensor | undefined;
   readonly b_V: tf.Tensor | undefined;
   readonly b_O: tf.Tensor | undefined;
+  /** ALiBi slopes per head, when the shape asks for ALiBi. */
+  readonly slopes: readonly number[] | undefined;
 
   constructor(
     params: ParamReader,
@@ -55,36 +82,51 @@ export class Attention {
     this.b_K = params.maybe(bias, `${name}.b_K`, [nKvHeads * dHead]);
     this.b_V = params.maybe(bias, `${name}.b_V`, [nKvHeads * dHead]);
     this.b_O = params.maybe(bias, `${name}.b_O`, [dModel]);
+    this.slopes = shape.alibi === true ? alibiSlopes(nHeads) : undefined;
   }
 
   /** Attends over x [batch, pos, d_model] with a causal mask; returns [batch, pos, d_model]. */
   forward(x: tf.Tensor, hooks: HookPoints): tf.Tensor {
     const { nHeads, nKvHeads, dHead } = this.shape;
     const [batch, nPos] = x.shape as [number, number, number];
-    const heads = (w: tf.Tensor, b: tf.Tensor | undefined, n: number) => linear(x, w, b).reshape([batch, nPos, n, dHead]);
-    let q = hooks.fire(`${this.name}.hook_q`, heads(this.W_Q, this.b_Q, nHeads));
-    let k = hooks.fire(`${this.name}.hook_k`, heads(this.W_K, this.b_K, nKvHeads));
-    const v = hooks.fire(`${this.name}.hook_v`, heads(this.W_V, this.b_V, nKvHeads));
+    // One product for q, k and v: the input's transpose in the weight gradient is formed once.
+    const widths = [nHeads * dHead, nKvHeads * dHead, nKvHeads * dHead];
+    const bias = this.b_Q === undefined ? undefined : tf.concat([this.b_Q, this.b_K!, this.b_V!]);
+    const qkv = linear(x, tf.concat([this.W_Q, this.W_K, this.W_V], 1), bias);
+    const [qFlat, kFlat, vFlat] = tf.split(qkv, widths, -1) as [tf.Tensor, tf.Tensor, tf.Tensor];
+    let q = hooks.fire(`${this.name}.hook_q`, qFlat.reshape([batch, nPos, nHeads, dHead]));
+    let k = hooks.fire(`${this.name}.hook_k`, kFlat.reshape([batch, nPos, nKvHeads, dHead]));
+    const v = hooks.fire(`${this.name}.hook_v`, vFlat.reshape([batch, nPos, nKvHeads, dHead]));
     if (this.rotary !== undefined) {
       q = hooks.fire(`${this.name}.hook_rot_q`, this.rotary.apply(q));
       k = hooks.fire(`${this.name}.hook_rot_k`, this.rotary.apply(k));
     }
-    const perHead = (t: tf.Tensor) => t.transpose([0, 2, 1, 3]);
-    // K^T is formed explicitly: tfjs-wasm multiplies by a transposed operand many times slower.
-    const keysT = this.repeatKv(perHead(k)).transpose([0, 1, 3, 2]);
-    const scores = tf.mul(tf.matMul(perHead(q), keysT), 1 / Math.sqrt(dHead));
-    const masked = hooks.fire(`${this.name}.hook_attn_scores`, tf.add(scores, causalMask(nPos)));
-    const pattern = hooks.fire(`${this.name}.hook_pattern`, tf.softmax(masked, -1));
-    const z = hooks.fire(`${this.name}.hook_z`, perHead(tf.matMul(pattern, this.repeatKv(perHead(v)))));
+    // Products run in the layout (position, batch x head, ...) of channelMatMul; the 1/sqrt(d_head)
+    // scale goes on the queries, the smaller tensor.
+    const c = batch * nHeads;
+    const queries = tf.transpose(tf.mul(q, 1 / Math.sqrt(dHead)), [1, 0, 2, 3]).reshape([nPos, c, dHead]) as tf.Tensor3D;
+    const keysT = tf.transpose(this.repeatKv(k), [3, 0, 2, 1]).reshape([dHead, c, nPos]) as tf.Tensor3D;
+    const values = tf.transpose(this.repeatKv(v), [1, 0, 2, 3]).reshape([nPos, c, dHead]) as tf.Tensor3D;
+    const products = channelMatMul(queries, keysT).reshape([nPos, batch, nHeads, nPos]);
+    const scores = this.fireQBHK(hooks, 'hook_attn_scores', tf.add(products, scoreBias(nPos, this.slopes)));
+    const pattern = this.fireQBHK(hooks, 'hook_pattern', tf.softmax(scores, -1));
+    const mixed = channelMatMul(pattern.reshape([nPos, c, nPos]) as tf.Tensor3D, values);
+    const z = hooks.fire(`${this.name}.hook_z`, tf.transpose(mixed.reshape([nPos, batch, nHeads, dHead]), [1, 0, 2, 3]));
     return linear(z.reshape([batch, nPos, nHeads * dHead]), this.W_O, this.b_O);
   }
 
-  /** [batch, kv_head, pos, d_head] to [batch, head, pos, d_head], kv head h serving heads h*r..h*r+r-1. */
+  /** Fires hook `name` on t [q, batch, head, k] in the [batch, head, q, k] layout, transposing only when it is kept. */
+  private fireQBHK(hooks: HookPoints, hook: string, t: tf.Tensor): tf.Tensor {
+    const name = `${this.name}.${hook}`;
+    if (hooks.wants(name)) hooks.fire(name, tf.transpose(t, [1, 2, 0, 3]));
+    return t;
+  }
+
+  /** [batch, pos, kv_head, d_head] to [batch, pos, head, d_head], kv head h serving heads h*r..h*r+r-1. */
   private repeatKv(t: tf.Tensor): tf.Tensor {
-    const { nHeads, nKvHeads } = this.shape;
+    const { nHeads, nKvHeads, dHead } = this.shape;
     if (nHeads === nKvHeads) return t;
-    const group = nHeads / nKvHeads;
-    const kvHead = Int32Array.from({ length: nHeads }, (_, h) => Math.floor(h / group));
-    return tf.gather(t, tf.tensor1d(kvHead, 'int32'), 1);
+    const [batch, nPos] = t.shape as [number, number];
+    return tf.tile(t.expandDims(3), [1, 1, 1, nHeads / nKvHeads, 1]).reshape([batch, nPos, nHeads, dHead]);
   }
 }

@@ -1,7 +1,8 @@
 /** Token embedding: ids [batch, pos] to vectors [batch, pos, d_model]; hook `hook_embed`. */
 
-import { tf } from '@iclkr/core';
+import type { tf } from '@iclkr/core';
 import type { HookPoints } from '../hooks.js';
+import { embeddingLookup } from '../ops.js';
 import type { ParamReader } from '../params.js';
 
 /** Looks up each token's row of `embed.W_E` [vocab, d_model]. */
@@ -14,6 +15,6 @@ export class Embed {
 
   /** Embeds int32 ids [batch, pos]. */
   forward(ids: tf.Tensor2D, hooks: HookPoints): tf.Tensor {
-    return hooks.fire('hook_embed', tf.gather(this.W_E, ids));
+    return hooks.fire('hook_embed', embeddingLookup(this.W_E as tf.Tensor2D, ids));
   }
 }

@@ -2,6 +2,7 @@
 
 import { tf } from '@iclkr/core';
 import type { HookPoints } from '../hooks.js';
+import { layerNorm } from '../ops.js';
 import type { ParamReader } from '../params.js';
 
 /** (x - mean) / sqrt(var + eps) * w + b over the last axis. */
@@ -21,9 +22,11 @@ export class LayerNorm {
 
   /** Normalises x [..., d_model]. */
   forward(x: tf.Tensor, hooks: HookPoints): tf.Tensor {
-    const centred = tf.sub(x, tf.mean(x, -1, true));
-    const scale = hooks.fire(`${this.name}.hook_scale`, tf.sqrt(tf.add(tf.mean(tf.square(centred), -1, true), this.eps)));
-    const normalized = tf.add(tf.mul(tf.div(centred, scale), this.w), this.b);
-    return hooks.fire(`${this.name}.hook_normalized`, normalized);
+    // The scale is computed again only when its hook is kept: the fused op does not expose it.
+    const scaleHook = `${this.name}.hook_scale`;
+    if (hooks.wants(scaleHook)) {
+      hooks.fire(scaleHook, tf.sqrt(tf.add(tf.mean(tf.square(tf.sub(x, tf.mean(x, -1, true))), -1, true), this.eps)));
+    }
+    return hooks.fire(`${this.name}.hook_normalized`, layerNorm(x, this.w, this.b, this.eps));
   }
 }

@@ -1,13 +1,13 @@
 /** GPT-2 MLP: W_out(gelu_new(W_in x + b_in)) + b_out; hooks `hook_pre` and `hook_post`. */
 
-import { tf } from '@iclkr/core';
+import type { tf } from '@iclkr/core';
 import type { HookPoints } from '../hooks.js';
+import { gelu } from '../ops.js';
 import { linear, type ParamReader } from '../params.js';
 
-/** gelu_new, the tanh approximation GPT-2 uses: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))). */
+/** gelu_new, the tanh approximation GPT-2 uses: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) (see ops.gelu). */
 export function geluNew(x: tf.Tensor): tf.Tensor {
-  const inner = tf.mul(Math.sqrt(2 / Math.PI), tf.add(x, tf.mul(0.044715, tf.pow(x, 3))));
-  return tf.mul(tf.mul(0.5, x), tf.add(1, tf.tanh(inner)));
+  return gelu(x);
 }
 
 /** Two-layer MLP with parameters W_in [d_model, d_mlp], W_out [d_mlp, d_model] and optional biases. */

@@ -1,0 +1,185 @@
+/**
+ * Differentiable ops whose forward and backward passes stay on fast kernels. On the wasm backend
+ * tfjs's own gradients are slow or missing: matMul's gradient multiplies by transposed operands
+ * (`transposeA`/`transposeB`) and batched products, which run a naive loop many times slower than
+ * the XNNPACK path of a plain 2-D product; gather has no gradient kernel; reductions over the
+ * leading axis, pow and tanh are slow. These ops run forward and backward on plain 2-D products,
+ * depthwise convolutions (XNNPACK), row reductions and cheap elementwise kernels, with their
+ * gradients written out. Components compute with them, so training and inference share one forward
+ * pass. Measurements: bench/train.bench.ts.
+ */
+
+import { tf } from '@iclkr/core';
+
+/** What a custom-gradient op returns: its value, and the gradient of each input from dy and the saved tensors. */
+export interface CustomOpResult<T extends tf.Tensor> {
+  value: T;
+  gradFunc: (dy: T, saved: tf.Tensor[]) => tf.Tensor[];
+}
+
+/** tf.customGrad with typed arguments: `f` gets the inputs and the function that saves tensors for the gradient. */
+export function customOp<T extends tf.Tensor>(
+  f: (inputs: tf.Tensor[], save: tf.GradSaveFunc) => CustomOpResult<T>,
+): (...inputs: tf.Tensor[]) => T {
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) =>
+    f(args.slice(0, -1) as tf.Tensor[], args[args.length - 1] as tf.GradSaveFunc),
+  );
+  return (...inputs) => op(...inputs) as T;
+}
+
+/**
+ * x [m, k] transposed to [k, m]. A large 2-D transpose is slow on the wasm backend (strided
+ * writes); done as [m/16, 16, k] -> [m/16, k, 16] -> [k, m/16, 16], both steps move small blocks.
+ */
+export function transpose2d(x: tf.Tensor): tf.Tensor2D {
+  const [m, k] = x.shape as [number, number];
+  if (m % 16 !== 0 || m < 256) return tf.transpose(x) as tf.Tensor2D;
+  return x.reshape([m / 16, 16, k]).transpose([0, 2, 1]).transpose([1, 0, 2]).reshape([k, m]);
+}
+
+/** Sums of the rows of x [m, n] as [n] (a reduction over the leading axis is slow on wasm; over the last one of x^T it is not). */
+export function sumRows(x: tf.Tensor): tf.Tensor1D {
+  return tf.sum(transpose2d(x), -1);
+}
+
+/** dW = x^T dy for x [m, k], dy [m, n], transposing whichever of the two is smaller. */
+function weightGradient(x: tf.Tensor, dy: tf.Tensor): tf.Tensor2D {
+  return x.shape[1]! <= dy.shape[1]! ? tf.matMul(transpose2d(x), dy as tf.Tensor2D) : transposedWeightGradient(x, transpose2d(dy));
+}
+
+/** dW = (dy^T x)^T from dy^T [n, m]: a product that packs x as is, and a small transpose. */
+function transposedWeightGradient(x: tf.Tensor, dyT: tf.Tensor2D): tf.Tensor2D {
+  return tf.transpose(tf.matMul(dyT, x as tf.Tensor2D)) as tf.Tensor2D;
+}
+
+const product = customOp<tf.Tensor2D>(([a, b], save) => {
+  save([a!, b!]);
+  return {
+    value: tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D),
+    gradFunc: (dy, [sa, sb]) => [tf.matMul(dy, tf.transpose(sb!) as tf.Tensor2D), weightGradient(sa!, dy)],
+  };
+});
+
+const affine = customOp<tf.Tensor2D>(([a, b, c], save) => {
+  save([a!, b!]);
+  return {
+    value: tf.fused.matMul({ a: a as tf.Tensor2D, b: b as tf.Tensor2D, bias: c }) as tf.Tensor2D,
+    gradFunc: (dy, [sa, sb]) => {
+      // dy^T serves both the weight and the bias gradient.
+      const dyT = transpose2d(dy);
+      return [tf.matMul(dy, tf.transpose(sb!) as tf.Tensor2D), transposedWeightGradient(sa!, dyT), tf.sum(dyT, -1)];
+    },
+  };
+});
+
+/** x [m, k] times w [k, n] plus optional bias [n]; gradients dx = dy w^T, dw = x^T dy, db = row sums of dy. */
+export function matMul(x: tf.Tensor2D, w: tf.Tensor2D, bias?: tf.Tensor1D): tf.Tensor2D {
+  return bias === undefined ? product(x, w) : affine(x, w, bias);
+}
+
+/** out[m, c, n] = sum_k input[m, k, c] filter[k, c, n]: one depthwise convolution, channel c a separate product. */
+function depthwiseProduct(input: tf.Tensor, filter: tf.Tensor): tf.Tensor3D {
+  const [m, k, c] = input.shape as [number, number, number];
+  const n = filter.shape[2]!;
+  const out = tf.depthwiseConv2d(input.reshape([1, m, k, c]) as tf.Tensor4D, filter.reshape([1, k, c, n]) as tf.Tensor4D, 1, 'valid');
+  return out.reshape([m, c, n]);
+}
+
+const channelProduct = customOp<tf.Tensor3D>(([a, b], save) => {
+  // The product needs a as [m, k, c]; it is kept for the gradient of b.
+  const aT = tf.transpose(a!, [0, 2, 1]);
+  save([aT, b!]);
+  return {
+    value: depthwiseProduct(aT, b!),
+    gradFunc: (dy, [saT, sb]) => [
+      // da[m, c, k] = sum_n dy[m, c, n] b[k, c, n]
+      depthwiseProduct(tf.transpose(dy, [0, 2, 1]), tf.transpose(sb!, [2, 1, 0])),
+      // db[k, c, n] = sum_m a[m, c, k] dy[m, c, n]
+      depthwiseProduct(tf.transpose(saT!, [1, 0, 2]), dy),
+    ],
+  };
+});
+
+/**
+ * A batch of products with the batch axis in the middle: a [m, c, k] and b [k, c, n] give
+ * [m, c, n] with out[:, c, :] = a[:, c, :] b[:, c, :]. Attention keeps this layout (queries,
+ * batch x heads, keys) so that every product, forward and backward, is one depthwise
+ * convolution: XNNPACK's grouped GEMM instead of the wasm backend's naive batched matMul.
+ */
+export function channelMatMul(a: tf.Tensor3D, b: tf.Tensor3D): tf.Tensor3D {
+  return channelProduct(a, b);
+}
+
+/** One-hot rows [n, depth] of int32 ids [n] as float32 (the wasm backend's float32 oneHot returns zeros, so int32 then a cast). */
+export function oneHotFloat(ids: tf.Tensor, depth: number): tf.Tensor2D {
+  return tf.cast(tf.oneHot(ids as tf.Tensor1D, depth), 'float32') as tf.Tensor2D;
+}
+
+/** Vocabularies up to this size embed by a one-hot product (exact, and faster than gather on wasm); larger ones gather. */
+const ONE_HOT_VOCAB = 512;
+
+/** Rows `ids` [...] of `table` [vocab, d] as [..., d]; the table's gradient is one-hot^T dy, a plain product. */
+export function embeddingLookup(table: tf.Tensor2D, ids: tf.Tensor): tf.Tensor {
+  const [vocab, d] = table.shape;
+  // ids are an input (with a zero gradient) so that they are saved for the backward pass.
+  return customOp(([w, i], save) => {
+    save([i!]);
+    const value =
+      vocab <= ONE_HOT_VOCAB
+        ? tf.matMul(oneHotFloat(i!.reshape([-1]), vocab), w as tf.Tensor2D).reshape([...i!.shape, d])
+        : tf.gather(w!, i!);
+    return {
+      value,
+      gradFunc: (dy, [si]) => {
+        const oneHotT = transpose2d(oneHotFloat(si!.reshape([-1]), vocab));
+        return [tf.matMul(oneHotT, dy.reshape([-1, d]) as tf.Tensor2D), tf.zerosLike(si!)];
+      },
+    };
+  })(table, ids);
+}
+
+/**
+ * LayerNorm over the last axis, (x - mean) / sqrt(var + eps) * w + b, with its gradient written
+ * out: dx = rstd (g - mean(g) - xhat mean(g xhat)) for g = dy w; dw, db as row sums.
+ */
+export function layerNorm(x: tf.Tensor, w: tf.Tensor, b: tf.Tensor, eps: number): tf.Tensor {
+  const d = x.shape[x.shape.length - 1]!;
+  return customOp(([input, weight, bias], save) => {
+    const centred = tf.sub(input!, tf.mean(input!, -1, true));
+    const rstd = tf.rsqrt(tf.add(tf.mean(tf.square(centred), -1, true), eps));
+    const normalized = tf.mul(centred, rstd);
+    save([normalized, rstd, weight!]);
+    return {
+      value: tf.add(tf.mul(normalized, weight!), bias!),
+      gradFunc: (dy, [xhat, sr, sw]) => {
+        const g = tf.mul(dy, sw!);
+        const inner = tf.sub(tf.sub(g, tf.mean(g, -1, true)), tf.mul(xhat!, tf.mean(tf.mul(g, xhat!), -1, true)));
+        return [tf.mul(inner, sr!), sumRows(tf.mul(dy, xhat!).reshape([-1, d])), sumRows(dy.reshape([-1, d]))];
+      },
+    };
+  })(x, w, b);
+}
+
+const GELU_C = Math.sqrt(2 / Math.PI);
+const GELU_A = 0.044715;
+
+/**
+ * gelu_new (GPT-2's tanh approximation), 0.5 x (1 + tanh(u)) with u = sqrt(2/pi) (x + 0.044715 x^3),
+ * computed as x sigmoid(2u) (the same function; sigmoid is a vectorised kernel, tanh and pow are not).
+ */
+export function gelu(x: tf.Tensor): tf.Tensor {
+  return customOp(([input], save) => {
+    const square = tf.square(input!);
+    const s = tf.sigmoid(tf.mul(tf.mul(input!, tf.add(tf.mul(square, GELU_A), 1)), 2 * GELU_C));
+    save([input!, square, s]);
+    return {
+      value: tf.mul(input!, s),
+      gradFunc: (dy, [sx, sq, ss]) => {
+        // d/dx [x s(2u)] = s + x 2 s (1 - s) u', u' = sqrt(2/pi) (1 + 3 * 0.044715 x^2)
+        const du = tf.add(tf.mul(sq!, 3 * GELU_A * 2 * GELU_C), 2 * GELU_C);
+        const slope = tf.add(ss!, tf.mul(tf.mul(sx!, tf.mul(ss!, tf.sub(1, ss!))), du));
+        return [tf.mul(dy, slope)];
+      },
+    };
+  })(x);
+}
