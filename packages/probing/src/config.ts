@@ -19,7 +19,11 @@ export interface ModelConfig {
   nCtx: number;
   normalization: 'layernorm' | 'rmsnorm';
   normEps: number;
-  positions: 'learned' | 'rotary';
+  /**
+   * `learned`: `pos_embed.W_pos`; `rotary`: rotated queries and keys; `alibi`: no embedding, each
+   * head's scores get -slope_h (q - k) (Press et al.); `sinusoidal`: a fixed sin/cos table (Vaswani).
+   */
+  positions: 'learned' | 'rotary' | 'alibi' | 'sinusoidal';
   /** Rotary base (Hugging Face `rope_theta`); used when `positions` is `rotary`. */
   ropeTheta: number;
   /** `gelu`: gelu_new (tanh approximation) MLP; `swiglu`: down(silu(gate(x)) * up(x)). */
@@ -28,6 +32,10 @@ export interface ModelConfig {
   attnBias: boolean;
   /** Biases on the MLP's projections. */
   mlpBias: boolean;
+  /** Blocks without ln2 and MLP (attention-only); `dMlp` is then 0. */
+  attnOnly?: boolean;
+  /** The unembedding is `embed.W_E` transposed; there is no `unembed.W_U` parameter. */
+  tiedEmbeddings?: boolean;
 }
 
 const FIX = 'fix the model configuration';
@@ -41,8 +49,15 @@ function positiveInteger(config: ModelConfig, key: keyof ModelConfig): void {
 
 /** Checks a configuration's sizes and choices; throws an OptionError naming the first bad field. */
 export function checkModelConfig(config: ModelConfig): void {
-  for (const key of ['nLayers', 'dModel', 'nHeads', 'nKvHeads', 'dHead', 'dMlp', 'vocabSize', 'nCtx'] as const) {
+  for (const key of ['nLayers', 'dModel', 'nHeads', 'nKvHeads', 'dHead', 'vocabSize', 'nCtx'] as const) {
     positiveInteger(config, key);
+  }
+  if (config.attnOnly === true) {
+    if (config.dMlp !== 0) {
+      throw new OptionError(`model config: an attention-only model has dMlp 0, got ${config.dMlp}`, FIX);
+    }
+  } else {
+    positiveInteger(config, 'dMlp');
   }
   if (config.nHeads % config.nKvHeads !== 0) {
     throw new OptionError(

@@ -7,12 +7,13 @@
 import { OptionError, ShapeError, tf } from '@iclkr/core';
 import { Embed } from './components/embed.js';
 import type { LayerNorm } from './components/layer-norm.js';
-import { PosEmbed } from './components/pos-embed.js';
+import { PosEmbed, SinusoidalPosEmbed } from './components/pos-embed.js';
 import type { RMSNorm } from './components/rms-norm.js';
 import { RotaryEmbedding } from './components/rotary-embeddings.js';
 import { makeNorm, TransformerBlock } from './components/transformer-block.js';
 import { Unembed } from './components/unembed.js';
 import { checkModelConfig, type ModelConfig } from './config.js';
+import type { HookedModel } from './hooked-model.js';
 import { type ActivationCache, type HookFilter, HookPoints } from './hooks.js';
 import { type ParamMap, ParamReader } from './params.js';
 
@@ -28,9 +29,9 @@ export interface RunResult {
 }
 
 /** A transformer language model; owns its parameters until `dispose()`. */
-export class Transformer {
+export class Transformer implements HookedModel {
   readonly embed: Embed;
-  readonly posEmbed: PosEmbed | undefined;
+  readonly posEmbed: PosEmbed | SinusoidalPosEmbed | undefined;
   readonly rotary: RotaryEmbedding | undefined;
   readonly blocks: readonly TransformerBlock[];
   readonly lnFinal: LayerNorm | RMSNorm;
@@ -46,12 +47,17 @@ export class Transformer {
     const reader = new ParamReader(params);
     this.params = params;
     this.embed = new Embed(reader, config.vocabSize, config.dModel);
-    this.posEmbed = config.positions === 'learned' ? new PosEmbed(reader, config.nCtx, config.dModel) : undefined;
+    this.posEmbed =
+      config.positions === 'learned'
+        ? new PosEmbed(reader, config.nCtx, config.dModel)
+        : config.positions === 'sinusoidal'
+          ? new SinusoidalPosEmbed(config.nCtx, config.dModel)
+          : undefined;
     this.rotary =
       config.positions === 'rotary' ? new RotaryEmbedding(config.dHead, config.ropeTheta, config.nCtx) : undefined;
     this.blocks = Array.from({ length: config.nLayers }, (_, l) => new TransformerBlock(reader, l, config, this.rotary));
     this.lnFinal = makeNorm(reader, 'ln_final', config);
-    this.unembed = new Unembed(reader, config.dModel, config.vocabSize);
+    this.unembed = new Unembed(reader, config.dModel, config.vocabSize, config.tiedEmbeddings === true);
     reader.checkAllUsed();
   }
 
@@ -81,6 +87,8 @@ export class Transformer {
   dispose(): void {
     tf.dispose(Object.values(this.params));
     this.rotary?.dispose();
+    if (this.posEmbed instanceof SinusoidalPosEmbed) this.posEmbed.dispose();
+    this.unembed.dispose();
   }
 
   private checkIds(ids: tf.Tensor2D): void {

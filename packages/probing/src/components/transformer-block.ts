@@ -1,7 +1,8 @@
 /**
  * Pre-norm transformer block: resid_pre -> ln1 -> attn -> resid_mid -> ln2 -> mlp -> resid_post.
  * Hooks `hook_resid_pre`, `hook_attn_out`, `hook_resid_mid`, `hook_mlp_out`, `hook_resid_post`;
- * its components fire theirs under `ln1`, `attn`, `ln2`, `mlp`.
+ * its components fire theirs under `ln1`, `attn`, `ln2`, `mlp`. An attention-only block has no
+ * ln2 and MLP (and no `hook_mlp_out`): resid_post = resid_mid.
  */
 
 import { tf } from '@iclkr/core';
@@ -27,18 +28,23 @@ export class TransformerBlock {
   readonly name: string;
   readonly ln1: LayerNorm | RMSNorm;
   readonly attn: Attention;
-  readonly ln2: LayerNorm | RMSNorm;
-  readonly mlp: MLP | GatedMLP;
+  /** Undefined in an attention-only block. */
+  readonly ln2: LayerNorm | RMSNorm | undefined;
+  /** Undefined in an attention-only block. */
+  readonly mlp: MLP | GatedMLP | undefined;
 
   constructor(params: ParamReader, layer: number, config: ModelConfig, rotary?: RotaryEmbedding) {
     const name = `blocks.${layer}`;
     this.name = name;
     this.ln1 = makeNorm(params, `${name}.ln1`, config);
     const { dModel, nHeads, nKvHeads, dHead, attnBias, dMlp, mlpBias } = config;
-    this.attn = new Attention(params, `${name}.attn`, { dModel, nHeads, nKvHeads, dHead, bias: attnBias }, rotary);
-    this.ln2 = makeNorm(params, `${name}.ln2`, config);
-    this.mlp =
-      config.mlp === 'gelu'
+    const alibi = config.positions === 'alibi';
+    this.attn = new Attention(params, `${name}.attn`, { dModel, nHeads, nKvHeads, dHead, bias: attnBias, alibi }, rotary);
+    const withMlp = config.attnOnly !== true;
+    this.ln2 = withMlp ? makeNorm(params, `${name}.ln2`, config) : undefined;
+    this.mlp = !withMlp
+      ? undefined
+      : config.mlp === 'gelu'
         ? new MLP(params, `${name}.mlp`, dModel, dMlp, mlpBias)
         : new GatedMLP(params, `${name}.mlp`, dModel, dMlp, mlpBias);
   }
@@ -48,6 +54,7 @@ export class TransformerBlock {
     const pre = hooks.fire(`${this.name}.hook_resid_pre`, residPre);
     const attnOut = hooks.fire(`${this.name}.hook_attn_out`, this.attn.forward(this.ln1.forward(pre, hooks), hooks));
     const mid = hooks.fire(`${this.name}.hook_resid_mid`, tf.add(pre, attnOut));
+    if (this.ln2 === undefined || this.mlp === undefined) return hooks.fire(`${this.name}.hook_resid_post`, mid);
     const mlpOut = hooks.fire(`${this.name}.hook_mlp_out`, this.mlp.forward(this.ln2.forward(mid, hooks), hooks));
     return hooks.fire(`${this.name}.hook_resid_post`, tf.add(mid, mlpOut));
   }
