@@ -14,6 +14,8 @@ export { linear, type ParamMap, ParamReader } from './params.js';
 export { Embed } from './components/embed.js';
 /** Learned positional embedding (`pos_embed.W_pos`, hook `hook_pos_embed`). */
 export { PosEmbed } from './components/pos-embed.js';
+/** Fixed sinusoidal position embedding (Vaswani et al.) and its table. */
+export { SinusoidalPosEmbed, sinusoidalTable } from './components/pos-embed.js';
 /** Rotary position embedding, Hugging Face rotate-half layout. */
 export { RotaryEmbedding } from './components/rotary-embeddings.js';
 /** LayerNorm (weight, bias, eps). */
@@ -22,6 +24,8 @@ export { LayerNorm } from './components/layer-norm.js';
 export { RMSNorm } from './components/rms-norm.js';
 /** Causal attention with grouped-query support and hooks q/k/v/rot_q/rot_k/attn_scores/pattern/z. */
 export { Attention, type AttentionShape } from './components/attention.js';
+/** ALiBi slopes per head (Press et al.). */
+export { alibiSlopes } from './components/attention.js';
 /** GPT-2 MLP with gelu_new, and gelu_new itself. */
 export { geluNew, MLP } from './components/mlp.js';
 /** SwiGLU gated MLP (Llama). */
@@ -95,3 +99,15 @@ export {
 export { type HeadSummary, headGrid, type ProbeSummary, probeSummary } from './analysis/summary.js';
 /** Self-contained SVG heatmaps (viridis) of layer x head grids or attention maps. */
 export { type HeatmapOptions, heatmapSvg, viridis } from './analysis/heatmap.js';
+/** The interface every analysis depends on (run with a cache filter, config, dispose) and batched next-token distributions. */
+export { type HookedModel, type NextTokenOptions, nextTokenDistributions } from './hooked-model.js';
+/** Our GPT's plain configuration object, its check, and its mapping to the shared ModelConfig. */
+export { checkGptConfig, GPT_POSITIONS, type GptConfig, gptModelConfig } from './gpt/config.js';
+/** Our GPT's parameters: their names and shapes, seeded GPT-2 style initialisation as tf.Variables, and the model. */
+export { createGpt, type GptInit, type GptParamSpec, gptParamSpecs, gptVariables, initGptParams } from './gpt/init.js';
+/** The weighted next-token cross-entropy used in training. */
+export { lmLoss } from './gpt/loss.js';
+/** AdamW with warm-up and cosine decay, gradient clipping, and a resumable state. */
+export { GptTrainer, isDecayed, learningRate, type LrSchedule, type StepResult, type TrainBatch, type TrainerOptions, type TrainingState } from './gpt/trainer.js';
+/** Differentiable ops on fast kernels (the components compute with them): products, channel-batched products, embedding lookup, LayerNorm, gelu_new. */
+export { type CustomOpResult, channelMatMul, customOp, embeddingLookup, gelu, layerNorm, matMul, oneHotFloat, sumRows, transpose2d } from './ops.js';

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { DataError, SafetensorsError } from '@iclkr/core';
 import { readInputFile, readSafetensors } from '@iclkr/core/node';
 import { checkpointConfig, modelFromCheckpoint } from './from-checkpoint.js';
+import { GPT_MODEL_TYPE, loadGptCheckpoint } from './gpt/checkpoint.js';
 import type { Transformer } from './model.js';
 
 async function exists(path: string): Promise<boolean> {
@@ -14,7 +15,7 @@ async function exists(path: string): Promise<boolean> {
   );
 }
 
-/** Reads `dir/config.json` and `dir/model.safetensors` and builds the model (GPT-2 or Llama). */
+/** Reads `dir/config.json` and `dir/model.safetensors` and builds the model (GPT-2, Llama, or our GPT's checkpoint). */
 export async function loadModel(dir: string): Promise<Transformer> {
   const configPath = join(dir, 'config.json');
   const text = new TextDecoder().decode(await readInputFile(configPath));
@@ -25,6 +26,8 @@ export async function loadModel(dir: string): Promise<Transformer> {
     const message = err instanceof Error ? err.message : String(err);
     throw new DataError(configPath, undefined, `is not valid JSON: ${message}`, 'download config.json again');
   }
+  // Our own GPT's folders have their own reader (checked against the GPT configuration).
+  if ((json as { model_type?: unknown } | null)?.model_type === GPT_MODEL_TYPE) return (await loadGptCheckpoint(dir)).model;
   // The model type is checked before the (large) weights are read.
   checkpointConfig(json, configPath);
   const weightsPath = join(dir, 'model.safetensors');

@@ -6,3 +6,13 @@
 export { loadModel } from './load-model.js';
 /** Loads a tokenizer folder (tokenizer.json + tokenizer_config.json, or vocab.json + merges.txt). */
 export { loadTokenizer } from './tokenizer-node.js';
+/** Our GPT's checkpoint folders: config.json, model.safetensors, world.json, training state; every tensor checked on load. */
+export {
+  GPT_FILES,
+  GPT_MODEL_TYPE,
+  type GptCheckpoint,
+  type GptCheckpointExtras,
+  loadGptCheckpoint,
+  parseGptConfigJson,
+  saveGptCheckpoint,
+} from './gpt/checkpoint.js';
