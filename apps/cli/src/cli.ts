@@ -5,7 +5,9 @@ import { bayesCommand } from './commands/bayes.js';
 import { datasetCommand } from './commands/dataset.js';
 import { demoCommand } from './commands/demo.js';
 import { generateCommand } from './commands/generate.js';
+import { iclCommand } from './commands/icl.js';
 import { kernelRegressCommand } from './commands/kernel-regress.js';
+import { pretrainCommand } from './commands/pretrain.js';
 import { runModelCommand } from './commands/run-model.js';
 import { simulateCommand } from './commands/simulate.js';
 import { ProgressBar, type TextSink } from './progress.js';
@@ -19,6 +21,8 @@ export const COMMANDS: readonly Command[] = [
   bayesCommand,
   simulateCommand,
   runModelCommand,
+  pretrainCommand,
+  iclCommand,
 ];
 
 function usage(): string {
