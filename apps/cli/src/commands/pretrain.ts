@@ -47,6 +47,13 @@ function recipeFromOptions(values: OptionValues): Recipe {
   };
 }
 
+/** The world a corpus folder was sampled from. */
+async function corpusWorld(dir: string): Promise<World> {
+  const corpus = await openCorpus(dir);
+  await corpus.close();
+  return corpus.world;
+}
+
 /** Options that fix the world or the model, which a resumed run takes from its checkpoint instead. */
 const FIXED_ON_RESUME = ['preset', 'world', 'corpus', 'layers', 'heads', 'dim', 'mlp', 'context', 'positions', 'attn-only', 'tied', 'batch', 'lr', 'warmup', 'label-weight', 'seed'];
 
@@ -124,7 +131,7 @@ export const pretrainCommand: Command = {
       if (typeof values.corpus === 'string' && typeof values.world === 'string') {
         throw new OptionError('--corpus and --world both given', "pass one: a corpus carries its own world");
       }
-      world = recipe.corpus !== undefined ? (await openCorpus(recipe.corpus).then(async (c) => (await c.close(), c.world))) : await resolveWorld(recipe.world, recipe.seed);
+      world = recipe.corpus !== undefined ? await corpusWorld(recipe.corpus) : await resolveWorld(recipe.world, recipe.seed);
       config = { ...recipe.model, vocabSize: world.m };
       checkGptConfig(config);
       params = initGptParams(config, new Rng(recipe.seed));
