@@ -1,0 +1,149 @@
+// Benchmark: training throughput of our GPT in its default configuration (2 layers, 4 heads,
+// d_model 64, d_mlp 256, ALiBi, untied, n_ctx 128, vocabulary 67) at batch 16 x 128 tokens, against
+// a PyTorch reference of the same architecture, batch, sequence length and optimiser
+// (bench/train_reference.py, Debian's python3-torch, torch threads 2 as asked, and 1 for
+// comparison on this 2-core machine). Tokens/s are the median of several timed windows after
+// warm-up; peak RSS of each process. Writes bench/results/probing-train.json.
+//
+// Micro-benchmark notes (tfjs-wasm 4.22, single thread; min CPU ms of a call, fresh operands;
+// this shared 2-core machine is noisy, so only the ratios matter). `--micro` reruns them:
+//   [2048,256]x[256,64]:  matMul(a, b) 2.5 ms;  matMul(dy, w, false, true) 25 ms (transposeB runs a
+//     naive loop);  matMul(dy, transpose(w)) 2.5 ms.  A^T B by the transposeA flag 29 ms, by an
+//     explicit transpose 5-7 ms: so ops.matMul's gradient uses explicit transposes.
+//   attention products [64 = batch x heads] of 128x16 @ 16x128 (QK^T) and 128x128 @ 128x16 (PV):
+//     batched matMul 22-28 ms and 15-17 ms (naive loop); 64 sliced 2-D matMuls 70 ms and more (per-op
+//     overhead, stack); one depthwise convolution in the (query, batch x head, key) layout
+//     (ops.channelMatMul) 3-5 ms and 2-6 ms.
+//   embedding [67,64] by 2048 ids: gather 4-5 ms (and no gradient kernel on wasm); one-hot product
+//     0.6 ms; its gradient one-hot^T dy 1.8 ms.
+//   2-D transpose [2048,256] 7-16 ms; in two block steps (ops.transpose2d) 0.9 ms. Sum over the
+//     leading axis of [2048,256] 5 ms, over the last axis after transpose2d 0.9 ms.
+//   gelu_new on [2048,256]: pow(x,3) 9 ms, tanh 10 ms, sigmoid 0.7 ms (gelu_new = x sigmoid(2u)).
+// A full step went from ~400 ms (tfjs's own gradients where they exist) to ~130-160 ms.
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { initBackend, Rng, tf } from '@iclkr/core';
+import { writeBenchResult } from '../../../bench/results.js';
+import { channelMatMul, createGpt, type GptConfig, GptTrainer, initGptParams, type TrainBatch, transpose2d } from '../src/index.js';
+
+const CONFIG: GptConfig = { vocabSize: 67, nCtx: 128, nLayers: 2, nHeads: 4, dModel: 64, dMlp: 256, positions: 'alibi', tiedEmbeddings: false };
+const BATCH = 16;
+const WARMUP = 5;
+const WINDOWS = 5;
+const STEPS_PER_WINDOW = 8;
+const REFERENCE = fileURLToPath(new URL('./train_reference.py', import.meta.url));
+
+const backend = await initBackend();
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+if (process.argv.includes('--micro')) {
+  micro();
+  process.exit(0);
+}
+
+const rng = new Rng(0);
+const randomBatch = (): TrainBatch => {
+  const n = BATCH * CONFIG.nCtx;
+  return {
+    inputs: Int32Array.from({ length: n }, () => rng.int(CONFIG.vocabSize)),
+    targets: Int32Array.from({ length: n }, () => rng.int(CONFIG.vocabSize)),
+    weights: new Float32Array(n).fill(1),
+    batch: BATCH,
+    length: CONFIG.nCtx,
+  };
+};
+const params = initGptParams(CONFIG, new Rng(1));
+const model = createGpt(CONFIG, params);
+const trainer = new GptTrainer(model, params, { lr: 1e-3, warmup: 10, steps: 1000 });
+for (let s = 0; s < WARMUP; s++) trainer.step(randomBatch());
+const windows: number[] = [];
+for (let w = 0; w < WINDOWS; w++) {
+  const batches = Array.from({ length: STEPS_PER_WINDOW }, randomBatch);
+  const started = performance.now();
+  for (const batch of batches) trainer.step(batch);
+  windows.push((STEPS_PER_WINDOW * BATCH * CONFIG.nCtx) / ((performance.now() - started) / 1000));
+}
+const ours = { tokensPerSecond: median(windows), windows, peakRssBytes: process.resourceUsage().maxRSS * 1024 };
+model.dispose();
+
+interface ReferenceRun {
+  tokensPerSecond: number;
+  windows: number[];
+  threads: number;
+  torch: string;
+  peakRssBytes: number;
+}
+
+/** Runs the PyTorch reference with `threads` torch threads; undefined (with the reason printed) when torch cannot run. */
+function reference(threads: number): ReferenceRun | undefined {
+  const args = [REFERENCE, '--threads', String(threads), '--batch', String(BATCH), '--ctx', String(CONFIG.nCtx), '--vocab', String(CONFIG.vocabSize)];
+  args.push('--layers', String(CONFIG.nLayers), '--heads', String(CONFIG.nHeads), '--d', String(CONFIG.dModel), '--d-mlp', String(CONFIG.dMlp));
+  args.push('--positions', CONFIG.positions, '--warmup', String(WARMUP), '--windows', String(WINDOWS), '--steps-per-window', String(STEPS_PER_WINDOW));
+  const run = spawnSync('/usr/bin/python3', args, { encoding: 'utf8' });
+  if (run.status !== 0) {
+    console.error(`PyTorch reference (threads ${threads}) failed: ${(run.stderr || String(run.error)).trim().split('\n').pop()}`);
+    return undefined;
+  }
+  return JSON.parse(run.stdout.trim().split('\n').pop()!) as ReferenceRun;
+}
+const torch2 = reference(2);
+const torch1 = reference(1);
+
+const result = {
+  benchmark: 'GPT training throughput (2 layers, 4 heads, d 64, d_mlp 256, ALiBi, untied, ctx 128, batch 16, vocab 67; AdamW, clipping)',
+  backend: backend.name,
+  tfjs: tf.version_core,
+  windows: WINDOWS,
+  stepsPerWindow: STEPS_PER_WINDOW,
+  ours,
+  reference: { threads2: torch2 ?? null, threads1: torch1 ?? null },
+  ratio: torch2 === undefined ? null : ours.tokensPerSecond / torch2.tokensPerSecond,
+  ratioOneThread: torch1 === undefined ? null : ours.tokensPerSecond / torch1.tokensPerSecond,
+  date: new Date().toISOString(),
+};
+writeBenchResult('probing-train', result);
+const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(0);
+console.log(`GPT training throughput, backend ${backend.name}, median of ${WINDOWS} windows of ${STEPS_PER_WINDOW} steps (batch ${BATCH} x ${CONFIG.nCtx})`);
+console.table([
+  { run: `iclkr (tfjs ${backend.name}, 1 thread)`, 'tokens/s': ours.tokensPerSecond.toFixed(0), 'ratio to it': '1', 'peak RSS MB': mb(ours.peakRssBytes) },
+  ...[torch2, torch1]
+    .filter((r): r is ReferenceRun => r !== undefined)
+    .map((r) => ({
+      run: `PyTorch ${r.torch} (${r.threads} threads)`,
+      'tokens/s': r.tokensPerSecond.toFixed(0),
+      'ratio to it': (ours.tokensPerSecond / r.tokensPerSecond).toFixed(2),
+      'peak RSS MB': mb(r.peakRssBytes),
+    })),
+]);
+
+/** The kernel comparisons the notes above summarise: min ms per call, operands made new each call (XNNPACK caches packed right operands by tensor). */
+function micro(): void {
+  const time = (f: () => tf.Tensor) => {
+    const ms: number[] = [];
+    for (let r = 0; r < 25; r++) {
+      const started = performance.now();
+      const out = tf.tidy(f);
+      out.dataSync();
+      out.dispose();
+      if (r >= 5) ms.push(performance.now() - started);
+    }
+    return Math.min(...ms).toFixed(2);
+  };
+  const made = new Map<string, tf.Tensor>();
+  // A new tensor (an add, ~0.1-0.3 ms, in both columns) holding the same values each call.
+  const fresh = (shape: number[]) => {
+    const key = shape.join('x');
+    if (!made.has(key)) made.set(key, tf.keep(tf.randomNormal(shape)));
+    return tf.add(made.get(key)!, 0);
+  };
+  const rows = [
+    { op: '[2048,256] x [256,64]', ours: time(() => tf.matMul(fresh([2048, 256]), tf.transpose(fresh([64, 256])))), tfjs: time(() => tf.matMul(fresh([2048, 256]), fresh([64, 256]), false, true)), 'tfjs form': 'transposeB flag' },
+    { op: 'dW = A^T dy, A [2048,64], dy [2048,256]', ours: time(() => tf.matMul(transpose2d(fresh([2048, 64])), fresh([2048, 256]))), tfjs: time(() => tf.matMul(fresh([2048, 64]), fresh([2048, 256]), true, false)), 'tfjs form': 'transposeA flag' },
+    { op: 'QK^T, 64 x (128x16 @ 16x128)', ours: time(() => channelMatMul(fresh([128, 64, 16]) as tf.Tensor3D, fresh([16, 64, 128]) as tf.Tensor3D)), tfjs: time(() => tf.matMul(fresh([64, 128, 16]), fresh([64, 16, 128]))), 'tfjs form': 'batched matMul' },
+    { op: 'PV, 64 x (128x128 @ 128x16)', ours: time(() => channelMatMul(fresh([128, 64, 128]) as tf.Tensor3D, fresh([128, 64, 16]) as tf.Tensor3D)), tfjs: time(() => tf.matMul(fresh([64, 128, 128]), fresh([64, 128, 16]))), 'tfjs form': 'batched matMul' },
+    { op: 'transpose [2048,256]', ours: time(() => transpose2d(fresh([2048, 256]))), tfjs: time(() => tf.transpose(fresh([2048, 256]))), 'tfjs form': 'tf.transpose' },
+  ];
+  tf.dispose([...made.values()]);
+  console.log('kernel comparisons, min ms per call (ours = the form ops.ts uses):');
+  console.table(rows);
+}
