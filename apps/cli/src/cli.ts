@@ -6,6 +6,7 @@ import { datasetCommand } from './commands/dataset.js';
 import { demoCommand } from './commands/demo.js';
 import { generateCommand } from './commands/generate.js';
 import { iclCommand } from './commands/icl.js';
+import { probeCommand } from './commands/probe.js';
 import { kernelRegressCommand } from './commands/kernel-regress.js';
 import { pretrainCommand } from './commands/pretrain.js';
 import { runModelCommand } from './commands/run-model.js';
@@ -23,6 +24,7 @@ export const COMMANDS: readonly Command[] = [
   runModelCommand,
   pretrainCommand,
   iclCommand,
+  probeCommand,
 ];
 
 function usage(): string {

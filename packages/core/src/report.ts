@@ -119,3 +119,80 @@ export const iclReportSchema = defineReport('icl', {
 export type IclRow = z.infer<typeof iclRowSchema>;
 /** The typed form of an icl report. */
 export type IclReport = z.infer<typeof iclReportSchema>;
+
+/** Agreement with the model's prediction and accuracy against the gold label. */
+const scoreSchema = z.object({ agreement: z.number(), accuracy: z.number() });
+
+/** A correlation averaged over prompts (null where no prompt defines it). */
+const correlationSchema = z.object({ pearson: z.number().nullable(), spearman: z.number().nullable() });
+
+/** One head of the probing report. */
+export const probeHeadSchema = z.object({
+  layer: z.number().int().nonnegative(),
+  head: z.number().int().nonnegative(),
+  /** The span variant's vote (a_i = max attention over [x_i, y_i]) against the model and the gold label. */
+  agreement: z.number(),
+  accuracy: z.number(),
+  /** Pearson over demonstrations of a_i with the world's true kernel K(x_test, x_i), per-prompt mean; null for text. */
+  kernelCorrelation: z.number().nullable(),
+  /** The label variant's vote (a_i read at y_i only). */
+  labelAgreement: z.number(),
+  labelAccuracy: z.number(),
+  /** Mean total variation and KL(model || vote) between the model's label distribution and the normalised span vote. */
+  tv: z.number(),
+  kl: z.number(),
+  /** a_i against the model's own similarity P(o | x_test)^T P(o | x_i). */
+  outputCorrelation: correlationSchema,
+  /** a_i against each true kernel of the world, by name. */
+  trueCorrelation: z.record(z.string(), correlationSchema),
+});
+
+/** Held-out accuracy per offset of one head's key or value probe. */
+const probeAccuracySchema = z.object({
+  examples: z.number().int().nonnegative(),
+  heads: z.array(z.object({ layer: z.number().int(), head: z.number().int(), accuracy: z.array(z.number()), lambda: z.array(z.number()) })),
+});
+
+/** Output of `iclkr probe`: the paper's attention analyses on one model and one prompt source. */
+export const probeReportSchema = defineReport('probe', {
+  model: z.string(),
+  /** The world (preset or file) or the text data the prompts came from. */
+  source: z.string(),
+  shots: z.number().int().positive(),
+  prompts: z.number().int().positive(),
+  labels: z.array(z.string()),
+  /** The model's ICL accuracy (argmax over the label words). */
+  modelAccuracy: z.number(),
+  majority: scoreSchema,
+  oracle: scoreSchema.nullable(),
+  bestHead: z.object({
+    layer: z.number().int().nonnegative(),
+    head: z.number().int().nonnegative(),
+    variant: z.enum(['span', 'label']),
+    selectionAgreement: z.number(),
+    selectionAccuracy: z.number(),
+    heldOutAgreement: z.number(),
+    heldOutAccuracy: z.number(),
+    kernelCorrelation: z.number().nullable(),
+  }),
+  /** The model and the baselines on the held-out prompts, beside bestHead. */
+  heldOut: z.object({ prompts: z.number().int().positive(), modelAccuracy: z.number(), majority: scoreSchema, oracle: scoreSchema.nullable() }),
+  heads: z.array(probeHeadSchema),
+  /** The true kernel behind `kernelCorrelation` (null for text). */
+  kernel: z.string().nullable(),
+  /** Explicit kernel-regression votes on the same prompts, on all and on the held-out prompts. */
+  baselines: z.array(z.object({ name: z.string(), description: z.string(), all: scoreSchema, heldOut: scoreSchema })),
+  /** Mean final-position attention per [layer][head][cell]; inputs resampled to `resolution` cells. */
+  attentionMap: z.object({
+    resolution: z.number().int().positive(),
+    cells: z.array(z.object({ kind: z.string(), line: z.number().int(), offset: z.number().int() })),
+    values: z.array(z.array(z.array(z.number()))),
+  }),
+  /** Ridge probes at offsets around each label position: keys predict argmax_o P(o | x_i), values predict y_i. */
+  probes: z.object({ offsets: z.array(z.number().int()), keys: probeAccuracySchema, values: probeAccuracySchema }),
+});
+
+/** One head of a probe report. */
+export type ProbeHead = z.infer<typeof probeHeadSchema>;
+/** The typed form of a probe report. */
+export type ProbeReport = z.infer<typeof probeReportSchema>;

@@ -97,6 +97,8 @@ export {
 } from './analysis/kv-probe.js';
 /** The probing summary (report body) built from the accumulators, and per-head grids for plots. */
 export { type HeadSummary, headGrid, type ProbeSummary, probeSummary } from './analysis/summary.js';
+/** The probing experiment on any HookedModel: prompts streamed once through the model into every analysis and explicit kernel-regression baselines. */
+export { type BaselineScore, Probe, type ProbeOptions, type ProbePrompt, type ProbeResult } from './analysis/probe.js';
 /** Self-contained SVG heatmaps (viridis) of layer x head grids or attention maps. */
 export { type HeatmapOptions, heatmapSvg, viridis } from './analysis/heatmap.js';
 /** The interface every analysis depends on (run with a cache filter, config, dispose) and batched next-token distributions. */

@@ -66,23 +66,28 @@ export function defaultEstimatorKernel(world: World): EstimatorKernel {
   return dynamicsBlocks(world).length * world.d * world.d <= MAX_OPERATOR_DIMENSION ? 'theorem' : 'belief';
 }
 
-/** Kernel values K(x_i, x_test) of each prompt (log K for attention), prompts in chunks to bound memory. */
-function kernelRows(
+/**
+ * Kernel values K(x_i, x_test) of each prompt's demonstrations (log K for attention), prompts in
+ * chunks to bound memory; `theorem` is required for the theorem's kernel. Every prompt of a call
+ * has the same number of demonstrations.
+ */
+export function estimatorKernelRows(
   world: World,
   prompts: readonly Prompt[],
   kernel: EstimatorKernel,
   theorem: TheoremKernel | undefined,
-  temperature: number,
+  temperature = DEFAULT_TEMPERATURE,
   onProgress?: ConvergenceProgress,
 ): Float64Array[] {
+  if (kernel === 'theorem' && theorem === undefined) throw new OptionError('the theorem kernel needs its TheoremKernel (Sigma)', 'pass a TheoremKernel built for the world');
   const rows: Float64Array[] = [];
   const chunk = 16;
   for (let start = 0; start < prompts.length; start += chunk) {
     const part = prompts.slice(start, start + chunk);
     const queries = part.map((p) => p.query);
     const inputs = part.map((p) => p.demos.map(([x]) => x));
-    if (theorem) {
-      rows.push(...theorem.rows(queries, inputs));
+    if (kernel === 'theorem') {
+      rows.push(...theorem!.rows(queries, inputs));
     } else {
       const n = inputs[0].length;
       const values = tf.tidy(() => {
@@ -214,7 +219,7 @@ export function runConvergence(
     const prompts = Array.from({ length: settings.prompts }, () =>
       samplePrompt(world, pool[rng.categorical(weights)].i, Math.max(1, nMax), k, rng),
     );
-    const rows = kernelRows(world, prompts, kernel, theorem, temperature, onProgress);
+    const rows = estimatorKernelRows(world, prompts, kernel, theorem, temperature, onProgress);
     const restrict = (predictive: readonly number[]) => {
       const out = Float64Array.from(labels, (o) => predictive[o]);
       const total = out.reduce((s, v) => s + v, 0);

@@ -69,7 +69,7 @@ export {
   TheoremKernel,
   type TheoremKernelOptions,
 } from './theorem-kernel.js';
-/** The convergence experiment (the paper's Table 3): estimator vs exact Bayes per n, with intervals. */
+/** The convergence experiment (the paper's Table 3): estimator vs exact Bayes per n, with intervals; the estimator kernels' values per prompt. */
 export {
   type ConvergenceProgress,
   type ConvergenceResult,
@@ -77,6 +77,7 @@ export {
   DEFAULT_TEMPERATURE,
   defaultEstimatorKernel,
   ESTIMATOR_KERNELS,
+  estimatorKernelRows,
   type EstimatorKernel,
   PAPER_TABLE3,
   runConvergence,

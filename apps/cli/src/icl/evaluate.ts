@@ -24,7 +24,7 @@ export function promptLength(n: number, k: number): number {
 }
 
 /** The tasks prompts are drawn from, with their weights: the prior, or uniform over the prior-0 tasks. */
-function taskPool(world: World, ood: boolean): { tasks: number[]; weights: number[] } {
+export function taskPool(world: World, ood: boolean): { tasks: number[]; weights: number[] } {
   const tasks = world.tasks.flatMap((t, i) => ((ood ? t.prior === 0 : t.prior > 0) ? [i] : []));
   return { tasks, weights: tasks.map((i) => (ood ? 1 : world.tasks[i].prior)) };
 }

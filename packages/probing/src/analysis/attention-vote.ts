@@ -51,8 +51,9 @@ function sameLength(a: ArrayLike<unknown>, b: ArrayLike<unknown>, what: string):
 }
 
 /**
- * The head's vote sum_i a_i e(y_i) over `numClasses` labels: its argmax (ties to the lowest
- * label id) and the vote normalised to a distribution (uniform when every a_i is 0).
+ * The vote sum_i a_i e(y_i) over `numClasses` labels: its argmax (ties to the lowest label id;
+ * any real weights, such as a kernel's) and the vote normalised to a distribution (uniform when
+ * the weights do not sum to a positive total).
  */
 export function attentionVote(weights: ArrayLike<number>, labels: ArrayLike<number>, numClasses: number): { prediction: number; distribution: Float64Array } {
   sameLength(weights, labels, 'attention weights and demonstration labels');
@@ -61,8 +62,8 @@ export function attentionVote(weights: ArrayLike<number>, labels: ArrayLike<numb
   for (let i = 0; i < labels.length; i++) votes[labels[i]] += weights[i];
   let total = 0;
   for (const v of votes) total += v;
-  const distribution = total > 0 ? votes.map((v) => v / total) : votes.fill(1 / numClasses);
-  return { prediction: argmax(distribution), distribution };
+  const distribution = total > 0 ? votes.map((v) => v / total) : new Float64Array(numClasses).fill(1 / numClasses);
+  return { prediction: argmax(votes), distribution };
 }
 
 /** The unweighted majority label of the demonstrations (ties to the lowest label id). */
@@ -202,6 +203,11 @@ export class AttentionVoteAccumulator {
     }
     this.perPrompt.push(record);
     return this;
+  }
+
+  /** The model's prediction and the gold label of every prompt, in add order. */
+  predictions(): { model: readonly number[]; gold: readonly number[] } {
+    return { model: this.model, gold: this.gold };
   }
 
   /** Scores over the prompts `subset` (indices in add order; default all). */

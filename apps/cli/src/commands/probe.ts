@@ -1,0 +1,159 @@
+import { OptionError, type ProbeReport, probeReportSchema, REPORT_SCHEMA_VERSION, tf } from '@iclkr/core';
+import { loadTextDataset } from '@iclkr/core/node';
+import { DEFAULT_TEMPLATE, type HookedModel, Probe, type ProbePrompt } from '@iclkr/probing';
+import { loadGptCheckpoint, loadModel, loadTokenizer } from '@iclkr/probing/node';
+import { PRESET_NAMES } from '@iclkr/theory';
+import { numberOption, type OptionValues } from '../args.js';
+import type { Command } from '../command.js';
+import { defaultModelDir } from '../default-model.js';
+import { modelWorld, resolveWorld } from '../model-world.js';
+import { probeFigures, probeReportBody, probeSummaryText, headTable } from '../probe/report.js';
+import { labelTokens, labelWords, textPrompts } from '../probe/text-prompts.js';
+import { worldLabels, worldPrompts } from '../probe/world-prompts.js';
+import { checkFolderFree, reportHtml, writeReportFolder } from '../report-page.js';
+import { VERSION } from '../version.js';
+
+const MAX_SEED = 2 ** 31 - 1;
+
+/** The numeric settings every prompt source shares. */
+function parseSettings(values: OptionValues) {
+  const count = (name: string, min: number) => numberOption(values, name, (n) => Number.isSafeInteger(n) && n >= min, `an integer >= ${min}`);
+  return {
+    shots: count('shots', 1) ?? 16,
+    prompts: count('prompts', 2) ?? 500,
+    selectFrac: numberOption(values, 'select-frac', (f) => f > 0 && f < 1, 'a fraction between 0 and 1') ?? 0.7,
+    seed: numberOption(values, 'seed', (n) => Number.isInteger(n) && n >= 0 && n <= MAX_SEED, `an integer in [0, ${MAX_SEED}]`) ?? 0,
+    resolution: count('resolution', 1) ?? 30,
+    probePrompts: count('probe-prompts', 0) ?? 256,
+    batch: count('batch', 1) ?? 32,
+  };
+}
+
+/** Options that only text prompts take, refused for a world. */
+const TEXT_ONLY = ['demos', 'template', 'label-words', 'tokenizer'] as const;
+
+/** The model, the prompt batches, the label tokens and names, and a description of the source. */
+async function openSource(values: OptionValues, settings: ReturnType<typeof parseSettings>, modelDir: string) {
+  if (typeof values.data === 'string') {
+    if (values.world !== undefined) throw new OptionError('--world and --data both given', 'probe either a task world or text data, not both');
+    if (typeof values.demos !== 'string') throw new OptionError('--data needs --demos FILE, the pool demonstrations are drawn from', 'pass --demos with a training split of the same task');
+    if (values.length !== undefined || values.ood) throw new OptionError('--length and --ood apply to task worlds only', 'drop them when probing --data');
+    const template = typeof values.template === 'string' ? values.template : DEFAULT_TEMPLATE;
+    const data = await loadTextDataset(values.data);
+    const demos = await loadTextDataset(values.demos);
+    const words = labelWords(data, typeof values['label-words'] === 'string' ? values['label-words'] : undefined);
+    const tokenizer = await loadTokenizer(typeof values.tokenizer === 'string' ? values.tokenizer : modelDir);
+    const tokens = labelTokens(tokenizer, template, words);
+    const model: HookedModel = await loadModel(modelDir);
+    return {
+      model,
+      tokens,
+      names: words,
+      source: `${values.data} (demonstrations from ${values.demos}, template '${template}')`,
+      batches: textPrompts(tokenizer, data, demos, { ...settings, template, labelWords: words }),
+    };
+  }
+  const textOption = TEXT_ONLY.find((name) => values[name] !== undefined);
+  if (textOption !== undefined) throw new OptionError(`--${textOption} applies to text prompts only`, 'pass --data and --demos to probe text, or drop it');
+  const checkpoint = await loadGptCheckpoint(modelDir);
+  try {
+    const world = typeof values.world === 'string' ? await resolveWorld(values.world, settings.seed) : modelWorld(checkpoint.world, modelDir);
+    if (checkpoint.model.config.vocabSize < world.m) {
+      throw new OptionError(`the model's vocabulary (${checkpoint.model.config.vocabSize}) is smaller than the world's (${world.m})`, 'probe the model on the world it was trained on');
+    }
+    const length = numberOption(values, 'length', (n) => Number.isSafeInteger(n) && n >= 1, 'an integer >= 1') ?? world.spec.inputLength ?? 3;
+    const { tokens, names } = worldLabels(world);
+    return {
+      model: checkpoint.model as HookedModel,
+      tokens,
+      names,
+      source: `world ${world.spec.name ?? String(values.world)}${values.ood ? ' (out-of-distribution tasks)' : ''}`,
+      batches: worldPrompts(world, { ...settings, length, ood: values.ood === true }),
+    };
+  } catch (error) {
+    checkpoint.model.dispose();
+    throw error;
+  }
+}
+
+/** `iclkr probe`: the paper's attention analyses on a model and ICL prompts. */
+export const probeCommand: Command = {
+  name: 'probe',
+  summary:
+    "Read the kernel out of the attention heads (SPEC §3): per head, the vote argmax_y sum_i a_i e(y_i) with a_i the\nfinal position's attention to demonstration i, its agreement with the model (head chosen on a selection split,\nscored on the rest), a_i's correlation with the world's true kernel and the model's output similarity, the\naveraged attention map, key/value probes, and explicit kernel-regression baselines; a summary, --json or --out.",
+  options: {
+    model: { type: 'string', placeholder: 'DIR', description: 'model folder: `iclkr pretrain` output, or a Hugging Face GPT-2/Llama folder with --data (default: the built-in model)' },
+    world: { type: 'string', placeholder: 'PRESET|FILE', description: `world of the prompts: ${PRESET_NAMES.join(', ')} or a world JSON file (default: the model's own)` },
+    data: { type: 'string', placeholder: 'FILE', description: 'probe text instead: the examples whose queries are scored (e.g. ../shared/data/sst2/glue-dev.tsv)' },
+    demos: { type: 'string', placeholder: 'FILE', description: 'with --data: the pool demonstrations are drawn from (e.g. ../shared/data/sst2/stsa.binary.train)' },
+    template: { type: 'string', placeholder: 'T', description: `with --data: a demonstration line with {x} and {y} (default: '${DEFAULT_TEMPLATE}')` },
+    'label-words': { type: 'string', placeholder: 'W1,W2,...', description: 'with --data: the word of each class, in class order (default: the class names)' },
+    tokenizer: { type: 'string', placeholder: 'DIR', description: 'with --data: tokenizer folder (default: the model folder)' },
+    shots: { type: 'string', placeholder: 'N', description: 'demonstrations per prompt n', default: '16' },
+    length: { type: 'string', placeholder: 'K', description: "input length k in a world (default: the world's inputLength, else 3)" },
+    prompts: { type: 'string', placeholder: 'N', description: 'prompts to probe', default: '500' },
+    ood: { type: 'boolean', description: 'draw world prompts from out-of-distribution tasks (prior 0)' },
+    'select-frac': { type: 'string', placeholder: 'F', description: 'fraction of prompts that choose the best head; the rest score it', default: '0.7' },
+    resolution: { type: 'string', placeholder: 'R', description: 'cells each input is resampled to in the attention map', default: '30' },
+    'probe-prompts': { type: 'string', placeholder: 'N', description: 'prompts whose keys and values train the probes (bounds their memory)', default: '256' },
+    batch: { type: 'string', placeholder: 'B', description: 'prompts per forward pass', default: '32' },
+    seed: { type: 'string', placeholder: 'S', description: 'seed of the prompts, the split and the probe folds (and of a preset --world)', default: '0' },
+    json: { type: 'boolean', description: 'print the JSON report on stdout instead of the summary' },
+    out: { type: 'string', placeholder: 'DIR', description: 'write report.json, the SVG figures and report.html to DIR (must not exist, or be empty; atomic)' },
+  },
+  async run(values, context) {
+    const out = typeof values.out === 'string' ? values.out : undefined;
+    if (out !== undefined) await checkFolderFree(out);
+    const settings = parseSettings(values);
+    const modelDir = typeof values.model === 'string' ? values.model : defaultModelDir();
+    const started = performance.now();
+    const source = await openSource(values, settings, modelDir);
+    try {
+      const probe = new Probe(source.model, { labelTokens: source.tokens, selectFrac: settings.selectFrac, seed: settings.seed, resolution: settings.resolution, probePrompts: settings.probePrompts });
+      const bar = context.progress('probe');
+      for (const batch of source.batches as Iterable<ProbePrompt[]>) {
+        probe.add(batch);
+        bar.update(probe.prompts, settings.prompts);
+      }
+      bar.finish();
+      const body = probeReportBody(probe.result(), { model: modelDir, source: source.source, shots: settings.shots, labels: source.names });
+      const report: ProbeReport = probeReportSchema.parse({
+        meta: {
+          schemaVersion: REPORT_SCHEMA_VERSION,
+          kind: 'probe',
+          createdAt: new Date().toISOString(),
+          seed: settings.seed,
+          backend: context.backend.name,
+          versions: { iclkr: VERSION, tfjs: tf.version_core },
+          settings: { model: modelDir, source: source.source, ...settings },
+          seconds: (performance.now() - started) / 1000,
+        },
+        ...body,
+      });
+      const json = `${JSON.stringify(report, null, 2)}\n`;
+      const summary = probeSummaryText(report);
+      if (out !== undefined) {
+        const figures = probeFigures(report);
+        await writeReportFolder(out, {
+          'report.json': json,
+          ...figures,
+          'report.html': reportHtml({
+            title: `iclkr probe: ${modelDir} on ${source.source}`,
+            summary: summary.split('\n').slice(0, 4).join(' '),
+            table: headTable(report),
+            svgs: Object.values(figures),
+            settings: report.meta.settings,
+            meta: report.meta,
+          }),
+        });
+      }
+      if (values.json) {
+        context.stdout.write(json);
+        return;
+      }
+      context.stdout.write(`${summary}${out !== undefined ? `report written to ${out} (report.json, SVG figures, report.html)\n` : 'pass --json or --out DIR for the full report\n'}`);
+    } finally {
+      source.model.dispose();
+    }
+  },
+};
