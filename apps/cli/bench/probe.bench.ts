@@ -1,0 +1,46 @@
+// Benchmark: `iclkr probe` with its defaults (the built-in model, 500 prompts of n = 16) in a fresh
+// process, wall time and peak RSS; then the same run at 100, 250 and 1,000 prompts, to show that
+// peak memory does not grow with the number of prompts (the analyses keep a few numbers per prompt
+// and head; the key/value probes take the first 256 prompts). The goal (issue 5): defaults under
+// 5 minutes on the 2-core machine. Each size runs `REPEATS` times; medians are reported.
+// Writes bench/results/cli-probe.json. Run from the repository root after `pnpm build`.
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { writeBenchResult } from '../../../bench/results.js';
+
+const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
+const REPEATS = Number(process.env.REPEATS ?? 2);
+const SIZES = [100, 250, 500, 1000];
+/** Reports the process's peak RSS (kB) on stderr as it exits. */
+const REPORT_RSS = "data:text/javascript,process.on('exit',()=>process.stderr.write('maxrss '+process.resourceUsage().maxRSS+'\\n'))";
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/** One fresh `iclkr probe` run: seconds and peak RSS in MB. */
+function probeOnce(prompts: number | undefined): { seconds: number; rssMb: number } {
+  const args = ['--import', REPORT_RSS, MAIN, 'probe', '--json', ...(prompts === undefined ? [] : ['--prompts', String(prompts)])];
+  const started = performance.now();
+  const r = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 28 });
+  const seconds = (performance.now() - started) / 1000;
+  if (r.status !== 0) throw new Error(`iclkr probe failed: ${r.stderr.trim().split('\n').pop()}`);
+  const rss = /maxrss (\d+)/.exec(r.stderr);
+  return { seconds, rssMb: Number(rss![1]) / 1024 };
+}
+
+const rows = SIZES.map((prompts) => {
+  const runs = Array.from({ length: REPEATS }, () => probeOnce(prompts === 500 ? undefined : prompts));
+  const row = { prompts, defaults: prompts === 500, seconds: median(runs.map((r) => r.seconds)), peakRssMb: median(runs.map((r) => r.rssMb)), runs };
+  console.log(`${prompts} prompts${row.defaults ? ' (defaults)' : ''}: ${row.seconds.toFixed(1)} s, peak RSS ${row.peakRssMb.toFixed(0)} MB`);
+  return row;
+});
+const defaults = rows.find((r) => r.defaults)!;
+const result = {
+  command: 'iclkr probe --json (defaults: built-in model, 500 prompts, n = 16)',
+  goalSeconds: 300,
+  defaultsSeconds: defaults.seconds,
+  withinGoal: defaults.seconds < 300,
+  /** Peak RSS at 1,000 prompts over peak RSS at 100: about 1 when memory does not grow with prompts. */
+  rssRatio1000over100: rows[3].peakRssMb / rows[0].peakRssMb,
+  rows,
+};
+console.log(`defaults ${defaults.seconds.toFixed(1)} s (goal < 300 s); peak RSS 1000 / 100 prompts = ${result.rssRatio1000over100.toFixed(3)}`);
+writeBenchResult('cli-probe', result);
