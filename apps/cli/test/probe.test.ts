@@ -32,6 +32,8 @@ describe('iclkr probe on a world', () => {
     for (const h of report.heads) {
       for (const key of ['agreement', 'accuracy', 'kernelCorrelation'] as const) expect(typeof h[key]).toBe('number');
       expect(Object.keys(h.trueCorrelation)).toEqual(['theorem', 'belief']);
+      expect(h.variants.span.agreement).toBe(h.agreement);
+      expect(Object.keys(h.variants)).toEqual(['span', 'label', 'line']);
     }
     expect(report.heldOut.prompts).toBe(12);
     expect(report.oracle).not.toBeNull();
@@ -41,15 +43,20 @@ describe('iclkr probe on a world', () => {
     expect(report.probes.offsets).toEqual([-1, 0, 1, 2, 3]);
     // 16 prompts feed the probes; the last demonstration's window (+3) runs past the prompt.
     expect(report.probes.values.examples).toBe(16 * 7);
+    // Value targets are the two labels: guessing the commoner is right at most ~ (majority share) of the time.
+    expect(report.probes.values.chance).toBeGreaterThanOrEqual(0.5);
+    expect(report.bestByVariant.span).toEqual(report.bestHead);
   });
 
   it('writes the report folder with every figure, and a summary naming the best head', async () => {
     const out = join(dir, 'world-report');
     const r = await run('probe', ...QUICK, '--out', out);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/best head L\dH\d \(chosen on 28 prompts, scored on 12 held out\): agreement [\d.]+, accuracy [\d.]+, r\(a, theorem\)/);
+    expect(r.stdout).toMatch(/held out \(12 prompts; heads chosen on the other 28\): model [\d.]+, majority [\d.]+/);
+    expect(r.stdout).toMatch(/best head \(a_i over \[x_i, y_i\], the paper's\): L\dH\d, held out: agreement [\d.]+, accuracy [\d.]+ \([-\d.e]+ over majority\), r\(a, theorem\)/);
+    expect(r.stdout).toMatch(/best head \(a_i over the line with its delimiter\): L\dH\d/);
     expect(r.stdout).toMatch(/majority vote: accuracy [\d.]+/);
-    for (const name of ['report.json', 'report.html', 'agreement.svg', 'accuracy.svg', 'kernel-correlation.svg', 'output-correlation.svg', 'attention-map.svg', 'probe-keys.svg', 'probe-values.svg']) {
+    for (const name of ['report.json', 'report.html', 'agreement.svg', 'agreement-line.svg', 'accuracy.svg', 'kernel-correlation.svg', 'kernel-correlation-line.svg', 'output-correlation.svg', 'attention-map.svg', 'probe-keys.svg', 'probe-values.svg']) {
       expect(existsSync(join(out, name)), name).toBe(true);
     }
     expect(readFileSync(join(out, 'attention-map.svg'), 'utf8')).toMatch(/^<svg/);

@@ -126,19 +126,17 @@ const scoreSchema = z.object({ agreement: z.number(), accuracy: z.number() });
 /** A correlation averaged over prompts (null where no prompt defines it). */
 const correlationSchema = z.object({ pearson: z.number().nullable(), spearman: z.number().nullable() });
 
-/** One head of the probing report. */
-export const probeHeadSchema = z.object({
-  layer: z.number().int().nonnegative(),
-  head: z.number().int().nonnegative(),
-  /** The span variant's vote (a_i = max attention over [x_i, y_i]) against the model and the gold label. */
+/** Where a head's a_i is read: [x_i, y_i] (the paper's), y_i alone, or the whole line with its delimiter. */
+const voteVariantSchema = z.enum(['span', 'label', 'line']);
+
+/** One head's scores in one variant of a_i. */
+const variantScoresSchema = z.object({
+  /** The vote argmax_y sum_i a_i e(y_i) against the model's prediction and the gold label. */
   agreement: z.number(),
   accuracy: z.number(),
   /** Pearson over demonstrations of a_i with the world's true kernel K(x_test, x_i), per-prompt mean; null for text. */
   kernelCorrelation: z.number().nullable(),
-  /** The label variant's vote (a_i read at y_i only). */
-  labelAgreement: z.number(),
-  labelAccuracy: z.number(),
-  /** Mean total variation and KL(model || vote) between the model's label distribution and the normalised span vote. */
+  /** Mean total variation and KL(model || vote) between the model's label distribution and the normalised vote. */
   tv: z.number(),
   kl: z.number(),
   /** a_i against the model's own similarity P(o | x_test)^T P(o | x_i). */
@@ -147,9 +145,30 @@ export const probeHeadSchema = z.object({
   trueCorrelation: z.record(z.string(), correlationSchema),
 });
 
+/** One head of the probing report: the span variant's scores at the top level, every variant's under `variants`. */
+export const probeHeadSchema = variantScoresSchema.extend({
+  layer: z.number().int().nonnegative(),
+  head: z.number().int().nonnegative(),
+  variants: z.object({ span: variantScoresSchema, label: variantScoresSchema, line: variantScoresSchema }),
+});
+
+/** The head chosen on the selection prompts in one variant, scored on the held-out prompts. */
+const bestHeadSchema = z.object({
+  layer: z.number().int().nonnegative(),
+  head: z.number().int().nonnegative(),
+  variant: voteVariantSchema,
+  selectionAgreement: z.number(),
+  selectionAccuracy: z.number(),
+  heldOutAgreement: z.number(),
+  heldOutAccuracy: z.number(),
+  kernelCorrelation: z.number().nullable(),
+});
+
 /** Held-out accuracy per offset of one head's key or value probe. */
 const probeAccuracySchema = z.object({
   examples: z.number().int().nonnegative(),
+  /** Share of the most frequent target: the accuracy of always guessing it. */
+  chance: z.number(),
   heads: z.array(z.object({ layer: z.number().int(), head: z.number().int(), accuracy: z.array(z.number()), lambda: z.array(z.number()) })),
 });
 
@@ -165,16 +184,10 @@ export const probeReportSchema = defineReport('probe', {
   modelAccuracy: z.number(),
   majority: scoreSchema,
   oracle: scoreSchema.nullable(),
-  bestHead: z.object({
-    layer: z.number().int().nonnegative(),
-    head: z.number().int().nonnegative(),
-    variant: z.enum(['span', 'label']),
-    selectionAgreement: z.number(),
-    selectionAccuracy: z.number(),
-    heldOutAgreement: z.number(),
-    heldOutAccuracy: z.number(),
-    kernelCorrelation: z.number().nullable(),
-  }),
+  /** The best head of the paper's span variant. */
+  bestHead: bestHeadSchema,
+  /** The best head of every variant, chosen on the same selection prompts. */
+  bestByVariant: z.object({ span: bestHeadSchema, label: bestHeadSchema, line: bestHeadSchema }),
   /** The model and the baselines on the held-out prompts, beside bestHead. */
   heldOut: z.object({ prompts: z.number().int().positive(), modelAccuracy: z.number(), majority: scoreSchema, oracle: scoreSchema.nullable() }),
   heads: z.array(probeHeadSchema),

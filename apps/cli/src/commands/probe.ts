@@ -139,7 +139,7 @@ export const probeCommand: Command = {
           ...figures,
           'report.html': reportHtml({
             title: `iclkr probe: ${modelDir} on ${source.source}`,
-            summary: summary.split('\n').slice(0, 4).join(' '),
+            summary: summary.split('\n').slice(0, 6).join(' '),
             table: headTable(report),
             svgs: Object.values(figures),
             settings: report.meta.settings,

@@ -1,6 +1,6 @@
 /** The probe report: report.json's body from the experiment's result, its SVG figures and the console summary. */
 import { linePlot, type ProbeHead, type ProbeReport } from '@iclkr/core';
-import { type HeadCorrelation, headGrid, heatmapSvg, type ProbeResult } from '@iclkr/probing';
+import { type HeadCorrelation, headGrid, heatmapSvg, type ProbeResult, VOTE_VARIANTS } from '@iclkr/probing';
 import { fmt, table } from '../output.js';
 
 /** Where the prompts came from, for the report body. */
@@ -18,12 +18,20 @@ export function probeReportBody(result: ProbeResult, source: ProbeSource): Omit<
   const { summary } = result;
   const kernels = Object.keys(result.trueCorrelation);
   const at = (list: readonly HeadCorrelation[], layer: number, head: number) => list.find((c) => c.layer === layer && c.head === head);
-  const heads: ProbeHead[] = summary.heads.map((h) => ({
-    ...h,
-    outputCorrelation: correlation(at(result.outputCorrelation, h.layer, h.head)),
-    trueCorrelation: Object.fromEntries(kernels.map((k) => [k, correlation(at(result.trueCorrelation[k], h.layer, h.head))])),
-  }));
-  const probe = (r: ProbeResult['keys']) => ({ examples: r.examples, heads: r.heads.map((h) => ({ ...h })) });
+  const heads: ProbeHead[] = summary.heads.map((h) => {
+    const variants = Object.fromEntries(
+      VOTE_VARIANTS.map((v) => [
+        v,
+        {
+          ...h.variants[v],
+          outputCorrelation: correlation(at(result.outputCorrelation[v], h.layer, h.head)),
+          trueCorrelation: Object.fromEntries(kernels.map((k) => [k, correlation(at(result.trueCorrelation[k][v], h.layer, h.head))])),
+        },
+      ]),
+    ) as ProbeHead['variants'];
+    return { layer: h.layer, head: h.head, ...variants.span, variants };
+  });
+  const probe = (r: ProbeResult['keys']) => ({ examples: r.examples, chance: r.chance, heads: r.heads.map((h) => ({ ...h })) });
   return {
     model: source.model,
     source: source.source,
@@ -34,6 +42,7 @@ export function probeReportBody(result: ProbeResult, source: ProbeSource): Omit<
     majority: summary.majority,
     oracle: summary.oracle ?? null,
     bestHead: summary.bestHead,
+    bestByVariant: summary.bestByVariant,
     heldOut: { ...summary.heldOut, oracle: summary.heldOut.oracle ?? null },
     heads,
     kernel: kernels[0] ?? null,
@@ -54,8 +63,9 @@ function cellName(cell: { kind: string; line: number; offset: number }, resoluti
 export function probeFigures(report: Omit<ProbeReport, 'meta'>): Record<string, string> {
   const grid = (pick: (h: ProbeHead) => number | null) => headGrid(report.heads, pick);
   const figures: Record<string, string> = {
-    'agreement.svg': heatmapSvg(grid((h) => h.agreement), { title: 'Attention vote: agreement with the model', min: 0, max: 1 }),
-    'accuracy.svg': heatmapSvg(grid((h) => h.accuracy), { title: 'Attention vote: accuracy against the gold label', min: 0, max: 1 }),
+    'agreement.svg': heatmapSvg(grid((h) => h.agreement), { title: 'Attention vote (a_i over [x_i, y_i]): agreement with the model', min: 0, max: 1 }),
+    'accuracy.svg': heatmapSvg(grid((h) => h.accuracy), { title: 'Attention vote (a_i over [x_i, y_i]): accuracy against the gold label', min: 0, max: 1 }),
+    'agreement-line.svg': heatmapSvg(grid((h) => h.variants.line.agreement), { title: 'Attention vote (a_i over the line with its delimiter): agreement with the model', min: 0, max: 1 }),
     'output-correlation.svg': heatmapSvg(grid((h) => h.outputCorrelation.pearson), {
       title: 'Pearson(a_i, P(o|x_test)·P(o|x_i)): attention against output similarity',
       min: -1,
@@ -64,6 +74,11 @@ export function probeFigures(report: Omit<ProbeReport, 'meta'>): Record<string, 
   };
   if (report.kernel !== null) {
     figures['kernel-correlation.svg'] = heatmapSvg(grid((h) => h.kernelCorrelation), { title: `Pearson(a_i, K(x_test, x_i)): attention against the ${report.kernel} kernel`, min: -1, max: 1 });
+    figures['kernel-correlation-line.svg'] = heatmapSvg(grid((h) => h.variants.line.kernelCorrelation), {
+      title: `Pearson(a_i, K(x_test, x_i)), a_i over the line: attention against the ${report.kernel} kernel`,
+      min: -1,
+      max: 1,
+    });
   }
   const map = report.attentionMap;
   const rowNames = map.values.flatMap((byHead, l) => byHead.map((_, h) => `L${l}H${h}`));
@@ -91,36 +106,61 @@ export function probeFigures(report: Omit<ProbeReport, 'meta'>): Record<string, 
   return figures;
 }
 
-/** The per-head table: both vote variants, kernel and output correlations. */
+/** The per-head table: the three a_i variants' agreement and accuracy, then kernel and output correlations of the span and line variants. */
 export function headTable(report: Omit<ProbeReport, 'meta'>): { header: string[]; cells: string[][] } {
-  const header = ['layer', 'head', 'agreement', 'accuracy', 'label agreement', 'label accuracy', 'TV', `r(a, ${report.kernel ?? 'kernel'})`, 'r(a, output sim)'];
+  const kernel = report.kernel ?? 'kernel';
+  const header = [
+    'layer',
+    'head',
+    'agreement',
+    'accuracy',
+    'label: agr.',
+    'label: acc.',
+    'line: agr.',
+    'line: acc.',
+    `r(a, ${kernel})`,
+    `line: r(a, ${kernel})`,
+    'r(a, output sim)',
+  ];
   const cells = report.heads.map((h) => [
     String(h.layer),
     String(h.head),
     fmt(h.agreement),
     fmt(h.accuracy),
-    fmt(h.labelAgreement),
-    fmt(h.labelAccuracy),
-    fmt(h.tv),
+    fmt(h.variants.label.agreement),
+    fmt(h.variants.label.accuracy),
+    fmt(h.variants.line.agreement),
+    fmt(h.variants.line.accuracy),
     fmt(h.kernelCorrelation),
+    fmt(h.variants.line.kernelCorrelation),
     fmt(h.outputCorrelation.pearson),
   ]);
   return { header, cells };
 }
 
-/** The console summary: the best head's held-out numbers beside the model, the baselines and every head. */
+/** One line per variant: the best head chosen on the selection prompts and its held-out scores. */
+function bestHeadLines(report: ProbeReport): string[] {
+  const h = report.heldOut;
+  const names = { span: 'a_i over [x_i, y_i], the paper\'s', label: 'a_i at y_i', line: 'a_i over the line with its delimiter' };
+  return VOTE_VARIANTS.map((v) => {
+    const b = report.bestByVariant[v];
+    return (
+      `best head (${names[v]}): L${b.layer}H${b.head}, held out: agreement ${fmt(b.heldOutAgreement)}, accuracy ${fmt(b.heldOutAccuracy)} ` +
+      `(${fmt(b.heldOutAccuracy - h.majority.accuracy)} over majority), r(a, ${report.kernel ?? 'true kernel'}) ${fmt(b.kernelCorrelation)}`
+    );
+  });
+}
+
+/** The console summary: the best heads' held-out numbers beside the model, the baselines and every head. */
 export function probeSummaryText(report: ProbeReport): string {
-  const b = report.bestHead;
   const h = report.heldOut;
   const lines = [
     `model ${report.model} on ${report.source}: ${report.prompts} prompts, n = ${report.shots}, ${fmt(report.meta.seconds)} s`,
     `model's ICL accuracy ${fmt(report.modelAccuracy)}; majority vote: accuracy ${fmt(report.majority.accuracy)}, agreement ${fmt(report.majority.agreement)}` +
       (report.oracle ? `; same-class oracle: accuracy ${fmt(report.oracle.accuracy)}` : ''),
-    `best head L${b.layer}H${b.head} (chosen on ${report.prompts - h.prompts} prompts, scored on ${h.prompts} held out): agreement ${fmt(b.heldOutAgreement)}, accuracy ${fmt(b.heldOutAccuracy)}` +
-      `, r(a, ${report.kernel ?? 'true kernel'}) ${fmt(b.kernelCorrelation)}`,
-    `  held out: model ${fmt(h.modelAccuracy)}, majority ${fmt(h.majority.accuracy)} (agreement ${fmt(h.majority.agreement)})` +
-      (h.oracle ? `, oracle ${fmt(h.oracle.accuracy)}` : '') +
-      `; best head minus majority: ${fmt(b.heldOutAccuracy - h.majority.accuracy)}`,
+    `held out (${h.prompts} prompts; heads chosen on the other ${report.prompts - h.prompts}): model ${fmt(h.modelAccuracy)}, majority ${fmt(h.majority.accuracy)} (agreement ${fmt(h.majority.agreement)})` +
+      (h.oracle ? `, oracle ${fmt(h.oracle.accuracy)}` : ''),
+    ...bestHeadLines(report),
   ];
   const heads = headTable(report);
   const baselines = table(
@@ -128,8 +168,8 @@ export function probeSummaryText(report: ProbeReport): string {
     report.baselines.map((x) => [x.name, fmt(x.all.agreement), fmt(x.all.accuracy), fmt(x.heldOut.accuracy)]),
   );
   const probes = table(
-    ['probe', 'head', ...report.probes.offsets.map((o) => `offset ${o}`)],
-    (['keys', 'values'] as const).flatMap((w) => report.probes[w].heads.map((p) => [w, `L${p.layer}H${p.head}`, ...p.accuracy.map(fmt)])),
+    ['probe (chance)', 'head', ...report.probes.offsets.map((o) => `offset ${o}`)],
+    (['keys', 'values'] as const).flatMap((w) => report.probes[w].heads.map((p) => [`${w} (${fmt(report.probes[w].chance)})`, `L${p.layer}H${p.head}`, ...p.accuracy.map(fmt)])),
   );
   return `${lines.join('\n')}\n${table(heads.header, heads.cells)}${baselines}${probes}`;
 }

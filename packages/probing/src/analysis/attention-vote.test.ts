@@ -30,6 +30,20 @@ describe('demonstration weights and the vote', () => {
     expect(Array.from(demonstrationWeights(row, spans, 'label'))).toEqual([0, row[spans.y[1].start], row[spans.y[2].start]]);
   });
 
+  it('reads a_i over the whole line, delimiter included (line), and over y_i where there is no delimiter', () => {
+    // Demonstration 1's delimiter holds 0.5, demonstration 2's x 0.2 and its delimiter 0.1.
+    const row = attentionRow(spans.length, [
+      [spans.delimiters[0].start, 0.5],
+      [spans.x[1].start, 0.2],
+      [spans.delimiters[1].start, 0.1],
+      [spans.query.start, 0.2],
+    ]);
+    expect(Array.from(demonstrationWeights(row, spans, 'line'))).toEqual([row[spans.delimiters[0].start], row[spans.x[1].start], 0]);
+    expect(Array.from(demonstrationWeights(row, spans, 'span'))).toEqual([0, row[spans.x[1].start], 0]);
+    const noDelimiter = { ...spans, delimiters: spans.delimiters.map(() => ({ start: 0, end: 0 })) };
+    expect(Array.from(demonstrationWeights(row, noDelimiter, 'line'))).toEqual(Array.from(demonstrationWeights(row, spans, 'span')));
+  });
+
   it('votes argmax_y sum_i a_i e(y_i) and normalises the vote', () => {
     const v = attentionVote([0.1, 0.4, 0.2], [0, 1, 0], 2);
     expect(v.prediction).toBe(1);

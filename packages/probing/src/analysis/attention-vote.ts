@@ -9,11 +9,14 @@ import { accuracy, agreement, argmax, klDivergence, totalVariation } from '@iclk
 import { checkRows, type LayerHeadRows } from './pattern.js';
 import type { PromptSpans } from './spans.js';
 
-/** Where a_i is read: `span` = [x_i start, y_i end) (the paper's), `label` = the y_i tokens only. */
-export type VoteVariant = 'span' | 'label';
+/**
+ * Where a_i is read: `span` = [x_i start, y_i end) (the paper's), `label` = the y_i tokens only,
+ * `line` = the whole demonstration with the delimiter after y_i (where a model may store the pair).
+ */
+export type VoteVariant = 'span' | 'label' | 'line';
 
-/** Both variants, in the order results list them. */
-export const VOTE_VARIANTS: readonly VoteVariant[] = ['span', 'label'];
+/** Every variant, in the order results list them. */
+export const VOTE_VARIANTS: readonly VoteVariant[] = ['span', 'label', 'line'];
 
 /** Additive smoothing of the vote distribution before KL(model || vote), as theory's convergence experiment does. */
 export const VOTE_KL_SMOOTHING = 1e-4;
@@ -23,8 +26,8 @@ export function demonstrationWeights(row: ArrayLike<number>, spans: PromptSpans,
   const n = spans.y.length;
   const out = new Float64Array(n);
   for (let i = 0; i < n; i++) {
-    const start = variant === 'span' ? spans.x[i].start : spans.y[i].start;
-    const end = spans.y[i].end;
+    const start = variant === 'label' ? spans.y[i].start : spans.x[i].start;
+    const end = variant === 'line' ? Math.max(spans.y[i].end, spans.delimiters[i].end) : spans.y[i].end;
     if (end > row.length) {
       throw new ShapeError(`demonstration ${i + 1} ends at position ${end} but the attention row has ${row.length} positions`, "pass the same prompt's attention row");
     }

@@ -201,6 +201,8 @@ export interface HeadProbe {
 export interface KvProbeResult {
   readonly offsets: readonly number[];
   readonly examples: number;
+  /** Share of the most frequent target: the accuracy of always guessing it. */
+  readonly chance: number;
   readonly heads: HeadProbe[];
 }
 
@@ -298,6 +300,8 @@ export class KvProbe {
       });
       return { layer, head, accuracy, lambda };
     });
-    return { offsets: this.offsets, examples: n, heads };
+    const counts = new Map<number, number>();
+    for (const t of this.targets) counts.set(t, (counts.get(t) ?? 0) + 1);
+    return { offsets: this.offsets, examples: n, chance: Math.max(...counts.values()) / n, heads };
   }
 }

@@ -119,7 +119,7 @@ describe('Probe on a model with known attention', () => {
   });
 
   it('correlates head 0 exactly with the same-input kernel it implements', () => {
-    const same = result.trueCorrelation.same;
+    const same = result.trueCorrelation.same.span;
     expect(same[0].pearson).toBeCloseTo(1, 6);
     expect(result.summary.heads[0].kernelCorrelation).toBeCloseTo(1, 6);
     // Head 1 by hand: per-prompt Pearson of a = e_1 with the indicator, averaged where defined.
@@ -138,7 +138,7 @@ describe('Probe on a model with known attention', () => {
     const expected = mean(all.map((p) => (sameInputVote(p) === p.gold ? 1 : 0)));
     expect(byName['hidden-cosine:L0'].all.accuracy).toBeCloseTo(expected, 12);
     expect(byName['true-kernel:same'].all.accuracy).toBeCloseTo(expected, 12);
-    expect(result.outputCorrelation[0].pearson).toBeCloseTo(1, 6);
+    expect(result.outputCorrelation.span[0].pearson).toBeCloseTo(1, 6);
   });
 
   it('probes keys and values: the one-hot token at the label position gives y_i, at the input gives argmax P(o | x_i)', () => {

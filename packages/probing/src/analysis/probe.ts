@@ -9,7 +9,7 @@ import { type Matrix, OptionError, ShapeError, tf } from '@iclkr/core';
 import { accuracy, agreement, argmax, NadarayaWatson } from '@iclkr/kernels';
 import type { HookedModel } from '../hooked-model.js';
 import { AttentionMap, type AttentionMapResult } from './attention-map.js';
-import { AttentionVoteAccumulator, attentionVote, checkLabels, type Score, selectionSplit } from './attention-vote.js';
+import { AttentionVoteAccumulator, attentionVote, checkLabels, type Score, selectionSplit, VOTE_VARIANTS, type VoteVariant } from './attention-vote.js';
 import { type HeadCorrelation, KernelCorrelation, outputSimilarity } from './kernel-correlation.js';
 import { KvProbe, type KvProbeResult } from './kv-probe.js';
 import { attentionRows, type LayerHeadRows, promptBlock } from './pattern.js';
@@ -60,10 +60,10 @@ export interface ProbeResult {
   /** Model, majority and oracle baselines, best head and every head (kernelCorrelation: the first true kernel's). */
   readonly summary: ProbeSummary;
   readonly map: AttentionMapResult;
-  /** Correlation of a_i with the model's own similarity P(o | x_test)^T P(o | x_i). */
-  readonly outputCorrelation: HeadCorrelation[];
-  /** Correlation of a_i with each of the world's true kernels (empty for text). */
-  readonly trueCorrelation: Readonly<Record<string, HeadCorrelation[]>>;
+  /** Correlation of a_i (per variant) with the model's own similarity P(o | x_test)^T P(o | x_i). */
+  readonly outputCorrelation: Readonly<Record<VoteVariant, HeadCorrelation[]>>;
+  /** Correlation of a_i (per variant) with each of the world's true kernels, by kernel name (empty for text). */
+  readonly trueCorrelation: Readonly<Record<string, Readonly<Record<VoteVariant, HeadCorrelation[]>>>>;
   /** Key probes (target argmax_o P(o | x_i)) and value probes (target y_i). */
   readonly keys: KvProbeResult;
   readonly values: KvProbeResult;
@@ -84,6 +84,10 @@ const ATTN = (l: number, hook: string) => `blocks.${l}.attn.${hook}`;
 
 const tokensOf = (prompt: ProbePrompt, span: Span) => prompt.tokens.slice(span.start, span.end);
 
+/** One correlation accumulator per vote variant. */
+const correlations = () => Object.fromEntries(VOTE_VARIANTS.map((variant) => [variant, new KernelCorrelation({ variant })])) as Record<VoteVariant, KernelCorrelation>;
+const results = (c: Record<VoteVariant, KernelCorrelation>) => Object.fromEntries(VOTE_VARIANTS.map((v) => [v, c[v].result()])) as Record<VoteVariant, HeadCorrelation[]>;
+
 /**
  * The streaming experiment: `add` batches of prompts (any lengths), then `result`. Every prompt
  * must have the same number of demonstrations and template (the attention map's layout).
@@ -93,8 +97,8 @@ export class Probe {
   private readonly model: HookedModel;
   private readonly votes: AttentionVoteAccumulator;
   private readonly map: AttentionMap;
-  private readonly output = new KernelCorrelation();
-  private readonly truth = new Map<string, KernelCorrelation>();
+  private readonly output = correlations();
+  private readonly truth = new Map<string, Record<VoteVariant, KernelCorrelation>>();
   private readonly keys: KvProbe;
   private readonly values: KvProbe;
   private readonly baselines = new Map<string, { description: string; predictions: number[] }>();
@@ -142,9 +146,8 @@ export class Probe {
     if (this.prompts < 2) throw new OptionError(`${this.prompts} prompt(s) probed`, 'probe at least 2 prompts (a selection and a held-out part)');
     const selectFrac = this.options.selectFrac ?? 0.7;
     const seed = this.options.seed ?? 0;
-    const trueCorrelation = Object.fromEntries([...this.truth].map(([name, c]) => [name, c.result()]));
-    const first = this.truth.values().next().value;
-    const summary = probeSummary(this.votes, { correlation: first, selectFrac, seed });
+    const trueCorrelation = Object.fromEntries([...this.truth].map(([name, c]) => [name, results(c)]));
+    const summary = probeSummary(this.votes, { correlations: this.truth.values().next().value, selectFrac, seed });
     const split = selectionSplit(this.prompts, { selectFrac, seed });
     const { model, gold } = this.votes.predictions();
     const score = (pred: readonly number[], subset: readonly number[]): Score => {
@@ -155,7 +158,7 @@ export class Probe {
     return {
       summary,
       map: this.map.result(),
-      outputCorrelation: this.output.result(),
+      outputCorrelation: results(this.output),
       trueCorrelation,
       keys: this.keys.result(),
       values: this.values.result(),
@@ -224,11 +227,11 @@ export class Probe {
       const demos = p.spans.x.map((s) => this.inputs.get(tokensOf(p, s).join(','))!);
       const query = this.inputs.get(tokensOf(p, p.spans.query).join(','))!;
       const similarity = outputSimilarity(query.distribution, demos.map((d) => d.distribution));
-      this.output.add(rows, p.spans, similarity);
+      for (const c of Object.values(this.output)) c.add(rows, p.spans, similarity);
       this.baseline('output-similarity', "vote weighted by the model's output similarity P(o | x_test)^T P(o | x_i)", attentionVote(similarity, p.labels, this.numClasses).prediction);
       for (const [name, values] of Object.entries(p.trueKernels ?? {})) {
-        if (!this.truth.has(name)) this.truth.set(name, new KernelCorrelation());
-        this.truth.get(name)!.add(rows, p.spans, values);
+        if (!this.truth.has(name)) this.truth.set(name, correlations());
+        for (const c of Object.values(this.truth.get(name)!)) c.add(rows, p.spans, values);
         this.baseline(`true-kernel:${name}`, `vote weighted by the world's ${name} kernel K(x_test, x_i)`, attentionVote(values, p.labels, this.numClasses).prediction);
       }
       query.features.forEach((f, l) => {

@@ -35,7 +35,7 @@ function build() {
 describe('probeSummary', () => {
   it('picks the copying head, scores it held out and lists every head', () => {
     const { votes, corr } = build();
-    const s = probeSummary(votes, { correlation: corr, seed: 1 });
+    const s = probeSummary(votes, { correlations: { span: corr }, seed: 1 });
     expect(s.prompts).toBe(40);
     expect(s.oracle).toBeUndefined();
     expect([s.bestHead.layer, s.bestHead.head]).toEqual([1, 0]);
@@ -45,7 +45,10 @@ describe('probeSummary', () => {
     expect(s.heldOut.prompts).toBe(12);
     expect(s.bestHead.kernelCorrelation!).toBeGreaterThan(0.9);
     expect(s.heads.length).toBe(4);
-    expect(s.heads[2]).toMatchObject({ layer: 1, head: 0, agreement: 1, labelAgreement: 1 });
+    expect(s.heads[2]).toMatchObject({ layer: 1, head: 0, agreement: 1, variants: { label: { agreement: 1 } } });
+    expect(s.heads[2].variants.span.agreement).toBe(s.heads[2].agreement);
+    expect(s.bestByVariant.span).toEqual(s.bestHead);
+    expect([s.bestByVariant.label.layer, s.bestByVariant.label.head]).toEqual([1, 0]);
     expect(s.heads[0].kernelCorrelation).toBeNull();
     expect(s.modelAccuracy).toBeCloseTo(26 / 40, 12);
     expect(s.settings).toEqual({ selectFrac: 0.7, seed: 1, variant: 'span', klSmoothing: 1e-4 });
@@ -64,9 +67,10 @@ describe('probeSummary', () => {
 
   it('refuses an empty accumulator and a correlation over other heads', () => {
     expect(() => probeSummary(new AttentionVoteAccumulator({ numClasses: 2 }))).toThrow(OptionError);
-    const { votes } = build();
+    const { votes, corr } = build();
     const spans = tokenPromptSpans(5, 2);
     const other = new KernelCorrelation().add([[uniformRow(spans.length)]], spans, [1, 2, 3, 4, 5]);
-    expect(() => probeSummary(votes, { correlation: other })).toThrow(OptionError);
+    expect(() => probeSummary(votes, { correlations: { span: other } })).toThrow(OptionError);
+    expect(() => probeSummary(votes, { correlations: { label: corr } })).toThrow(/reads a_i as span/);
   });
 });

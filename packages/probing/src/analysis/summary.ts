@@ -4,24 +4,39 @@
  */
 
 import { OptionError } from '@iclkr/core';
-import { type AttentionVoteAccumulator, bestHead, type Score, VOTE_KL_SMOOTHING, type VoteVariant } from './attention-vote.js';
+import { type AttentionVoteAccumulator, bestHead, type Score, selectionSplit, VOTE_KL_SMOOTHING, VOTE_VARIANTS, type VoteVariant } from './attention-vote.js';
 import type { KernelCorrelation } from './kernel-correlation.js';
 
-/** One head's scores over all prompts. */
-export interface HeadSummary {
-  readonly layer: number;
-  readonly head: number;
-  /** Span variant (the paper's a_i over [x_i, y_i]): agreement with the model, accuracy against gold. */
+/** One head's scores in one variant over all prompts. */
+export interface VariantScores {
+  /** The vote's agreement with the model and accuracy against gold. */
   readonly agreement: number;
   readonly accuracy: number;
-  /** Per-prompt mean Pearson of a_i with sim(x_test, x_i); null without a KernelCorrelation or defined prompts. */
+  /** Per-prompt mean Pearson of a_i with the kernel (the true kernel where given); null without one or defined prompts. */
   readonly kernelCorrelation: number | null;
-  /** Label variant (a_i read at y_i only). */
-  readonly labelAgreement: number;
-  readonly labelAccuracy: number;
-  /** Mean TV and KL(model || vote) between the model's label distribution and the span variant's normalised vote. */
+  /** Mean TV and KL(model || vote) between the model's label distribution and the normalised vote. */
   readonly tv: number;
   readonly kl: number;
+}
+
+/** One head: the chosen variant's scores at the top level, every variant's under `variants`. */
+export interface HeadSummary extends VariantScores {
+  readonly layer: number;
+  readonly head: number;
+  readonly variants: Readonly<Record<VoteVariant, VariantScores>>;
+}
+
+/** The head with the best selection-split agreement in one variant, scored on the held-out prompts. */
+export interface BestHeadSummary {
+  readonly layer: number;
+  readonly head: number;
+  readonly variant: VoteVariant;
+  readonly selectionAgreement: number;
+  readonly selectionAccuracy: number;
+  readonly heldOutAgreement: number;
+  readonly heldOutAccuracy: number;
+  /** Over all prompts (it plays no part in the choice). */
+  readonly kernelCorrelation: number | null;
 }
 
 /** The probing summary; scores are fractions in [0, 1]. */
@@ -33,18 +48,10 @@ export interface ProbeSummary {
   readonly majority: Score;
   /** Same-class oracle, when the prompts carry input classes. */
   readonly oracle?: Score;
-  /** The head with the best selection-split agreement, scored on the held-out prompts. */
-  readonly bestHead: {
-    readonly layer: number;
-    readonly head: number;
-    readonly variant: VoteVariant;
-    readonly selectionAgreement: number;
-    readonly selectionAccuracy: number;
-    readonly heldOutAgreement: number;
-    readonly heldOutAccuracy: number;
-    /** Over all prompts (it plays no part in the choice). */
-    readonly kernelCorrelation: number | null;
-  };
+  /** The best head in the chosen variant (the paper's `span` by default). */
+  readonly bestHead: BestHeadSummary;
+  /** The best head of every variant, each chosen on the same selection prompts. */
+  readonly bestByVariant: Readonly<Record<VoteVariant, BestHeadSummary>>;
   /** The model and baselines on the held-out prompts, to set beside bestHead. */
   readonly heldOut: { readonly prompts: number; readonly modelAccuracy: number; readonly majority: Score; readonly oracle?: Score };
   readonly heads: readonly HeadSummary[];
@@ -52,55 +59,63 @@ export interface ProbeSummary {
   readonly settings: { readonly selectFrac: number; readonly seed: number; readonly variant: VoteVariant; readonly klSmoothing: number };
 }
 
-/** Builds the summary from the vote accumulator (and the kernel correlation over the same prompts, if any). */
+/**
+ * Builds the summary from the vote accumulator and, per variant, the kernel correlation over the
+ * same prompts (each a KernelCorrelation of that variant).
+ */
 export function probeSummary(
   votes: AttentionVoteAccumulator,
-  options: { correlation?: KernelCorrelation; selectFrac?: number; seed?: number; variant?: VoteVariant } = {},
+  options: { correlations?: Partial<Record<VoteVariant, KernelCorrelation>>; selectFrac?: number; seed?: number; variant?: VoteVariant } = {},
 ): ProbeSummary {
   const selectFrac = options.selectFrac ?? 0.7;
   const seed = options.seed ?? 0;
   const variant = options.variant ?? 'span';
   const all = votes.stats();
-  const correlations = options.correlation?.result();
   const shape = votes.heads!;
-  if (correlations && correlations.length !== shape[0] * shape[1]) {
-    throw new OptionError(`kernel correlation has ${correlations.length} heads, the votes ${shape[0] * shape[1]}`, 'accumulate both over the same model and prompts');
-  }
-  const corr = (layer: number, head: number) => correlations?.[layer * shape[1] + head].pearson ?? null;
-  const find = (v: VoteVariant, layer: number, head: number) => all.heads.find((s) => s.variant === v && s.layer === layer && s.head === head)!;
+  const correlations = Object.fromEntries(
+    VOTE_VARIANTS.map((v) => {
+      const c = options.correlations?.[v];
+      if (c && c.variant !== v) throw new OptionError(`the ${v} correlation reads a_i as ${c.variant}`, `give a KernelCorrelation({ variant: '${v}' })`);
+      const result = c?.result();
+      if (result && result.length !== shape[0] * shape[1]) {
+        throw new OptionError(`kernel correlation has ${result.length} heads, the votes ${shape[0] * shape[1]}`, 'accumulate both over the same model and prompts');
+      }
+      return [v, result];
+    }),
+  );
+  const corr = (v: VoteVariant, layer: number, head: number) => correlations[v]?.[layer * shape[1] + head].pearson ?? null;
+  const scores = (v: VoteVariant, layer: number, head: number): VariantScores => {
+    const s = all.heads.find((x) => x.variant === v && x.layer === layer && x.head === head)!;
+    return { agreement: s.agreement, accuracy: s.accuracy, kernelCorrelation: corr(v, layer, head), tv: s.tv, kl: s.kl };
+  };
   const heads = all.heads
-    .filter((s) => s.variant === 'span')
+    .filter((s) => s.variant === variant)
     .map((s): HeadSummary => {
-      const label = find('label', s.layer, s.head);
-      return {
-        layer: s.layer,
-        head: s.head,
-        agreement: s.agreement,
-        accuracy: s.accuracy,
-        kernelCorrelation: corr(s.layer, s.head),
-        labelAgreement: label.agreement,
-        labelAccuracy: label.accuracy,
-        tv: s.tv,
-        kl: s.kl,
-      };
+      const variants = Object.fromEntries(VOTE_VARIANTS.map((v) => [v, scores(v, s.layer, s.head)])) as Record<VoteVariant, VariantScores>;
+      return { layer: s.layer, head: s.head, ...variants[variant], variants };
     });
-  const best = bestHead(votes, { selectFrac, seed, variant });
-  const held = votes.stats(best.split.heldOut);
+  const best = (v: VoteVariant): BestHeadSummary => {
+    const b = bestHead(votes, { selectFrac, seed, variant: v });
+    return {
+      layer: b.layer,
+      head: b.head,
+      variant: v,
+      selectionAgreement: b.selection.agreement,
+      selectionAccuracy: b.selection.accuracy,
+      heldOutAgreement: b.heldOut.agreement,
+      heldOutAccuracy: b.heldOut.accuracy,
+      kernelCorrelation: corr(v, b.layer, b.head),
+    };
+  };
+  const bestByVariant = Object.fromEntries(VOTE_VARIANTS.map((v) => [v, best(v)])) as Record<VoteVariant, BestHeadSummary>;
+  const held = votes.stats(selectionSplit(votes.prompts, { selectFrac, seed }).heldOut);
   return {
     prompts: all.prompts,
     modelAccuracy: all.modelAccuracy,
     majority: all.majority,
     ...(all.oracle ? { oracle: all.oracle } : {}),
-    bestHead: {
-      layer: best.layer,
-      head: best.head,
-      variant,
-      selectionAgreement: best.selection.agreement,
-      selectionAccuracy: best.selection.accuracy,
-      heldOutAgreement: best.heldOut.agreement,
-      heldOutAccuracy: best.heldOut.accuracy,
-      kernelCorrelation: corr(best.layer, best.head),
-    },
+    bestHead: bestByVariant[variant],
+    bestByVariant,
     heldOut: {
       prompts: held.prompts,
       modelAccuracy: held.modelAccuracy,
