@@ -46,6 +46,8 @@ describe('iclkr probe on a world', () => {
     // Value targets are the two labels: guessing the commoner is right at most ~ (majority share) of the time.
     expect(report.probes.values.chance).toBeGreaterThanOrEqual(0.5);
     expect(report.bestByVariant.span).toEqual(report.bestHead);
+    // The recall world's classes: the keys of every head are probed for x_i's class.
+    expect(report.probes.keyClasses!.heads).toHaveLength(8);
   });
 
   it('writes the report folder with every figure, and a summary naming the best head', async () => {
@@ -56,7 +58,7 @@ describe('iclkr probe on a world', () => {
     expect(r.stdout).toMatch(/best head \(a_i over \[x_i, y_i\], the paper's\): L\dH\d, held out: agreement [\d.]+, accuracy [\d.]+ \([-\d.e]+ over majority\), r\(a, theorem\)/);
     expect(r.stdout).toMatch(/best head \(a_i over the line with its delimiter\): L\dH\d/);
     expect(r.stdout).toMatch(/majority vote: accuracy [\d.]+/);
-    for (const name of ['report.json', 'report.html', 'agreement.svg', 'agreement-line.svg', 'accuracy.svg', 'kernel-correlation.svg', 'kernel-correlation-line.svg', 'output-correlation.svg', 'attention-map.svg', 'probe-keys.svg', 'probe-values.svg']) {
+    for (const name of ['report.json', 'report.html', 'agreement.svg', 'agreement-line.svg', 'accuracy.svg', 'kernel-correlation.svg', 'kernel-correlation-line.svg', 'output-correlation.svg', 'attention-map.svg', 'probe-keys.svg', 'probe-values.svg', 'probe-key-classes.svg']) {
       expect(existsSync(join(out, name)), name).toBe(true);
     }
     expect(readFileSync(join(out, 'attention-map.svg'), 'utf8')).toMatch(/^<svg/);
@@ -88,7 +90,9 @@ describe('iclkr probe rejects bad input in one line', () => {
       [[...text, '--label-words', 'bad'], /--label-words gives 1 word\(s\) for the 2 classes negative, positive/],
       [[...text, '--label-words', 'goodish,goodx'], /label words 'goodish' and 'goodx' start with the same token/],
       [['--data', SST2_DEV, '--out', out], /--data needs --demos FILE/],
-      [['--data', SST2_DEV, '--demos', SST2_TRAIN, '--world', 'recall', '--out', out], /--world and --data both given/],
+      [['--data', SST2_DEV, '--demos', SST2_TRAIN, '--world', 'recall', '--out', out], /--world applies to task worlds only/],
+      [['--kernel', 'rbf', '--out', out], /--kernel rbf is not one of theorem, belief/],
+      [['--world', 'ginc', '--kernel', 'theorem', '--model', textModel, '--out', out], /theorem's kernel does not fit this world.*pass --kernel belief/],
       [['--template', 'Q: {x} A: {y}', '--out', out], /--template applies to text prompts only/],
       [['--shots', '60', '--prompts', '4', '--out', out], /a prompt has 181 tokens, more than the model's context of 128/],
       [['--shots', '0', '--out', out], /--shots 0 is not an integer >= 1/],

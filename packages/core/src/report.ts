@@ -201,8 +201,14 @@ export const probeReportSchema = defineReport('probe', {
     cells: z.array(z.object({ kind: z.string(), line: z.number().int(), offset: z.number().int() })),
     values: z.array(z.array(z.array(z.number()))),
   }),
-  /** Ridge probes at offsets around each label position: keys predict argmax_o P(o | x_i), values predict y_i. */
-  probes: z.object({ offsets: z.array(z.number().int()), keys: probeAccuracySchema, values: probeAccuracySchema }),
+  /** Ridge probes at offsets around each label position: keys predict argmax_o P(o | x_i) (and x_i's class), values predict y_i. */
+  probes: z.object({
+    offsets: z.array(z.number().int()),
+    keys: probeAccuracySchema,
+    values: probeAccuracySchema,
+    /** Keys predicting x_i's input class, in worlds with classes (else null). */
+    keyClasses: probeAccuracySchema.nullable(),
+  }),
 });
 
 /** One head of a probe report. */

@@ -3,13 +3,13 @@ import { loadTextDataset } from '@iclkr/core/node';
 import { DEFAULT_TEMPLATE, type HookedModel, Probe, type ProbePrompt } from '@iclkr/probing';
 import { loadGptCheckpoint, loadModel, loadTokenizer } from '@iclkr/probing/node';
 import { PRESET_NAMES } from '@iclkr/theory';
-import { numberOption, type OptionValues } from '../args.js';
+import { choiceOption, numberOption, type OptionValues } from '../args.js';
 import type { Command } from '../command.js';
 import { defaultModelDir } from '../default-model.js';
 import { modelWorld, resolveWorld } from '../model-world.js';
 import { probeFigures, probeReportBody, probeSummaryText, headTable } from '../probe/report.js';
 import { labelTokens, labelWords, textPrompts } from '../probe/text-prompts.js';
-import { worldLabels, worldPrompts } from '../probe/world-prompts.js';
+import { TRUE_KERNELS, worldLabels, worldPrompts } from '../probe/world-prompts.js';
 import { checkFolderFree, reportHtml, writeReportFolder } from '../report-page.js';
 import { VERSION } from '../version.js';
 
@@ -31,13 +31,15 @@ function parseSettings(values: OptionValues) {
 
 /** Options that only text prompts take, refused for a world. */
 const TEXT_ONLY = ['demos', 'template', 'label-words', 'tokenizer'] as const;
+/** Options that only task worlds take, refused for text. */
+const WORLD_ONLY = ['world', 'length', 'ood', 'kernel'] as const;
 
 /** The model, the prompt batches, the label tokens and names, and a description of the source. */
 async function openSource(values: OptionValues, settings: ReturnType<typeof parseSettings>, modelDir: string) {
   if (typeof values.data === 'string') {
-    if (values.world !== undefined) throw new OptionError('--world and --data both given', 'probe either a task world or text data, not both');
+    const worldOption = WORLD_ONLY.find((name) => values[name] !== undefined);
+    if (worldOption !== undefined) throw new OptionError(`--${worldOption} applies to task worlds only`, 'drop it when probing --data');
     if (typeof values.demos !== 'string') throw new OptionError('--data needs --demos FILE, the pool demonstrations are drawn from', 'pass --demos with a training split of the same task');
-    if (values.length !== undefined || values.ood) throw new OptionError('--length and --ood apply to task worlds only', 'drop them when probing --data');
     const template = typeof values.template === 'string' ? values.template : DEFAULT_TEMPLATE;
     const data = await loadTextDataset(values.data);
     const demos = await loadTextDataset(values.demos);
@@ -68,7 +70,7 @@ async function openSource(values: OptionValues, settings: ReturnType<typeof pars
       tokens,
       names,
       source: `world ${world.spec.name ?? String(values.world)}${values.ood ? ' (out-of-distribution tasks)' : ''}`,
-      batches: worldPrompts(world, { ...settings, length, ood: values.ood === true }),
+      batches: worldPrompts(world, { ...settings, length, ood: values.ood === true, kernel: choiceOption(values, 'kernel', TRUE_KERNELS) }),
     };
   } catch (error) {
     checkpoint.model.dispose();
@@ -93,6 +95,7 @@ export const probeCommand: Command = {
     length: { type: 'string', placeholder: 'K', description: "input length k in a world (default: the world's inputLength, else 3)" },
     prompts: { type: 'string', placeholder: 'N', description: 'prompts to probe', default: '500' },
     ood: { type: 'boolean', description: 'draw world prompts from out-of-distribution tasks (prior 0)' },
+    kernel: { type: 'string', placeholder: TRUE_KERNELS.join('|'), description: "the world's true kernel behind kernelCorrelation (both are reported; default: theorem where it fits)" },
     'select-frac': { type: 'string', placeholder: 'F', description: 'fraction of prompts that choose the best head; the rest score it', default: '0.7' },
     resolution: { type: 'string', placeholder: 'R', description: 'cells each input is resampled to in the attention map', default: '30' },
     'probe-prompts': { type: 'string', placeholder: 'N', description: 'prompts whose keys and values train the probes (bounds their memory)', default: '256' },

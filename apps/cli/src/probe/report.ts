@@ -11,6 +11,9 @@ export interface ProbeSource {
   readonly labels: readonly string[];
 }
 
+/** The key/value probes a report holds, in the order they are shown. */
+const PROBES = ['keys', 'values', 'keyClasses'] as const;
+
 const correlation = (c: HeadCorrelation | undefined) => ({ pearson: c?.pearson ?? null, spearman: c?.spearman ?? null });
 
 /** The report (without meta) from the experiment's result. */
@@ -48,7 +51,7 @@ export function probeReportBody(result: ProbeResult, source: ProbeSource): Omit<
     kernel: kernels[0] ?? null,
     baselines: result.baselines,
     attentionMap: { resolution: result.map.resolution, cells: [...result.map.cells], values: result.map.values.map((l) => l.map((h) => Array.from(h))) },
-    probes: { offsets: [...result.keys.offsets], keys: probe(result.keys), values: probe(result.values) },
+    probes: { offsets: [...result.keys.offsets], keys: probe(result.keys), values: probe(result.values), keyClasses: result.keyClasses && probe(result.keyClasses) },
   };
 }
 
@@ -92,10 +95,16 @@ export function probeFigures(report: Omit<ProbeReport, 'meta'>): Record<string, 
       colNames: map.cells.map((c) => cellName(c, map.resolution)),
     },
   );
-  for (const which of ['keys', 'values'] as const) {
+  const titles = {
+    keys: 'Key probes: held-out accuracy predicting argmax_o P(o | x_i)',
+    values: 'Value probes: held-out accuracy predicting y_i',
+    keyClasses: "Key probes: held-out accuracy predicting x_i's class",
+  };
+  for (const which of PROBES) {
     const probes = report.probes[which];
-    figures[`probe-${which}.svg`] = linePlot({
-      title: which === 'keys' ? 'Key probes: held-out accuracy predicting argmax_o P(o | x_i)' : 'Value probes: held-out accuracy predicting y_i',
+    if (probes === null) continue;
+    figures[`probe-${which === 'keyClasses' ? 'key-classes' : which}.svg`] = linePlot({
+      title: `${titles[which]} (chance ${fmt(probes.chance)})`,
       xLabel: 'offset from the label position',
       yLabel: 'accuracy',
       xScale: 'linear',
@@ -169,7 +178,10 @@ export function probeSummaryText(report: ProbeReport): string {
   );
   const probes = table(
     ['probe (chance)', 'head', ...report.probes.offsets.map((o) => `offset ${o}`)],
-    (['keys', 'values'] as const).flatMap((w) => report.probes[w].heads.map((p) => [`${w} (${fmt(report.probes[w].chance)})`, `L${p.layer}H${p.head}`, ...p.accuracy.map(fmt)])),
+    PROBES.flatMap((w) => {
+      const probes = report.probes[w];
+      return probes === null ? [] : probes.heads.map((p) => [`${w} (${fmt(probes.chance)})`, `L${p.layer}H${p.head}`, ...p.accuracy.map(fmt)]);
+    }),
   );
   return `${lines.join('\n')}\n${table(heads.header, heads.cells)}${baselines}${probes}`;
 }

@@ -1,7 +1,7 @@
 /** Probing prompts from a task world: sampled ICL prompts with spans, label ids, classes and the world's true kernels. */
 import { OptionError, Rng } from '@iclkr/core';
 import { tokenPromptSpans, type ProbePrompt } from '@iclkr/probing';
-import { defaultEstimatorKernel, type EstimatorKernel, estimatorKernelRows, promptTokens, samplePrompt, TheoremKernel, type World } from '@iclkr/theory';
+import { defaultEstimatorKernel, type EstimatorKernel, estimatorKernelRows, MAX_OPERATOR_DIMENSION, promptTokens, samplePrompt, TheoremKernel, type World } from '@iclkr/theory';
 import { taskPool } from '../icl/evaluate.js';
 
 /** What to sample: n demonstrations of length k per prompt, `prompts` prompts in batches. */
@@ -12,6 +12,8 @@ export interface WorldPromptSettings {
   readonly ood: boolean;
   readonly seed: number;
   readonly batch: number;
+  /** The headline true kernel (default: the theorem's where it fits). */
+  readonly kernel?: (typeof TRUE_KERNELS)[number];
 }
 
 /** The label tokens of a world (its label set, else every token but the delimiter) and their names. */
@@ -20,9 +22,21 @@ export function worldLabels(world: World): { tokens: number[]; names: string[] }
   return { tokens, names: tokens.map((t) => `token ${t}`) };
 }
 
-/** The true kernels of the world the correlations and baselines use: the theorem's where it fits, and the belief-state inner product. */
-export function trueKernelNames(world: World): EstimatorKernel[] {
-  return defaultEstimatorKernel(world) === 'theorem' ? ['theorem', 'belief'] : ['belief'];
+/** True kernels a probe can compare attention with. */
+export const TRUE_KERNELS = ['theorem', 'belief'] as const;
+
+/**
+ * The true kernels the correlations and baselines use, the headline first: the theorem's (where
+ * its operator fits) and the belief-state inner product; `headline` picks the first (default the
+ * theorem's where it fits).
+ */
+export function trueKernelNames(world: World, headline?: (typeof TRUE_KERNELS)[number]): EstimatorKernel[] {
+  const fits = defaultEstimatorKernel(world) === 'theorem';
+  if (headline === 'theorem' && !fits) {
+    throw new OptionError(`the theorem's kernel does not fit this world (vec(T_x) above ${MAX_OPERATOR_DIMENSION} values)`, 'pass --kernel belief');
+  }
+  const all: EstimatorKernel[] = fits ? ['theorem', 'belief'] : ['belief'];
+  return headline === undefined ? all : [headline, ...all.filter((k) => k !== headline)];
 }
 
 /**
@@ -36,7 +50,7 @@ export function* worldPrompts(world: World, settings: WorldPromptSettings): Gene
   if (pool.tasks.length === 0) throw new OptionError(`the world has no ${settings.ood ? 'out-of-distribution task (prior 0)' : 'task with prior > 0'}`, settings.ood ? 'drop --ood' : 'fix the world');
   const { tokens: labelTokens } = worldLabels(world);
   const rng = new Rng((settings.seed * 1_000_003 + n * 1009 + k * 31 + (settings.ood ? 7 : 0)) | 0);
-  const kernels = trueKernelNames(world);
+  const kernels = trueKernelNames(world, settings.kernel);
   const theorem = kernels.includes('theorem') ? new TheoremKernel(world, { inputLength: k }, new Rng(settings.seed ^ 0x5eed)) : undefined;
   const spans = tokenPromptSpans(n, k);
   try {

@@ -278,6 +278,11 @@ export class KvProbe {
     return this;
   }
 
+  /** Demonstrations added so far. */
+  get examples(): number {
+    return this.targets.length;
+  }
+
   /** Fits and scores every (head, offset) probe. */
   result(): KvProbeResult {
     if (!this.pairs || this.targets.length === 0) throw new OptionError('keys/values probe has no examples', 'add prompts with demonstrations before result()');

@@ -84,7 +84,7 @@ function prompts(count: number, n: number, seed: number): ProbePrompt[] {
     const labels = xs.map((x) => (rng.uniform() < 0.25 ? 1 - x : x));
     const query = rng.int(2);
     const tokens = [...xs.flatMap((x, i) => [x, 2 + labels[i], 3]), query];
-    return { tokens, spans, labels, gold: query, trueKernels: { same: xs.map((x) => (x === query ? 1 : 0)) } };
+    return { tokens, spans, labels, gold: query, classes: xs, queryClass: query, trueKernels: { same: xs.map((x) => (x === query ? 1 : 0)) } };
   });
 }
 
@@ -148,6 +148,9 @@ describe('Probe on a model with known attention', () => {
     expect(result.values.examples).toBeLessThanOrEqual(40 * 6);
     expect(result.values.heads[0].accuracy[offsets.indexOf(0)]).toBe(1);
     expect(result.keys.heads[0].accuracy[offsets.indexOf(-1)]).toBe(1);
+    // The prompts' classes are their input tokens, which the one-hot key at x_i holds.
+    expect(result.keyClasses!.heads[0].accuracy[offsets.indexOf(-1)]).toBe(1);
+    expect(result.keyClasses!.examples).toBe(result.keys.examples);
   });
 
   it('averages the attention map over prompts', () => {

@@ -67,6 +67,8 @@ export interface ProbeResult {
   /** Key probes (target argmax_o P(o | x_i)) and value probes (target y_i). */
   readonly keys: KvProbeResult;
   readonly values: KvProbeResult;
+  /** Key probes with x_i's input class as the target, where the prompts carry classes. */
+  readonly keyClasses: KvProbeResult | null;
   readonly baselines: BaselineScore[];
 }
 
@@ -101,6 +103,7 @@ export class Probe {
   private readonly truth = new Map<string, Record<VoteVariant, KernelCorrelation>>();
   private readonly keys: KvProbe;
   private readonly values: KvProbe;
+  private readonly keyClasses: KvProbe;
   private readonly baselines = new Map<string, { description: string; predictions: number[] }>();
   private readonly inputs = new Map<string, InputRun>();
   private inputFloats = 0;
@@ -123,6 +126,7 @@ export class Probe {
     const shape = { heads: model.config.nKvHeads, dHead: model.config.dHead, offsets: options.offsets, lambdas: options.lambdas, seed: options.seed };
     this.keys = new KvProbe(shape);
     this.values = new KvProbe(shape);
+    this.keyClasses = new KvProbe(shape);
   }
 
   /** Prompts added so far. */
@@ -162,6 +166,7 @@ export class Probe {
       trueCorrelation,
       keys: this.keys.result(),
       values: this.values.result(),
+      keyClasses: this.keyClasses.examples > 0 ? this.keyClasses.result() : null,
       baselines: [...this.baselines].map(([name, b]) => ({
         name,
         description: b.description,
@@ -274,6 +279,7 @@ export class Probe {
     const positions = keep.map((i) => labelPositions(p.spans)[i]);
     this.keys.add(blocks.map((x) => promptBlock(x.k, x.shape, b)), positions, keep.map((i) => argmax(demos[i].distribution)));
     this.values.add(blocks.map((x) => promptBlock(x.v, x.shape, b)), positions, keep.map((i) => p.labels[i]));
+    if (p.classes) this.keyClasses.add(blocks.map((x) => promptBlock(x.k, x.shape, b)), positions, keep.map((i) => p.classes![i]));
   }
 
   /** Runs every input not yet cached alone: its next-token distribution and mean-pooled residual stream per layer. */
