@@ -37,7 +37,7 @@ export interface ConvergenceSettings {
   readonly mode?: BayesMode;
   /** Samples of x from the pre-training distribution used to estimate Sigma (default 2000). */
   readonly sigmaSamples?: number;
-  /** Ridge added to Sigma, relative to its mean eigenvalue (default 1e-3). */
+  /** Ridge added to Sigma, relative to its mean eigenvalue (default THEOREM_KERNEL_DEFAULTS.ridge, 0.1). */
   readonly ridge?: number;
   /** Temperature tau of the attention kernel on belief vectors (default 0.05). */
   readonly temperature?: number;

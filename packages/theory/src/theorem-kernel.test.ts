@@ -1,6 +1,8 @@
 import { Rng, tf } from '@iclkr/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { bruteOperator, smallWorld } from '../test/worlds.js';
+import { worldFromPreset } from './presets.js';
+import { samplePrompt } from './sample.js';
 import { sampleInputs, TheoremKernel } from './theorem-kernel.js';
 
 // Reference: Sigma formed densely from the same samples, (Sigma + lambda I)^-1 by Gauss–Jordan in float64.
@@ -79,4 +81,33 @@ describe("the theorem's kernel", () => {
     }
     expect(tf.memory().numTensors).toBe(before);
   });
+
+  it('refuses values float32 cannot resolve: K(x, x) below its floor |v|^2 / (trace(Sigma) + lambda)', () => {
+    // The recall world's one-token inputs all lie in the span of the sampled operators, so at a
+    // tiny ridge (v - V^T a) / lambda is a difference of nearly equal float32 numbers; this seed's
+    // Gram still factorises, and without the check K(x, x) came out negative.
+    const recall = worldFromPreset('recall', 0);
+    const tiny = new TheoremKernel(recall, { inputLength: 1, ridge: 1e-3 }, new Rng(0x5eed));
+    const inputs = Array.from({ length: 32 }, (_, t) => [t]);
+    expect(() => tiny.rows(inputs, inputs.map((x) => [x]))).toThrow(/lost float32 precision at ridge 0\.001: K\(x, x\) = \S+, below its floor/);
+    tiny.dispose();
+    // At the default ridge the kernel is sane: mean K over sampled prompts ranks same input >
+    // same class > other class, as the world's classes imply (the classes are the reference).
+    const ok = new TheoremKernel(recall, { inputLength: 1 }, new Rng(0x5eed));
+    const rng = new Rng(3);
+    const prompts = Array.from({ length: 40 }, () => samplePrompt(recall, rng.int(192), 16, 1, rng));
+    const rows = ok.rows(
+      prompts.map((p) => p.query),
+      prompts.map((p) => p.demos.map(([x]) => x)),
+    );
+    const groups: Record<string, number[]> = { input: [], class: [], other: [] };
+    prompts.forEach((p, i) =>
+      p.demos.forEach(([x], j) => groups[x[0] === p.query[0] ? 'input' : p.demoClasses![j] === p.queryClass ? 'class' : 'other'].push(rows[i][j])),
+    );
+    const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
+    expect(mean(groups.input)).toBeGreaterThan(mean(groups.class));
+    expect(mean(groups.class)).toBeGreaterThan(2 * mean(groups.other));
+    ok.dispose();
+  });
 });
+

@@ -15,7 +15,7 @@ export interface TheoremKernelOptions {
 }
 
 /** Default Sigma sample count and relative ridge of the theorem's kernel. */
-export const THEOREM_KERNEL_DEFAULTS = { samples: 2000, ridge: 1e-3 } as const;
+export const THEOREM_KERNEL_DEFAULTS = { samples: 2000, ridge: 0.1 } as const;
 
 /** Largest vec(T_x) dimension the kernel accepts (blocks x d^2); beyond it use a belief-vector kernel. */
 export const MAX_OPERATOR_DIMENSION = 40_000;
@@ -47,6 +47,8 @@ export class TheoremKernel {
   /** V^T, kept because tfjs-wasm multiplies by a transposed operand about 20x slower than by a plain one. */
   private readonly vt: tf.Tensor2D;
   private readonly factor: Float64Array;
+  /** trace(Sigma), an upper bound on its largest eigenvalue. */
+  private readonly sigmaTrace: number;
   private sigmaNormSquared: number | undefined;
 
   constructor(world: World, options: TheoremKernelOptions, rng: Rng) {
@@ -78,6 +80,7 @@ export class TheoremKernel {
       eta = Math.max(eta, Math.sqrt(g[i * samples + i]));
     }
     this.eta = eta;
+    this.sigmaTrace = trace / samples;
     this.lambda = (ridge * trace) / samples / this.dimension;
     for (let i = 0; i < samples; i++) g[i * samples + i] += samples * this.lambda;
     this.factor = cholesky(g, samples);
@@ -98,10 +101,37 @@ export class TheoremKernel {
     const a = choleskySolve(this.factor, n, rhs, q);
     const aRows = new Float32Array(q * n);
     for (let i = 0; i < q; i++) for (let j = 0; j < n; j++) aRows[i * n + j] = a[j * q + i];
-    return tf.tidy(() => {
-      const z = tf.div(tf.sub(vq, tf.matMul(tf.tensor2d(aRows, [q, n]), this.v)), this.lambda) as tf.Tensor2D;
+    const z = tf.tidy(() => tf.div(tf.sub(vq, tf.matMul(tf.tensor2d(aRows, [q, n]), this.v)), this.lambda) as tf.Tensor2D);
+    try {
+      this.checkPrecision(vq, z);
+    } catch (error) {
+      z.dispose();
+      throw error;
+    } finally {
       vq.dispose();
-      return z;
+    }
+    return z;
+  }
+
+  /**
+   * K(x, x) = v^T (Sigma + lambda I)^-1 v is at least |v|^2 / (trace(Sigma) + lambda); below that,
+   * float32 lost the difference (v - V^T a) / lambda, as happens when lambda is tiny next to
+   * Sigma's eigenvalues and the query lies in the sampled operators' span.
+   */
+  private checkPrecision(vq: tf.Tensor2D, z: tf.Tensor2D): void {
+    const [self, norms] = tf.tidy(() => [tf.sum(tf.mul(vq, z), 1), tf.sum(tf.square(vq), 1)]).map((t) => {
+      const data = t.dataSync();
+      t.dispose();
+      return data;
+    });
+    const floor = 1 / (this.sigmaTrace + this.lambda);
+    self.forEach((k, i) => {
+      if (!(k >= norms[i] * floor * (1 - 1e-3))) {
+        throw new OptionError(
+          `the theorem's kernel lost float32 precision at ridge ${this.ridge}: K(x, x) = ${k.toPrecision(3)}, below its floor ${(norms[i] * floor).toPrecision(3)}`,
+          'raise the ridge (e.g. --ridge 0.1)',
+        );
+      }
     });
   }
 
