@@ -4,6 +4,7 @@ import { initBackend, probeReportSchema, Rng } from '@iclkr/core';
 import { initGptParams } from '@iclkr/probing';
 import { saveGptCheckpoint } from '@iclkr/probing/node';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { segmentMap } from '../src/probe/report.js';
 import { expectCleanFailure, file, run, sharedData, tempDir } from './run.js';
 
 const dir = tempDir();
@@ -40,6 +41,11 @@ describe('iclkr probe on a world', () => {
     expect(report.baselines.map((b) => b.name)).toEqual(['output-similarity', 'true-kernel:theorem', 'true-kernel:belief', 'hidden-cosine:L0', 'hidden-cosine:L1']);
     // n = 8 demonstrations of one token, resampled to 30 cells each, plus label and delimiter cells, plus the query.
     expect(report.attentionMap.cells).toHaveLength(8 * 32 + 30);
+    // The segment view: mean attention per token of x_i, y_i, d_i per line, then x_test; rows are layer x head.
+    const segments = segmentMap(report.attentionMap);
+    expect(segments.names.slice(0, 4)).toEqual(['x1', 'y1', 'd1', 'x2']);
+    expect(segments.names).toHaveLength(8 * 3 + 1);
+    expect(segments.values).toHaveLength(8);
     expect(report.probes.offsets).toEqual([-1, 0, 1, 2, 3]);
     // 16 prompts feed the probes; the last demonstration's window (+3) runs past the prompt.
     expect(report.probes.values.examples).toBe(16 * 7);
@@ -58,7 +64,7 @@ describe('iclkr probe on a world', () => {
     expect(r.stdout).toMatch(/best head \(a_i over \[x_i, y_i\], the paper's\): L\dH\d, held out: agreement [\d.]+, accuracy [\d.]+ \([-\d.e]+ over majority\), r\(a, theorem\)/);
     expect(r.stdout).toMatch(/best head \(a_i over the line with its delimiter\): L\dH\d/);
     expect(r.stdout).toMatch(/majority vote: accuracy [\d.]+/);
-    for (const name of ['report.json', 'report.html', 'agreement.svg', 'agreement-line.svg', 'accuracy.svg', 'kernel-correlation.svg', 'kernel-correlation-line.svg', 'output-correlation.svg', 'attention-map.svg', 'probe-keys.svg', 'probe-values.svg', 'probe-key-classes.svg']) {
+    for (const name of ['report.json', 'report.html', 'agreement.svg', 'agreement-line.svg', 'accuracy.svg', 'kernel-correlation.svg', 'kernel-correlation-line.svg', 'output-correlation.svg', 'attention-map.svg', 'attention-segments.svg', 'probe-keys.svg', 'probe-values.svg', 'probe-key-classes.svg']) {
       expect(existsSync(join(out, name)), name).toBe(true);
     }
     expect(readFileSync(join(out, 'attention-map.svg'), 'utf8')).toMatch(/^<svg/);

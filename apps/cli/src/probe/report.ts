@@ -55,11 +55,23 @@ export function probeReportBody(result: ProbeResult, source: ProbeSource): Omit<
   };
 }
 
-/** A short name of a map cell for the attention map's columns. */
-function cellName(cell: { kind: string; line: number; offset: number }, resolution: number): string {
-  if (cell.kind === 'x' || cell.kind === 'query') return cell.offset === Math.floor(resolution / 2) ? `${cell.kind === 'x' ? 'x' : 'xq'}${cell.kind === 'x' ? cell.line + 1 : ''}` : '';
-  if (cell.kind === 'y') return `y${cell.line + 1}`;
-  return '';
+/** Short names of segment kinds for figure columns. */
+const SEGMENT_NAMES: Record<string, string> = { x: 'x', y: 'y', delimiter: 'd', literal: 't', query: 'xq' };
+
+/** The attention map by segment: per [layer, head] row, the mean map value over each segment's cells, in prompt order. */
+export function segmentMap(map: ProbeReport['attentionMap']): { names: string[]; values: number[][] } {
+  const keys: string[] = [];
+  const columns = new Map<string, number[]>();
+  map.cells.forEach((c, j) => {
+    const key = `${SEGMENT_NAMES[c.kind] ?? c.kind}${c.kind === 'query' ? '' : c.line + 1}`;
+    if (!columns.has(key)) {
+      columns.set(key, []);
+      keys.push(key);
+    }
+    columns.get(key)!.push(j);
+  });
+  const values = map.values.flat().map((row) => keys.map((k) => columns.get(k)!.reduce((sum, j) => sum + row[j], 0) / columns.get(k)!.length));
+  return { names: keys, values };
 }
 
 /** The figures, by file name: head heatmaps (agreement, accuracy, kernel correlation), the attention map, probe accuracy per offset. */
@@ -85,16 +97,21 @@ export function probeFigures(report: Omit<ProbeReport, 'meta'>): Record<string, 
   }
   const map = report.attentionMap;
   const rowNames = map.values.flatMap((byHead, l) => byHead.map((_, h) => `L${l}H${h}`));
-  figures['attention-map.svg'] = heatmapSvg(
-    map.values.flat(),
-    {
-      title: `Mean attention of the final position (inputs resampled to ${map.resolution} cells)`,
-      rowLabel: 'layer, head',
-      colLabel: 'prompt position',
-      rowNames,
-      colNames: map.cells.map((c) => cellName(c, map.resolution)),
-    },
-  );
+  figures['attention-map.svg'] = heatmapSvg(map.values.flat(), {
+    title: `Mean attention of the final position (inputs resampled to ${map.resolution} cells)`,
+    rowLabel: 'layer, head',
+    colLabel: 'prompt position (x_i, y_i, delimiter, ..., x_test)',
+    rowNames,
+    colNames: map.cells.map((c) => `${SEGMENT_NAMES[c.kind] ?? c.kind}${c.kind === 'query' ? '' : c.line + 1}`),
+  });
+  const segments = segmentMap(map);
+  figures['attention-segments.svg'] = heatmapSvg(segments.values, {
+    title: 'Mean attention per token of each prompt segment (x_i, y_i, delimiter d_i, x_test)',
+    rowLabel: 'layer, head',
+    colLabel: 'segment',
+    rowNames,
+    colNames: segments.names,
+  });
   const titles = {
     keys: 'Key probes: held-out accuracy predicting argmax_o P(o | x_i)',
     values: 'Value probes: held-out accuracy predicting y_i',
