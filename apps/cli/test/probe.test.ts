@@ -1,10 +1,12 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { initBackend, probeReportSchema, Rng } from '@iclkr/core';
-import { initGptParams } from '@iclkr/probing';
+import { createTokenizer, initGptParams } from '@iclkr/probing';
 import { saveGptCheckpoint } from '@iclkr/probing/node';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { loadTextDataset } from '@iclkr/core/node';
 import { segmentMap } from '../src/probe/report.js';
+import { labelTokens, textPrompts } from '../src/probe/text-prompts.js';
 import { expectCleanFailure, file, run, sharedData, tempDir } from './run.js';
 
 const dir = tempDir();
@@ -85,6 +87,63 @@ describe('iclkr probe on text', () => {
   });
 });
 
+/**
+ * The shared fixtures' Llama (random weights, vocabulary 512) on real text: a 512-token byte-level
+ * BPE cut from GPT-2's (its 256 byte tokens and first 256 merges, ids 0..511), and the model's
+ * max_position_embeddings raised from 64 to 4096 (rotary positions have no table, so the weights
+ * are unchanged): only the plumbing is judged, as the weights are random.
+ */
+function fixtureLlama(): { model: string; tokenizer: string } {
+  const tokenizer = join(dir, 'gpt2-512');
+  mkdirSync(tokenizer, { recursive: true });
+  const vocab = JSON.parse(readFileSync(join(GPT2_TOKENIZER, 'vocab.json'), 'utf8')) as Record<string, number>;
+  writeFileSync(join(tokenizer, 'vocab.json'), JSON.stringify(Object.fromEntries(Object.entries(vocab).filter(([, id]) => id < 512))));
+  const merges = readFileSync(join(GPT2_TOKENIZER, 'merges.txt'), 'utf8').split('\n');
+  writeFileSync(join(tokenizer, 'merges.txt'), `${merges.slice(0, 257).join('\n')}\n`);
+  const model = join(dir, 'llama-tiny-4096');
+  mkdirSync(model, { recursive: true });
+  const llama = join(sharedData, '../fixtures/llama-tiny');
+  writeFileSync(join(model, 'model.safetensors'), readFileSync(join(llama, 'model.safetensors')));
+  writeFileSync(join(model, 'config.json'), JSON.stringify({ ...JSON.parse(readFileSync(join(llama, 'config.json'), 'utf8')), max_position_embeddings: 4096 }));
+  return { model, tokenizer };
+}
+
+describe('iclkr probe on real text with the fixture Llama', () => {
+  it('lays out 100 SST-2 prompts of 8 demonstrations with every span right, and probes them end to end', async () => {
+    const { model, tokenizer } = fixtureLlama();
+    const vocab = readFileSync(join(tokenizer, 'vocab.json'), 'utf8');
+    const bpe = createTokenizer('gpt2-512', { vocabJson: vocab, mergesTxt: readFileSync(join(tokenizer, 'merges.txt'), 'utf8') });
+    expect(bpe.vocabSize).toBe(512);
+    const data = await loadTextDataset(SST2_DEV);
+    const demos = await loadTextDataset(SST2_TRAIN);
+    const words = ['negative', 'positive'];
+    const template = 'Input: {x} Output: {y}';
+    const settings = { shots: 8, prompts: 100, template, labelWords: words, seed: 0, batch: 25 };
+    let prompts = 0;
+    for (const batch of textPrompts(bpe, data, demos, settings)) {
+      for (const p of batch) {
+        prompts++;
+        const text = (span: { start: number; end: number }) => bpe.decode(p.tokens.slice(span.start, span.end));
+        // Every y span decodes to its label word, every x span to an input of the pool, the query to a dev sentence.
+        p.spans.y.forEach((span, i) => expect(text(span)).toBe(` ${words[p.labels[i]]}`));
+        p.spans.x.forEach((span) => expect(demos.texts).toContain(text(span).slice(1)));
+        expect(data.texts).toContain(text(p.spans.query).slice(1));
+        expect(data.labelNames[p.gold]).toBe(words[p.gold]);
+        expect(bpe.decode(p.tokens.slice(p.spans.final))).toBe(':');
+      }
+    }
+    expect(prompts).toBe(100);
+    expect(labelTokens(bpe, template, words)).toHaveLength(2);
+
+    const r = await run('probe', '--model', model, '--tokenizer', tokenizer, '--data', SST2_DEV, '--demos', SST2_TRAIN, '--shots', '8', '--prompts', '100', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const report = probeReportSchema.parse(JSON.parse(r.stdout));
+    expect(report).toMatchObject({ shots: 8, prompts: 100, kernel: null, labels: ['negative', 'positive'] });
+    expect(report.heads).toHaveLength(2 * 4);
+    expect(report.probes.values.examples).toBeGreaterThan(0);
+  });
+});
+
 describe('iclkr probe rejects bad input in one line', () => {
   it('refuses bad options, sources and prompts, and writes nothing', async () => {
     const out = join(dir, 'never');
@@ -94,6 +153,7 @@ describe('iclkr probe rejects bad input in one line', () => {
       [[...text, '--template', '{y} then {x}'], /puts \{y\} before \{x\}/],
       [[...text.slice(0, 6), '--shots', '2', '--demos', join(sharedData, 'trec/train.txt'), '--out', out], /demonstrations' labels .* are not the data's label set/],
       [[...text, '--label-words', 'bad'], /--label-words gives 1 word\(s\) for the 2 classes negative, positive/],
+      [['--model', join(sharedData, '../fixtures/gpt2-tiny'), '--tokenizer', GPT2_TOKENIZER, '--data', SST2_DEV, '--demos', SST2_TRAIN, '--shots', '2', '--out', out], /tokenizer gpt2 has 50257 tokens, more than the model's vocabulary of 512/],
       [[...text, '--label-words', 'goodish,goodx'], /label words 'goodish' and 'goodx' start with the same token/],
       [['--data', SST2_DEV, '--out', out], /--data needs --demos FILE/],
       [['--data', SST2_DEV, '--demos', SST2_TRAIN, '--world', 'recall', '--out', out], /--world applies to task worlds only/],

@@ -47,6 +47,13 @@ async function openSource(values: OptionValues, settings: ReturnType<typeof pars
     const tokenizer = await loadTokenizer(typeof values.tokenizer === 'string' ? values.tokenizer : modelDir);
     const tokens = labelTokens(tokenizer, template, words);
     const model: HookedModel = await loadModel(modelDir);
+    if (tokenizer.vocabSize > model.config.vocabSize) {
+      model.dispose();
+      throw new OptionError(
+        `the tokenizer ${tokenizer.name} has ${tokenizer.vocabSize} tokens, more than the model's vocabulary of ${model.config.vocabSize}`,
+        "pass the model's own tokenizer (--tokenizer DIR)",
+      );
+    }
     return {
       model,
       tokens,
