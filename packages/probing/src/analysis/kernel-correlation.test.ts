@@ -71,6 +71,16 @@ describe('KernelCorrelation', () => {
     expect(up.pooledPearson!).toBeLessThan(0.999);
   });
 
+  it('streams the pooled Pearson without keeping pairs when the pooled Spearman is off', () => {
+    const lean = new KernelCorrelation({ pooledSpearman: false });
+    for (const p of items) lean.add(p.rows, p.spans, p.sim);
+    const [upLean, , flatLean] = lean.result();
+    expect(upLean.pooledPearson).toBeCloseTo(up.pooledPearson!, 10);
+    expect(upLean.pearson).toBe(up.pearson);
+    expect(upLean.pooledSpearman).toBeNull();
+    expect(flatLean.pooledPearson).toBeNull();
+  });
+
   it('rejects a similarity per demonstration mismatch, non-finite values and short rows', () => {
     const p = items[0];
     const c = new KernelCorrelation();

@@ -39,10 +39,20 @@ export interface HeadCorrelation {
 
 const finiteOrNull = (v: number) => (Number.isFinite(v) ? v : null);
 
+/** Pearson from the sums [n, a, s, a^2, s^2, a s]; null below 2 pairs or with a constant side. */
+function momentPearson([n, a, s, aa, ss, as]: Float64Array): number | null {
+  if (n < 2) return null;
+  const cov = as - (a * s) / n;
+  const va = aa - (a * a) / n;
+  const vs = ss - (s * s) / n;
+  return va > 0 && vs > 0 ? finiteOrNull(cov / Math.sqrt(va * vs)) : null;
+}
+
 /**
  * Streaming per-head correlation of a_i (`span` variant by default) with the similarity. The
- * headline `kernelCorrelation` is the per-prompt Pearson mean (`pearson`); the pooled values keep
- * every a_i (one number per demonstration and head) until `result`.
+ * headline `kernelCorrelation` is the per-prompt Pearson mean (`pearson`); the pooled Pearson
+ * streams from sums, while the pooled Spearman keeps every a_i (one number per demonstration and
+ * head) until `result`, unless `pooledSpearman: false` (then memory does not grow with prompts).
  */
 export class KernelCorrelation {
   readonly variant: VoteVariant;
@@ -50,9 +60,13 @@ export class KernelCorrelation {
   private sums?: { pearson: Float64Array; spearman: Float64Array; count: Float64Array; spearmanCount: Float64Array };
   private weights: number[][] = [];
   private readonly similarity: number[] = [];
+  /** Per head: pairs, sums of a, s, a^2, s^2, a s over every pair of every prompt. */
+  private moments?: Float64Array[];
+  private readonly keepPairs: boolean;
 
-  constructor(options: { variant?: VoteVariant } = {}) {
+  constructor(options: { variant?: VoteVariant; pooledSpearman?: boolean } = {}) {
     this.variant = options.variant ?? 'span';
+    this.keepPairs = options.pooledSpearman ?? true;
   }
 
   /** Adds one prompt: final-position rows by [layer][head], spans and sim(x_test, x_i) per demonstration. */
@@ -69,13 +83,24 @@ export class KernelCorrelation {
       const zeros = () => new Float64Array(layers * heads);
       this.sums = { pearson: zeros(), spearman: zeros(), count: zeros(), spearmanCount: zeros() };
       this.weights = Array.from({ length: layers * heads }, () => []);
+      this.moments = Array.from({ length: layers * heads }, () => new Float64Array(6));
     }
     const sums = this.sums!;
     for (let l = 0; l < layers; l++) {
       for (let h = 0; h < heads; h++) {
         const j = l * heads + h;
         const a = demonstrationWeights(rows[l][h], spans, this.variant);
-        for (const v of a) this.weights[j].push(v);
+        if (this.keepPairs) for (const v of a) this.weights[j].push(v);
+        const m = this.moments![j];
+        a.forEach((v, i) => {
+          const sv = similarity[i];
+          m[0]++;
+          m[1] += v;
+          m[2] += sv;
+          m[3] += v * v;
+          m[4] += sv * sv;
+          m[5] += v * sv;
+        });
         if (a.length < 2) continue;
         const r = pearson(a, similarity);
         if (Number.isFinite(r)) {
@@ -89,7 +114,7 @@ export class KernelCorrelation {
         }
       }
     }
-    for (let i = 0; i < similarity.length; i++) this.similarity.push(similarity[i]);
+    if (this.keepPairs) for (let i = 0; i < similarity.length; i++) this.similarity.push(similarity[i]);
     return this;
   }
 
@@ -98,7 +123,7 @@ export class KernelCorrelation {
     if (!this.shape) throw new OptionError('kernel correlation has no prompts', 'add at least one prompt before result()');
     const [layers, heads] = this.shape;
     const sums = this.sums!;
-    const pooled = this.similarity.length >= 2;
+
     const out: HeadCorrelation[] = [];
     for (let l = 0; l < layers; l++) {
       for (let h = 0; h < heads; h++) {
@@ -108,8 +133,8 @@ export class KernelCorrelation {
           head: h,
           pearson: sums.count[j] > 0 ? sums.pearson[j] / sums.count[j] : null,
           spearman: sums.spearmanCount[j] > 0 ? sums.spearman[j] / sums.spearmanCount[j] : null,
-          pooledPearson: pooled ? finiteOrNull(pearson(this.weights[j], this.similarity)) : null,
-          pooledSpearman: pooled ? finiteOrNull(spearman(this.weights[j], this.similarity)) : null,
+          pooledPearson: momentPearson(this.moments![j]),
+          pooledSpearman: this.similarity.length >= 2 ? finiteOrNull(spearman(this.weights[j], this.similarity)) : null,
           prompts: sums.count[j],
         });
       }

@@ -87,7 +87,8 @@ const ATTN = (l: number, hook: string) => `blocks.${l}.attn.${hook}`;
 const tokensOf = (prompt: ProbePrompt, span: Span) => prompt.tokens.slice(span.start, span.end);
 
 /** One correlation accumulator per vote variant. */
-const correlations = () => Object.fromEntries(VOTE_VARIANTS.map((variant) => [variant, new KernelCorrelation({ variant })])) as Record<VoteVariant, KernelCorrelation>;
+const correlations = () =>
+  Object.fromEntries(VOTE_VARIANTS.map((variant) => [variant, new KernelCorrelation({ variant, pooledSpearman: false })])) as Record<VoteVariant, KernelCorrelation>;
 const results = (c: Record<VoteVariant, KernelCorrelation>) => Object.fromEntries(VOTE_VARIANTS.map((v) => [v, c[v].result()])) as Record<VoteVariant, HeadCorrelation[]>;
 
 /**
