@@ -204,8 +204,10 @@ export const probeReportSchema = defineReport('probe', {
   /** Ridge probes at offsets around each label position: keys predict argmax_o P(o | x_i) (and x_i's class), values predict y_i. */
   probes: z.object({
     offsets: z.array(z.number().int()),
-    keys: probeAccuracySchema,
-    values: probeAccuracySchema,
+    /** Keys predicting argmax_o P(o | x_i) (null where the inputs were not run alone). */
+    keys: probeAccuracySchema.nullable(),
+    /** Values predicting y_i (null without saved keys and values). */
+    values: probeAccuracySchema.nullable(),
     /** Keys predicting x_i's input class, in worlds with classes (else null). */
     keyClasses: probeAccuracySchema.nullable(),
   }),

@@ -98,7 +98,16 @@ export {
 /** The probing summary (report body) built from the accumulators, and per-head grids for plots. */
 export { type HeadSummary, headGrid, type ProbeSummary, probeSummary } from './analysis/summary.js';
 /** The probing experiment on any HookedModel: prompts streamed once through the model into every analysis and explicit kernel-regression baselines. */
-export { type BaselineScore, Probe, type ProbeOptions, type ProbePrompt, type ProbeResult } from './analysis/probe.js';
+export { Probe, type ProbeOptions } from './analysis/probe.js';
+/** The probing analyses over prompts with known activations (from a model run or saved elsewhere): votes, maps, correlations, probes, baselines. */
+export {
+  type BaselineScore,
+  ProbeAnalyses,
+  type ProbeAnalysesOptions,
+  type PromptActivations,
+  type ProbePrompt,
+  type ProbeResult,
+} from './analysis/probe-analyses.js';
 /** Self-contained SVG heatmaps (viridis) of layer x head grids or attention maps. */
 export { type HeatmapOptions, heatmapSvg, viridis } from './analysis/heatmap.js';
 /** The interface every analysis depends on (run with a cache filter, config, dispose) and batched next-token distributions. */

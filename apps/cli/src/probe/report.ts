@@ -27,14 +27,14 @@ export function probeReportBody(result: ProbeResult, source: ProbeSource): Omit<
         v,
         {
           ...h.variants[v],
-          outputCorrelation: correlation(at(result.outputCorrelation[v], h.layer, h.head)),
+          outputCorrelation: correlation(result.outputCorrelation && at(result.outputCorrelation[v], h.layer, h.head)),
           trueCorrelation: Object.fromEntries(kernels.map((k) => [k, correlation(at(result.trueCorrelation[k][v], h.layer, h.head))])),
         },
       ]),
     ) as ProbeHead['variants'];
     return { layer: h.layer, head: h.head, ...variants.span, variants };
   });
-  const probe = (r: ProbeResult['keys']) => ({ examples: r.examples, chance: r.chance, heads: r.heads.map((h) => ({ ...h })) });
+  const probe = (r: ProbeResult['keyClasses']) => r && { examples: r.examples, chance: r.chance, heads: r.heads.map((h) => ({ ...h })) };
   return {
     model: source.model,
     source: source.source,
@@ -51,7 +51,7 @@ export function probeReportBody(result: ProbeResult, source: ProbeSource): Omit<
     kernel: kernels[0] ?? null,
     baselines: result.baselines,
     attentionMap: { resolution: result.map.resolution, cells: [...result.map.cells], values: result.map.values.map((l) => l.map((h) => Array.from(h))) },
-    probes: { offsets: [...result.keys.offsets], keys: probe(result.keys), values: probe(result.values), keyClasses: result.keyClasses && probe(result.keyClasses) },
+    probes: { offsets: [...(result.values ?? result.keys ?? { offsets: [] }).offsets], keys: probe(result.keys), values: probe(result.values), keyClasses: probe(result.keyClasses) },
   };
 }
 
@@ -81,12 +81,14 @@ export function probeFigures(report: Omit<ProbeReport, 'meta'>): Record<string, 
     'agreement.svg': heatmapSvg(grid((h) => h.agreement), { title: 'Attention vote (a_i over [x_i, y_i]): agreement with the model', min: 0, max: 1 }),
     'accuracy.svg': heatmapSvg(grid((h) => h.accuracy), { title: 'Attention vote (a_i over [x_i, y_i]): accuracy against the gold label', min: 0, max: 1 }),
     'agreement-line.svg': heatmapSvg(grid((h) => h.variants.line.agreement), { title: 'Attention vote (a_i over the line with its delimiter): agreement with the model', min: 0, max: 1 }),
-    'output-correlation.svg': heatmapSvg(grid((h) => h.outputCorrelation.pearson), {
+  };
+  if (report.heads.some((h) => h.outputCorrelation.pearson !== null)) {
+    figures['output-correlation.svg'] = heatmapSvg(grid((h) => h.outputCorrelation.pearson), {
       title: 'Pearson(a_i, P(o|x_test)·P(o|x_i)): attention against output similarity',
       min: -1,
       max: 1,
-    }),
-  };
+    });
+  }
   if (report.kernel !== null) {
     figures['kernel-correlation.svg'] = heatmapSvg(grid((h) => h.kernelCorrelation), { title: `Pearson(a_i, K(x_test, x_i)): attention against the ${report.kernel} kernel`, min: -1, max: 1 });
     figures['kernel-correlation-line.svg'] = heatmapSvg(grid((h) => h.variants.line.kernelCorrelation), {

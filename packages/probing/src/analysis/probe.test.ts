@@ -4,7 +4,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { ModelConfig } from '../config.js';
 import type { HookedModel } from '../hooked-model.js';
 import type { RunOptions, RunResult } from '../model.js';
-import { Probe, type ProbePrompt, type ProbeResult } from './probe.js';
+import { Probe } from './probe.js';
+import type { ProbePrompt, ProbeResult } from './probe-analyses.js';
 import { tokenPromptSpans } from './spans.js';
 
 /**
@@ -138,19 +139,19 @@ describe('Probe on a model with known attention', () => {
     const expected = mean(all.map((p) => (sameInputVote(p) === p.gold ? 1 : 0)));
     expect(byName['hidden-cosine:L0'].all.accuracy).toBeCloseTo(expected, 12);
     expect(byName['true-kernel:same'].all.accuracy).toBeCloseTo(expected, 12);
-    expect(result.outputCorrelation.span[0].pearson).toBeCloseTo(1, 6);
+    expect(result.outputCorrelation!.span[0].pearson).toBeCloseTo(1, 6);
   });
 
   it('probes keys and values: the one-hot token at the label position gives y_i, at the input gives argmax P(o | x_i)', () => {
-    const offsets = result.values.offsets;
-    expect(result.values.examples).toBeGreaterThan(0);
+    const offsets = result.values!.offsets;
+    expect(result.values!.examples).toBeGreaterThan(0);
     // Only the first 40 prompts feed the probes (probePrompts), and only demonstrations whose offset window fits.
-    expect(result.values.examples).toBeLessThanOrEqual(40 * 6);
-    expect(result.values.heads[0].accuracy[offsets.indexOf(0)]).toBe(1);
-    expect(result.keys.heads[0].accuracy[offsets.indexOf(-1)]).toBe(1);
+    expect(result.values!.examples).toBeLessThanOrEqual(40 * 6);
+    expect(result.values!.heads[0].accuracy[offsets.indexOf(0)]).toBe(1);
+    expect(result.keys!.heads[0].accuracy[offsets.indexOf(-1)]).toBe(1);
     // The prompts' classes are their input tokens, which the one-hot key at x_i holds.
     expect(result.keyClasses!.heads[0].accuracy[offsets.indexOf(-1)]).toBe(1);
-    expect(result.keyClasses!.examples).toBe(result.keys.examples);
+    expect(result.keyClasses!.examples).toBe(result.keys!.examples);
   });
 
   it('averages the attention map over prompts', () => {
