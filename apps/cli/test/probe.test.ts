@@ -50,9 +50,9 @@ describe('iclkr probe on a world', () => {
     expect(segments.values).toHaveLength(8);
     expect(report.probes.offsets).toEqual([-1, 0, 1, 2, 3]);
     // 16 prompts feed the probes; the last demonstration's window (+3) runs past the prompt.
-    expect(report.probes.values.examples).toBe(16 * 7);
+    expect(report.probes.values!.examples).toBe(16 * 7);
     // Value targets are the two labels: guessing the commoner is right at most ~ (majority share) of the time.
-    expect(report.probes.values.chance).toBeGreaterThanOrEqual(0.5);
+    expect(report.probes.values!.chance).toBeGreaterThanOrEqual(0.5);
     expect(report.bestByVariant.span).toEqual(report.bestHead);
     // The recall world's classes: the keys of every head are probed for x_i's class.
     expect(report.probes.keyClasses!.heads).toHaveLength(8);
@@ -140,7 +140,7 @@ describe('iclkr probe on real text with the fixture Llama', () => {
     const report = probeReportSchema.parse(JSON.parse(r.stdout));
     expect(report).toMatchObject({ shots: 8, prompts: 100, kernel: null, labels: ['negative', 'positive'] });
     expect(report.heads).toHaveLength(2 * 4);
-    expect(report.probes.values.examples).toBeGreaterThan(0);
+    expect(report.probes.values!.examples).toBeGreaterThan(0);
   });
 });
 
