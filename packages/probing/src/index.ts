@@ -1,11 +1,13 @@
 /**
  * @iclkr/probing — transformer language models you can look inside: components with
- * TransformerLens hook points composed by a configuration, GPT-2 and Llama built from Hugging Face
- * checkpoints, activation caches. Loading from disk is in `@iclkr/probing/node`.
+ * TransformerLens hook points composed by a configuration, GPT-2, Llama, Qwen2 and GPT-NeoX built
+ * from Hugging Face checkpoints, activation caches. Loading from disk is in `@iclkr/probing/node`.
  */
 
 /** Model configuration: sizes plus the choice of normalisation, positions and MLP, and its check. */
 export { checkModelConfig, type ModelConfig } from './config.js';
+/** Rotary scaling variants a model configuration can carry (linear, dynamic NTK, llama3, yarn). */
+export { ROPE_SCALING_TYPES, type RopeScaling } from './config.js';
 /** Hook points and the activation cache a forward pass fills, by TransformerLens name. */
 export { type ActivationCache, type HookFilter, HookPoints } from './hooks.js';
 /** Parameters by TransformerLens name ([in, out] weights), the checked reader components take them from, and x W + b. */
@@ -16,8 +18,10 @@ export { Embed } from './components/embed.js';
 export { PosEmbed } from './components/pos-embed.js';
 /** Fixed sinusoidal position embedding (Vaswani et al.) and its table. */
 export { SinusoidalPosEmbed, sinusoidalTable } from './components/pos-embed.js';
-/** Rotary position embedding, Hugging Face rotate-half layout. */
-export { RotaryEmbedding } from './components/rotary-embeddings.js';
+/** Rotary position embedding, Hugging Face rotate-half layout, partial (first rotaryDim dimensions) or full, with rope scaling. */
+export { RotaryEmbedding, type RotaryOptions } from './components/rotary-embeddings.js';
+/** Inverse frequencies and cos/sin scale of RoPE and its scalings, as transformers' modeling_rope_utils computes them (float32). */
+export { type RopeFrequencies, ropeFrequencies } from './components/rotary-embeddings.js';
 /** LayerNorm (weight, bias, eps). */
 export { LayerNorm } from './components/layer-norm.js';
 /** RMSNorm (weight, eps). */
@@ -26,17 +30,17 @@ export { RMSNorm } from './components/rms-norm.js';
 export { Attention, type AttentionShape } from './components/attention.js';
 /** ALiBi slopes per head (Press et al.). */
 export { alibiSlopes } from './components/attention.js';
-/** GPT-2 MLP with gelu_new, and gelu_new itself. */
+/** Two-layer MLP with gelu_new (GPT-2) or exact gelu (GPT-NeoX), and gelu_new itself. */
 export { geluNew, MLP } from './components/mlp.js';
 /** SwiGLU gated MLP (Llama). */
 export { GatedMLP } from './components/gated-mlp.js';
-/** Pre-norm transformer block and the normalisation factory the config drives. */
+/** Pre-norm transformer block (sequential or parallel residual) and the normalisation factory the config drives. */
 export { makeNorm, TransformerBlock } from './components/transformer-block.js';
 /** Unembedding to logits (tied models pass W_E transposed). */
 export { Unembed } from './components/unembed.js';
 /** The transformer assembled from components: `run(ids, { cache })` gives logits and activations. */
 export { type RunOptions, type RunResult, Transformer } from './model.js';
-/** A model from a Hugging Face config object and safetensors tensors (gpt2, llama). */
+/** A model from a Hugging Face config object and safetensors tensors (gpt2, llama, qwen2, gpt_neox). */
 export { checkpointConfig, modelFromCheckpoint, SUPPORTED_MODEL_TYPES } from './from-checkpoint.js';
 /** Hugging Face config.json field readers and the checked float32 weight reader the loaders share. */
 export { configBool, configInt, configNumber, configOneOf, type HfConfig, readWeight } from './loaders/checkpoint.js';
@@ -44,6 +48,12 @@ export { configBool, configInt, configNumber, configOneOf, type HfConfig, readWe
 export { gpt2Config, gpt2Params } from './loaders/gpt2.js';
 /** Llama checkpoints: config mapping and checkpoint-name-to-parameter mapping. */
 export { llamaConfig, llamaParams } from './loaders/llama.js';
+/** Qwen2 checkpoints: the Llama layout with q/k/v biases (parameters map with llamaParams). */
+export { qwen2Config } from './loaders/llama.js';
+/** GPT-NeoX (Pythia) checkpoints: config mapping and checkpoint-name-to-parameter mapping (fused query_key_value split per head). */
+export { gptNeoxConfig, gptNeoxParams } from './loaders/gpt-neox.js';
+/** Rotary settings of a Hugging Face config in the rope_parameters (transformers >= 5) or rope_theta + rope_scaling format. */
+export { type RotaryDefaults, type RotarySettings, rotarySettings, SUPPORTED_ROPE_TYPES } from './loaders/rope.js';
 /** Tokenizers from Hugging Face files (tokenizer.json, or GPT-2's vocab.json + merges.txt) via Tokenizers.js. */
 export { createTokenizer, gpt2TokenizerJson, type Tokenizer, type TokenizerFiles } from './tokenizer.js';
 /** Prompt bookkeeping (labelSpans): spans of x_i, y_i, delimiters and x_test in token-world and text-template prompts. */
@@ -58,6 +68,7 @@ export {
   type TextPrompt,
   type TextPromptOptions,
   textPromptSpans,
+  spansFromSegments,
   tokenPromptSpans,
 } from './analysis/spans.js';
 /** Final-position attention rows and per-prompt key/value blocks cut from flat hook arrays. */
@@ -120,5 +131,17 @@ export { createGpt, type GptInit, type GptParamSpec, gptParamSpecs, gptVariables
 export { lmLoss } from './gpt/loss.js';
 /** AdamW with warm-up and cosine decay, gradient clipping, and a resumable state. */
 export { GptTrainer, isDecayed, learningRate, type LrSchedule, type StepResult, type TrainBatch, type TrainerOptions, type TrainingState } from './gpt/trainer.js';
-/** Differentiable ops on fast kernels (the components compute with them): products, channel-batched products, embedding lookup, LayerNorm, gelu_new. */
-export { type CustomOpResult, channelMatMul, customOp, embeddingLookup, gelu, layerNorm, matMul, oneHotFloat, sumRows, transpose2d } from './ops.js';
+/** Differentiable ops on fast kernels (the components compute with them): products, channel-batched products, embedding lookup, LayerNorm, gelu_new, exact gelu. */
+export {
+  type CustomOpResult,
+  channelMatMul,
+  customOp,
+  embeddingLookup,
+  gelu,
+  geluExact,
+  layerNorm,
+  matMul,
+  oneHotFloat,
+  sumRows,
+  transpose2d,
+} from './ops.js';

@@ -16,3 +16,5 @@ export {
   parseGptConfigJson,
   saveGptCheckpoint,
 } from './gpt/checkpoint.js';
+/** Activations computed elsewhere (prompts.json + activations.safetensors, docs/activations.md), read prompt by prompt for the probing analyses. */
+export { ACTIVATIONS_FORMAT, type ActivationsMeta, type ActivationsSource, openActivations } from './activations-node.js';

@@ -57,6 +57,35 @@ function fromSegments(segments: readonly Segment[], n: number): PromptSpans {
   };
 }
 
+const SEGMENT_KINDS: readonly SegmentKind[] = ['literal', 'x', 'y', 'delimiter', 'query'];
+
+/**
+ * PromptSpans from segments written elsewhere (e.g. saved with activations), checked: they tile
+ * [0, length) in order, every demonstration line 0..n-1 has one non-empty x and y, and the query
+ * (line n) is one non-empty segment; `what` names the source in errors.
+ */
+export function spansFromSegments(segments: readonly Segment[], what = 'prompt'): PromptSpans {
+  const fix = 'give segments {kind, line, start, end} that tile the prompt in order, one x and y per demonstration and one query';
+  let at = 0;
+  for (const [i, seg] of segments.entries()) {
+    if (!SEGMENT_KINDS.includes(seg.kind)) throw new OptionError(`${what}: segment ${i} has kind ${JSON.stringify(seg.kind)}, not one of ${SEGMENT_KINDS.join(', ')}`, fix);
+    if (![seg.line, seg.start, seg.end].every(Number.isInteger) || seg.start !== at || seg.end < seg.start) {
+      throw new OptionError(`${what}: segment ${i} (${seg.kind} [${seg.start}, ${seg.end})) does not continue from position ${at}`, fix);
+    }
+    at = seg.end;
+  }
+  const queries = segments.filter((s) => s.kind === 'query');
+  if (queries.length !== 1 || queries[0].end === queries[0].start) throw new OptionError(`${what}: ${queries.length} query segments, or an empty one`, fix);
+  const n = queries[0].line;
+  for (const kind of ['x', 'y'] as const) {
+    for (let line = 0; line < n; line++) {
+      const found = segments.filter((s) => s.kind === kind && s.line === line);
+      if (found.length !== 1 || found[0].end === found[0].start) throw new OptionError(`${what}: demonstration ${line + 1} has ${found.length} ${kind} segments, or an empty one`, fix);
+    }
+  }
+  return fromSegments(segments, n);
+}
+
 /** Spans of the token-world prompt `x_1 y_1 delim ... x_n y_n delim x_test` with inputs of k tokens. */
 export function tokenPromptSpans(n: number, k: number): PromptSpans {
   if (!Number.isInteger(n) || n < 0) throw new OptionError(`${n} demonstrations is not a count`, 'give n >= 0');
