@@ -76,7 +76,7 @@ describe('loadModel errors', () => {
     const dir = await modifiedCopy('gpt2-tiny', (t) => t, (json) => ({ ...json, model_type: 'bert' }));
     const err = await rejection(loadModel(dir));
     expect(err).toBeInstanceOf(DataError);
-    expect(err.message).toMatch(/config\.json: model_type "bert" is not supported \(supported: gpt2, llama\)$/);
+    expect(err.message).toMatch(/config\.json: model_type "bert" is not supported \(supported: gpt2, llama, qwen2, gpt_neox\)$/);
   });
 });
 

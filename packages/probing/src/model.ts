@@ -54,7 +54,9 @@ export class Transformer implements HookedModel {
           ? new SinusoidalPosEmbed(config.nCtx, config.dModel)
           : undefined;
     this.rotary =
-      config.positions === 'rotary' ? new RotaryEmbedding(config.dHead, config.ropeTheta, config.nCtx) : undefined;
+      config.positions === 'rotary'
+        ? new RotaryEmbedding(config.dHead, config.ropeTheta, config.nCtx, { rotaryDim: config.rotaryDim, scaling: config.ropeScaling })
+        : undefined;
     this.blocks = Array.from({ length: config.nLayers }, (_, l) => new TransformerBlock(reader, l, config, this.rotary));
     this.lnFinal = makeNorm(reader, 'ln_final', config);
     this.unembed = new Unembed(reader, config.dModel, config.vocabSize, config.tiedEmbeddings === true);

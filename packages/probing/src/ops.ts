@@ -183,3 +183,23 @@ export function gelu(x: tf.Tensor): tf.Tensor {
     };
   })(x);
 }
+
+const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
+
+/**
+ * The exact gelu (Hugging Face's `gelu`, GPT-NeoX), x Phi(x) = 0.5 x (1 + erf(x / sqrt(2))), with
+ * its gradient written out: Phi(x) + x phi(x), phi the standard normal density.
+ */
+export function geluExact(x: tf.Tensor): tf.Tensor {
+  return customOp(([input], save) => {
+    const cdf = tf.mul(tf.add(tf.erf(tf.mul(input!, Math.SQRT1_2)), 1), 0.5);
+    save([input!, cdf]);
+    return {
+      value: tf.mul(input!, cdf),
+      gradFunc: (dy, [sx, sc]) => {
+        const density = tf.mul(tf.exp(tf.mul(tf.square(sx!), -0.5)), INV_SQRT_2PI);
+        return [tf.mul(dy, tf.add(sc!, tf.mul(sx!, density)))];
+      },
+    };
+  })(x);
+}

@@ -49,6 +49,8 @@ export interface AttentionShape {
   dHead: number;
   /** Biases on q, k, v and the output projection. */
   bias: boolean;
+  /** Bias on the output projection (default `bias`): Qwen2 has biases on q, k and v only. */
+  outBias?: boolean;
   /** ALiBi: linear biases on the scores instead of position embeddings. */
   alibi?: boolean;
 }
@@ -81,7 +83,7 @@ export class Attention {
     this.b_Q = params.maybe(bias, `${name}.b_Q`, [nHeads * dHead]);
     this.b_K = params.maybe(bias, `${name}.b_K`, [nKvHeads * dHead]);
     this.b_V = params.maybe(bias, `${name}.b_V`, [nKvHeads * dHead]);
-    this.b_O = params.maybe(bias, `${name}.b_O`, [dModel]);
+    this.b_O = params.maybe(shape.outBias ?? bias, `${name}.b_O`, [dModel]);
     this.slopes = shape.alibi === true ? alibiSlopes(nHeads) : undefined;
   }
 
