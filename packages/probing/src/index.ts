@@ -68,6 +68,7 @@ export {
   type TextPrompt,
   type TextPromptOptions,
   textPromptSpans,
+  spansFromSegments,
   tokenPromptSpans,
 } from './analysis/spans.js';
 /** Final-position attention rows and per-prompt key/value blocks cut from flat hook arrays. */
