@@ -7,8 +7,8 @@
 import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DataError, ShapeError, tf, toFloat32 } from '@iclkr/core';
-import { readSafetensors } from '@iclkr/core/node';
+import { DataError, fromFloat32, type SafetensorsTensor, ShapeError, tf, toFloat32 } from '@iclkr/core';
+import { readSafetensors, writeSafetensors } from '@iclkr/core/node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { maxAbsDiff } from '../test/fixtures.js';
 import { ropeFrequencies } from './components/rotary-embeddings.js';
@@ -161,6 +161,26 @@ describe('rope scaling', () => {
     ids.dispose();
     model.dispose();
     expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe('checkpoint layouts', () => {
+  it('reads GPT-NeoX keys without the gpt_neox. prefix, ignoring attention buffers', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'iclkr-hf-'));
+    temps.push(dir);
+    const { tensors } = await readSafetensors(`${hfFixture('gpt-neox-tiny')}/model.safetensors`);
+    const renamed = new Map<string, SafetensorsTensor>();
+    for (const [key, tensor] of tensors) renamed.set(key.replace(/^gpt_neox\./, ''), tensor);
+    for (let l = 0; l < 2; l++) {
+      renamed.set(`layers.${l}.attention.bias`, fromFloat32(new Float32Array(64 * 64).fill(1), 'F32', [1, 1, 64, 64]));
+      renamed.set(`layers.${l}.attention.masked_bias`, fromFloat32([-1e9], 'F32', []));
+      renamed.set(`layers.${l}.attention.rotary_emb.inv_freq`, fromFloat32(new Float32Array(2), 'F32', [2]));
+    }
+    await writeSafetensors(join(dir, 'model.safetensors'), renamed);
+    await copyFile(`${hfFixture('gpt-neox-tiny')}/config.json`, join(dir, 'config.json'));
+    const { ids } = await readHfReference('gpt-neox-tiny');
+    expect(maxAbsDiff(await logitsOf(dir, ids), await logitsOf(hfFixture('gpt-neox-tiny'), ids))).toBe(0);
+    ids.dispose();
   });
 });
 
