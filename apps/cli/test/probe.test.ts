@@ -1,10 +1,10 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { initBackend, probeReportSchema, Rng } from '@iclkr/core';
-import { createTokenizer, initGptParams } from '@iclkr/probing';
-import { saveGptCheckpoint } from '@iclkr/probing/node';
+import { initBackend, probeReportSchema, Rng, type SafetensorsTensor, tf } from '@iclkr/core';
+import { createTokenizer, initGptParams, tokenPromptSpans } from '@iclkr/probing';
+import { ACTIVATIONS_FORMAT, loadModel, saveGptCheckpoint } from '@iclkr/probing/node';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadTextDataset } from '@iclkr/core/node';
+import { loadTextDataset, writeSafetensors } from '@iclkr/core/node';
 import { segmentMap } from '../src/probe/report.js';
 import { labelTokens, textPrompts } from '../src/probe/text-prompts.js';
 import { expectCleanFailure, file, run, sharedData, tempDir } from './run.js';
@@ -141,6 +141,48 @@ describe('iclkr probe on real text with the fixture Llama', () => {
     expect(report).toMatchObject({ shots: 8, prompts: 100, kernel: null, labels: ['negative', 'positive'] });
     expect(report.heads).toHaveLength(2 * 4);
     expect(report.probes.values!.examples).toBeGreaterThan(0);
+  });
+});
+
+/**
+ * An activations folder (docs/activations.md) with only the required tensors, written from the
+ * fixture gpt2-tiny's forward passes on 10 token prompts of 4 demonstrations.
+ */
+async function activationsFolder(): Promise<string> {
+  const folder = join(dir, 'activations');
+  mkdirSync(folder, { recursive: true });
+  const model = await loadModel(join(sharedData, '../fixtures/gpt2-tiny'));
+  const spans = tokenPromptSpans(4, 1);
+  const rng = new Rng(3);
+  const tensors = new Map<string, SafetensorsTensor>();
+  const prompts = Array.from({ length: 10 }, (_, p) => {
+    const labels = Array.from({ length: 4 }, () => rng.int(2));
+    const tokens = [...labels.flatMap((y) => [rng.int(100), 100 + y, 102]), rng.int(100)];
+    const names = ['blocks.0.attn.hook_pattern', 'blocks.1.attn.hook_pattern'];
+    const { logits, cache } = model.run(tf.tensor2d(Int32Array.from(tokens), [1, tokens.length], 'int32'), { cache: names });
+    const probs = tf.tidy(() => tf.softmax(tf.gather(logits.slice([0, tokens.length - 1, 0], [1, 1, -1]).reshape([-1]), [100, 101])));
+    tensors.set(`p${p}.label_probs`, { dtype: 'F32', shape: [2], data: probs.dataSync() as Float32Array });
+    names.forEach((name) => tensors.set(`p${p}.${name}`, { dtype: 'F32', shape: [4, tokens.length, tokens.length], data: cache.get(name)!.dataSync() as Float32Array }));
+    tf.dispose([logits, probs, ...cache.values()]);
+    return { tokens, segments: spans.segments, labels, gold: rng.int(2) };
+  });
+  model.dispose();
+  await writeSafetensors(join(folder, 'activations.safetensors'), tensors);
+  writeFileSync(join(folder, 'prompts.json'), JSON.stringify({ ...ACTIVATIONS_FORMAT, model: 'gpt2-tiny', labels: ['no', 'yes'], layers: 2, heads: 4, kvHeads: 4, dHead: 16, prompts }));
+  return folder;
+}
+
+describe('iclkr probe --activations', () => {
+  it('analyses activations computed elsewhere; the analyses that need what is absent are left out', async () => {
+    const folder = await activationsFolder();
+    const r = await run('probe', '--activations', folder, '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const report = probeReportSchema.parse(JSON.parse(r.stdout));
+    expect(report).toMatchObject({ model: 'gpt2-tiny', shots: 4, prompts: 10, labels: ['no', 'yes'], kernel: null, baselines: [] });
+    expect(report.probes).toMatchObject({ keys: null, values: null, keyClasses: null });
+    expect(report.heads.every((h) => h.outputCorrelation.pearson === null)).toBe(true);
+    expectCleanFailure(await run('probe', '--activations', folder, '--shots', '8'), /--shots does not apply to --activations/);
+    expectCleanFailure(await run('probe', '--activations', join(dir, 'no-activations')), /no-activations/);
   });
 });
 

@@ -1,7 +1,7 @@
 import { OptionError, type ProbeReport, probeReportSchema, REPORT_SCHEMA_VERSION, tf } from '@iclkr/core';
 import { loadTextDataset } from '@iclkr/core/node';
-import { DEFAULT_TEMPLATE, type HookedModel, Probe, type ProbePrompt } from '@iclkr/probing';
-import { loadGptCheckpoint, loadModel, loadTokenizer } from '@iclkr/probing/node';
+import { DEFAULT_TEMPLATE, type HookedModel, Probe, ProbeAnalyses, type ProbePrompt, type ProbeResult } from '@iclkr/probing';
+import { loadGptCheckpoint, loadModel, loadTokenizer, openActivations } from '@iclkr/probing/node';
 import { PRESET_NAMES } from '@iclkr/theory';
 import { choiceOption, numberOption, type OptionValues } from '../args.js';
 import type { Command } from '../command.js';
@@ -34,8 +34,66 @@ const TEXT_ONLY = ['demos', 'template', 'label-words', 'tokenizer'] as const;
 /** Options that only task worlds take, refused for text. */
 const WORLD_ONLY = ['world', 'length', 'ood', 'kernel'] as const;
 
-/** The model, the prompt batches, the label tokens and names, and a description of the source. */
-async function openSource(values: OptionValues, settings: ReturnType<typeof parseSettings>, modelDir: string) {
+type Settings = ReturnType<typeof parseSettings>;
+
+/** Where the prompts and activations come from: names for the report, and the analyses run with a progress callback. */
+interface ProbeSource {
+  readonly model: string;
+  readonly names: readonly string[];
+  readonly source: string;
+  analyze(onProgress: (done: number, total: number) => void): Promise<ProbeResult>;
+  close(): Promise<void> | void;
+}
+
+/** A model run on prompt batches by `Probe`. */
+function modelSource(
+  model: HookedModel,
+  labelTokens: readonly number[],
+  settings: Settings,
+  described: { model: string; names: readonly string[]; source: string; batches: Iterable<ProbePrompt[]> },
+): ProbeSource {
+  return {
+    ...described,
+    async analyze(onProgress) {
+      const probe = new Probe(model, { ...settings, labelTokens });
+      for (const batch of described.batches) {
+        probe.add(batch);
+        onProgress(probe.prompts, settings.prompts);
+      }
+      return probe.result();
+    },
+    close: () => model.dispose(),
+  };
+}
+
+/** Options an activations folder replaces: it carries its own prompts and model outputs. */
+const NOT_WITH_ACTIVATIONS = ['model', 'world', 'data', 'demos', 'template', 'label-words', 'tokenizer', 'shots', 'length', 'prompts', 'ood', 'kernel'] as const;
+
+/** Activations computed elsewhere (docs/activations.md), analysed prompt by prompt. */
+async function activationsSource(dir: string, values: OptionValues, settings: Settings): Promise<ProbeSource> {
+  const clash = NOT_WITH_ACTIVATIONS.find((name) => values[name] !== undefined);
+  if (clash !== undefined) throw new OptionError(`--${clash} does not apply to --activations, which holds its own prompts and model outputs`, `drop --${clash}`);
+  const source = await openActivations(dir);
+  const { meta } = source;
+  return {
+    model: meta.model,
+    names: meta.labels,
+    source: `activations in ${dir}`,
+    async analyze(onProgress) {
+      const analyses = new ProbeAnalyses({ ...settings, numClasses: meta.labels.length, kvHeads: meta.kvHeads, dHead: meta.dHead });
+      for await (const batch of source.batches(settings.batch)) {
+        for (const { prompt, acts } of batch) analyses.add(prompt, acts);
+        onProgress(analyses.prompts, meta.prompts);
+      }
+      return analyses.result();
+    },
+    close: () => source.close(),
+  };
+}
+
+/** The prompt source the options name: activations, text data, or a task world (the default). */
+async function openSource(values: OptionValues, settings: Settings, modelDir: string): Promise<ProbeSource> {
+  if (typeof values.activations === 'string') return activationsSource(values.activations, values, settings);
   if (typeof values.data === 'string') {
     const worldOption = WORLD_ONLY.find((name) => values[name] !== undefined);
     if (worldOption !== undefined) throw new OptionError(`--${worldOption} applies to task worlds only`, 'drop it when probing --data');
@@ -54,13 +112,12 @@ async function openSource(values: OptionValues, settings: ReturnType<typeof pars
         "pass the model's own tokenizer (--tokenizer DIR)",
       );
     }
-    return {
-      model,
-      tokens,
+    return modelSource(model, tokens, settings, {
+      model: modelDir,
       names: words,
       source: `${values.data} (demonstrations from ${values.demos}, template '${template}')`,
       batches: textPrompts(tokenizer, data, demos, { ...settings, template, labelWords: words }),
-    };
+    });
   }
   const textOption = TEXT_ONLY.find((name) => values[name] !== undefined);
   if (textOption !== undefined) throw new OptionError(`--${textOption} applies to text prompts only`, 'pass --data and --demos to probe text, or drop it');
@@ -72,13 +129,12 @@ async function openSource(values: OptionValues, settings: ReturnType<typeof pars
     }
     const length = numberOption(values, 'length', (n) => Number.isSafeInteger(n) && n >= 1, 'an integer >= 1') ?? world.spec.inputLength ?? 3;
     const { tokens, names } = worldLabels(world);
-    return {
-      model: checkpoint.model as HookedModel,
-      tokens,
+    return modelSource(checkpoint.model, tokens, settings, {
+      model: modelDir,
       names,
       source: `world ${world.spec.name ?? String(values.world)}${values.ood ? ' (out-of-distribution tasks)' : ''}`,
       batches: worldPrompts(world, { ...settings, length, ood: values.ood === true, kernel: choiceOption(values, 'kernel', TRUE_KERNELS) }),
-    };
+    });
   } catch (error) {
     checkpoint.model.dispose();
     throw error;
@@ -93,6 +149,7 @@ export const probeCommand: Command = {
   options: {
     model: { type: 'string', placeholder: 'DIR', description: 'model folder: `iclkr pretrain` output, or a Hugging Face GPT-2/Llama folder with --data (default: the built-in model)' },
     world: { type: 'string', placeholder: 'PRESET|FILE', description: `world of the prompts: ${PRESET_NAMES.join(', ')} or a world JSON file (default: the model's own)` },
+    activations: { type: 'string', placeholder: 'DIR', description: 'analyse activations computed elsewhere instead of running a model (prompts.json + activations.safetensors; docs/activations.md)' },
     data: { type: 'string', placeholder: 'FILE', description: 'probe text instead: the examples whose queries are scored (e.g. ../shared/data/sst2/glue-dev.tsv)' },
     demos: { type: 'string', placeholder: 'FILE', description: 'with --data: the pool demonstrations are drawn from (e.g. ../shared/data/sst2/stsa.binary.train)' },
     template: { type: 'string', placeholder: 'T', description: `with --data: a demonstration line with {x} and {y} (default: '${DEFAULT_TEMPLATE}')` },
@@ -119,14 +176,11 @@ export const probeCommand: Command = {
     const started = performance.now();
     const source = await openSource(values, settings, modelDir);
     try {
-      const probe = new Probe(source.model, { labelTokens: source.tokens, selectFrac: settings.selectFrac, seed: settings.seed, resolution: settings.resolution, probePrompts: settings.probePrompts });
       const bar = context.progress('probe');
-      for (const batch of source.batches as Iterable<ProbePrompt[]>) {
-        probe.add(batch);
-        bar.update(probe.prompts, settings.prompts);
-      }
+      const result = await source.analyze((done, total) => bar.update(done, total));
       bar.finish();
-      const body = probeReportBody(probe.result(), { model: modelDir, source: source.source, shots: settings.shots, labels: source.names });
+      const shots = result.summary.heads.length > 0 ? result.map.cells.filter((c) => c.kind === 'y').length : settings.shots;
+      const body = probeReportBody(result, { model: source.model, source: source.source, shots, labels: source.names });
       const report: ProbeReport = probeReportSchema.parse({
         meta: {
           schemaVersion: REPORT_SCHEMA_VERSION,
@@ -135,7 +189,7 @@ export const probeCommand: Command = {
           seed: settings.seed,
           backend: context.backend.name,
           versions: { iclkr: VERSION, tfjs: tf.version_core },
-          settings: { model: modelDir, source: source.source, ...settings },
+          settings: { model: source.model, source: source.source, ...settings },
           seconds: (performance.now() - started) / 1000,
         },
         ...body,
@@ -148,7 +202,7 @@ export const probeCommand: Command = {
           'report.json': json,
           ...figures,
           'report.html': reportHtml({
-            title: `iclkr probe: ${modelDir} on ${source.source}`,
+            title: `iclkr probe: ${source.model} on ${source.source}`,
             summary: summary.split('\n').slice(0, 6).join(' '),
             table: headTable(report),
             svgs: Object.values(figures),
@@ -163,7 +217,7 @@ export const probeCommand: Command = {
       }
       context.stdout.write(`${summary}${out !== undefined ? `report written to ${out} (report.json, SVG figures, report.html)\n` : 'pass --json or --out DIR for the full report\n'}`);
     } finally {
-      source.model.dispose();
+      await source.close();
     }
   },
 };

@@ -14,7 +14,7 @@ export interface ProbeSource {
 /** The key/value probes a report holds, in the order they are shown. */
 const PROBES = ['keys', 'values', 'keyClasses'] as const;
 
-const correlation = (c: HeadCorrelation | undefined) => ({ pearson: c?.pearson ?? null, spearman: c?.spearman ?? null });
+const correlation = (c: HeadCorrelation | null | undefined) => ({ pearson: c?.pearson ?? null, spearman: c?.spearman ?? null });
 
 /** The report (without meta) from the experiment's result. */
 export function probeReportBody(result: ProbeResult, source: ProbeSource): Omit<ProbeReport, 'meta'> {
