@@ -1,6 +1,10 @@
 // Benchmark: forward-pass throughput and peak memory of a GPT-2-small-sized model (12 layers,
 // width 768, 12 heads, vocabulary 50,257, 1,024 positions) with random weights, built through the
-// same GPT-2 loader as real checkpoints. Writes bench/results/probing-forward.json.
+// same GPT-2 loader as real checkpoints, against the same architecture in PyTorch (Debian's
+// python3-torch, bench/forward_reference.py, 2 threads) run in the same benchmark: median seconds
+// per row, tokens/s and our/PyTorch ratios, peak RSS of each. Writes bench/results/probing-forward.json.
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { initBackend, Rng, type SafetensorsTensor, tf } from '@iclkr/core';
 import { modelFromCheckpoint } from '../src/index.js';
 import { writeBenchResult } from '../../../bench/results.js';
@@ -43,7 +47,7 @@ tensors.clear();
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const rows = [];
-for (const [batch, positions, cache] of [[1, 256, false], [1, 1024, false], [8, 128, false], [8, 128, true]] as const) {
+for (const [batch, positions, cache] of [[1, 256, false], [1, 512, false], [1, 1024, false], [8, 128, false], [8, 128, true]] as const) {
   const ids = tf.tensor2d(Int32Array.from({ length: batch * positions }, () => rng.int(V)), [batch, positions], 'int32');
   const names = cache ? Array.from({ length: L }, (_, l) => `blocks.${l}.attn.hook_pattern`) : [];
   const times: number[] = [];
@@ -60,7 +64,26 @@ for (const [batch, positions, cache] of [[1, 256, false], [1, 1024, false], [8, 
 }
 const peakRssBytes = process.resourceUsage().maxRSS * 1024;
 model.dispose();
-const result = { benchmark: 'GPT-2-small-sized forward pass (random weights)', backend: backend.name, tfjs: tf.version_core, runs: RUNS, rows, peakRssBytes, reference: null, date: new Date().toISOString() };
+
+/** The PyTorch reference's rows, or null (with the reason printed) where python3-torch is missing. */
+function reference(): { rows: { batch: number; positions: number; medianSeconds: number; tokensPerSecond: number }[]; threads: number; torch: string; peakRssBytes: number } | null {
+  const script = fileURLToPath(new URL('./forward_reference.py', import.meta.url));
+  const r = spawnSync('/usr/bin/python3', [script, '--threads', '2'], { encoding: 'utf8' });
+  if (r.status !== 0) {
+    console.log(`PyTorch reference not run: ${(r.stderr || String(r.error)).trim().split('\n').pop()} (apt-get install python3-torch)`);
+    return null;
+  }
+  return JSON.parse(r.stdout.trim().split('\n').pop()!);
+}
+const torchRef = reference();
+const ratios = rows
+  .filter((r) => !r.cachedPatterns)
+  .map((r) => {
+    const ref = torchRef?.rows.find((x) => x.batch === r.batch && x.positions === r.positions);
+    return { batch: r.batch, positions: r.positions, ours: r.tokensPerSecond, pytorch: ref?.tokensPerSecond ?? null, ratio: ref ? r.tokensPerSecond / ref.tokensPerSecond : null };
+  });
+const result = { benchmark: 'GPT-2-small-sized forward pass (random weights)', backend: backend.name, tfjs: tf.version_core, runs: RUNS, rows, peakRssBytes, reference: torchRef, ratios, goal: 'at least 0.5x PyTorch tokens/s', date: new Date().toISOString() };
 writeBenchResult('probing-forward', result);
-console.log(`GPT-2-small-sized forward pass, backend ${backend.name}, median of ${RUNS}; peak RSS ${(peakRssBytes / 2 ** 20).toFixed(0)} MB`);
+console.log(`GPT-2-small-sized forward pass, backend ${backend.name}, median of ${RUNS}; peak RSS ${(peakRssBytes / 2 ** 20).toFixed(0)} MB (PyTorch ${torchRef ? (torchRef.peakRssBytes / 2 ** 20).toFixed(0) : '-'} MB)`);
 console.table(rows.map((r) => ({ 'batch x positions': `${r.batch} x ${r.positions}`, 'cached patterns': r.cachedPatterns, 'median s': r.medianSeconds.toFixed(2), 'tokens/s': r.tokensPerSecond.toFixed(0) })));
+console.table(ratios.map((r) => ({ 'batch x positions': `${r.batch} x ${r.positions}`, ours: r.ours.toFixed(0), pytorch: r.pytorch?.toFixed(0) ?? '-', ratio: r.ratio?.toFixed(3) ?? '-' })));

@@ -89,6 +89,15 @@ class GPT(nn.Module):
         return x @ self.emb.weight.T if self.unemb is None else self.unemb(x)
 
 
+def run_info():
+    """Threads, torch version and this process's peak RSS, for a benchmark's JSON line."""
+    return {
+        'threads': torch.get_num_threads(),
+        'torch': torch.__version__,
+        'peakRssBytes': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+    }
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--vocab', type=int, default=67)
@@ -129,13 +138,7 @@ def main():
         for _ in range(a.steps_per_window):
             step()
         rates.append(a.steps_per_window * a.batch * a.ctx / (time.perf_counter() - t))
-    print(json.dumps({
-        'tokensPerSecond': statistics.median(rates),
-        'windows': rates,
-        'threads': torch.get_num_threads(),
-        'torch': torch.__version__,
-        'peakRssBytes': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
-    }))
+    print(json.dumps({'tokensPerSecond': statistics.median(rates), 'windows': rates, **run_info()}))
 
 
 if __name__ == '__main__':
