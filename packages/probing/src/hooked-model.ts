@@ -25,9 +25,36 @@ export interface NextTokenOptions {
 }
 
 /**
+ * A batch of prompts of any lengths, right-padded with token 0 to the longest: ids [B, T] and each
+ * prompt's last real position. Causal attention never lets a real position see the padding after
+ * it, and positions (learned, rotary, ALiBi) count from 0 as unpadded, so real positions compute
+ * exactly what they would alone; no attention mask is needed.
+ */
+export function rightPadded(prompts: readonly (readonly number[])[]): { ids: tf.Tensor2D; last: number[]; length: number } {
+  const length = Math.max(...prompts.map((p) => p.length));
+  const ids = new Int32Array(prompts.length * length);
+  prompts.forEach((p, row) => ids.set(p, row * length));
+  return { ids: tf.tensor2d(ids, [prompts.length, length], 'int32'), last: prompts.map((p) => p.length - 1), length };
+}
+
+/** x [B, ...] at position `positions[b]` along `axis` for each row b, the axis kept with size 1. */
+export function rowsAt(x: tf.Tensor, axis: number, positions: readonly number[]): tf.Tensor {
+  return tf.tidy(() =>
+    tf.concat(
+      positions.map((pos, b) => {
+        const begin = x.shape.map((_, d) => (d === 0 ? b : d === axis ? pos : 0));
+        const size = x.shape.map((n, d) => (d === 0 || d === axis ? 1 : n));
+        return x.slice(begin, size);
+      }),
+      0,
+    ),
+  );
+}
+
+/**
  * Next-token probabilities at the last position of each prompt (float32, vocabulary order, or the
- * order of `restrict` renormalised over those ids). Prompts of equal length run together, at most
- * `batchSize` per forward pass, so no padding is needed.
+ * order of `restrict` renormalised over those ids). Prompts run sorted by length, at most
+ * `batchSize` per forward pass, right-padded (`rightPadded`).
  */
 export function nextTokenDistributions(
   model: HookedModel,
@@ -47,34 +74,27 @@ export function nextTokenDistributions(
       throw new OptionError(`restrict holds token id ${bad}, outside the vocabulary [0, ${vocabSize})`, 'restrict to ids of the model vocabulary');
     }
   }
-  const byLength = new Map<number, number[]>();
   prompts.forEach((prompt, i) => {
     if (prompt.length === 0) throw new OptionError(`prompt ${i} is empty`, 'give every prompt at least one token');
-    const group = byLength.get(prompt.length);
-    if (group === undefined) byLength.set(prompt.length, [i]);
-    else group.push(i);
   });
+  const order = prompts.map((_, i) => i).sort((a, b) => prompts[a].length - prompts[b].length);
   const out: Float32Array[] = new Array(prompts.length);
   const width = restrict?.length ?? vocabSize;
-  for (const [length, members] of byLength) {
-    for (let start = 0; start < members.length; start += batchSize) {
-      const chunk = members.slice(start, start + batchSize);
-      const ids = new Int32Array(chunk.length * length);
-      chunk.forEach((p, row) => ids.set(prompts[p]!, row * length));
-      const probs = tf.tidy(() => {
-        const input = tf.tensor2d(ids, [chunk.length, length], 'int32');
-        const { logits, cache } = model.run(input);
-        tf.dispose([...cache.values()]);
-        let last = logits.slice([0, length - 1, 0], [chunk.length, 1, vocabSize]).reshape([chunk.length, vocabSize]);
-        if (restrict !== undefined) last = tf.gather(last, tf.tensor1d(Int32Array.from(restrict), 'int32'), 1);
-        return tf.softmax(last, -1);
-      });
-      const values = probs.dataSync() as Float32Array;
-      probs.dispose();
-      chunk.forEach((p, row) => {
-        out[p] = values.slice(row * width, (row + 1) * width);
-      });
-    }
+  for (let start = 0; start < order.length; start += batchSize) {
+    const chunk = order.slice(start, start + batchSize);
+    const probs = tf.tidy(() => {
+      const { ids, last } = rightPadded(chunk.map((p) => prompts[p]));
+      const { logits, cache } = model.run(ids);
+      tf.dispose([...cache.values()]);
+      let final = rowsAt(logits, 1, last).reshape([chunk.length, vocabSize]);
+      if (restrict !== undefined) final = tf.gather(final, tf.tensor1d(Int32Array.from(restrict), 'int32'), 1);
+      return tf.softmax(final, -1);
+    });
+    const values = probs.dataSync() as Float32Array;
+    probs.dispose();
+    chunk.forEach((p, row) => {
+      out[p] = values.slice(row * width, (row + 1) * width);
+    });
   }
   return out;
 }

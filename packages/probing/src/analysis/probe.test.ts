@@ -6,7 +6,8 @@ import type { HookedModel } from '../hooked-model.js';
 import type { RunOptions, RunResult } from '../model.js';
 import { Probe } from './probe.js';
 import type { ProbePrompt, ProbeResult } from './probe-analyses.js';
-import { tokenPromptSpans } from './spans.js';
+import { type Segment, spansFromSegments, tokenPromptSpans } from './spans.js';
+import { createGpt, initGptParams } from '../gpt/init.js';
 
 /**
  * A hand-built "model" over tokens 0..3 (inputs 0 and 1, label words 2 and 3) whose every
@@ -170,5 +171,41 @@ describe('Probe on a model with known attention', () => {
     expect(() => new Probe(model, { labelTokens: [2, 3] }).add([long])).toThrow(/more than the model's context of 64/);
     const blind: HookedModel = { config: CONFIG, run: (ids) => ({ logits: tf.zeros([...ids.shape, V]) as tf.Tensor3D, cache: new Map() }), dispose() {} };
     expect(() => new Probe(blind, { labelTokens: [2, 3] }).add([p])).toThrow(/does not report attention patterns/);
+  });
+});
+
+describe('Probe on prompts of different lengths', () => {
+  it('gives in one right-padded batch what it gives prompt by prompt (a random GPT, learned positions)', () => {
+    const config = { vocabSize: 12, nCtx: 40, nLayers: 2, nHeads: 2, dModel: 16, dMlp: 32, positions: 'learned' as const, tiedEmbeddings: false };
+    const rng = new Rng(9);
+    const prompts: ProbePrompt[] = Array.from({ length: 12 }, () => {
+      const segments: Segment[] = [];
+      const tokens: number[] = [];
+      const labels: number[] = [];
+      const piece = (kind: Segment['kind'], line: number, ids: number[]) => {
+        segments.push({ kind, line, start: tokens.length, end: tokens.length + ids.length });
+        tokens.push(...ids);
+      };
+      for (let i = 0; i < 3; i++) {
+        labels.push(rng.int(2));
+        piece('x', i, Array.from({ length: 1 + rng.int(4) }, () => rng.int(8)));
+        piece('y', i, [8 + labels[i]]);
+        piece('delimiter', i, [10]);
+      }
+      piece('query', 3, Array.from({ length: 1 + rng.int(4) }, () => rng.int(8)));
+      return { tokens, spans: spansFromSegments(segments), labels, gold: rng.int(2) };
+    });
+    const model = createGpt(config, initGptParams(config, new Rng(2)));
+    const options = { labelTokens: [8, 9], resolution: 5 };
+    const batched = new Probe(model, options).add(prompts).result();
+    const single = new Probe(model, options);
+    for (const p of prompts) single.add([p]);
+    const alone = single.result();
+    model.dispose();
+    expect(new Set(prompts.map((p) => p.tokens.length)).size).toBeGreaterThan(3);
+    expect(batched.summary.heads.map((h) => [h.agreement, h.accuracy])).toEqual(alone.summary.heads.map((h) => [h.agreement, h.accuracy]));
+    batched.map.values.flat().forEach((row, j) => row.forEach((v, c) => expect(v).toBeCloseTo(alone.map.values.flat()[j][c], 5)));
+    batched.outputCorrelation!.span.forEach((h, j) => expect(h.pearson!).toBeCloseTo(alone.outputCorrelation!.span[j].pearson!, 5));
+    expect(batched.values!.heads.map((h) => h.accuracy)).toEqual(alone.values!.heads.map((h) => h.accuracy));
   });
 });

@@ -6,7 +6,7 @@
 
 import { OptionError, ShapeError, tf } from '@iclkr/core';
 import { argmax } from '@iclkr/kernels';
-import type { HookedModel } from '../hooked-model.js';
+import { type HookedModel, rightPadded, rowsAt } from '../hooked-model.js';
 import { outputSimilarity } from './kernel-correlation.js';
 import { attentionRows, type LayerHeadRows, promptBlock } from './pattern.js';
 import { ProbeAnalyses, type ProbeAnalysesOptions, type ProbePrompt, type ProbeResult } from './probe-analyses.js';
@@ -60,17 +60,15 @@ export class Probe {
     return this.analyses.prompts;
   }
 
-  /** Runs and scores a batch of prompts. */
+  /** Runs and scores a batch of prompts in one right-padded forward pass (`rightPadded`). */
   add(batch: readonly ProbePrompt[]): this {
-    const byLength = new Map<number, ProbePrompt[]>();
     for (const p of batch) {
       this.analyses.check(p);
       if (p.tokens.length > this.model.config.nCtx) {
         throw new OptionError(`a prompt has ${p.tokens.length} tokens, more than the model's context of ${this.model.config.nCtx}`, 'use fewer or shorter demonstrations (--shots)');
       }
-      byLength.set(p.tokens.length, [...(byLength.get(p.tokens.length) ?? []), p]);
     }
-    for (const group of byLength.values()) this.addGroup(group);
+    if (batch.length > 0) this.addGroup(batch);
     return this;
   }
 
@@ -81,10 +79,9 @@ export class Probe {
 
   private addGroup(group: readonly ProbePrompt[]): void {
     const { nLayers, nHeads } = this.model.config;
-    const length = group[0].tokens.length;
     const kv = this.analyses.wantsKv;
     const names = Array.from({ length: nLayers }, (_, l) => [ATTN(l, 'hook_pattern'), ...(kv ? [ATTN(l, 'hook_k'), ATTN(l, 'hook_v')] : [])]).flat();
-    const ids = tf.tensor2d(Int32Array.from(group.flatMap((p) => p.tokens)), [group.length, length], 'int32');
+    const { ids, last, length } = rightPadded(group.map((p) => p.tokens));
     const { logits, cache } = this.model.run(ids, { cache: names });
     ids.dispose();
     const read = (t: tf.Tensor) => t.dataSync() as Float32Array;
@@ -92,12 +89,11 @@ export class Probe {
     let distributions: Float32Array;
     const blocks: { k: Float32Array; v: Float32Array; shape: [number, number, number, number] }[] = [];
     try {
-      distributions = read(tf.tidy(() => tf.softmax(tf.gather(logits.slice([0, length - 1, 0], [group.length, 1, -1]).squeeze([1]), Int32Array.from(this.options.labelTokens), 1))));
+      distributions = read(tf.tidy(() => tf.softmax(tf.gather(rowsAt(logits, 1, last).squeeze([1]), Int32Array.from(this.options.labelTokens), 1))));
       rowsByLayer = Array.from({ length: nLayers }, (_, l) => {
         const pattern = cache.get(ATTN(l, 'hook_pattern'));
         if (pattern === undefined) throw new OptionError('the model does not report attention patterns (hook_pattern)', 'probe a model whose attention fires hook_pattern, such as our GPT, GPT-2 or Llama');
-        const [b, h, , k] = pattern.shape;
-        return read(tf.tidy(() => pattern.slice([0, 0, length - 1, 0], [b, h, 1, k])));
+        return read(rowsAt(pattern, 2, last));
       });
       if (kv) {
         for (let l = 0; l < nLayers; l++) {
@@ -139,29 +135,29 @@ export class Probe {
       this.inputFloats = 0;
       for (const s of sequences) missing.set(s.join(','), s);
     }
-    const byLength = new Map<number, [string, readonly number[]][]>();
-    for (const entry of missing) byLength.set(entry[1].length, [...(byLength.get(entry[1].length) ?? []), entry]);
     const names = Array.from({ length: nLayers }, (_, l) => RESID(l));
     const maxBatch = Math.max(1, Math.floor(4_000_000 / perInput));
-    for (const [length, all] of byLength) {
-      for (let start = 0; start < all.length; start += maxBatch) {
-        const chunk = all.slice(start, start + maxBatch);
-        const ids = tf.tensor2d(Int32Array.from(chunk.flatMap(([, s]) => s)), [chunk.length, length], 'int32');
-        const { logits, cache } = this.model.run(ids, { cache: names });
-        ids.dispose();
-        try {
-          const dist = tf.tidy(() => tf.softmax(logits.slice([0, length - 1, 0], [chunk.length, 1, -1]).squeeze([1])).dataSync() as Float32Array);
-          const pooled = names.map((n) => tf.tidy(() => tf.mean(cache.get(n)!, 1).dataSync() as Float32Array));
-          chunk.forEach(([key], i) => {
-            this.inputs.set(key, {
-              distribution: dist.slice(i * vocabSize, (i + 1) * vocabSize),
-              features: pooled.map((f) => f.slice(i * dModel, (i + 1) * dModel)),
-            });
+    const sorted = [...missing].sort((a, b) => a[1].length - b[1].length);
+    for (let start = 0; start < sorted.length; start += maxBatch) {
+      const chunk = sorted.slice(start, start + maxBatch);
+      const { ids, last } = rightPadded(chunk.map(([, s]) => s));
+      const { logits, cache } = this.model.run(ids, { cache: names });
+      ids.dispose();
+      try {
+        const dist = tf.tidy(() => tf.softmax(rowsAt(logits, 1, last).squeeze([1])).dataSync() as Float32Array);
+        // Mean over each input's own positions (the padding after it is left out).
+        const pooled = names.map((n) =>
+          tf.tidy(() => tf.concat(last.map((end, b) => cache.get(n)!.slice([b, 0, 0], [1, end + 1, dModel]).mean(1)), 0).dataSync() as Float32Array),
+        );
+        chunk.forEach(([key], i) => {
+          this.inputs.set(key, {
+            distribution: dist.slice(i * vocabSize, (i + 1) * vocabSize),
+            features: pooled.map((f) => f.slice(i * dModel, (i + 1) * dModel)),
           });
-          this.inputFloats += chunk.length * perInput;
-        } finally {
-          tf.dispose([logits, ...cache.values()]);
-        }
+        });
+        this.inputFloats += chunk.length * perInput;
+      } finally {
+        tf.dispose([logits, ...cache.values()]);
       }
     }
   }
