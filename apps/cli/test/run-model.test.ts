@@ -52,7 +52,8 @@ describe('iclkr run-model: bad input is a one-line error, exit 1, nothing writte
     ['unknown activation', ['--model', model, '--input-ids', ids, '--cache', 'blocks.9.attn.hook_pattern'], /no activation named 'blocks\.9\.attn\.hook_pattern'/],
     ['missing model folder', ['--model', join(dir, 'nope'), '--input-ids', ids], /nope/],
     ['missing ids file', ['--model', model, '--input-ids', join(dir, 'none.json')], /none\.json: no such file/],
-    ['unsupported model type', ['--model', modelDir('gpt_neox'), '--input-ids', ids], /gpt_neox/],
+    ['unsupported model type', ['--model', modelDir('mamba'), '--input-ids', ids], /model_type "mamba" is not supported \(supported: gpt2, llama, qwen2, gpt_neox\)/],
+    ['folder without config.json', ['--model', dir, '--input-ids', ids], /config\.json: no such file/],
   ];
   for (const [name, args, pattern] of cases) {
     it(name, async () => {
