@@ -9,7 +9,7 @@ import { argmax } from '@iclkr/kernels';
 import { type HookedModel, rightPadded, rowsAt } from '../hooked-model.js';
 import { outputSimilarity } from './kernel-correlation.js';
 import { attentionRows, type LayerHeadRows, promptBlock } from './pattern.js';
-import { ProbeAnalyses, type ProbeAnalysesOptions, type ProbePrompt, type ProbeResult } from './probe-analyses.js';
+import { ProbeAnalyses, type ProbeAnalysesOptions, type ProbePrompt, type ProbeResult, type PromptActivations } from './probe-analyses.js';
 import type { Span } from './spans.js';
 
 /** Options of the probing experiment on a model. */
@@ -23,6 +23,9 @@ interface InputRun {
   readonly distribution: Float32Array;
   readonly features: Float32Array[];
 }
+
+/** Floats of cached attention patterns one forward pass may hold (32 MB). */
+const PATTERN_FLOATS = 8_000_000;
 
 /** Floats the input cache may hold before it is cleared. */
 const INPUT_CACHE_FLOATS = 16_000_000;
@@ -60,7 +63,10 @@ export class Probe {
     return this.analyses.prompts;
   }
 
-  /** Runs and scores a batch of prompts in one right-padded forward pass (`rightPadded`). */
+  /**
+   * Runs and scores a batch of prompts: sorted by length and cut into right-padded forward passes
+   * (`rightPadded`) whose cached attention patterns stay under PATTERN_FLOATS.
+   */
   add(batch: readonly ProbePrompt[]): this {
     for (const p of batch) {
       this.analyses.check(p);
@@ -68,7 +74,19 @@ export class Probe {
         throw new OptionError(`a prompt has ${p.tokens.length} tokens, more than the model's context of ${this.model.config.nCtx}`, 'use fewer or shorter demonstrations (--shots)');
       }
     }
-    if (batch.length > 0) this.addGroup(batch);
+    const { nLayers, nHeads } = this.model.config;
+    const sorted = [...batch].sort((a, b) => a.tokens.length - b.tokens.length);
+    const acts = new Map<ProbePrompt, PromptActivations>();
+    for (let start = 0; start < sorted.length; ) {
+      // The longest prompt of a pass sets its size: patterns are [prompts, heads, T, T] per layer.
+      let end = start + 1;
+      while (end < sorted.length && (end + 1 - start) * nLayers * nHeads * sorted[end].tokens.length ** 2 <= PATTERN_FLOATS) end++;
+      const group = sorted.slice(start, end);
+      this.run(group).forEach((a, i) => acts.set(group[i], a));
+      start = end;
+    }
+    // The analyses see the prompts in the caller's order (it decides the selection split).
+    for (const p of batch) this.analyses.add(p, acts.get(p)!);
     return this;
   }
 
@@ -77,7 +95,8 @@ export class Probe {
     return this.analyses.result();
   }
 
-  private addGroup(group: readonly ProbePrompt[]): void {
+  /** One right-padded forward pass over `group` (and its inputs alone): each prompt's activations. */
+  private run(group: readonly ProbePrompt[]): PromptActivations[] {
     const { nLayers, nHeads } = this.model.config;
     const kv = this.analyses.wantsKv;
     const names = Array.from({ length: nLayers }, (_, l) => [ATTN(l, 'hook_pattern'), ...(kv ? [ATTN(l, 'hook_k'), ATTN(l, 'hook_v')] : [])]).flat();
@@ -106,18 +125,18 @@ export class Probe {
     }
     this.runInputs(group.flatMap((p) => [...p.spans.x.map((s) => tokensOf(p, s)), tokensOf(p, p.spans.query)]));
     const c = this.options.labelTokens.length;
-    group.forEach((p, b) => {
+    return group.map((p, b) => {
       const rows: LayerHeadRows = rowsByLayer.map((flat) => attentionRows(flat, [group.length, nHeads, 1, length], b, 0));
       const demos = p.spans.x.map((s) => this.inputs.get(tokensOf(p, s).join(','))!);
       const query = this.inputs.get(tokensOf(p, p.spans.query).join(','))!;
-      this.analyses.add(p, {
+      return {
         rows,
         modelDistribution: distributions.subarray(b * c, (b + 1) * c),
         outputSimilarity: outputSimilarity(query.distribution, demos.map((d) => d.distribution)),
         inputArgmax: demos.map((d) => argmax(d.distribution)),
         hidden: { query: query.features, demos: demos.map((d) => d.features) },
         ...(kv ? { kv: { keys: blocks.map((x) => promptBlock(x.k, x.shape, b)), values: blocks.map((x) => promptBlock(x.v, x.shape, b)) } } : {}),
-      });
+      };
     });
   }
   /** Runs every input not yet cached alone: its next-token distribution and mean-pooled residual stream per layer. */
