@@ -37,6 +37,30 @@ export function rightPadded(prompts: readonly (readonly number[])[]): { ids: tf.
   return { ids: tf.tensor2d(ids, [prompts.length, length], 'int32'), last: prompts.map((p) => p.length - 1), length };
 }
 
+/**
+ * Items sorted by length cut into consecutive passes of at most `maxBatch`, each as large as
+ * `floats(count, longest)` (the floats a pass of `count` items padded to `longest` holds) allows
+ * under `budget`; a pass always takes at least one item.
+ */
+export function lengthChunks<T extends { readonly length: number }>(
+  sorted: readonly T[],
+  floats: (count: number, longest: number) => number,
+  budget: number,
+  maxBatch = Number.POSITIVE_INFINITY,
+): T[][] {
+  const chunks: T[][] = [];
+  for (let start = 0; start < sorted.length; ) {
+    let end = start + 1;
+    while (end < sorted.length && end - start < maxBatch && floats(end + 1 - start, sorted[end].length) <= budget) end++;
+    chunks.push(sorted.slice(start, end));
+    start = end;
+  }
+  return chunks;
+}
+
+/** Floats of logits ([prompts, positions, vocabulary]) one forward pass may hold (64 MB). */
+export const LOGIT_FLOATS = 16_000_000;
+
 /** x [B, ...] at position `positions[b]` along `axis` for each row b, the axis kept with size 1. */
 export function rowsAt(x: tf.Tensor, axis: number, positions: readonly number[]): tf.Tensor {
   return tf.tidy(() =>
@@ -53,8 +77,8 @@ export function rowsAt(x: tf.Tensor, axis: number, positions: readonly number[])
 
 /**
  * Next-token probabilities at the last position of each prompt (float32, vocabulary order, or the
- * order of `restrict` renormalised over those ids). Prompts run sorted by length, at most
- * `batchSize` per forward pass, right-padded (`rightPadded`).
+ * order of `restrict` renormalised over those ids). Prompts run sorted by length, right-padded
+ * (`rightPadded`), at most `batchSize` per forward pass and within LOGIT_FLOATS of logits.
  */
 export function nextTokenDistributions(
   model: HookedModel,
@@ -77,11 +101,11 @@ export function nextTokenDistributions(
   prompts.forEach((prompt, i) => {
     if (prompt.length === 0) throw new OptionError(`prompt ${i} is empty`, 'give every prompt at least one token');
   });
-  const order = prompts.map((_, i) => i).sort((a, b) => prompts[a].length - prompts[b].length);
+  const order = prompts.map((prompt, index) => ({ index, length: prompt.length })).sort((a, b) => a.length - b.length);
   const out: Float32Array[] = new Array(prompts.length);
   const width = restrict?.length ?? vocabSize;
-  for (let start = 0; start < order.length; start += batchSize) {
-    const chunk = order.slice(start, start + batchSize);
+  for (const part of lengthChunks(order, (count, longest) => count * longest * vocabSize, LOGIT_FLOATS, batchSize)) {
+    const chunk = part.map((p) => p.index);
     const probs = tf.tidy(() => {
       const { ids, last } = rightPadded(chunk.map((p) => prompts[p]));
       const { logits, cache } = model.run(ids);

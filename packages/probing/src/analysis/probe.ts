@@ -6,7 +6,7 @@
 
 import { OptionError, ShapeError, tf } from '@iclkr/core';
 import { argmax } from '@iclkr/kernels';
-import { type HookedModel, rightPadded, rowsAt } from '../hooked-model.js';
+import { type HookedModel, LOGIT_FLOATS, lengthChunks, rightPadded, rowsAt } from '../hooked-model.js';
 import { outputSimilarity } from './kernel-correlation.js';
 import { attentionRows, type LayerHeadRows, promptBlock } from './pattern.js';
 import { ProbeAnalyses, type ProbeAnalysesOptions, type ProbePrompt, type ProbeResult, type PromptActivations } from './probe-analyses.js';
@@ -24,8 +24,8 @@ interface InputRun {
   readonly features: Float32Array[];
 }
 
-/** Floats of cached attention patterns one forward pass may hold (32 MB). */
-const PATTERN_FLOATS = 8_000_000;
+/** Floats of cached attention patterns and logits one forward pass may hold (64 MB). */
+const PATTERN_FLOATS = 16_000_000;
 
 /** Floats the input cache may hold before it is cleared. */
 const INPUT_CACHE_FLOATS = 16_000_000;
@@ -65,7 +65,7 @@ export class Probe {
 
   /**
    * Runs and scores a batch of prompts: sorted by length and cut into right-padded forward passes
-   * (`rightPadded`) whose cached attention patterns stay under PATTERN_FLOATS.
+   * (`rightPadded`) whose cached attention patterns and logits stay under PATTERN_FLOATS.
    */
   add(batch: readonly ProbePrompt[]): this {
     for (const p of batch) {
@@ -74,16 +74,14 @@ export class Probe {
         throw new OptionError(`a prompt has ${p.tokens.length} tokens, more than the model's context of ${this.model.config.nCtx}`, 'use fewer or shorter demonstrations (--shots)');
       }
     }
-    const { nLayers, nHeads } = this.model.config;
-    const sorted = [...batch].sort((a, b) => a.tokens.length - b.tokens.length);
+    const { nLayers, nHeads, vocabSize } = this.model.config;
+    const sorted = batch.map((prompt) => ({ prompt, length: prompt.tokens.length })).sort((a, b) => a.length - b.length);
     const acts = new Map<ProbePrompt, PromptActivations>();
-    for (let start = 0; start < sorted.length; ) {
-      // The longest prompt of a pass sets its size: patterns are [prompts, heads, T, T] per layer.
-      let end = start + 1;
-      while (end < sorted.length && (end + 1 - start) * nLayers * nHeads * sorted[end].tokens.length ** 2 <= PATTERN_FLOATS) end++;
-      const group = sorted.slice(start, end);
+    // Patterns are [prompts, heads, T, T] per layer, logits [prompts, T, vocabulary].
+    const floats = (count: number, longest: number) => count * longest * (nLayers * nHeads * longest + vocabSize);
+    for (const part of lengthChunks(sorted, floats, PATTERN_FLOATS)) {
+      const group = part.map((p) => p.prompt);
       this.run(group).forEach((a, i) => acts.set(group[i], a));
-      start = end;
     }
     // The analyses see the prompts in the caller's order (it decides the selection split).
     for (const p of batch) this.analyses.add(p, acts.get(p)!);
@@ -155,10 +153,9 @@ export class Probe {
       for (const s of sequences) missing.set(s.join(','), s);
     }
     const names = Array.from({ length: nLayers }, (_, l) => RESID(l));
-    const maxBatch = Math.max(1, Math.floor(4_000_000 / perInput));
-    const sorted = [...missing].sort((a, b) => a[1].length - b[1].length);
-    for (let start = 0; start < sorted.length; start += maxBatch) {
-      const chunk = sorted.slice(start, start + maxBatch);
+    const sorted = [...missing].map(([key, tokens]) => ({ key, tokens, length: tokens.length })).sort((a, b) => a.length - b.length);
+    for (const part of lengthChunks(sorted, (count, longest) => count * longest * (vocabSize + nLayers * dModel), LOGIT_FLOATS)) {
+      const chunk = part.map((p): [string, readonly number[]] => [p.key, p.tokens]);
       const { ids, last } = rightPadded(chunk.map(([, s]) => s));
       const { logits, cache } = this.model.run(ids, { cache: names });
       ids.dispose();
