@@ -42,6 +42,12 @@ describe('heatmapSvg', () => {
     expect(svg).toContain('head 0, position p7: 7');
   });
 
+  it('is wide enough for a long title over a small grid', () => {
+    const title = 'Attention vote (a_i over [x_i, y_i]): agreement with the model';
+    const width = Number(/width="(\d+)"/.exec(heatmapSvg([[0.1, 0.2]], { title }))![1]);
+    expect(width).toBeGreaterThanOrEqual(title.length * 8);
+  });
+
   it('rejects ragged or empty grids, bad ranges and wrong name counts', () => {
     expect(() => heatmapSvg([[1, 2], [3]], { title: 't' })).toThrow(ShapeError);
     expect(() => heatmapSvg([], { title: 't' })).toThrow(ShapeError);

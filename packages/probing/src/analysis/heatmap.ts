@@ -77,7 +77,8 @@ export function heatmapSvg(values: readonly (readonly number[])[], options: Heat
   const gridW = cw * cols;
   const gridH = ch * rows;
   const barX = left + gridW + 24;
-  const width = Math.ceil(barX + 16 + 64);
+  // Wide enough for the title (bold 14 px, about 8 px a character) however small the grid.
+  const width = Math.ceil(Math.max(barX + 16 + 64, options.title.length * 8 + 24));
   const height = Math.ceil(top + gridH + 52);
   const rowLabel = options.rowLabel ?? 'layer';
   const colLabel = options.colLabel ?? 'head';
