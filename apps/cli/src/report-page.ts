@@ -23,6 +23,7 @@ export function settingLines(settings: Readonly<Record<string, unknown>>): strin
 /** What a report page shows. */
 export interface ReportPage {
   readonly title: string;
+  /** One paragraph per line. */
   readonly summary: string;
   readonly table: { readonly header: readonly string[]; readonly cells: readonly (readonly string[])[] };
   /** Inline SVG plots, in order. */
@@ -55,7 +56,7 @@ th { background: #f4f4f4; }
 </head>
 <body>
 <h1>${e(page.title)}</h1>
-<p>${e(page.summary)}</p>
+${page.summary.split('\n').map((line) => `<p>${e(line)}</p>`).join('\n')}
 <table>
 <thead><tr>${th}</tr></thead>
 <tbody>

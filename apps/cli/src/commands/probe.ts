@@ -203,7 +203,7 @@ export const probeCommand: Command = {
           ...figures,
           'report.html': reportHtml({
             title: `iclkr probe: ${source.model} on ${source.source}`,
-            summary: summary.split('\n').slice(0, 6).join(' '),
+            summary: summary.split('\n').slice(0, 6).join('\n'),
             table: headTable(report),
             svgs: Object.values(figures),
             settings: report.meta.settings,
