@@ -1,9 +1,11 @@
 /** Report folders shared by the commands that write one: the atomic folder write and the self-contained HTML page. */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { escapeXml, type ReportMeta } from '@iclkr/core';
+import { escapeXml, REPORT_SCHEMA_VERSION, type ReportMeta, tf } from '@iclkr/core';
 import { checkFolderFree, writeFolderAtomic } from '@iclkr/core/node';
+import type { CommandContext } from './command.js';
 import { fmt } from './output.js';
+import { VERSION } from './version.js';
 
 /** Writes the files (name -> text) as one folder, atomically: `dir` is complete or absent. */
 export async function writeReportFolder(dir: string, files: Readonly<Record<string, string>>): Promise<void> {
@@ -72,4 +74,22 @@ ${list([`created ${meta.createdAt}`, `backend ${meta.backend}`, ...settingLines(
 </body>
 </html>
 `;
+}
+
+/** A report's `meta` block: schema version, kind, creation time, seed, backend, versions, settings and seconds since `started` (performance.now()). */
+export function reportMeta<K extends string>(
+  kind: K,
+  context: CommandContext,
+  run: { readonly seed: number | null; readonly settings: Record<string, unknown>; readonly started: number },
+): ReportMeta & { kind: K } {
+  return {
+    schemaVersion: REPORT_SCHEMA_VERSION,
+    kind,
+    createdAt: new Date().toISOString(),
+    seed: run.seed,
+    backend: context.backend.name,
+    versions: { iclkr: VERSION, tfjs: tf.version_core },
+    settings: run.settings,
+    seconds: (performance.now() - run.started) / 1000,
+  };
 }

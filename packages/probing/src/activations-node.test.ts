@@ -1,10 +1,9 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Rng, type SafetensorsTensor, tf } from '@iclkr/core';
 import { writeSafetensors } from '@iclkr/core/node';
 import { afterAll, describe, expect, it } from 'vitest';
-import { fixture } from '../test/fixtures.js';
+import { fixture, removeTemporaryFolders, temporaryFolder } from '../test/fixtures.js';
 import { outputSimilarity } from './analysis/kernel-correlation.js';
 import { Probe } from './analysis/probe.js';
 import { ProbeAnalyses, type ProbePrompt } from './analysis/probe-analyses.js';
@@ -13,10 +12,7 @@ import { ACTIVATIONS_FORMAT, openActivations } from './activations-node.js';
 import { nextTokenDistributions } from './hooked-model.js';
 import { loadModel } from './load-model.js';
 
-const temps: string[] = [];
-afterAll(async () => {
-  await Promise.all(temps.map((dir) => rm(dir, { recursive: true, force: true })));
-});
+afterAll(removeTemporaryFolders);
 
 const LABELS = [100, 101];
 const N = 6;
@@ -39,8 +35,7 @@ function prompts(count: number): ProbePrompt[] {
  * similarity and input argmax from nextTokenDistributions): what a user's Python script would save.
  */
 async function writeFolder(all: ProbePrompt[]): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'iclkr-acts-'));
-  temps.push(dir);
+  const dir = await temporaryFolder('acts');
   const model = await loadModel(fixture('gpt2-tiny'));
   const tensors = new Map<string, SafetensorsTensor>();
   const f32 = (data: ArrayLike<number>, shape: number[]): SafetensorsTensor => ({ dtype: 'F32', shape, data: Float32Array.from(data) });

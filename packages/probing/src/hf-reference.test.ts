@@ -4,19 +4,14 @@
  * for them (test/fixtures/README.md). Also the older config format and the one-line refusals.
  */
 
-import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { copyFile, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DataError, fromFloat32, type SafetensorsTensor, ShapeError, tf, toFloat32 } from '@iclkr/core';
+import { DataError, fromFloat32, type SafetensorsTensor, ShapeError, tf } from '@iclkr/core';
 import { readSafetensors, writeSafetensors } from '@iclkr/core/node';
 import { afterAll, describe, expect, it } from 'vitest';
-import { maxAbsDiff } from '../test/fixtures.js';
+import { expectNoLeaks, expectReference, hfFixture, maxAbsDiff, readReference, rejection, removeTemporaryFolders, temporaryFolder } from '../test/fixtures.js';
 import { ropeFrequencies } from './components/rotary-embeddings.js';
 import { loadModel } from './load-model.js';
-
-/** The fixtures Hugging Face transformers made (see the README there). */
-const HF_FIXTURES = new URL('../test/fixtures/', import.meta.url).pathname;
-const hfFixture = (name: string) => `${HF_FIXTURES}${name}`;
 
 const NAMES = [
   'gpt-neox-tiny',
@@ -28,30 +23,11 @@ const NAMES = [
   'llama-rope-dynamic-tiny',
 ] as const;
 
-/** Input ids and every tensor transformers computed for fixture `name`. */
-async function readHfReference(name: string): Promise<{ ids: tf.Tensor2D; expected: Map<string, Float32Array> }> {
-  const { tensors } = await readSafetensors(`${hfFixture(name)}/reference.safetensors`);
-  const input = tensors.get('input_ids')!;
-  const ids = tf.tensor2d(Int32Array.from(toFloat32(input)), input.shape as [number, number], 'int32');
-  const expected = new Map<string, Float32Array>();
-  for (const [key, tensor] of tensors) if (key !== 'input_ids') expected.set(key, toFloat32(tensor));
-  return { ids, expected };
-}
-
-/** Agreement asked of the loaders: attention probabilities 1e-5, logits and residuals 1e-4 (absolute). */
-function tolerance(name: string): number {
-  return name.endsWith('hook_pattern') ? 1e-5 : 1e-4;
-}
-
-const temps: string[] = [];
-afterAll(async () => {
-  await Promise.all(temps.map((dir) => rm(dir, { recursive: true, force: true })));
-});
+afterAll(removeTemporaryFolders);
 
 /** A temp folder with fixture `name`'s weights and its config.json rewritten by `edit`. */
 async function withConfig(name: string, edit: (json: Record<string, unknown>) => Record<string, unknown>): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'iclkr-hf-'));
-  temps.push(dir);
+  const dir = await temporaryFolder('hf');
   await copyFile(`${hfFixture(name)}/model.safetensors`, join(dir, 'model.safetensors'));
   const json = JSON.parse(await readFile(`${hfFixture(name)}/config.json`, 'utf8'));
   await writeFile(join(dir, 'config.json'), JSON.stringify(edit(json)));
@@ -78,35 +54,13 @@ async function logitsOf(dir: string, ids: tf.Tensor2D): Promise<Float32Array> {
   return values;
 }
 
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('expected a rejection');
-}
-
 describe.each(NAMES)('%s against Hugging Face transformers', (name) => {
   it('reproduces every reference tensor', async () => {
-    const model = await loadModel(hfFixture(name));
-    const { ids, expected } = await readHfReference(name);
-    const { logits, cache } = model.run(ids, { cache: (hook) => expected.has(hook) });
-    expect([...cache.keys()].sort()).toEqual([...expected.keys()].filter((k) => k !== 'logits').sort());
-    const errors: Record<string, number> = {};
-    for (const [key, want] of expected) {
-      const got = key === 'logits' ? logits : cache.get(key)!;
-      expect(got.size, key).toBe(want.length);
-      errors[key] = maxAbsDiff(got.dataSync(), want);
-    }
-    console.log(`${name} max abs errors`, errors);
-    for (const [key, error] of Object.entries(errors)) expect(error, key).toBeLessThan(tolerance(key));
-    tf.dispose([logits, ids, ...cache.values()]);
-    model.dispose();
+    await expectReference(hfFixture(name), name);
   });
 
   it('reads the older config format (rope_theta + rope_scaling, rotary_pct + rotary_emb_base) to the same logits', async () => {
-    const { ids } = await readHfReference(name);
+    const { ids } = await readReference(hfFixture(name));
     const older = await withConfig(name, olderFormat);
     expect(JSON.parse(await readFile(join(older, 'config.json'), 'utf8'))).not.toHaveProperty('rope_parameters');
     expect(maxAbsDiff(await logitsOf(older, ids), await logitsOf(hfFixture(name), ids))).toBe(0);
@@ -116,7 +70,7 @@ describe.each(NAMES)('%s against Hugging Face transformers', (name) => {
 
 describe('rope scaling', () => {
   it('dynamic NTK leaves sequences up to max_position_embeddings unscaled', async () => {
-    const { ids } = await readHfReference('llama-rope-dynamic-tiny');
+    const { ids } = await readReference(hfFixture('llama-rope-dynamic-tiny'));
     const short = ids.slice([0, 0], [2, 32]) as tf.Tensor2D;
     const unscaled = await withConfig('llama-rope-dynamic-tiny', (json) => ({
       ...json,
@@ -125,7 +79,7 @@ describe('rope scaling', () => {
     }));
     expect(maxAbsDiff(await logitsOf(hfFixture('llama-rope-dynamic-tiny'), short), await logitsOf(unscaled, short))).toBe(0);
     // ... and that the 40-token reference differs from unscaled RoPE (the base did change).
-    const { expected } = await readHfReference('llama-rope-dynamic-tiny');
+    const { expected } = await readReference(hfFixture('llama-rope-dynamic-tiny'));
     expect(maxAbsDiff(await logitsOf(unscaled, ids), expected.get('logits')!)).toBeGreaterThan(1e-3);
     tf.dispose([ids, short]);
   });
@@ -149,25 +103,13 @@ describe('rope scaling', () => {
   });
 
   it.each(['gpt-neox-tiny', 'llama-rope-dynamic-tiny'])('%s leaks no tensors over repeated forward passes', async (name) => {
-    const before = tf.memory().numTensors;
-    const model = await loadModel(hfFixture(name));
-    const { ids } = await readHfReference(name);
-    const loaded = tf.memory().numTensors;
-    for (let i = 0; i < 3; i++) {
-      const { logits, cache } = model.run(ids, { cache: (hook) => hook.includes('hook_') });
-      tf.dispose([logits, ...cache.values()]);
-      expect(tf.memory().numTensors).toBe(loaded);
-    }
-    ids.dispose();
-    model.dispose();
-    expect(tf.memory().numTensors).toBe(before);
+    await expectNoLeaks(hfFixture(name));
   });
 });
 
 describe('checkpoint layouts', () => {
   it('reads GPT-NeoX keys without the gpt_neox. prefix, ignoring attention buffers', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'iclkr-hf-'));
-    temps.push(dir);
+    const dir = await temporaryFolder('hf');
     const { tensors } = await readSafetensors(`${hfFixture('gpt-neox-tiny')}/model.safetensors`);
     const renamed = new Map<string, SafetensorsTensor>();
     for (const [key, tensor] of tensors) renamed.set(key.replace(/^gpt_neox\./, ''), tensor);
@@ -178,7 +120,7 @@ describe('checkpoint layouts', () => {
     }
     await writeSafetensors(join(dir, 'model.safetensors'), renamed);
     await copyFile(`${hfFixture('gpt-neox-tiny')}/config.json`, join(dir, 'config.json'));
-    const { ids } = await readHfReference('gpt-neox-tiny');
+    const { ids } = await readReference(hfFixture('gpt-neox-tiny'));
     expect(maxAbsDiff(await logitsOf(dir, ids), await logitsOf(hfFixture('gpt-neox-tiny'), ids))).toBe(0);
     ids.dispose();
   });

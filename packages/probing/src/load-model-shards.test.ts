@@ -1,24 +1,19 @@
-import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { copyFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DataError, type SafetensorsTensor, SafetensorsError, tf } from '@iclkr/core';
 import { readSafetensors, writeSafetensors } from '@iclkr/core/node';
 import { afterAll, describe, expect, it } from 'vitest';
-import { fixture, maxAbsDiff, readReference } from '../test/fixtures.js';
+import { fixture, maxAbsDiff, readReference, rejection, removeTemporaryFolders, temporaryFolder } from '../test/fixtures.js';
 import { loadModel } from './load-model.js';
 
-const temps: string[] = [];
-afterAll(async () => {
-  await Promise.all(temps.map((dir) => rm(dir, { recursive: true, force: true })));
-});
+afterAll(removeTemporaryFolders);
 
 /**
  * gpt2-tiny split into two shards (even- and odd-numbered tensors) with a Hugging Face style
  * `model.safetensors.index.json`; `edit` may change the index or drop a shard.
  */
 async function shardedCopy(edit: (map: Record<string, string>, dir: string) => Promise<unknown> | unknown = () => undefined): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'iclkr-shards-'));
-  temps.push(dir);
+  const dir = await temporaryFolder('shards');
   const { tensors } = await readSafetensors(`${fixture('gpt2-tiny')}/model.safetensors`);
   const shards = [new Map<string, SafetensorsTensor>(), new Map<string, SafetensorsTensor>()];
   const map: Record<string, string> = {};
@@ -33,19 +28,10 @@ async function shardedCopy(edit: (map: Record<string, string>, dir: string) => P
   return dir;
 }
 
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('expected a rejection');
-}
-
 describe('sharded checkpoints', () => {
   it('reads the shards an index lists and gives the reference logits (llm.c, see ../shared/fixtures)', async () => {
     const model = await loadModel(await shardedCopy());
-    const { ids, expected } = await readReference('gpt2-tiny');
+    const { ids, expected } = await readReference(fixture('gpt2-tiny'));
     const { logits } = model.run(ids);
     expect(maxAbsDiff(logits.dataSync(), expected.get('logits')!)).toBeLessThan(1e-4);
     tf.dispose([logits, ids]);

@@ -1,16 +1,12 @@
-import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { copyFile, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DataError, fromFloat32, type SafetensorsTensor, SafetensorsError, tf, toFloat32 } from '@iclkr/core';
 import { readSafetensors, writeSafetensors } from '@iclkr/core/node';
 import { afterAll, describe, expect, it } from 'vitest';
-import { fixture, maxAbsDiff, readReference } from '../test/fixtures.js';
+import { expectNoLeaks, fixture, maxAbsDiff, readReference, rejection, removeTemporaryFolders, temporaryFolder } from '../test/fixtures.js';
 import { loadModel } from './load-model.js';
 
-const temps: string[] = [];
-afterAll(async () => {
-  await Promise.all(temps.map((dir) => rm(dir, { recursive: true, force: true })));
-});
+afterAll(removeTemporaryFolders);
 
 /** A temp copy of fixture `name` with its tensors (and optionally its config) rewritten. */
 async function modifiedCopy(
@@ -18,8 +14,7 @@ async function modifiedCopy(
   edit: (tensors: Map<string, SafetensorsTensor>) => Map<string, SafetensorsTensor>,
   config?: (json: Record<string, unknown>) => Record<string, unknown>,
 ): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'iclkr-probing-'));
-  temps.push(dir);
+  const dir = await temporaryFolder('probing');
   const { tensors } = await readSafetensors(`${fixture(name)}/model.safetensors`);
   await writeSafetensors(join(dir, 'model.safetensors'), edit(tensors));
   if (config === undefined) await copyFile(`${fixture(name)}/config.json`, join(dir, 'config.json'));
@@ -33,21 +28,12 @@ async function modifiedCopy(
 /** Logits of the model in `dir` on the fixture's reference input. */
 async function logitsOf(dir: string, name: string): Promise<Float32Array> {
   const model = await loadModel(dir);
-  const { ids } = await readReference(name);
+  const { ids } = await readReference(fixture(name));
   const { logits } = model.run(ids);
   const values = logits.dataSync() as Float32Array;
   tf.dispose([logits, ids]);
   model.dispose();
   return values;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('expected a rejection');
 }
 
 describe('loadModel errors', () => {
@@ -110,7 +96,7 @@ describe('checkpoint layouts', () => {
     const got = await logitsOf(await modifiedCopy(name, convert(false)), name);
     // The same rounded weights stored as F32: decoding F16/BF16 to float32 must be exact.
     expect(maxAbsDiff(got, await logitsOf(await modifiedCopy(name, convert(true)), name))).toBe(0);
-    const { expected } = await readReference(name);
+    const { expected } = await readReference(fixture(name));
     const want = expected.get('logits')!;
     const scale = maxAbsDiff(want, new Float32Array(want.length));
     const error = maxAbsDiff(got, want);
@@ -134,7 +120,7 @@ describe('checkpoint layouts', () => {
 describe('Transformer.run', () => {
   it('gives grouped-query keys and values their own head count', async () => {
     const model = await loadModel(fixture('llama-tiny'));
-    const { ids } = await readReference('llama-tiny');
+    const { ids } = await readReference(fixture('llama-tiny'));
     const { logits, cache } = model.run(ids, { cache: ['blocks.0.attn.hook_q', 'blocks.0.attn.hook_k', 'blocks.0.attn.hook_v'] });
     expect(cache.get('blocks.0.attn.hook_q')!.shape).toEqual([2, 24, 4, 16]);
     expect(cache.get('blocks.0.attn.hook_k')!.shape).toEqual([2, 24, 2, 16]);
@@ -145,17 +131,6 @@ describe('Transformer.run', () => {
   });
 
   it.each(['gpt2-tiny', 'llama-tiny'])('%s leaks no tensors over repeated forward passes', async (name) => {
-    const before = tf.memory().numTensors;
-    const model = await loadModel(fixture(name));
-    const { ids } = await readReference(name);
-    const loaded = tf.memory().numTensors;
-    for (let i = 0; i < 3; i++) {
-      const { logits, cache } = model.run(ids, { cache: (hook) => hook.includes('hook_') });
-      tf.dispose([logits, ...cache.values()]);
-      expect(tf.memory().numTensors).toBe(loaded);
-    }
-    ids.dispose();
-    model.dispose();
-    expect(tf.memory().numTensors).toBe(before);
+    await expectNoLeaks(fixture(name));
   });
 });

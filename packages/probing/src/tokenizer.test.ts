@@ -1,36 +1,23 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DataError, OptionError } from '@iclkr/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTokenizer, gpt2TokenizerJson, type Tokenizer } from './tokenizer.js';
 import { loadTokenizer } from './tokenizer-node.js';
+import { rejection, removeTemporaryFolders, temporaryFolder } from '../test/fixtures.js';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const DATA = process.env.ICLKR_SHARED_DATA ?? path.resolve(repoRoot, '../shared/data');
 const GPT2 = path.join(DATA, 'tokenizers/gpt2');
 
-const temps: string[] = [];
-afterAll(async () => {
-  await Promise.all(temps.map((dir) => rm(dir, { recursive: true, force: true })));
-});
+afterAll(removeTemporaryFolders);
 
 /** A temp folder holding `files` (name to contents). */
 async function folder(files: Record<string, string>): Promise<string> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'iclkr-tokenizer-'));
-  temps.push(dir);
+  const dir = await temporaryFolder('tokenizer');
   await Promise.all(Object.entries(files).map(([name, text]) => writeFile(path.join(dir, name), text)));
   return dir;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('expected a rejection');
 }
 
 /**

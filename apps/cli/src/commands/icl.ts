@@ -1,4 +1,4 @@
-import { type IclReport, iclReportSchema, type IclRow, linePlot, REPORT_SCHEMA_VERSION, tf } from '@iclkr/core';
+import { type IclReport, iclReportSchema, type IclRow, linePlot, } from '@iclkr/core';
 import { loadGptCheckpoint } from '@iclkr/probing/node';
 import { PRESET_NAMES, type World } from '@iclkr/theory';
 import { intListOption, numberOption, type OptionValues } from '../args.js';
@@ -6,8 +6,7 @@ import type { Command } from '../command.js';
 import { defaultModelDir } from '../default-model.js';
 import { evaluateIcl, type IclSettings } from '../icl/evaluate.js';
 import { fmt, table } from '../output.js';
-import { checkFolderFree, reportHtml, settingLines, writeReportFolder } from '../report-page.js';
-import { VERSION } from '../version.js';
+import { checkFolderFree, reportHtml, reportMeta, settingLines, writeReportFolder } from '../report-page.js';
 import { modelWorld, resolveWorld } from '../model-world.js';
 
 const MAX_SEED = 2 ** 31 - 1;
@@ -91,16 +90,7 @@ export const iclCommand: Command = {
       bar.finish();
       const worldName = world.spec.name ?? String(values.world ?? 'world');
       const report: IclReport = iclReportSchema.parse({
-        meta: {
-          schemaVersion: REPORT_SCHEMA_VERSION,
-          kind: 'icl',
-          createdAt: new Date().toISOString(),
-          seed: settings.seed,
-          backend: context.backend.name,
-          versions: { iclkr: VERSION, tfjs: tf.version_core },
-          settings: { model: modelDir, world: values.world ?? 'the model\'s own', ...settings },
-          seconds: (performance.now() - started) / 1000,
-        },
+        meta: reportMeta('icl', context, { seed: settings.seed, settings: { model: modelDir, world: values.world ?? 'the model\'s own', ...settings }, started }),
         world: worldName,
         model: modelDir,
         rows,

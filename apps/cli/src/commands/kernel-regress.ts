@@ -2,15 +2,13 @@ import {
   type KernelRegressReport,
   kernelRegressReportSchema,
   OptionError,
-  REPORT_SCHEMA_VERSION,
-  tf,
 } from '@iclkr/core';
 import { loadNumericTable } from '@iclkr/core/node';
 import { checkBandwidth, kernelRegression, parseKernelName } from '@iclkr/kernels';
 import { choiceOption, numberOption, requireString } from '../args.js';
 import type { Command } from '../command.js';
 import { fmt, table, writeOutput } from '../output.js';
-import { VERSION } from '../version.js';
+import { reportMeta } from '../report-page.js';
 
 function parseBandwidth(value: string | boolean | undefined): number | 'loo' | undefined {
   if (value === undefined || value === 'loo') return value;
@@ -72,16 +70,7 @@ export const kernelRegressCommand: Command = {
     bars.predict.finish();
 
     const report: KernelRegressReport = kernelRegressReportSchema.parse({
-      meta: {
-        schemaVersion: REPORT_SCHEMA_VERSION,
-        kind: 'kernel-regress',
-        createdAt: new Date().toISOString(),
-        seed: null,
-        backend: context.backend.name,
-        versions: { iclkr: VERSION, tfjs: tf.version_core },
-        settings: { train: trainPath, test: testPath, target: train.targetName, ...settings, mode: result.mode },
-        seconds: (performance.now() - started) / 1000,
-      },
+      meta: reportMeta('kernel-regress', context, { seed: null, settings: { train: trainPath, test: testPath, target: train.targetName, ...settings, mode: result.mode }, started }),
       kernel,
       ...result,
     });

@@ -1,4 +1,4 @@
-import { OptionError, type ProbeReport, probeReportSchema, REPORT_SCHEMA_VERSION, tf } from '@iclkr/core';
+import { OptionError, type ProbeReport, probeReportSchema, } from '@iclkr/core';
 import { loadTextDataset } from '@iclkr/core/node';
 import { DEFAULT_TEMPLATE, type HookedModel, Probe, ProbeAnalyses, type ProbePrompt, type ProbeResult } from '@iclkr/probing';
 import { loadGptCheckpoint, loadModel, loadTokenizer, openActivations } from '@iclkr/probing/node';
@@ -10,8 +10,7 @@ import { modelWorld, resolveWorld } from '../model-world.js';
 import { probeFigures, probeReportBody, probeSummaryText, headTable } from '../probe/report.js';
 import { labelTokens, labelWords, textPrompts } from '../probe/text-prompts.js';
 import { TRUE_KERNELS, worldLabels, worldPrompts } from '../probe/world-prompts.js';
-import { checkFolderFree, reportHtml, writeReportFolder } from '../report-page.js';
-import { VERSION } from '../version.js';
+import { checkFolderFree, reportHtml, reportMeta, writeReportFolder } from '../report-page.js';
 
 const MAX_SEED = 2 ** 31 - 1;
 
@@ -147,7 +146,7 @@ export const probeCommand: Command = {
   summary:
     "Read the kernel out of the attention heads (SPEC §3): per head, the vote argmax_y sum_i a_i e(y_i) with a_i the\nfinal position's attention to demonstration i, its agreement with the model (head chosen on a selection split,\nscored on the rest), a_i's correlation with the world's true kernel and the model's output similarity, the\naveraged attention map, key/value probes, and explicit kernel-regression baselines; a summary, --json or --out.",
   options: {
-    model: { type: 'string', placeholder: 'DIR', description: 'model folder: `iclkr pretrain` output, or a Hugging Face GPT-2/Llama folder with --data (default: the built-in model)' },
+    model: { type: 'string', placeholder: 'DIR', description: 'model folder: `iclkr pretrain` output, or a Hugging Face GPT-2, Llama, Qwen2 or GPT-NeoX folder with --data (default: the built-in model)' },
     world: { type: 'string', placeholder: 'PRESET|FILE', description: `world of the prompts: ${PRESET_NAMES.join(', ')} or a world JSON file (default: the model's own)` },
     activations: { type: 'string', placeholder: 'DIR', description: 'analyse activations computed elsewhere instead of running a model (prompts.json + activations.safetensors; docs/activations.md)' },
     data: { type: 'string', placeholder: 'FILE', description: 'probe text instead: the examples whose queries are scored (e.g. ../shared/data/sst2/glue-dev.tsv)' },
@@ -182,16 +181,7 @@ export const probeCommand: Command = {
       const shots = result.summary.heads.length > 0 ? result.map.cells.filter((c) => c.kind === 'y').length : settings.shots;
       const body = probeReportBody(result, { model: source.model, source: source.source, shots, labels: source.names });
       const report: ProbeReport = probeReportSchema.parse({
-        meta: {
-          schemaVersion: REPORT_SCHEMA_VERSION,
-          kind: 'probe',
-          createdAt: new Date().toISOString(),
-          seed: settings.seed,
-          backend: context.backend.name,
-          versions: { iclkr: VERSION, tfjs: tf.version_core },
-          settings: { model: source.model, source: source.source, ...settings },
-          seconds: (performance.now() - started) / 1000,
-        },
+        meta: reportMeta('probe', context, { seed: settings.seed, settings: { model: source.model, source: source.source, ...settings }, started }),
         ...body,
       });
       const json = `${JSON.stringify(report, null, 2)}\n`;

@@ -3,10 +3,8 @@ import {
   linePlot,
   OptionError,
   type PlotSeries,
-  REPORT_SCHEMA_VERSION,
   type SimulateReport,
   simulateReportSchema,
-  tf,
 } from '@iclkr/core';
 import {
   BAYES_MODES,
@@ -22,8 +20,7 @@ import { choiceOption, intListOption, numberOption, type OptionValues } from '..
 import type { Command } from '../command.js';
 import { WORLD_OPTIONS, worldSource } from '../world-source.js';
 import { fmt, table } from '../output.js';
-import { VERSION } from '../version.js';
-import { checkFolderFree, reportHtml, settingLines, writeReportFolder } from '../report-page.js';
+import { checkFolderFree, reportHtml, reportMeta, settingLines, writeReportFolder } from '../report-page.js';
 
 const MAX_SEED = 2 ** 31 - 1;
 const DEFAULT_SHOTS = [1, 2, 4, 8, 16, 32, 64, 128];
@@ -162,16 +159,7 @@ export const simulateCommand: Command = {
 
     const worldName = world.spec.name ?? preset ?? worldPath!;
     const report: SimulateReport = simulateReportSchema.parse({
-      meta: {
-        schemaVersion: REPORT_SCHEMA_VERSION,
-        kind: 'simulate',
-        createdAt: new Date().toISOString(),
-        seed: settings.seed,
-        backend: context.backend.name,
-        versions: { iclkr: VERSION, tfjs: tf.version_core },
-        settings: { ...(preset !== undefined ? { preset } : { world: worldPath }), ...settings },
-        seconds: (performance.now() - started) / 1000,
-      },
+      meta: reportMeta('simulate', context, { seed: settings.seed, settings: { ...(preset !== undefined ? { preset } : { world: worldPath }), ...settings }, started }),
       world: worldName,
       ...result,
     });

@@ -1,11 +1,11 @@
 // Checkpoint folders: a round trip gives identical logits, a resumed trainer takes exactly the step
 // the original would have, loadModel reads the folder, and every bad input is a one-line typed error.
-import { mkdtemp, readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DataError, type IclkrError, Rng, SafetensorsError, type SafetensorsTensor, tf } from '@iclkr/core';
 import { readSafetensors, writeSafetensors } from '@iclkr/core/node';
 import { afterAll, describe, expect, it } from 'vitest';
+import { rejection, removeTemporaryFolders, temporaryFolder } from '../../test/fixtures.js';
 import { idsTensor, randomIds } from '../../test/naive-gpt.js';
 import { loadModel } from '../load-model.js';
 import { GPT_FILES, loadGptCheckpoint, saveGptCheckpoint } from './checkpoint.js';
@@ -16,15 +16,8 @@ import { GptTrainer, type TrainBatch } from './trainer.js';
 const CONFIG: GptConfig = { vocabSize: 9, nCtx: 8, nLayers: 2, nHeads: 2, dModel: 8, dMlp: 16, positions: 'learned', tiedEmbeddings: false };
 const WORLD = { name: 'toy', states: [1, 2, 3] };
 
-const temps: string[] = [];
-afterAll(async () => {
-  await Promise.all(temps.map((dir) => rm(dir, { recursive: true, force: true })));
-});
-async function tempDir(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'iclkr-gpt-'));
-  temps.push(dir);
-  return dir;
-}
+afterAll(removeTemporaryFolders);
+const tempDir = () => temporaryFolder('gpt');
 
 function batch(seed: number): TrainBatch {
   const rng = new Rng(seed);
@@ -55,15 +48,6 @@ async function trainedCheckpoint(config = CONFIG) {
   const dir = join(await tempDir(), 'model');
   await saveGptCheckpoint(dir, { config, params, world: WORLD, training: { state: trainer.state(), log: { entries: [1, 2] } } });
   return { dir, model, params, trainer };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<IclkrError> {
-  try {
-    await promise;
-  } catch (err) {
-    return err as IclkrError;
-  }
-  throw new Error('expected a rejection');
 }
 
 describe('GPT checkpoints', () => {
@@ -155,7 +139,7 @@ describe('GPT checkpoints', () => {
     ['an unknown config field', { config: (c: Record<string, unknown>) => ({ ...c, nKvHeads: 1 }) }, DataError, /config\.json: unknown field "nKvHeads"$/],
   ])('names %s in one line', async (_, edit, type, message) => {
     const before = tf.memory().numTensors;
-    const err = await rejection(loadGptCheckpoint(await broken(edit)));
+    const err = await rejection<IclkrError>(loadGptCheckpoint(await broken(edit)));
     expect(err).toBeInstanceOf(type);
     expect(err.message).toMatch(message);
     expect(err.message).not.toContain('\n');
