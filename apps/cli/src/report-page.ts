@@ -70,7 +70,7 @@ ${page.svgs.join('')}</div>
 <h2>Settings</h2>
 ${list(settingLines(page.settings))}
 ${(page.notes ?? []).map((n) => `<p>${e(n)}</p>\n`).join('')}<h2>Run</h2>
-${list([`created ${meta.createdAt}`, `backend ${meta.backend}`, ...settingLines(meta.versions).map((l) => `version ${l}`), `seconds ${fmt(meta.seconds)}`])}
+${list([`created ${meta.createdAt}`, `backend ${meta.backend}${meta.threads ? ` on ${meta.threads} thread(s)` : ''}`, ...settingLines(meta.versions).map((l) => `version ${l}`), `seconds ${fmt(meta.seconds)}`])}
 </body>
 </html>
 `;
@@ -88,6 +88,7 @@ export function reportMeta<K extends string>(
     createdAt: new Date().toISOString(),
     seed: run.seed,
     backend: context.backend.name,
+    threads: context.backend.threads,
     versions: { iclkr: VERSION, tfjs: tf.version_core },
     settings: run.settings,
     seconds: (performance.now() - run.started) / 1000,

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import '@tensorflow/tfjs-backend-wasm';
+import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { BackendError } from './errors.js';
 
 /** The tensor backends iclkr can run on, fastest first. */
@@ -8,9 +8,11 @@ export const BACKENDS = ['tensorflow', 'wasm', 'cpu'] as const;
 /** A tfjs backend name: `tensorflow` is native TensorFlow through @tensorflow/tfjs-node. */
 export type BackendName = (typeof BACKENDS)[number];
 
-/** Which backend runs, what was asked for, and why faster ones were skipped. */
+/** Which backend runs (on how many threads), what was asked for, and why faster ones were skipped. */
 export interface BackendChoice {
   readonly name: BackendName;
+  /** Threads the backend computes on: the wasm pool's size; 1 for cpu; tensorflow manages its own (reported as 0). */
+  readonly threads: number;
   readonly requested: BackendName | 'auto';
   readonly skipped: readonly { readonly name: BackendName; readonly reason: string }[];
 }
@@ -36,6 +38,10 @@ export function parseBackendName(value: string): BackendName | 'auto' {
   return name;
 }
 
+function isNode(): boolean {
+  return typeof process !== 'undefined' && typeof process.versions?.node === 'string';
+}
+
 async function tryBackend(name: BackendName): Promise<string | undefined> {
   try {
     if (name === 'tensorflow') {
@@ -49,6 +55,11 @@ async function tryBackend(name: BackendName): Promise<string | undefined> {
   } catch (error) {
     return (error instanceof Error ? error.message : String(error)).split('\n')[0];
   }
+}
+
+function threadsOf(name: BackendName): number {
+  if (name === 'wasm') return Math.max(1, getThreadsCount());
+  return name === 'cpu' ? 1 : 0;
 }
 
 let current: Promise<BackendChoice> | undefined;
@@ -73,9 +84,13 @@ async function select(requested: BackendName | 'auto'): Promise<BackendChoice> {
   tf.env().set('PROD', true);
   const candidates = requested === 'auto' ? BACKENDS : [requested];
   const skipped: { name: BackendName; reason: string }[] = [];
+  if (candidates.includes('wasm') && isNode()) {
+    const { registerThreadedWasm, wasmThreadCount } = await import('./wasm-threads-node.js');
+    registerThreadedWasm(wasmThreadCount());
+  }
   for (const name of candidates) {
     const failure = await tryBackend(name);
-    if (failure === undefined) return { name, requested, skipped };
+    if (failure === undefined) return { name, threads: threadsOf(name), requested, skipped };
     skipped.push({ name, reason: failure });
   }
   const last = skipped[skipped.length - 1];
@@ -87,9 +102,10 @@ async function select(requested: BackendName | 'auto'): Promise<BackendChoice> {
   );
 }
 
-/** One line describing the choice, e.g. `backend: wasm (tensorflow unavailable: Cannot find module ...)`. */
+/** One line describing the choice, e.g. `backend: wasm on 2 threads (tensorflow unavailable: Cannot find module ...)`. */
 export function describeBackend(choice: BackendChoice): string {
   const brief = (reason: string) => (reason.length > 72 ? `${reason.slice(0, 69)}...` : reason);
   const skipped = choice.skipped.map((s) => `${s.name} unavailable: ${brief(s.reason)}`).join('; ');
-  return `backend: ${choice.name}${skipped ? ` (${skipped})` : ''}`;
+  const threads = choice.threads > 0 ? ` on ${choice.threads} thread${choice.threads === 1 ? '' : 's'}` : '';
+  return `backend: ${choice.name}${threads}${skipped ? ` (${skipped})` : ''}`;
 }

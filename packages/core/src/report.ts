@@ -10,6 +10,8 @@ export const reportMetaSchema = z.object({
   createdAt: z.string(),
   seed: z.number().int().nullable(),
   backend: z.string(),
+  /** Threads the backend computed on (absent in reports written before it was recorded). */
+  threads: z.number().int().nonnegative().optional(),
   versions: z.record(z.string(), z.string()),
   settings: z.record(z.string(), z.unknown()),
   seconds: z.number().nonnegative(),
