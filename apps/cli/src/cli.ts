@@ -9,6 +9,7 @@ import { iclCommand } from './commands/icl.js';
 import { probeCommand } from './commands/probe.js';
 import { kernelRegressCommand } from './commands/kernel-regress.js';
 import { pretrainCommand } from './commands/pretrain.js';
+import { retrieveCommand } from './commands/retrieve.js';
 import { runModelCommand } from './commands/run-model.js';
 import { simulateCommand } from './commands/simulate.js';
 import { ProgressBar, type TextSink } from './progress.js';
@@ -25,6 +26,7 @@ export const COMMANDS: readonly Command[] = [
   pretrainCommand,
   iclCommand,
   probeCommand,
+  retrieveCommand,
 ];
 
 function usage(): string {

@@ -24,7 +24,7 @@ describe('iclkr', () => {
   it('an unknown command is a one-line error', async () => {
     const r = await run('kernel-regres');
     expect(r.code).toBe(1);
-    expect(lastLine(r.stderr)).toBe("iclkr: error: unknown command 'kernel-regres'; use one of demo, kernel-regress, dataset, generate, bayes, simulate, run-model, pretrain, icl, probe");
+    expect(lastLine(r.stderr)).toBe("iclkr: error: unknown command 'kernel-regres'; use one of demo, kernel-regress, dataset, generate, bayes, simulate, run-model, pretrain, icl, probe, retrieve");
   });
 
   it('the built binary exits non-zero with a one-line error and no stack trace', () => {

@@ -1,18 +1,17 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { initBackend, probeReportSchema, Rng, type SafetensorsTensor, tf } from '@iclkr/core';
-import { createTokenizer, initGptParams, tokenPromptSpans } from '@iclkr/probing';
-import { ACTIVATIONS_FORMAT, loadModel, saveGptCheckpoint } from '@iclkr/probing/node';
+import { createTokenizer, tokenPromptSpans } from '@iclkr/probing';
+import { ACTIVATIONS_FORMAT, loadModel } from '@iclkr/probing/node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadTextDataset, writeSafetensors } from '@iclkr/core/node';
 import { segmentMap } from '../src/probe/report.js';
 import { labelTokens, textPrompts } from '../src/probe/text-prompts.js';
-import { expectCleanFailure, file, run, sharedData, tempDir } from './run.js';
+import { expectCleanFailure, file, GPT2_TOKENIZER, randomTextModel, run, sharedData, tempDir } from './run.js';
 
 const dir = tempDir();
 const SST2_DEV = join(sharedData, 'sst2/glue-dev.tsv');
 const SST2_TRAIN = join(sharedData, 'sst2/stsa.binary.train');
-const GPT2_TOKENIZER = join(sharedData, 'tokenizers/gpt2');
 /** A small, quick probe of the built-in model. */
 const QUICK = ['--prompts', '40', '--probe-prompts', '16', '--shots', '8'];
 
@@ -20,9 +19,7 @@ const QUICK = ['--prompts', '40', '--probe-prompts', '16', '--shots', '8'];
 let textModel: string;
 beforeAll(async () => {
   await initBackend();
-  textModel = join(dir, 'text-model');
-  const config = { vocabSize: 50257, nCtx: 512, nLayers: 1, nHeads: 2, dModel: 8, dMlp: 16, positions: 'alibi' as const, tiedEmbeddings: true };
-  await saveGptCheckpoint(textModel, { config, params: initGptParams(config, new Rng(0)) });
+  textModel = await randomTextModel(dir);
 });
 
 describe('iclkr probe on a world', () => {

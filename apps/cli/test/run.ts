@@ -2,6 +2,9 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Rng } from '@iclkr/core';
+import { initGptParams } from '@iclkr/probing';
+import { saveGptCheckpoint } from '@iclkr/probing/node';
 import { expect } from 'vitest';
 import { runCli } from '../src/cli.js';
 
@@ -47,4 +50,15 @@ export function expectCleanFailure(r: { code: number; stdout: string; stderr: st
   expect(r.stderr.trim().split('\n').filter((l) => l.startsWith('iclkr: error')).length).toBe(1);
   expect(r.stdout).toBe('');
   if (out !== undefined) expect(existsSync(out)).toBe(false);
+}
+
+/** The GPT-2 tokenizer folder of the shared data. */
+export const GPT2_TOKENIZER = join(sharedData, 'tokenizers/gpt2');
+
+/** Saves a random one-block GPT over GPT-2's vocabulary in `dir`/text-model: text prompts need a model the GPT-2 tokenizer's ids fit. */
+export async function randomTextModel(dir: string): Promise<string> {
+  const path = join(dir, 'text-model');
+  const config = { vocabSize: 50257, nCtx: 512, nLayers: 1, nHeads: 2, dModel: 8, dMlp: 16, positions: 'alibi' as const, tiedEmbeddings: true };
+  await saveGptCheckpoint(path, { config, params: initGptParams(config, new Rng(0)) });
+  return path;
 }

@@ -3,12 +3,13 @@ import { loadTextDataset } from '@iclkr/core/node';
 import { DEFAULT_TEMPLATE, type HookedModel, Probe, ProbeAnalyses, type ProbePrompt, type ProbeResult } from '@iclkr/probing';
 import { loadGptCheckpoint, loadModel, loadTokenizer, openActivations } from '@iclkr/probing/node';
 import { PRESET_NAMES } from '@iclkr/theory';
-import { choiceOption, numberOption, type OptionValues } from '../args.js';
+import { choiceOption, numberOption, type OptionSpec, type OptionValues } from '../args.js';
 import type { Command } from '../command.js';
 import { defaultModelDir } from '../default-model.js';
+import { checkVocabulary, DemonstrationChooser, parseRetrieval, retrievalOptions, selectionRecord } from '../demonstrations.js';
 import { modelWorld, resolveWorld } from '../model-world.js';
 import { probeFigures, probeReportBody, probeSummaryText, headTable } from '../probe/report.js';
-import { labelTokens, labelWords, textPrompts } from '../probe/text-prompts.js';
+import { checkSameClasses, labelTokens, labelWords, textPrompts } from '../probe/text-prompts.js';
 import { TRUE_KERNELS, worldLabels, worldPrompts } from '../probe/world-prompts.js';
 import { checkFolderFree, reportHtml, reportMeta, writeReportFolder } from '../report-page.js';
 
@@ -29,7 +30,7 @@ function parseSettings(values: OptionValues) {
 }
 
 /** Options that only text prompts take, refused for a world. */
-const TEXT_ONLY = ['demos', 'template', 'label-words', 'tokenizer'] as const;
+const TEXT_ONLY = ['demos', 'template', 'label-words', 'tokenizer', 'retrieval', 'order', 'pool'] as const;
 /** Options that only task worlds take, refused for text. */
 const WORLD_ONLY = ['world', 'length', 'ood', 'kernel'] as const;
 
@@ -40,6 +41,10 @@ interface ProbeSource {
   readonly model: string;
   readonly names: readonly string[];
   readonly source: string;
+  /** Settings the source adds to the report's (text: the retrieval strategy, order and pool). */
+  readonly settings?: Readonly<Record<string, unknown>>;
+  /** Lines of `demonstrations.jsonl` for the report folder, once the prompts have run (text only). */
+  readonly demonstrations?: readonly string[];
   analyze(onProgress: (done: number, total: number) => void): Promise<ProbeResult>;
   close(): Promise<void> | void;
 }
@@ -49,7 +54,7 @@ function modelSource(
   model: HookedModel,
   labelTokens: readonly number[],
   settings: Settings,
-  described: { model: string; names: readonly string[]; source: string; batches: Iterable<ProbePrompt[]> },
+  described: Pick<ProbeSource, 'model' | 'names' | 'source' | 'settings' | 'demonstrations'> & { batches: Iterable<ProbePrompt[]> },
 ): ProbeSource {
   return {
     ...described,
@@ -66,7 +71,7 @@ function modelSource(
 }
 
 /** Options an activations folder replaces: it carries its own prompts and model outputs. */
-const NOT_WITH_ACTIVATIONS = ['model', 'world', 'data', 'demos', 'template', 'label-words', 'tokenizer', 'shots', 'length', 'prompts', 'ood', 'kernel'] as const;
+const NOT_WITH_ACTIVATIONS = ['model', 'world', 'data', 'demos', 'template', 'label-words', 'tokenizer', 'shots', 'length', 'prompts', 'ood', 'kernel', 'retrieval', 'order', 'pool'] as const;
 
 /** Activations computed elsewhere (docs/activations.md), analysed prompt by prompt. */
 async function activationsSource(dir: string, values: OptionValues, settings: Settings): Promise<ProbeSource> {
@@ -91,31 +96,43 @@ async function activationsSource(dir: string, values: OptionValues, settings: Se
 }
 
 /** The prompt source the options name: activations, text data, or a task world (the default). */
-async function openSource(values: OptionValues, settings: Settings, modelDir: string): Promise<ProbeSource> {
+async function openSource(values: OptionValues, settings: Settings, modelDir: string, log: (line: string) => void): Promise<ProbeSource> {
   if (typeof values.activations === 'string') return activationsSource(values.activations, values, settings);
   if (typeof values.data === 'string') {
     const worldOption = WORLD_ONLY.find((name) => values[name] !== undefined);
     if (worldOption !== undefined) throw new OptionError(`--${worldOption} applies to task worlds only`, 'drop it when probing --data');
     if (typeof values.demos !== 'string') throw new OptionError('--data needs --demos FILE, the pool demonstrations are drawn from', 'pass --demos with a training split of the same task');
     const template = typeof values.template === 'string' ? values.template : DEFAULT_TEMPLATE;
+    const retrieval = parseRetrieval(values, 'retrieval', 'random');
     const data = await loadTextDataset(values.data);
     const demos = await loadTextDataset(values.demos);
+    checkSameClasses(data, demos);
     const words = labelWords(data, typeof values['label-words'] === 'string' ? values['label-words'] : undefined);
     const tokenizer = await loadTokenizer(typeof values.tokenizer === 'string' ? values.tokenizer : modelDir);
     const tokens = labelTokens(tokenizer, template, words);
     const model: HookedModel = await loadModel(modelDir);
-    if (tokenizer.vocabSize > model.config.vocabSize) {
+    checkVocabulary(tokenizer, model);
+    let chooser: DemonstrationChooser;
+    try {
+      chooser = new DemonstrationChooser(demos, { ...retrieval, seed: settings.seed, shots: settings.shots }, { model, tokenizer, template, batch: settings.batch }, log);
+    } catch (error) {
       model.dispose();
-      throw new OptionError(
-        `the tokenizer ${tokenizer.name} has ${tokenizer.vocabSize} tokens, more than the model's vocabulary of ${model.config.vocabSize}`,
-        "pass the model's own tokenizer (--tokenizer DIR)",
-      );
+      throw error;
     }
+    const demonstrations: string[] = [];
     return modelSource(model, tokens, settings, {
       model: modelDir,
       names: words,
       source: `${values.data} (demonstrations from ${values.demos}, template '${template}')`,
-      batches: textPrompts(tokenizer, data, demos, { ...settings, template, labelWords: words }),
+      settings: { retrieval: retrieval.strategy, order: retrieval.order, pool: chooser.pool.length },
+      demonstrations,
+      batches: textPrompts(tokenizer, data, demos, {
+        ...settings,
+        template,
+        labelWords: words,
+        choose: (queries, rng) => chooser.choose(queries, rng),
+        onChosen: (query, chosen) => demonstrations.push(selectionRecord({ prompt: demonstrations.length, query }, chosen, demos)),
+      }),
     });
   }
   const textOption = TEXT_ONLY.find((name) => values[name] !== undefined);
@@ -140,6 +157,11 @@ async function openSource(values: OptionValues, settings: Settings, modelDir: st
   }
 }
 
+/** Option specs marked as text-only in their help line. */
+function withData(options: Record<string, OptionSpec>): Record<string, OptionSpec> {
+  return Object.fromEntries(Object.entries(options).map(([name, o]) => [name, { ...o, description: `with --data: ${o.description}` }]));
+}
+
 /** `iclkr probe`: the paper's attention analyses on a model and ICL prompts. */
 export const probeCommand: Command = {
   name: 'probe',
@@ -154,6 +176,7 @@ export const probeCommand: Command = {
     template: { type: 'string', placeholder: 'T', description: `with --data: a demonstration line with {x} and {y} (default: '${DEFAULT_TEMPLATE}')` },
     'label-words': { type: 'string', placeholder: 'W1,W2,...', description: 'with --data: the word of each class, in class order (default: the class names)' },
     tokenizer: { type: 'string', placeholder: 'DIR', description: 'with --data: tokenizer folder (default: the model folder)' },
+    ...withData(retrievalOptions('retrieval', 'random')),
     shots: { type: 'string', placeholder: 'N', description: 'demonstrations per prompt n', default: '16' },
     length: { type: 'string', placeholder: 'K', description: "input length k in a world (default: the world's inputLength, else 3)" },
     prompts: { type: 'string', placeholder: 'N', description: 'prompts to probe', default: '500' },
@@ -173,7 +196,7 @@ export const probeCommand: Command = {
     const settings = parseSettings(values);
     const modelDir = typeof values.model === 'string' ? values.model : defaultModelDir();
     const started = performance.now();
-    const source = await openSource(values, settings, modelDir);
+    const source = await openSource(values, settings, modelDir, (line) => context.stderr.write(`iclkr probe: ${line}\n`));
     try {
       const bar = context.progress('probe');
       const result = await source.analyze((done, total) => bar.update(done, total));
@@ -181,7 +204,7 @@ export const probeCommand: Command = {
       const shots = result.summary.heads.length > 0 ? result.map.cells.filter((c) => c.kind === 'y').length : settings.shots;
       const body = probeReportBody(result, { model: source.model, source: source.source, shots, labels: source.names });
       const report: ProbeReport = probeReportSchema.parse({
-        meta: reportMeta('probe', context, { seed: settings.seed, settings: { model: source.model, source: source.source, ...settings }, started }),
+        meta: reportMeta('probe', context, { seed: settings.seed, settings: { model: source.model, source: source.source, ...settings, ...source.settings }, started }),
         ...body,
       });
       const json = `${JSON.stringify(report, null, 2)}\n`;
@@ -190,6 +213,7 @@ export const probeCommand: Command = {
         const figures = probeFigures(report);
         await writeReportFolder(out, {
           'report.json': json,
+          ...(source.demonstrations === undefined ? {} : { 'demonstrations.jsonl': source.demonstrations.join('') }),
           ...figures,
           'report.html': reportHtml({
             title: `iclkr probe: ${source.model} on ${source.source}`,
@@ -205,7 +229,8 @@ export const probeCommand: Command = {
         context.stdout.write(json);
         return;
       }
-      context.stdout.write(`${summary}${out !== undefined ? `report written to ${out} (report.json, SVG figures, report.html)\n` : 'pass --json or --out DIR for the full report\n'}`);
+      const written = `report.json, ${source.demonstrations === undefined ? '' : 'demonstrations.jsonl, '}SVG figures, report.html`;
+      context.stdout.write(`${summary}${out !== undefined ? `report written to ${out} (${written})\n` : 'pass --json or --out DIR for the full report\n'}`);
     } finally {
       await source.close();
     }

@@ -1,6 +1,10 @@
 /** Probing prompts from text data: demonstrations drawn from a pool, one query per example, laid out by a template. */
 import { OptionError, Rng, type TextDataset } from '@iclkr/core';
 import { type ProbePrompt, textPromptSpans, type Tokenizer } from '@iclkr/probing';
+import { createRetriever, type Selection } from '@iclkr/retrieval';
+
+/** Demonstrations for a batch of query texts, as --demos indices in prompt order with their scores. */
+export type ChooseDemonstrations = (queries: readonly string[], rng: Rng) => Selection[];
 
 /** What to build: n demonstrations per prompt, `prompts` queries, the template and the label words. */
 export interface TextPromptSettings {
@@ -11,6 +15,16 @@ export interface TextPromptSettings {
   readonly labelWords: readonly string[];
   readonly seed: number;
   readonly batch: number;
+  /** How demonstrations are chosen (default: n drawn at random from the whole pool). */
+  readonly choose?: ChooseDemonstrations;
+  /** Told each prompt's query (an index into the data) and its demonstrations, in prompt order. */
+  readonly onChosen?: (query: number, chosen: Selection) => void;
+}
+
+/** The default choice: n demonstrations drawn uniformly without replacement from the whole pool. */
+function randomChoice(demos: TextDataset, n: number): ChooseDemonstrations {
+  const random = createRetriever('random').fit({ texts: demos.texts, labels: demos.labels, numClasses: demos.labelNames.length });
+  return (queries, rng) => queries.map(() => random.select({ text: '' }, n, rng));
 }
 
 /** The label word of each class: `--label-words` (comma-separated, one per class) or the class names. */
@@ -38,7 +52,7 @@ export function labelTokens(tokenizer: Tokenizer, template: string, words: reado
 }
 
 /** Checks the demonstrations' classes are the data's classes, so label ids mean the same in both. */
-function checkSameClasses(data: TextDataset, demos: TextDataset): void {
+export function checkSameClasses(data: TextDataset, demos: TextDataset): void {
   const same = data.labelNames.length === demos.labelNames.length && data.labelNames.every((name, c) => demos.labelNames[c] === name);
   if (!same) {
     throw new OptionError(
@@ -50,7 +64,8 @@ function checkSameClasses(data: TextDataset, demos: TextDataset): void {
 
 /**
  * Batches of text prompts: queries are the data's examples in a seeded order, each with n
- * demonstrations drawn without replacement from the pool, tokenized with their spans.
+ * demonstrations chosen from the pool (at random without replacement unless `choose` says
+ * otherwise), tokenized with their spans.
  */
 export function* textPrompts(tokenizer: Tokenizer, data: TextDataset, demos: TextDataset, settings: TextPromptSettings): Generator<ProbePrompt[]> {
   checkSameClasses(data, demos);
@@ -60,10 +75,13 @@ export function* textPrompts(tokenizer: Tokenizer, data: TextDataset, demos: Tex
   if (settings.prompts > data.texts.length) throw new OptionError(`--prompts ${settings.prompts} is more than the ${data.texts.length} examples of --data`, `pass --prompts ${data.texts.length} or fewer`);
   const rng = new Rng(settings.seed);
   const order = rng.shuffle(data.texts.map((_, i) => i)).slice(0, settings.prompts);
-  const pool = demos.texts.map((_, i) => i);
+  const choose = settings.choose ?? randomChoice(demos, n);
   for (let start = 0; start < order.length; start += settings.batch) {
-    yield order.slice(start, start + settings.batch).map((q) => {
-      const chosen = rng.shuffle(pool.slice()).slice(0, n);
+    const queries = order.slice(start, start + settings.batch);
+    const selections = choose(queries.map((q) => data.texts[q]), rng);
+    yield queries.map((q, b) => {
+      settings.onChosen?.(q, selections[b]);
+      const chosen = selections[b].indices;
       const prompt = textPromptSpans(
         tokenizer,
         chosen.map((i) => ({ x: demos.texts[i], y: words[demos.labels[i]] })),

@@ -1,0 +1,172 @@
+/**
+ * Demonstration retrieval for text commands (`iclkr probe --retrieval`, `iclkr retrieve`): the
+ * options, the seeded pool subset, the model's P(o | x) for `model-kernel`, and the chooser that
+ * maps the retriever's pool indices back to lines of the --demos file.
+ */
+import { type Matrix, OptionError, Rng, type TextDataset } from '@iclkr/core';
+import { type HookedModel, nextTokenDistributions, textPromptSpans, type Tokenizer } from '@iclkr/probing';
+import {
+  createRetriever,
+  DEMONSTRATION_ORDERS,
+  type DemonstrationOrder,
+  orderDemonstrations,
+  RETRIEVAL_STRATEGIES,
+  RETRIEVAL_STRATEGY_NAMES,
+  type RetrievalStrategy,
+  type Retriever,
+  type Selection,
+} from '@iclkr/retrieval';
+import { choiceOption, numberOption, type OptionSpec, type OptionValues } from './args.js';
+
+/** The default pool of strategies that run every pool text through the model (500 texts: ~100 MB of GPT-2 distributions). */
+export const MODEL_POOL_DEFAULT = 500;
+
+/** Option specs: the strategy (under the command's own name for it), the order and the pool subset. */
+export function retrievalOptions(strategyName: string, defaultStrategy?: RetrievalStrategy): Record<string, OptionSpec> {
+  return {
+    [strategyName]: {
+      type: 'string',
+      placeholder: 'STRATEGY',
+      description: `how demonstrations are chosen: ${RETRIEVAL_STRATEGY_NAMES.join(', ')} (docs/retrieval.md)`,
+      ...(defaultStrategy === undefined ? {} : { default: defaultStrategy }),
+    },
+    order: {
+      type: 'string',
+      placeholder: DEMONSTRATION_ORDERS.join('|'),
+      description: 'prompt order of the chosen demonstrations: as chosen, by ascending score (the best next to the query), or shuffled',
+      default: 'selected',
+    },
+    pool: {
+      type: 'string',
+      placeholder: 'N',
+      description: `choose from a seeded random subset of N --demos examples (default: all of them; ${MODEL_POOL_DEFAULT} for model-kernel, which runs each through the model)`,
+    },
+  };
+}
+
+/** The parsed retrieval options. */
+export interface RetrievalSettings {
+  readonly strategy: RetrievalStrategy;
+  readonly order: DemonstrationOrder;
+  /** Pool subset size asked for (undefined: the default). */
+  readonly pool: number | undefined;
+}
+
+/** Reads the retrieval options; `strategyName` is the command's option for the strategy. */
+export function parseRetrieval(values: OptionValues, strategyName: string, fallback?: RetrievalStrategy): RetrievalSettings {
+  const strategy = choiceOption(values, strategyName, RETRIEVAL_STRATEGY_NAMES) ?? fallback;
+  if (strategy === undefined) throw new OptionError(`missing --${strategyName}`, `pass --${strategyName} ${RETRIEVAL_STRATEGY_NAMES.join('|')}`);
+  return {
+    strategy,
+    order: choiceOption(values, 'order', DEMONSTRATION_ORDERS) ?? 'selected',
+    pool: numberOption(values, 'pool', (n) => Number.isSafeInteger(n) && n >= 1, 'an integer >= 1'),
+  };
+}
+
+/** Whether a strategy needs the model's next-token distributions of every text. */
+export function needsModel(strategy: RetrievalStrategy): boolean {
+  return RETRIEVAL_STRATEGIES[strategy].features === 'required';
+}
+
+/** What `model-kernel` runs each text through: a model, its tokenizer and the template that places x. */
+export interface TextModel {
+  readonly model: HookedModel;
+  readonly tokenizer: Tokenizer;
+  readonly template: string;
+  readonly batch: number;
+}
+
+/** Refuses (and disposes) a model whose vocabulary the tokenizer's ids do not fit. */
+export function checkVocabulary(tokenizer: Tokenizer, model: HookedModel): void {
+  if (tokenizer.vocabSize > model.config.vocabSize) {
+    model.dispose();
+    throw new OptionError(
+      `the tokenizer ${tokenizer.name} has ${tokenizer.vocabSize} tokens, more than the model's vocabulary of ${model.config.vocabSize}`,
+      "pass the model's own tokenizer (--tokenizer DIR)",
+    );
+  }
+}
+
+/** A text's tokens as they stand where the template puts x_test (the input the probe also runs alone). */
+export function inputTokens(tokenizer: Tokenizer, template: string, text: string): number[] {
+  const { ids, spans } = textPromptSpans(tokenizer, [], text, { template });
+  return ids.slice(spans.query.start, spans.query.end);
+}
+
+/** P(o | x) over the whole vocabulary of each text run alone, one row per text. */
+export function modelFeatures(m: TextModel, texts: readonly string[]): Matrix {
+  const rows = nextTokenDistributions(
+    m.model,
+    texts.map((t) => inputTokens(m.tokenizer, m.template, t)),
+    { batchSize: m.batch },
+  );
+  const cols = m.model.config.vocabSize;
+  const data = new Float32Array(rows.length * cols);
+  rows.forEach((row, i) => data.set(row, i * cols));
+  return { rows: rows.length, cols, data };
+}
+
+/** A generator independent of `new Rng(seed)`'s stream (2^64 draws on), so the pool subset leaves the prompts' draws alone. */
+function sideRng(seed: number): Rng {
+  const rng = new Rng(seed);
+  rng.fork();
+  return rng;
+}
+
+/**
+ * Chooses demonstrations for queries with one strategy fitted on the --demos pool (or a seeded
+ * subset of it), and lays them out in the asked order. Indices are lines of the --demos file.
+ */
+export class DemonstrationChooser {
+  /** The --demos indices of the pool the retriever was fitted on (ascending). */
+  readonly pool: number[];
+  private readonly retriever: Retriever;
+
+  constructor(
+    demos: TextDataset,
+    readonly settings: RetrievalSettings & { readonly seed: number; readonly shots: number },
+    private readonly model?: TextModel,
+    log: (line: string) => void = () => {},
+  ) {
+    const size = demos.texts.length;
+    const { strategy, shots } = settings;
+    if (needsModel(strategy) && model === undefined) {
+      throw new OptionError(`the ${strategy} strategy needs a language model to compute P(o | x)`, 'give a model and its tokenizer');
+    }
+    const wanted = settings.pool ?? (needsModel(strategy) ? Math.min(MODEL_POOL_DEFAULT, size) : size);
+    if (wanted > size) throw new OptionError(`--pool ${wanted} is more than the ${size} examples of --demos`, `pass --pool ${size} or fewer`);
+    if (wanted < shots) {
+      if (wanted === size) throw new OptionError(`--demos has ${size} examples, fewer than --shots ${shots}`, 'pass a larger demonstration pool or fewer shots');
+      throw new OptionError(`the pool of ${wanted} demonstrations is smaller than --shots ${shots}`, `pass --pool ${shots} or more, or fewer --shots`);
+    }
+    this.pool = wanted === size ? demos.texts.map((_, i) => i) : sideRng(settings.seed).sample(size, wanted).sort((a, b) => a - b);
+    const texts = this.pool.map((i) => demos.texts[i]);
+    let features: Matrix | undefined;
+    if (model !== undefined && needsModel(strategy)) {
+      const tokens = texts.reduce((s, t) => s + inputTokens(model.tokenizer, model.template, t).length, 0);
+      const megabytes = Math.ceil((texts.length * model.model.config.vocabSize * 4) / 2 ** 20);
+      log(
+        `${strategy}: runs each of the ${texts.length} pool texts (${tokens} tokens) and then each query alone through the model for P(o | x), holding ${megabytes} MB of distributions; --pool N changes the pool`,
+      );
+      features = modelFeatures(model, texts);
+    }
+    this.retriever = createRetriever(strategy).fit({ texts, labels: this.pool.map((i) => demos.labels[i]), numClasses: demos.labelNames.length, features });
+  }
+
+  /** Demonstrations for each query text, in prompt order, as --demos indices with their scores. */
+  choose(queries: readonly string[], rng: Rng): Selection[] {
+    const { shots, order } = this.settings;
+    const features = this.model !== undefined && needsModel(this.settings.strategy) ? modelFeatures(this.model, queries) : undefined;
+    return queries.map((text, q) => {
+      const chosen = this.retriever.select({ text, features: features?.data.subarray(q * features.cols, (q + 1) * features.cols) }, shots, rng);
+      const laid = orderDemonstrations(chosen, order, rng);
+      return { indices: laid.indices.map((i) => this.pool[i]), scores: laid.scores };
+    });
+  }
+}
+
+/** One JSON line: `head`'s fields, then the chosen --demos indices, their scores (6 significant digits) and their labels. */
+export function selectionRecord(head: Readonly<Record<string, number>>, chosen: Selection, demos: TextDataset): string {
+  const scores = chosen.scores.map((x) => Number(x.toPrecision(6)));
+  return `${JSON.stringify({ ...head, indices: chosen.indices, scores, labels: chosen.indices.map((i) => demos.labels[i]) })}\n`;
+}
