@@ -161,7 +161,7 @@ describe('retrieval on real SST-2 (end to end)', () => {
     const random = await mean('random');
     const bm25 = await mean('bm25');
     const knn = await mean('knn');
-    // Measured: random 0.035, bm25 0.15, knn 0.16 word-set overlap; ask for twice random's.
+    // Measured: random 0.050, bm25 0.170, knn 0.149 mean word-set overlap; ask for twice random's.
     expect(bm25).toBeGreaterThan(2 * random);
     expect(knn).toBeGreaterThan(2 * random);
   });
