@@ -56,13 +56,9 @@ export class Bm25Index {
 }
 
 /** The n pool texts with the highest BM25 score against the query, best first; scores are the BM25 scores. */
-export class Bm25Retriever extends BaseRetriever {
+export class Bm25Retriever extends BaseRetriever<Bm25Options> {
   readonly name = 'bm25';
   private index: Bm25Index | undefined;
-
-  constructor(private readonly options: Bm25Options = {}) {
-    super();
-  }
 
   protected override prepare(pool: Pool): void {
     this.index = new Bm25Index(pool.texts.map(tokenize), this.options);

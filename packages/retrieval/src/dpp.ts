@@ -59,13 +59,9 @@ export function dppKernel(relevance: ArrayLike<number>, similarity: Float64Array
 }
 
 /** DPP over the top candidates: items in greedy order; scores are their cosine relevance to the query. */
-export class DppRetriever extends BaseRetriever {
+export class DppRetriever extends BaseRetriever<DppOptions> {
   readonly name = 'dpp';
   private space: CosineSpace | undefined;
-
-  constructor(private readonly options: DppOptions = {}) {
-    super();
-  }
 
   protected override prepare(pool: Pool): void {
     this.space = cosineSpace(pool, this.name);

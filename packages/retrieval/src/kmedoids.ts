@@ -101,15 +101,11 @@ export function kMedoids(distances: Float64Array, m: number, k: number): Medoids
 }
 
 /** The n medoids, largest cluster first; scores are the share of the (sampled) pool each medoid's cluster holds. */
-export class KMedoidsRetriever extends BaseRetriever {
+export class KMedoidsRetriever extends BaseRetriever<KMedoidsOptions> {
   readonly name = 'kmedoids';
   private sample: number[] = [];
   private distances = new Float64Array(0);
   private readonly cache = new Map<number, Selection>();
-
-  constructor(private readonly options: KMedoidsOptions = {}) {
-    super();
-  }
 
   protected override prepare(pool: Pool): void {
     const size = pool.texts.length;

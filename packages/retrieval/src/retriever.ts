@@ -118,12 +118,15 @@ export function checkShots(n: number, available: number): void {
 }
 
 /**
- * The shared part of every strategy: validation in `fit` and `select`, the query's own index left
- * out. Strategies implement `prepare` (after the pool is checked) and `choose`.
+ * The shared part of every strategy: its options, validation in `fit` and `select`, the query's
+ * own index left out. Strategies implement `prepare` (after the pool is checked) and `choose`.
  */
-export abstract class BaseRetriever implements Retriever {
+export abstract class BaseRetriever<Options extends object = object> implements Retriever {
   abstract readonly name: string;
   private fitted: Pool | undefined;
+
+  /** The strategy's options (every field optional, so `{}` means the defaults). */
+  constructor(protected readonly options: Options = {} as Options) {}
 
   /** The fitted pool (an error before `fit`). */
   protected get pool(): Pool {

@@ -67,14 +67,10 @@ export function voteK(graph: readonly (readonly number[])[], n: number, rho = 10
 }
 
 /** Vote-k's greedy order over the pool (the same for every query); scores are the discounted votes. */
-export class VotekRetriever extends BaseRetriever {
+export class VotekRetriever extends BaseRetriever<VotekOptions> {
   readonly name = 'votek';
   private graph: number[][] = [];
   private cached: Selection = { indices: [], scores: [] };
-
-  constructor(private readonly options: VotekOptions = {}) {
-    super();
-  }
 
   protected override prepare(pool: Pool): void {
     const size = pool.texts.length;
