@@ -91,11 +91,7 @@ export class Attention {
   forward(x: tf.Tensor, hooks: HookPoints): tf.Tensor {
     const { nHeads, nKvHeads, dHead } = this.shape;
     const [batch, nPos] = x.shape as [number, number, number];
-    // One product for q, k and v: the input's transpose in the weight gradient is formed once.
-    const widths = [nHeads * dHead, nKvHeads * dHead, nKvHeads * dHead];
-    const bias = this.b_Q === undefined ? undefined : tf.concat([this.b_Q, this.b_K!, this.b_V!]);
-    const qkv = linear(x, tf.concat([this.W_Q, this.W_K, this.W_V], 1), bias);
-    const [qFlat, kFlat, vFlat] = tf.split(qkv, widths, -1) as [tf.Tensor, tf.Tensor, tf.Tensor];
+    const [qFlat, kFlat, vFlat] = this.projectQkv(x);
     let q = hooks.fire(`${this.name}.hook_q`, qFlat.reshape([batch, nPos, nHeads, dHead]));
     let k = hooks.fire(`${this.name}.hook_k`, kFlat.reshape([batch, nPos, nKvHeads, dHead]));
     const v = hooks.fire(`${this.name}.hook_v`, vFlat.reshape([batch, nPos, nKvHeads, dHead]));
@@ -115,6 +111,23 @@ export class Attention {
     const mixed = channelMatMul(pattern.reshape([nPos, c, nPos]) as tf.Tensor3D, values);
     const z = hooks.fire(`${this.name}.hook_z`, tf.transpose(mixed.reshape([nPos, batch, nHeads, dHead]), [1, 0, 2, 3]));
     return linear(z.reshape([batch, nPos, nHeads * dHead]), this.W_O, this.b_O);
+  }
+
+  /**
+   * q, k and v [batch, pos, width]. Weights that train (tf.Variables) take one product: the
+   * input's transpose in the weight gradient is formed once. Fixed weights take three, since
+   * concatenating them and splitting the product costs more than it saves on wasm (SplitV of a
+   * [512, 2304] product took 48 ms; the whole GPT-2-small layer about 0.4 s).
+   */
+  private projectQkv(x: tf.Tensor): [tf.Tensor, tf.Tensor, tf.Tensor] {
+    if (!(this.W_Q instanceof tf.Variable)) {
+      return [linear(x, this.W_Q, this.b_Q), linear(x, this.W_K, this.b_K), linear(x, this.W_V, this.b_V)];
+    }
+    const { nHeads, nKvHeads, dHead } = this.shape;
+    const widths = [nHeads * dHead, nKvHeads * dHead, nKvHeads * dHead];
+    const bias = this.b_Q === undefined ? undefined : tf.concat([this.b_Q, this.b_K!, this.b_V!]);
+    const qkv = linear(x, tf.concat([this.W_Q, this.W_K, this.W_V], 1), bias);
+    return tf.split(qkv, widths, -1) as [tf.Tensor, tf.Tensor, tf.Tensor];
   }
 
   /** Fires hook `name` on t [q, batch, head, k] in the [batch, head, q, k] layout, transposing only when it is kept. */
