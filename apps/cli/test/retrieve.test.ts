@@ -1,5 +1,7 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { initBackend } from '@iclkr/core';
 import { loadTextDataset } from '@iclkr/core/node';
 import { nextTokenDistributions } from '@iclkr/probing';
@@ -147,6 +149,21 @@ describe('iclkr retrieve', () => {
     for (const [args, pattern] of cases) expectCleanFailure(await run('retrieve', ...args), pattern, out);
     expectCleanFailure(await run('retrieve', '--demos', SST2_TRAIN, '--data', SST2_DEV, '--strategy', 'bm25', '--shots', '2', '--prompts', '2', '--out', join(dir, 'no-folder', 'x.jsonl')), /cannot write/);
     expect(existsSync(join(dir, 'no-folder'))).toBe(false);
+  });
+});
+
+describe("the README's retrieval example", () => {
+  it('runs as written and prints what its comment says', () => {
+    const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
+    const code = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]).find((c) => c.includes('@iclkr/retrieval'))!;
+    // Written inside this package so that the workspace packages resolve.
+    const script = fileURLToPath(new URL('../readme-retrieval.tmp.mjs', import.meta.url));
+    writeFileSync(script, code);
+    try {
+      expect(execFileSync(process.execPath, [script], { encoding: 'utf8' }).trim()).toBe('[ 1, 3 ] [ 3, 1 ]');
+    } finally {
+      rmSync(script, { force: true });
+    }
   });
 });
 
