@@ -82,8 +82,8 @@ const ratios = rows
     const ref = torchRef?.rows.find((x) => x.batch === r.batch && x.positions === r.positions);
     return { batch: r.batch, positions: r.positions, ours: r.tokensPerSecond, pytorch: ref?.tokensPerSecond ?? null, ratio: ref ? r.tokensPerSecond / ref.tokensPerSecond : null };
   });
-const result = { benchmark: 'GPT-2-small-sized forward pass (random weights)', backend: backend.name, tfjs: tf.version_core, runs: RUNS, rows, peakRssBytes, reference: torchRef, ratios, goal: 'at least 0.5x PyTorch tokens/s', date: new Date().toISOString() };
+const result = { benchmark: 'GPT-2-small-sized forward pass (random weights)', backend: backend.name, threads: backend.threads, tfjs: tf.version_core, runs: RUNS, rows, peakRssBytes, reference: torchRef, ratios, goal: 'at least 0.5x PyTorch tokens/s', date: new Date().toISOString() };
 writeBenchResult('probing-forward', result);
-console.log(`GPT-2-small-sized forward pass, backend ${backend.name}, median of ${RUNS}; peak RSS ${(peakRssBytes / 2 ** 20).toFixed(0)} MB (PyTorch ${torchRef ? (torchRef.peakRssBytes / 2 ** 20).toFixed(0) : '-'} MB)`);
+console.log(`GPT-2-small-sized forward pass, backend ${backend.name} on ${backend.threads} thread(s), median of ${RUNS}; peak RSS ${(peakRssBytes / 2 ** 20).toFixed(0)} MB (PyTorch ${torchRef ? (torchRef.peakRssBytes / 2 ** 20).toFixed(0) : '-'} MB)`);
 console.table(rows.map((r) => ({ 'batch x positions': `${r.batch} x ${r.positions}`, 'cached patterns': r.cachedPatterns, 'median s': r.medianSeconds.toFixed(2), 'tokens/s': r.tokensPerSecond.toFixed(0) })));
 console.table(ratios.map((r) => ({ 'batch x positions': `${r.batch} x ${r.positions}`, ours: r.ours.toFixed(0), pytorch: r.pytorch?.toFixed(0) ?? '-', ratio: r.ratio?.toFixed(3) ?? '-' })));

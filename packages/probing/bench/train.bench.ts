@@ -92,6 +92,7 @@ const torch1 = reference(1);
 const result = {
   benchmark: 'GPT training throughput (2 layers, 4 heads, d 64, d_mlp 256, ALiBi, untied, ctx 128, batch 16, vocab 67; AdamW, clipping)',
   backend: backend.name,
+  threads: backend.threads,
   tfjs: tf.version_core,
   windows: WINDOWS,
   stepsPerWindow: STEPS_PER_WINDOW,
@@ -105,7 +106,7 @@ writeBenchResult('probing-train', result);
 const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(0);
 console.log(`GPT training throughput, backend ${backend.name}, median of ${WINDOWS} windows of ${STEPS_PER_WINDOW} steps (batch ${BATCH} x ${CONFIG.nCtx})`);
 console.table([
-  { run: `iclkr (tfjs ${backend.name}, 1 thread)`, 'tokens/s': ours.tokensPerSecond.toFixed(0), 'ratio to it': '1', 'peak RSS MB': mb(ours.peakRssBytes) },
+  { run: `iclkr (tfjs ${backend.name}, ${backend.threads} thread${backend.threads === 1 ? '' : 's'})`, 'tokens/s': ours.tokensPerSecond.toFixed(0), 'ratio to it': '1', 'peak RSS MB': mb(ours.peakRssBytes) },
   ...[torch2, torch1]
     .filter((r): r is ReferenceRun => r !== undefined)
     .map((r) => ({
