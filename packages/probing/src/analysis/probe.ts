@@ -39,6 +39,20 @@ const tokensOf = (prompt: ProbePrompt, span: Span) => prompt.tokens.slice(span.s
  * The streaming experiment on a model: `add` batches of prompts (any lengths; equal lengths run
  * together), then `result`. Every prompt must have the same number of demonstrations and template.
  */
+/**
+ * The values of the tensor `make` builds, its intermediates freed. The read happens outside
+ * tf.tidy: tidy walks whatever its callback returns looking for tensors, element by element for
+ * a typed array: 2.1 s for 32 of GPT-2's next-token distributions, against 2 ms read outside.
+ */
+function tidyData(make: () => tf.Tensor): Float32Array {
+  const t = tf.tidy(make);
+  try {
+    return t.dataSync() as Float32Array;
+  } finally {
+    t.dispose();
+  }
+}
+
 export class Probe {
   readonly options: ProbeOptions;
   private readonly model: HookedModel;
@@ -160,10 +174,10 @@ export class Probe {
       const { logits, cache } = this.model.run(ids, { cache: names });
       ids.dispose();
       try {
-        const dist = tf.tidy(() => tf.softmax(rowsAt(logits, 1, last).squeeze([1])).dataSync() as Float32Array);
+        const dist = tidyData(() => tf.softmax(rowsAt(logits, 1, last).squeeze([1])));
         // Mean over each input's own positions (the padding after it is left out).
         const pooled = names.map((n) =>
-          tf.tidy(() => tf.concat(last.map((end, b) => cache.get(n)!.slice([b, 0, 0], [1, end + 1, dModel]).mean(1)), 0).dataSync() as Float32Array),
+          tidyData(() => tf.concat(last.map((end, b) => cache.get(n)!.slice([b, 0, 0], [1, end + 1, dModel]).mean(1)), 0)),
         );
         chunk.forEach(([key], i) => {
           this.inputs.set(key, {
