@@ -1,9 +1,3 @@
-import { defineConfig } from 'vitest/config';
+import { packageTestConfig } from '../../vitest.package';
 
-export default defineConfig({
-  test: {
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-    testTimeout: 60_000,
-    setupFiles: ['test/setup.ts'],
-  },
-});
+export default packageTestConfig({ setupFile: true });
