@@ -58,3 +58,31 @@ describe('nextTokenDistributions', () => {
     expect(() => nextTokenDistributions(model, [[1]], { batchSize: 0 })).toThrow(OptionError);
   });
 });
+
+describe('run with logitPositions', () => {
+  let model: ReturnType<typeof createGpt>;
+  beforeAll(() => {
+    model = createGpt(CONFIG, randomParams(CONFIG, 2));
+  });
+  afterAll(() => model.dispose());
+
+  it('gives the full pass logits at one position per row, and nothing else (reference: the same pass without the option)', () => {
+    const ids = idsTensor(randomIds(11, 3, 6, 5));
+    const positions = [5, 0, 3];
+    const full = model.run(ids);
+    const some = model.run(ids, { logitPositions: positions });
+    expect(some.logits.shape).toEqual([3, 1, 11]);
+    const all = full.logits.arraySync();
+    const picked = some.logits.arraySync();
+    positions.forEach((p, b) => all[b]![p]!.forEach((v, j) => expect(picked[b]![0]![j]).toBeCloseTo(v, 5)));
+    tf.dispose([ids, full.logits, some.logits]);
+  });
+
+  it('refuses a position per row that is missing or outside the sequence', () => {
+    const ids = idsTensor(randomIds(11, 2, 4, 6));
+    expect(() => model.run(ids, { logitPositions: [1] })).toThrow(OptionError);
+    expect(() => model.run(ids, { logitPositions: [1] })).toThrow(/1 entries for a batch of 2/);
+    expect(() => model.run(ids, { logitPositions: [1, 4] })).toThrow(/holds 4, outside the sequence \[0, 4\)/);
+    ids.dispose();
+  });
+});

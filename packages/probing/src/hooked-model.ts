@@ -10,7 +10,7 @@ import type { RunOptions, RunResult } from './model.js';
 /** A language model whose forward pass reports activations by TransformerLens hook name. */
 export interface HookedModel {
   readonly config: ModelConfig;
-  /** logits [batch, pos, vocab] + cache filtered by name; the caller disposes both. */
+  /** logits [batch, pos, vocab] (or [batch, 1, vocab] at `options.logitPositions`, where the model honours it) + cache filtered by name; the caller disposes both. */
   run(ids: tf.Tensor2D, options?: RunOptions): RunResult;
   /** dispose everything */
   dispose(): void;
@@ -58,8 +58,25 @@ export function lengthChunks<T extends { readonly length: number }>(
   return chunks;
 }
 
-/** Floats of logits ([prompts, positions, vocabulary]) one forward pass may hold (64 MB). */
+/** Floats one forward pass may hold for its logits and largest intermediates (64 MB). */
 export const LOGIT_FLOATS = 16_000_000;
+
+/**
+ * Floats a pass over one prompt of `length` tokens holds when logits are taken at its last
+ * position: the logits, a block's widest intermediate (the MLP's 4 x d_model) and one layer's
+ * attention pattern.
+ */
+export function passFloats(config: ModelConfig, length: number): number {
+  return config.vocabSize + length * (4 * config.dModel + config.nHeads * length);
+}
+
+/**
+ * Logits [B, 1, vocab] at `positions` from a run asked for `logitPositions: positions`: a model
+ * that honours the option returns them as they are; one that returns every position is cut.
+ */
+export function logitsAt(logits: tf.Tensor, positions: readonly number[]): tf.Tensor {
+  return logits.shape[1] === 1 ? logits : rowsAt(logits, 1, positions);
+}
 
 /** x [B, ...] at position `positions[b]` along `axis` for each row b, the axis kept with size 1. */
 export function rowsAt(x: tf.Tensor, axis: number, positions: readonly number[]): tf.Tensor {
@@ -104,13 +121,13 @@ export function nextTokenDistributions(
   const order = prompts.map((prompt, index) => ({ index, length: prompt.length })).sort((a, b) => a.length - b.length);
   const out: Float32Array[] = new Array(prompts.length);
   const width = restrict?.length ?? vocabSize;
-  for (const part of lengthChunks(order, (count, longest) => count * longest * vocabSize, LOGIT_FLOATS, batchSize)) {
+  for (const part of lengthChunks(order, (count, longest) => count * passFloats(model.config, longest), LOGIT_FLOATS, batchSize)) {
     const chunk = part.map((p) => p.index);
     const probs = tf.tidy(() => {
       const { ids, last } = rightPadded(chunk.map((p) => prompts[p]));
-      const { logits, cache } = model.run(ids);
+      const { logits, cache } = model.run(ids, { logitPositions: last });
       tf.dispose([...cache.values()]);
-      let final = rowsAt(logits, 1, last).reshape([chunk.length, vocabSize]);
+      let final = logitsAt(logits, last).reshape([chunk.length, vocabSize]);
       if (restrict !== undefined) final = tf.gather(final, tf.tensor1d(Int32Array.from(restrict), 'int32'), 1);
       return tf.softmax(final, -1);
     });

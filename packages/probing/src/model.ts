@@ -13,13 +13,20 @@ import { RotaryEmbedding } from './components/rotary-embeddings.js';
 import { makeNorm, TransformerBlock } from './components/transformer-block.js';
 import { Unembed } from './components/unembed.js';
 import { checkModelConfig, type ModelConfig } from './config.js';
-import type { HookedModel } from './hooked-model.js';
+import { type HookedModel, rowsAt } from './hooked-model.js';
 import { type ActivationCache, type HookFilter, HookPoints } from './hooks.js';
 import { type ParamMap, ParamReader } from './params.js';
 
-/** What to keep from a forward pass: a name predicate or a list of hook names (default: nothing). */
+/** What to keep from a forward pass, and where logits are wanted. */
 export interface RunOptions {
+  /** Activations to keep: a name predicate or a list of hook names (default: nothing). */
   cache?: HookFilter | readonly string[];
+  /**
+   * One position per batch row (e.g. each prompt's last real token): logits are computed there
+   * only, as [batch, 1, vocab], and ln_final's hooks see those positions only. Unembedding every
+   * position costs GPT-2 77 MFLOP a token against the body's 170.
+   */
+  logitPositions?: readonly number[];
 }
 
 /** Logits [batch, pos, vocab] and the requested activations; the caller disposes both. */
@@ -66,6 +73,7 @@ export class Transformer implements HookedModel {
   /** Runs int32 token ids [batch, pos]; keeps only the activations `options.cache` selects. */
   run(inputIds: tf.Tensor2D, options: RunOptions = {}): RunResult {
     this.checkIds(inputIds);
+    checkLogitPositions(options.logitPositions, inputIds.shape);
     const wanted = options.cache ?? [];
     const filter: HookFilter = typeof wanted === 'function' ? wanted : (name) => wanted.includes(name);
     const hooks = new HookPoints(filter);
@@ -80,7 +88,10 @@ export class Transformer implements HookedModel {
       input.dispose();
     }
     const last = resid;
-    const logits = tf.tidy(() => this.unembed.forward(this.lnFinal.forward(last, hooks)) as tf.Tensor3D);
+    const logits = tf.tidy(() => {
+      const final = options.logitPositions === undefined ? last : rowsAt(last, 1, options.logitPositions);
+      return this.unembed.forward(this.lnFinal.forward(final, hooks)) as tf.Tensor3D;
+    });
     last.dispose();
     return { logits, cache: hooks.cache };
   }
@@ -119,4 +130,14 @@ export class Transformer implements HookedModel {
       );
     }
   }
+}
+
+/** One integer position per batch row, inside the sequence. */
+function checkLogitPositions(positions: readonly number[] | undefined, [batch, length]: [number, number]): void {
+  if (positions === undefined) return;
+  if (positions.length !== batch) {
+    throw new OptionError(`logitPositions has ${positions.length} entries for a batch of ${batch}`, 'give one position per batch row');
+  }
+  const bad = positions.find((p) => !Number.isInteger(p) || p < 0 || p >= length);
+  if (bad !== undefined) throw new OptionError(`logitPositions holds ${bad}, outside the sequence [0, ${length})`, 'give positions inside the input');
 }

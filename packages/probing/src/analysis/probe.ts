@@ -6,7 +6,7 @@
 
 import { OptionError, ShapeError, tf } from '@iclkr/core';
 import { argmax } from '@iclkr/kernels';
-import { type HookedModel, LOGIT_FLOATS, lengthChunks, rightPadded, rowsAt } from '../hooked-model.js';
+import { type HookedModel, LOGIT_FLOATS, lengthChunks, logitsAt, passFloats, rightPadded, rowsAt } from '../hooked-model.js';
 import { outputSimilarity } from './kernel-correlation.js';
 import { attentionRows, type LayerHeadRows, promptBlock } from './pattern.js';
 import { ProbeAnalyses, type ProbeAnalysesOptions, type ProbePrompt, type ProbeResult, type PromptActivations } from './probe-analyses.js';
@@ -91,8 +91,8 @@ export class Probe {
     const { nLayers, nHeads, vocabSize } = this.model.config;
     const sorted = batch.map((prompt) => ({ prompt, length: prompt.tokens.length })).sort((a, b) => a.length - b.length);
     const acts = new Map<ProbePrompt, PromptActivations>();
-    // Patterns are [prompts, heads, T, T] per layer, logits [prompts, T, vocabulary].
-    const floats = (count: number, longest: number) => count * longest * (nLayers * nHeads * longest + vocabSize);
+    // Patterns are [prompts, heads, T, T] per layer, logits [prompts, 1, vocabulary].
+    const floats = (count: number, longest: number) => count * (longest * nLayers * nHeads * longest + vocabSize);
     for (const part of lengthChunks(sorted, floats, PATTERN_FLOATS)) {
       const group = part.map((p) => p.prompt);
       this.run(group).forEach((a, i) => acts.set(group[i], a));
@@ -113,14 +113,14 @@ export class Probe {
     const kv = this.analyses.wantsKv;
     const names = Array.from({ length: nLayers }, (_, l) => [ATTN(l, 'hook_pattern'), ...(kv ? [ATTN(l, 'hook_k'), ATTN(l, 'hook_v')] : [])]).flat();
     const { ids, last, length } = rightPadded(group.map((p) => p.tokens));
-    const { logits, cache } = this.model.run(ids, { cache: names });
+    const { logits, cache } = this.model.run(ids, { cache: names, logitPositions: last });
     ids.dispose();
     const read = (t: tf.Tensor) => t.dataSync() as Float32Array;
     let rowsByLayer: Float32Array[];
     let distributions: Float32Array;
     const blocks: { k: Float32Array; v: Float32Array; shape: [number, number, number, number] }[] = [];
     try {
-      distributions = read(tf.tidy(() => tf.softmax(tf.gather(rowsAt(logits, 1, last).squeeze([1]), Int32Array.from(this.options.labelTokens), 1))));
+      distributions = read(tf.tidy(() => tf.softmax(tf.gather(logitsAt(logits, last).squeeze([1]), Int32Array.from(this.options.labelTokens), 1))));
       rowsByLayer = Array.from({ length: nLayers }, (_, l) => {
         const pattern = cache.get(ATTN(l, 'hook_pattern'));
         if (pattern === undefined) throw new OptionError('the model does not report attention patterns (hook_pattern)', 'probe a model whose attention fires hook_pattern, such as our GPT, GPT-2 or Llama');
@@ -168,13 +168,14 @@ export class Probe {
     }
     const names = Array.from({ length: nLayers }, (_, l) => RESID(l));
     const sorted = [...missing].map(([key, tokens]) => ({ key, tokens, length: tokens.length })).sort((a, b) => a.length - b.length);
-    for (const part of lengthChunks(sorted, (count, longest) => count * longest * (vocabSize + nLayers * dModel), LOGIT_FLOATS)) {
+    const floats = (count: number, longest: number) => count * (passFloats(this.model.config, longest) + longest * nLayers * dModel);
+    for (const part of lengthChunks(sorted, floats, LOGIT_FLOATS)) {
       const chunk = part.map((p): [string, readonly number[]] => [p.key, p.tokens]);
       const { ids, last } = rightPadded(chunk.map(([, s]) => s));
-      const { logits, cache } = this.model.run(ids, { cache: names });
+      const { logits, cache } = this.model.run(ids, { cache: names, logitPositions: last });
       ids.dispose();
       try {
-        const dist = tidyData(() => tf.softmax(rowsAt(logits, 1, last).squeeze([1])));
+        const dist = tidyData(() => tf.softmax(logitsAt(logits, last).squeeze([1])));
         // Mean over each input's own positions (the padding after it is left out).
         const pooled = names.map((n) =>
           tidyData(() => tf.concat(last.map((end, b) => cache.get(n)!.slice([b, 0, 0], [1, end + 1, dModel]).mean(1)), 0)),
