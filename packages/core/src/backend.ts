@@ -13,6 +13,8 @@ export interface BackendChoice {
   readonly name: BackendName;
   /** Threads the backend computes on: the wasm pool's size; 1 for cpu; tensorflow manages its own (reported as 0). */
   readonly threads: number;
+  /** Why fewer threads run than asked for, when the threaded wasm build could not load. */
+  readonly threadsNote?: string;
   readonly requested: BackendName | 'auto';
   readonly skipped: readonly { readonly name: BackendName; readonly reason: string }[];
 }
@@ -84,13 +86,14 @@ async function select(requested: BackendName | 'auto'): Promise<BackendChoice> {
   tf.env().set('PROD', true);
   const candidates = requested === 'auto' ? BACKENDS : [requested];
   const skipped: { name: BackendName; reason: string }[] = [];
-  if (candidates.includes('wasm') && isNode()) {
-    const { registerThreadedWasm, wasmThreadCount } = await import('./wasm-threads-node.js');
-    registerThreadedWasm(wasmThreadCount());
-  }
+  const threaded = candidates.includes('wasm') && isNode() ? await import('./wasm-threads-node.js') : undefined;
+  threaded?.registerThreadedWasm(threaded.wasmThreadCount());
   for (const name of candidates) {
     const failure = await tryBackend(name);
-    if (failure === undefined) return { name, threads: threadsOf(name), requested, skipped };
+    if (failure === undefined) {
+      const note = name === 'wasm' ? threaded?.threadedWasmFailure() : undefined;
+      return { name, threads: threadsOf(name), ...(note ? { threadsNote: `threads unavailable: ${note}` } : {}), requested, skipped };
+    }
     skipped.push({ name, reason: failure });
   }
   const last = skipped[skipped.length - 1];
@@ -107,5 +110,6 @@ export function describeBackend(choice: BackendChoice): string {
   const brief = (reason: string) => (reason.length > 72 ? `${reason.slice(0, 69)}...` : reason);
   const skipped = choice.skipped.map((s) => `${s.name} unavailable: ${brief(s.reason)}`).join('; ');
   const threads = choice.threads > 0 ? ` on ${choice.threads} thread${choice.threads === 1 ? '' : 's'}` : '';
-  return `backend: ${choice.name}${threads}${skipped ? ` (${skipped})` : ''}`;
+  const notes = [choice.threadsNote, skipped].filter(Boolean).join('; ');
+  return `backend: ${choice.name}${threads}${notes ? ` (${notes})` : ''}`;
 }

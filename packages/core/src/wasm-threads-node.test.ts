@@ -6,7 +6,7 @@ import { wasmThreadCount } from './wasm-threads-node.js';
 const backendModule = fileURLToPath(new URL('./backend.ts', import.meta.url));
 
 /** Runs a seeded 256 x 384 x 1536 matmul on the wasm backend in a fresh process with ICLKR_THREADS set. */
-function matmulIn(threads: string): { line: string; hash: string } {
+function matmulIn(threads: string, env: Record<string, string> = {}): { line: string; hash: string } {
   const script = `
     const { initBackend, describeBackend } = await import(${JSON.stringify(backendModule)});
     const tf = await import('@tensorflow/tfjs');
@@ -19,7 +19,7 @@ function matmulIn(threads: string): { line: string; hash: string } {
     console.log(JSON.stringify({ line: describeBackend(choice), hash: h.toString(16) }));`;
   // --input-type is one of the flags pool workers must not inherit (they run a file).
   const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
-    env: { ...process.env, ICLKR_THREADS: threads },
+    env: { ...process.env, ICLKR_THREADS: threads, ...env },
     encoding: 'utf8',
     timeout: 60_000,
   });
@@ -40,6 +40,13 @@ describe('threaded wasm in Node', () => {
     expect(one.line).toMatch(/^backend: wasm on 1 thread\b/);
     expect(two.line).toMatch(/^backend: wasm on 2 threads\b/);
     expect(two.hash).toBe(one.hash);
+  });
+
+  it('falls back to the single-threaded build, saying why, when the threaded one cannot load', () => {
+    // The pool workers' script goes to the temporary folder; one under a file cannot exist.
+    const fallback = matmulIn('2', { TMPDIR: '/dev/null/iclkr', TSX_DISABLE_CACHE: '1' });
+    expect(fallback.line).toMatch(/^backend: wasm on 1 thread \(threads unavailable: ENOTDIR/);
+    expect(fallback.hash).toBe(matmulIn('1').hash);
   });
 
   it('ICLKR_THREADS picks the count, capped at the build pool of 8; a bad value is an error naming the fix', () => {

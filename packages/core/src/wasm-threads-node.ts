@@ -96,19 +96,29 @@ function unrefWorkers(module: EmscriptenModule): void {
 
 /** Whether the threaded loader is in place (the registry keeps one backend instance per name). */
 let registered = false;
+/** Why the threaded build did not load, when it did not (tfjs's single-threaded one ran instead). */
+let failure: string | undefined;
 
 /**
- * Re-registers tfjs's `wasm` backend so that it loads the threaded build with `threads` workers;
- * one thread keeps tfjs's own single-threaded loader. Call before the backend is first set.
+ * Re-registers tfjs's `wasm` backend so that it loads the threaded build with `threads` workers,
+ * falling back to tfjs's own single-threaded loader if that fails (e.g. no writable temporary
+ * folder); one thread keeps tfjs's loader. Call before the backend is first set.
  */
 export function registerThreadedWasm(threads: number): void {
   if (threads <= 1 || registered) return;
   registered = true;
+  const singleThreaded = tf.findBackendFactory('wasm');
   tf.removeBackend('wasm');
   tf.registerBackend(
     'wasm',
     async () => {
-      const module = await loadThreaded(threads);
+      let module: EmscriptenModule;
+      try {
+        module = await loadThreaded(threads);
+      } catch (error) {
+        failure = (error instanceof Error ? error.message : String(error)).split('\n')[0];
+        return singleThreaded();
+      }
       setThreadsCount(threads);
       const backend = new BackendWasm(module as never);
       unrefWorkers(module);
@@ -116,4 +126,9 @@ export function registerThreadedWasm(threads: number): void {
     },
     WASM_PRIORITY,
   );
+}
+
+/** Why the threaded wasm build could not load (tfjs's single-threaded build runs instead), if it could not. */
+export function threadedWasmFailure(): string | undefined {
+  return failure;
 }
