@@ -43,7 +43,8 @@ describe('threaded wasm in Node', () => {
   });
 
   it('falls back to the single-threaded build, saying why, when the threaded one cannot load', () => {
-    // The pool workers' script goes to the temporary folder; one under a file cannot exist.
+    // The pool workers' script goes to the temporary folder; one under a file cannot exist (tsx,
+    // which runs the child, would cache there too).
     const fallback = matmulIn('2', { TMPDIR: '/dev/null/iclkr', TSX_DISABLE_CACHE: '1' });
     expect(fallback.line).toMatch(/^backend: wasm on 1 thread \(threads unavailable: ENOTDIR/);
     expect(fallback.hash).toBe(matmulIn('1').hash);
