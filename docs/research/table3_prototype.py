@@ -1,13 +1,18 @@
 # Prototype of the paper's Table 3 experiment in numpy (research log: theorem-kernel-table3.md).
-# Usage: python3 table3_prototype.py k=2 aT=0.1 aB=0.1 ns=4000 w=pre|count ridge=1e-3 P=200 seed=0
+# Usage: python3 table3_prototype.py k=2 aT=0.1 aB=0.1 ns=4000 w=pre|count ridge=1e-3 P=200 seed=0 block=0|1
 # Prints, per n, the theorem kernel's accuracy against the Bayes argmax, then the same for belief-vector kernels.
 import numpy as np, sys, time, json
-args = dict(seed=0, aT=0.1, aB=0.1, k=2, ns=4000, w='pre', ridge=1e-3, P=300, D=80, M=100, tasks=8, label='sample')
+args = dict(seed=0, aT=0.1, aB=0.1, k=2, ns=4000, w='pre', ridge=1e-3, P=300, D=80, M=100, tasks=8, label='sample', block=0)
 for a in sys.argv[1:]:
     k_, v = a.split('='); args[k_] = type(args[k_])(v)
 rng = np.random.default_rng(args['seed']); D, M, TASKS, K = args['D'], args['M'], args['tasks'], args['k']
 T = rng.dirichlet([args['aT']]*D, size=D); B = rng.dirichlet([args['aB']]*M, size=D)
 starts = np.arange(TASKS)
+if args['block']:  # each task its own D/tasks states (block-diagonal T), entered at the block's first state
+    bs = D // TASKS; T = np.zeros((D, D))
+    for t_ in range(TASKS):
+        T[t_*bs:(t_+1)*bs, t_*bs:(t_+1)*bs] = rng.dirichlet([args['aT']]*bs, size=bs)
+    starts = np.arange(TASKS) * bs
 cT = T.cumsum(1); cB = B.cumsum(1)
 def draw(c, rows):  # rows: state indices (N,), returns sampled index per row
     u = rng.random(len(rows))
