@@ -29,7 +29,7 @@ export interface RunOptions {
   logitPositions?: readonly number[];
 }
 
-/** Logits [batch, pos, vocab] and the requested activations; the caller disposes both. */
+/** Logits [batch, pos, vocab] ([batch, 1, vocab] with `logitPositions`) and the requested activations; the caller disposes both. */
 export interface RunResult {
   logits: tf.Tensor3D;
   cache: ActivationCache;
