@@ -1,4 +1,5 @@
-// nextTokenDistributions against a direct softmax of each prompt's own forward pass, one at a time.
+// nextTokenDistributions against a direct softmax of each prompt's own forward pass, one at a time;
+// run's logitPositions against the rows of the same pass without it.
 import { OptionError, tf } from '@iclkr/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { idsTensor, randomIds, randomParams } from '../test/naive-gpt.js';

@@ -38,7 +38,7 @@ export { GatedMLP } from './components/gated-mlp.js';
 export { makeNorm, TransformerBlock } from './components/transformer-block.js';
 /** Unembedding to logits (tied models pass W_E transposed). */
 export { Unembed } from './components/unembed.js';
-/** The transformer assembled from components: `run(ids, { cache })` gives logits and activations. */
+/** The transformer assembled from components: `run(ids, { cache, logitPositions })` gives logits (at every position, or one per row) and activations. */
 export { type RunOptions, type RunResult, Transformer } from './model.js';
 /** A model from a Hugging Face config object and safetensors tensors (gpt2, llama, qwen2, gpt_neox). */
 export { checkpointConfig, modelFromCheckpoint, SUPPORTED_MODEL_TYPES } from './from-checkpoint.js';
