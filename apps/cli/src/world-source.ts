@@ -1,5 +1,5 @@
 import { OptionError } from '@iclkr/core';
-import { PRESET_NAMES, type PresetName, type World, worldFromPreset } from '@iclkr/theory';
+import { PRESET_NAMES, type PresetName, type PresetParams, type World, worldFromPreset } from '@iclkr/theory';
 import { loadWorld } from '@iclkr/theory/node';
 import { choiceOption, type OptionSpec, type OptionValues } from './args.js';
 
@@ -7,22 +7,44 @@ import { choiceOption, type OptionSpec, type OptionValues } from './args.js';
 export const WORLD_OPTIONS: Record<string, OptionSpec> = {
   preset: { type: 'string', placeholder: PRESET_NAMES.join('|'), description: 'build the world from a preset (seeded by --seed)' },
   world: { type: 'string', placeholder: 'FILE', description: 'read the world from a JSON file instead of a preset' },
+  param: {
+    type: 'string',
+    placeholder: 'NAME=V,...',
+    description: "override the preset's generator parameters, e.g. transitionConcentration=1,emissionConcentration=1 (an unknown NAME lists the preset's)",
+  },
 };
 
 /** Where a command's world comes from: exactly one of a preset or a file. */
 export interface WorldSource {
   readonly preset?: PresetName;
   readonly path?: string;
+  /** Generator parameters overriding the preset's (--param). */
+  readonly params?: PresetParams;
   /** Builds (preset, seeded) or loads (file) the world. */
   load(seed: number): Promise<World>;
 }
 
-/** Reads --preset / --world: exactly one must be given. */
+/** Parses --param NAME=VALUE,...: numbers where the value is one, else the string (e.g. labellings=fresh). */
+function presetParamsOption(text: string): PresetParams {
+  const params: Record<string, number | string> = {};
+  for (const item of text.split(',')) {
+    const match = /^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(\S+)\s*$/.exec(item);
+    if (match === null) throw new OptionError(`--param '${item}' is not NAME=VALUE`, 'pass --param NAME=VALUE[,NAME=VALUE...]');
+    const [, name, value] = match;
+    if (Object.hasOwn(params, name)) throw new OptionError(`--param sets ${name} twice`, 'set each parameter once');
+    params[name] = Number.isFinite(Number(value)) ? Number(value) : value;
+  }
+  return params;
+}
+
+/** Reads --preset / --world (exactly one must be given) and --param (with --preset only). */
 export function worldSource(values: OptionValues): WorldSource {
   const preset = choiceOption(values, 'preset', PRESET_NAMES);
   const path = typeof values.world === 'string' ? values.world : undefined;
   if (preset !== undefined && path !== undefined) throw new OptionError('--preset and --world both given', 'pass one of them');
-  if (preset !== undefined) return { preset, load: async (seed) => worldFromPreset(preset, seed) };
+  const params = typeof values.param === 'string' ? presetParamsOption(values.param) : undefined;
+  if (params !== undefined && preset === undefined) throw new OptionError('--param needs --preset', 'set the parameters in the world file, or use --preset');
+  if (preset !== undefined) return { preset, params, load: async (seed) => worldFromPreset(preset, seed, params) };
   if (path !== undefined) return { path, load: () => loadWorld(path) };
   throw new OptionError('missing --preset or --world', `pass --preset ${PRESET_NAMES.join('|')} or --world FILE`);
 }

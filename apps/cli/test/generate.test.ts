@@ -43,6 +43,14 @@ describe('iclkr generate', () => {
     }
   });
 
+  it("--param overrides a preset's generator parameters", async () => {
+    const out = join(dir, 'ginc-small');
+    const r = await run('generate', '--preset', 'ginc', '--param', 'n_values=4,n_slots=3,n_symbols=20', '--docs', '2', '--doc-length', '30', '--out', out);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('from world ginc (10 tasks, 12 states, 20 tokens)');
+    expect(JSON.parse(readFileSync(join(out, 'world.json'), 'utf8')).generator).toMatchObject({ n_values: 4, n_slots: 3, n_symbols: 20 });
+  });
+
   it('rejects bad input in one line and writes nothing', async () => {
     const out = join(dir, 'never');
     const bad = join(dir, 'bad-world.json');
@@ -61,6 +69,8 @@ describe('iclkr generate', () => {
       [['--world', bad, '--out', out], /bad-world\.json: emission\[0\] sums to 0\.9, not 1/],
       [['--world', join(dir, 'nope.json'), '--out', out], /nope\.json: no such file/],
       [['--preset', 'ginc', '--out', full, '--docs', '2', '--doc-length', '5'], /already exists and is not an empty folder/],
+      [['--preset', 'ginc', '--param', 'n_states=4', '--out', out], /preset ginc has no parameter 'n_states'; use one of n_values, n_slots/],
+      [['--world', bad, '--param', 'n_values=4', '--out', out], /--param needs --preset/],
     ];
     for (const [args, pattern] of cases) {
       const r = await run('generate', ...args);

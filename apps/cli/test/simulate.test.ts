@@ -20,7 +20,7 @@ describe('iclkr simulate', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^world paper-table3 \(8 tasks, 80 states, 100 tokens\), kernel belief, 20 prompts per n, seed 0, [\d.e-]+ s\n/);
     const lines = r.stdout.split('\n');
-    expect(lines[1]).toMatch(/^n\s+L1\s+TV\s+KL\s+acc vs Bayes \[95% CI\]\s+acc vs label\s+Bayes acc vs label\s+L1 \(1\/n\)\s+acc vs Bayes \(1\/n\)\s+paper distance\s+paper accuracy$/);
+    expect(lines[1]).toMatch(/^n\s+L1\s+TV\s+KL\s+acc vs Bayes \[95% CI\]\s+acc vs label\s+Bayes acc vs label\s+vote acc vs Bayes\s+L1 \(1\/n\)\s+acc vs Bayes \(1\/n\)\s+paper distance\s+paper accuracy$/);
     expect(lines[3]).toMatch(/^1\s+[\d.]+\s+[\d.]+\s+[\d.e-]+\s+[\d.]+ \[[\d.e-]+, [\d.]+\]\s+.*\s1\.322\s+0\.337$/);
     expect(lines[4]).toMatch(/^8\s+.*\s0\.218\s+0\.901$/);
     expect(r.stdout).toMatch(/\nsettings:\n {2}kernel: belief\n/);
@@ -75,7 +75,14 @@ describe('iclkr simulate', () => {
     }
     const names = (svg: string) => [...svg.matchAll(/<text class="legend"[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]);
     expect(names(distance)).toEqual(['L1', 'TV', 'L1, 1/n form', 'TV, 1/n form', 'paper distance (Table 3)']);
-    expect(names(accuracy)).toEqual(['vs Bayes argmax', 'vs sampled label', 'Bayes vs sampled label', 'vs Bayes, 1/n form', 'paper accuracy (Table 3)']);
+    expect(names(accuracy)).toEqual([
+      'vs Bayes argmax',
+      'vs sampled label',
+      'Bayes vs sampled label',
+      'plain label vote vs Bayes argmax',
+      'vs Bayes, 1/n form',
+      'paper accuracy (Table 3)',
+    ]);
     expect(distance.match(/<polygon class="band"/g)).toHaveLength(4);
     const html = readFileSync(join(out, 'report.html'), 'utf8');
     expect(html).toMatch(/^<!doctype html>/);
@@ -100,6 +107,18 @@ describe('iclkr simulate', () => {
     expect(report.meta.settings).toMatchObject({ world: worldFile, temperature: 0.1, kernel: 'attention' });
     expect(report.settings).toMatchObject({ kernel: 'attention', temperature: 0.1 });
     expect(readFileSync(join(out, 'accuracy.svg'), 'utf8')).not.toContain('paper');
+  });
+
+  it("--param overrides the preset's generator parameters and the report records them", async () => {
+    const args = ['simulate', '--preset', 'paper-table3', '--prompts', '10', '--shots', '1,4', '--kernel', 'belief', '--json'];
+    const r = await run(...args, '--param', 'transitionConcentration=1, emissionConcentration=0.5,tasks=4');
+    expect(r.code, r.stderr).toBe(0);
+    const report = simulateReportSchema.parse(JSON.parse(r.stdout));
+    expect(report.meta.settings).toMatchObject({ preset: 'paper-table3', param: { transitionConcentration: 1, emissionConcentration: 0.5, tasks: 4 } });
+    expect(report.settings.generator).toMatchObject({ name: 'random', transitionConcentration: 1, emissionConcentration: 0.5, tasks: 4, seed: 0 });
+    const plain = simulateReportSchema.parse(JSON.parse((await run(...args)).stdout));
+    expect(plain.settings.generator).toMatchObject({ transitionConcentration: 0.006, tasks: 8 });
+    expect(report.rows).not.toEqual(plain.rows);
   });
 
   it('runs out-of-distribution prompts with a given input length, and the continuous mode', async () => {
@@ -141,7 +160,7 @@ describe('iclkr simulate', () => {
     expect(r.stdout).toMatch(/--shots N1,N2,\.\.\.\s+.*\(default: 1,2,4,8,16,32,64,128\)/);
     expect(r.stdout).toMatch(/--kernel theorem\|belief\|cosine\|attention/);
     expect(r.stdout).toMatch(/--mode restart\|continuous/);
-    for (const option of ['--prompts N', '--length K', '--sigma-samples N', '--ridge R', '--temperature T', '--ood', '--seed S', '--json', '--out DIR', '--world FILE']) {
+    for (const option of ['--param NAME=V,...', '--prompts N', '--length K', '--sigma-samples N', '--ridge R', '--temperature T', '--ood', '--seed S', '--json', '--out DIR', '--world FILE']) {
       expect(r.stdout).toContain(option);
     }
   });
@@ -182,6 +201,12 @@ describe('iclkr simulate: bad input is a one-line error, exit 1, nothing written
     ['unknown option', [...p, '--shot', '1'], /unknown option --shot/],
     ['stray argument', [...p, 'table3'], /unexpected argument 'table3'/],
     ['bad backend', [...p, '--backend', 'gpu'], /unknown backend 'gpu'/],
+    ['unknown --param', [...p, '--param', 'alpha=1'], /preset paper-table3 has no parameter 'alpha'; use one of tasks, states, tokens, transitionConcentration, emissionConcentration, delimiterProbability/],
+    ['--param not NAME=VALUE', [...p, '--param', 'tasks'], /--param 'tasks' is not NAME=VALUE; pass --param NAME=VALUE\[,NAME=VALUE\.\.\.\]/],
+    ['--param twice', [...p, '--param', 'tasks=2,tasks=3'], /--param sets tasks twice; set each parameter once/],
+    ['--param bad value', [...p, '--param', 'transitionConcentration=-1'], /randomWorld: transitionConcentration -1 is not in \(0, inf\); pass transitionConcentration in \(0, inf\)/],
+    ['--param not a number', [...p, '--param', 'tasks=many'], /randomWorld: tasks many is not an integer >= 1/],
+    ['--param with --world', ['--world', badWorld, '--param', 'tasks=2'], /--param needs --preset; set the parameters in the world file, or use --preset/],
   ];
   for (const [name, args, pattern] of cases) {
     it(name, async () => {

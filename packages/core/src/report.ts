@@ -66,6 +66,8 @@ export const convergenceRowSchema = convergenceStatsSchema.extend({
   unnormalized: convergenceStatsSchema,
   /** Accuracy of the Bayes argmax against the sampled label (the ceiling). */
   bayesAccVsLabel: z.number(),
+  /** Accuracy against the Bayes argmax of the plain label vote (K = 1): what the labels say without any kernel. */
+  voteAccVsBayes: z.number(),
   /** Prompts left out because they have probability 0 under every in-distribution task. */
   excluded: z.number().int().nonnegative(),
 });

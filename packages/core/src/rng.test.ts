@@ -52,6 +52,16 @@ describe('Rng', () => {
     const p = r.dirichlet([1, 2, 3]);
     expect(p.reduce((s, v) => s + v, 0)).toBeCloseTo(1, 12);
     expect(r.dirichlet(0.5, 4)).toHaveLength(4);
+    // The draws are gamma's, normalised: the same numbers as normalising gamma() by hand.
+    const [a, b] = [new Rng(9), new Rng(9)];
+    const gammas = [0.3, 2, 0.05].map((shape) => b.gamma(shape));
+    const sum = gammas.reduce((t, v) => t + v, 0);
+    expect([...a.dirichlet([0.3, 2, 0.05])]).toEqual(gammas.map((v) => v / sum));
+    // A concentration so small that every gamma draw underflows to 0 still gives a probability vector.
+    const sparse = new Rng(1).dirichlet(1e-5, 79);
+    expect(sparse.every(Number.isFinite)).toBe(true);
+    expect(sparse.reduce((t, v) => t + v, 0)).toBeCloseTo(1, 12);
+    expect(Math.max(...sparse)).toBeGreaterThan(0.99);
     expect(r.shuffle([1, 2, 3, 4, 5]).sort()).toEqual([1, 2, 3, 4, 5]);
     const s = r.sample(10, 4);
     expect(new Set(s).size).toBe(4);

@@ -74,16 +74,38 @@ export class Rng {
     }
   }
 
-  /** A probability vector from Dirichlet(alpha), or symmetric Dirichlet(alpha) of size `n`. */
+  /**
+   * A probability vector from Dirichlet(alpha), or symmetric Dirichlet(alpha) of size `n`. Very
+   * small concentrations can underflow every gamma draw to 0; the vector is then normalised from
+   * the draws' logarithms (the same random numbers), so it is always a probability vector.
+   */
   dirichlet(alpha: number | ArrayLike<number>, n?: number): Float64Array {
     const size = typeof alpha === 'number' ? (n ?? 0) : alpha.length;
     const out = new Float64Array(size);
+    const logs = new Float64Array(size);
     let total = 0;
     for (let i = 0; i < size; i++) {
-      out[i] = this.gamma(typeof alpha === 'number' ? alpha : alpha[i]);
+      const shape = typeof alpha === 'number' ? alpha : alpha[i];
+      if (shape > 0 && shape < 1) {
+        // gamma(shape) = gamma(shape + 1) * u^(1/shape), drawn in the same order as gamma() does.
+        const g = this.gamma(shape + 1);
+        const u = this.uniform();
+        out[i] = g * u ** (1 / shape);
+        logs[i] = Math.log(g) + Math.log(u) / shape;
+      } else {
+        out[i] = this.gamma(shape);
+        logs[i] = Math.log(out[i]);
+      }
       total += out[i];
     }
-    for (let i = 0; i < size; i++) out[i] /= total;
+    if (total > 0) {
+      for (let i = 0; i < size; i++) out[i] /= total;
+      return out;
+    }
+    const top = Math.max(...logs);
+    let sum = 0;
+    for (let i = 0; i < size; i++) sum += (out[i] = Math.exp(logs[i] - top));
+    for (let i = 0; i < size; i++) out[i] /= sum;
     return out;
   }
 

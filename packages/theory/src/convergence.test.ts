@@ -30,6 +30,17 @@ describe('the convergence experiment', () => {
     expect(r.bounds).toEqual({ eta: null, epsTheta: null });
   });
 
+  it('scores the plain label vote beside the estimator', () => {
+    const r = runConvergence(classify, { shots: [0, 1, 16], prompts: 100, kernel: 'cosine', seed: 4 });
+    // No demonstration: every label ties, so the vote scores chance (1/2) on every prompt.
+    expect(r.rows[0].voteAccVsBayes).toBe(0.5);
+    // One demonstration: any positive kernel's normalised estimate is e(y_1), which is the vote;
+    // the two are computed by different code (combineScores vs label counts).
+    expect(r.rows[1].voteAccVsBayes).toBe(r.rows[1].accVsBayes);
+    // Sixteen: the cosine kernel weighs same-class demonstrations and beats the class-blind vote.
+    expect(r.rows[2].accVsBayes).toBeGreaterThan(r.rows[2].voteAccVsBayes + 0.1);
+  });
+
   it('is deterministic per seed', () => {
     const a = runConvergence(classify, { shots: [2], prompts: 10, kernel: 'cosine', seed: 5 });
     const b = runConvergence(classify, { shots: [2], prompts: 10, kernel: 'cosine', seed: 5 });

@@ -140,6 +140,13 @@ function meanInterval(values: readonly number[]): [number, [number, number]] {
   return [mean, [mean - half, mean + half]];
 }
 
+/** Label counts of a prompt's first n demonstrations: the plain vote, K = 1 (all zero for n = 0, a tie). */
+function labelVote(prompt: Prompt, n: number, labelIndex: ReadonlyMap<number, number>, classes: number): Float64Array {
+  const counts = new Float64Array(classes);
+  for (const [, y] of prompt.demos.slice(0, n)) counts[labelIndex.get(y)!] += 1;
+  return counts;
+}
+
 /** Scores one estimator form against Bayes over the prompts at one n. */
 function score(estimates: Float64Array[], bayes: Float64Array[], labels: readonly number[]): ConvergenceStats {
   const l1: number[] = [];
@@ -257,11 +264,13 @@ export function runConvergence(
         unnormalized.push(Float64Array.from(raw));
       }
       const bayesHits = bayes.map((b, j) => argmaxCredit(b, gold[j]));
+      const voteHits = kept.map((i, j) => argmaxCredit(labelVote(prompts[i], n, labelIndex, labels.length), argmax(bayes[j])));
       table.push({
         n,
         ...score(normalized, bayes, gold),
         unnormalized: score(unnormalized, bayes, gold),
         bayesAccVsLabel: wilsonProportion(bayesHits)[0],
+        voteAccVsBayes: wilsonProportion(voteHits)[0],
         excluded: prompts.length - kept.length,
       });
     }

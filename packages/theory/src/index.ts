@@ -16,7 +16,7 @@ export { type GincParams, gincWorld } from './generators/ginc.js';
 /** The classification world: C classes, L shared label tokens, a task is a labelling (class -> label). */
 export { type ClassifyParams, classifyWorld, MAX_FRESH_LABELLINGS } from './generators/classify.js';
 /** Named worlds (paper-table3, ginc, classify, recall) built from a seed; an unknown name is an OptionError. */
-export { PRESET_NAMES, PRESETS, type PresetName, worldFromPreset } from './presets.js';
+export { PRESET_NAMES, PRESETS, type PresetName, type PresetParams, presetParams, worldFromPreset } from './presets.js';
 /** Seeded streaming sampling: ICL segments and prompts, a prompt's token sequence, pre-training documents. */
 export {
   type Document,

@@ -53,13 +53,13 @@ function parseSettings(values: OptionValues): ConvergenceSettings {
 
 /** The summary table (one row per n), with the paper's row beside ours when `paper` is set. */
 function summaryTable(rows: readonly ConvergenceRow[], paper: boolean): { header: string[]; cells: string[][] } {
-  const header = ['n', 'L1', 'TV', 'KL', 'acc vs Bayes [95% CI]', 'acc vs label', 'Bayes acc vs label', 'L1 (1/n)', 'acc vs Bayes (1/n)'];
+  const header = ['n', 'L1', 'TV', 'KL', 'acc vs Bayes [95% CI]', 'acc vs label', 'Bayes acc vs label', 'vote acc vs Bayes', 'L1 (1/n)', 'acc vs Bayes (1/n)'];
   const excluded = rows.some((r) => r.excluded > 0);
   if (excluded) header.push('excluded (impossible)');
   if (paper) header.push('paper distance', 'paper accuracy');
   const cells = rows.map((r) => {
     const [lo, hi] = r.ci.accVsBayes;
-    const line = [String(r.n), fmt(r.l1), fmt(r.tv), fmt(r.kl), `${fmt(r.accVsBayes)} [${fmt(lo)}, ${fmt(hi)}]`, fmt(r.accVsLabel), fmt(r.bayesAccVsLabel), fmt(r.unnormalized.l1), fmt(r.unnormalized.accVsBayes)];
+    const line = [String(r.n), fmt(r.l1), fmt(r.tv), fmt(r.kl), `${fmt(r.accVsBayes)} [${fmt(lo)}, ${fmt(hi)}]`, fmt(r.accVsLabel), fmt(r.bayesAccVsLabel), fmt(r.voteAccVsBayes), fmt(r.unnormalized.l1), fmt(r.unnormalized.accVsBayes)];
     if (excluded) line.push(String(r.excluded));
     if (paper) {
       const i = PAPER_TABLE3.n.indexOf(r.n);
@@ -112,6 +112,7 @@ function plots(report: SimulateReport, paper: boolean): { distance: string; accu
         line('vs Bayes argmax', own, 'accVsBayes'),
         line('vs sampled label', own, 'accVsLabel'),
         { name: 'Bayes vs sampled label', points: rows.map((r) => [r.n, r.bayesAccVsLabel] as const) },
+        { name: 'plain label vote vs Bayes argmax', points: rows.map((r) => [r.n, r.voteAccVsBayes] as const), dashed: true },
         line('vs Bayes, 1/n form', unnormalized, 'accVsBayes', true),
         ...reference('paper accuracy (Table 3)', PAPER_TABLE3.accuracy),
       ],
@@ -145,7 +146,7 @@ export const simulateCommand: Command = {
   },
   async run(values, context) {
     const source = worldSource(values);
-    const { preset, path: worldPath } = source;
+    const { preset, path: worldPath, params } = source;
     const settings = parseSettings(values);
     const out = typeof values.out === 'string' ? values.out : undefined;
     if (out !== undefined) await checkFolderFree(out);
@@ -159,9 +160,14 @@ export const simulateCommand: Command = {
 
     const worldName = world.spec.name ?? preset ?? worldPath!;
     const report: SimulateReport = simulateReportSchema.parse({
-      meta: reportMeta('simulate', context, { seed: settings.seed, settings: { ...(preset !== undefined ? { preset } : { world: worldPath }), ...settings }, started }),
+      meta: reportMeta('simulate', context, {
+        seed: settings.seed,
+        settings: { ...(preset !== undefined ? { preset, ...(params ? { param: params } : {}) } : { world: worldPath }), ...settings },
+        started,
+      }),
       world: worldName,
       ...result,
+      settings: { ...result.settings, ...(world.spec.generator ? { generator: world.spec.generator } : {}) },
     });
     const paper = preset === 'paper-table3';
     const tableData = summaryTable(report.rows, paper);
