@@ -14,7 +14,9 @@ const out = {
   backend: backend.name,
   seconds,
   targetSeconds: 60,
-  rows: result.rows.map((r) => ({ n: r.n, l1: r.l1, accVsBayes: r.accVsBayes, bayesAccVsLabel: r.bayesAccVsLabel })),
+  threads: backend.threads,
+  world: world.spec.generator,
+  rows: result.rows.map((r) => ({ n: r.n, l1: r.l1, accVsBayes: r.accVsBayes, accVsBayesUnnormalized: r.unnormalized.accVsBayes, voteAccVsBayes: r.voteAccVsBayes, bayesAccVsLabel: r.bayesAccVsLabel })),
   date: new Date().toISOString(),
 };
 writeBenchResult('theory-simulate', out);
