@@ -1,10 +1,11 @@
 /**
  * Demonstration retrieval for text commands (`iclkr probe --retrieval`, `iclkr retrieve`): the
- * options, the seeded pool subset, the model's P(o | x) for `model-kernel`, and the chooser that
+ * options, the seeded pool subset, the model's P(o | x) for `model-kernel` and log-likelihoods for
+ * `in-distribution`, and the chooser that
  * maps the retriever's pool indices back to lines of the --demos file.
  */
 import { type Matrix, OptionError, Rng, type TextDataset } from '@iclkr/core';
-import { type HookedModel, nextTokenDistributions, textPromptSpans, type Tokenizer } from '@iclkr/probing';
+import { type HookedModel, nextTokenDistributions, spanLogLikelihoods, textPromptSpans, type Tokenizer } from '@iclkr/probing';
 import {
   createRetriever,
   DEMONSTRATION_ORDERS,
@@ -15,6 +16,7 @@ import {
   type RetrievalStrategy,
   type Retriever,
   type Selection,
+  type StrategyInfo,
 } from '@iclkr/retrieval';
 import { choiceOption, numberOption, type OptionSpec, type OptionValues } from './args.js';
 
@@ -39,7 +41,7 @@ export function retrievalOptions(strategyName: string, defaultStrategy?: Retriev
     pool: {
       type: 'string',
       placeholder: 'N',
-      description: `choose from a seeded random subset of N --demos examples (default: all of them; ${MODEL_POOL_DEFAULT} for model-kernel, which runs each through the model)`,
+      description: `choose from a seeded random subset of N --demos examples (default: all of them; ${MODEL_POOL_DEFAULT} for model-kernel and in-distribution, which run each through the model)`,
     },
   };
 }
@@ -63,12 +65,18 @@ export function parseRetrieval(values: OptionValues, strategyName: string, fallb
   };
 }
 
-/** Whether a strategy needs the model's next-token distributions of every text. */
-export function needsModel(strategy: RetrievalStrategy): boolean {
-  return RETRIEVAL_STRATEGIES[strategy].features === 'required';
+/** What a strategy needs from a language model for every text (next-token distributions or log-likelihoods), if anything. */
+function modelView(strategy: RetrievalStrategy): StrategyInfo['model'] {
+  const info: StrategyInfo = RETRIEVAL_STRATEGIES[strategy];
+  return info.model;
 }
 
-/** What `model-kernel` runs each text through: a model, its tokenizer and the template that places x. */
+/** Whether a strategy needs a language model's view of every text. */
+export function needsModel(strategy: RetrievalStrategy): boolean {
+  return modelView(strategy) !== undefined;
+}
+
+/** What `model-kernel` and `in-distribution` run each text through: a model, its tokenizer and the template that places x. */
 export interface TextModel {
   readonly model: HookedModel;
   readonly tokenizer: Tokenizer;
@@ -91,6 +99,26 @@ export function checkVocabulary(tokenizer: Tokenizer, model: HookedModel): void 
 export function inputTokens(tokenizer: Tokenizer, template: string, text: string): number[] {
   const { ids, spans } = textPromptSpans(tokenizer, [], text, { template });
   return ids.slice(spans.query.start, spans.query.end);
+}
+
+/**
+ * Each text's mean log-probability per token where the template puts x_test, given the template's
+ * text before it (a one-column matrix); the first token of a prompt has no context and is not scored.
+ */
+export function modelLikelihoods(m: TextModel, texts: readonly string[]): Matrix {
+  const prompts = texts.map((text) => textPromptSpans(m.tokenizer, [], text, { template: m.template }));
+  const spans = prompts.map(({ spans: { query } }, i) => {
+    const start = Math.max(1, query.start);
+    if (start >= query.end) {
+      throw new OptionError(
+        `text ${i + 1} ('${texts[i].slice(0, 40)}') is one token at the very start of the prompt, so the model cannot score it`,
+        "give the template text before {x}, e.g. 'Input: {x} Output: {y}'",
+      );
+    }
+    return { start, end: query.end };
+  });
+  const data = Float32Array.from(spanLogLikelihoods(m.model, prompts.map((p) => p.ids), spans, m.batch));
+  return { rows: texts.length, cols: 1, data };
 }
 
 /** P(o | x) over the whole vocabulary of each text run alone, one row per text. */
@@ -131,7 +159,7 @@ export class DemonstrationChooser {
     const size = demos.texts.length;
     const { strategy, shots } = settings;
     if (needsModel(strategy) && model === undefined) {
-      throw new OptionError(`the ${strategy} strategy needs a language model to compute P(o | x)`, 'give a model and its tokenizer');
+      throw new OptionError(`the ${strategy} strategy needs a language model to score the texts`, 'give a model and its tokenizer');
     }
     const wanted = settings.pool ?? (needsModel(strategy) ? Math.min(MODEL_POOL_DEFAULT, size) : size);
     if (wanted > size) throw new OptionError(`--pool ${wanted} is more than the ${size} examples of --demos`, `pass --pool ${size} or fewer`);
@@ -144,11 +172,16 @@ export class DemonstrationChooser {
     let features: Matrix | undefined;
     if (model !== undefined && needsModel(strategy)) {
       const tokens = texts.reduce((s, t) => s + inputTokens(model.tokenizer, model.template, t).length, 0);
-      const megabytes = Math.ceil((texts.length * model.model.config.vocabSize * 4) / 2 ** 20);
-      log(
-        `${strategy}: runs each of the ${texts.length} pool texts (${tokens} tokens) and then each query alone through the model for P(o | x), holding ${megabytes} MB of distributions; --pool N changes the pool`,
-      );
-      features = modelFeatures(model, texts);
+      if (modelView(strategy) === 'log-likelihood') {
+        log(`${strategy}: scores each of the ${texts.length} pool texts (${tokens} tokens) by its mean log-probability per token under the model; --pool N changes the pool`);
+        features = modelLikelihoods(model, texts);
+      } else {
+        const megabytes = Math.ceil((texts.length * model.model.config.vocabSize * 4) / 2 ** 20);
+        log(
+          `${strategy}: runs each of the ${texts.length} pool texts (${tokens} tokens) and then each query alone through the model for P(o | x), holding ${megabytes} MB of distributions; --pool N changes the pool`,
+        );
+        features = modelFeatures(model, texts);
+      }
     }
     this.retriever = createRetriever(strategy).fit({ texts, labels: this.pool.map((i) => demos.labels[i]), numClasses: demos.labelNames.length, features });
   }
@@ -156,7 +189,9 @@ export class DemonstrationChooser {
   /** Demonstrations for each query text, in prompt order, as --demos indices with their scores. */
   choose(queries: readonly string[], rng: Rng): Selection[] {
     const { shots, order } = this.settings;
-    const features = this.model !== undefined && needsModel(this.settings.strategy) ? modelFeatures(this.model, queries) : undefined;
+    const { strategy } = this.settings;
+    const perQuery = this.model !== undefined && needsModel(strategy) && !RETRIEVAL_STRATEGIES[strategy].queryIndependent;
+    const features = perQuery ? modelFeatures(this.model!, queries) : undefined;
     return queries.map((text, q) => {
       const chosen = this.retriever.select({ text, features: features?.data.subarray(q * features.cols, (q + 1) * features.cols) }, shots, rng);
       const laid = orderDemonstrations(chosen, order, rng);

@@ -71,6 +71,17 @@ describe('iclkr probe --retrieval', () => {
     expect(report.meta.settings).toMatchObject({ retrieval: 'model-kernel', order: 'selected', pool: 30 });
   });
 
+  it('in-distribution scores the pool once and gives every prompt the same demonstrations', async () => {
+    const out = join(dir, 'in-distribution');
+    const r = await run(...textProbe(), '--retrieval', 'in-distribution', '--pool', '30', '--out', out);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/iclkr probe: in-distribution: scores each of the 30 pool texts \(\d+ tokens\) by its mean log-probability per token under the model/);
+    const lines = readFileSync(join(out, 'demonstrations.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.length).toBeGreaterThan(1);
+    for (const l of lines) expect(l.indices).toEqual(lines[0].indices);
+    expect(lines[0].scores.every((v: number) => v < 0)).toBe(true);
+  });
+
   it('refuses the retrieval options for worlds and activations, and bad values, in one line', async () => {
     const out = join(dir, 'never');
     const cases: [string[], RegExp][] = [
@@ -79,7 +90,7 @@ describe('iclkr probe --retrieval', () => {
       [['probe', '--pool', '10', '--out', out], /--pool applies to text prompts only/],
       [['probe', '--activations', dir, '--retrieval', 'knn', '--out', out], /--retrieval does not apply to --activations, which holds its own prompts and model outputs; drop --retrieval/],
       [['probe', '--activations', dir, '--pool', '5', '--out', out], /--pool does not apply to --activations/],
-      [[...textProbe(), '--retrieval', 'nearest', '--out', out], /--retrieval nearest is not one of random, balanced, bm25, knn, model-kernel, dpp, votek, kmedoids/],
+      [[...textProbe(), '--retrieval', 'nearest', '--out', out], /--retrieval nearest is not one of random, balanced, bm25, knn, model-kernel, in-distribution, dpp, votek, kmedoids/],
       [[...textProbe(), '--order', 'best', '--out', out], /--order best is not one of selected, ascending, random/],
       [[...textProbe(), '--pool', '-3', '--out', out], /--pool -3 is not an integer >= 1/],
       [[...textProbe(), '--pool', '1', '--out', out], /the pool of 1 demonstrations is smaller than --shots 2/],

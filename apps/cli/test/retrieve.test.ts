@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { initBackend } from '@iclkr/core';
+import { initBackend, tf } from '@iclkr/core';
 import { loadTextDataset } from '@iclkr/core/node';
 import { nextTokenDistributions } from '@iclkr/probing';
 import { loadModel, loadTokenizer } from '@iclkr/probing/node';
@@ -127,11 +127,50 @@ describe('iclkr retrieve', () => {
     }
   });
 
+  it('in-distribution takes the pool texts of highest mean log-probability per token, checked one text at a time in float64', async () => {
+    mkdirSync(join(dir, 'sst2'), { recursive: true });
+    const demos = file(join(dir, 'sst2'), 'stsa.binary.train', `${train.texts.slice(0, 20).map((t, i) => `${train.labels[i]} ${t}`).join('\n')}\n`);
+    const r = await run('retrieve', '--demos', demos, '--data', SST2_DEV, '--strategy', 'in-distribution', '--model', textModel, '--tokenizer', GPT2_TOKENIZER, '--shots', '4', '--prompts', '3');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/in-distribution: scores each of the 20 pool texts \(\d+ tokens\) by its mean log-probability per token under the model/);
+    // Reference: "Input:" then GPT-2's encoding of " " + text, run alone; each text token scored by the
+    // log-softmax of the logits before it.
+    const tokenizer = await loadTokenizer(GPT2_TOKENIZER);
+    const model = await loadModel(textModel);
+    const prefix = tokenizer.encode('Input:');
+    const ref = train.texts.slice(0, 20).map((t) => {
+      const ids = [...prefix, ...tokenizer.encode(` ${t}`)];
+      const input = tf.tensor2d([ids], [1, ids.length], 'int32');
+      const { logits, cache } = model.run(input);
+      const values = logits.dataSync();
+      const vocab = model.config.vocabSize;
+      tf.dispose([input, logits, ...cache.values()]);
+      let total = 0;
+      for (let p = prefix.length; p < ids.length; p++) {
+        const row = Array.from(values.subarray((p - 1) * vocab, p * vocab));
+        const max = Math.max(...row);
+        total += row[ids[p]] - max - Math.log(row.reduce((a, v) => a + Math.exp(v - max), 0));
+      }
+      return total / (ids.length - prefix.length);
+    });
+    model.dispose();
+    const best = ref.map((_, i) => i).sort((a, b) => ref[b] - ref[a]).slice(0, 4);
+    for (const l of parseLines(r.stdout)) {
+      expect(l.indices).toEqual(best);
+      l.indices.forEach((i, k) => expect(Math.abs(l.scores[k] - ref[i])).toBeLessThan(1e-4));
+    }
+    // A one-token text at the very start of the prompt has nothing before it to be scored against.
+    const short = file(join(dir, 'sst2'), 'stsa.binary.dev', '1 good\n0 a dull , lifeless film\n');
+    const out = join(dir, 'never-in-distribution.jsonl');
+    const bad = await run('retrieve', '--demos', short, '--data', SST2_DEV, '--strategy', 'in-distribution', '--model', textModel, '--tokenizer', GPT2_TOKENIZER, '--template', '{x} => {y}', '--shots', '1', '--prompts', '1', '--out', out);
+    expectCleanFailure(bad, /text 1 \('good'\) is one token at the very start of the prompt, so the model cannot score it; give the template text before \{x\}/, out);
+  });
+
   it('refuses bad options in one line and writes nothing', async () => {
     const out = join(dir, 'never.jsonl');
     const base = ['--demos', SST2_TRAIN, '--data', SST2_DEV, '--shots', '4', '--out', out];
     const cases: [string[], RegExp][] = [
-      [[...base, '--strategy', 'nearest'], /--strategy nearest is not one of random, balanced, bm25, knn, model-kernel, dpp, votek, kmedoids/],
+      [[...base, '--strategy', 'nearest'], /--strategy nearest is not one of random, balanced, bm25, knn, model-kernel, in-distribution, dpp, votek, kmedoids/],
       [base, /missing --strategy; pass --strategy random\|balanced/],
       [['--demos', SST2_TRAIN, '--data', SST2_DEV, '--strategy', 'bm25', '--out', out], /missing --shots/],
       [[...base, '--strategy', 'bm25', '--shots', '0'], /--shots 0 is not an integer >= 1/],
@@ -140,8 +179,9 @@ describe('iclkr retrieve', () => {
       [[...base, '--strategy', 'bm25', '--pool', '7000'], /--pool 7000 is more than the 6920 examples of --demos; pass --pool 6920 or fewer/],
       [[...base, '--strategy', 'bm25', '--pool', '3'], /the pool of 3 demonstrations is smaller than --shots 4; pass --pool 4 or more/],
       [[...base, '--strategy', 'bm25', '--prompts', '900'], /--prompts 900 is more than the 872 examples of --data/],
-      [[...base, '--strategy', 'bm25', '--model', textModel], /--model applies to --strategy model-kernel only; drop --model/],
+      [[...base, '--strategy', 'bm25', '--model', textModel], /--model applies to --strategy model-kernel or in-distribution only; drop --model/],
       [[...base, '--strategy', 'model-kernel'], /--strategy model-kernel needs a text language model \(--model DIR\)/],
+      [[...base, '--strategy', 'in-distribution'], /--strategy in-distribution needs a text language model \(--model DIR\) to score the texts/],
       [[...base, '--strategy', 'model-kernel', '--model', join(sharedData, '../fixtures/gpt2-tiny'), '--tokenizer', GPT2_TOKENIZER], /tokenizer gpt2 has 50257 tokens, more than the model's vocabulary of 512/],
       [['--demos', join(sharedData, 'trec/train.txt'), '--data', SST2_DEV, '--strategy', 'bm25', '--shots', '2', '--out', out], /demonstrations' labels .* are not the data's label set/],
       [['--demos', join(dir, 'missing.txt'), '--data', SST2_DEV, '--strategy', 'bm25', '--shots', '2', '--out', out], /missing.txt/],

@@ -123,6 +123,8 @@ export {
 export { type HeatmapOptions, heatmapSvg, viridis } from './analysis/heatmap.js';
 /** The interface every analysis depends on (run with a cache filter, config, dispose) and batched next-token distributions. */
 export { type HookedModel, type NextTokenOptions, nextTokenDistributions } from './hooked-model.js';
+/** Mean log-probability per token of spans of token sequences (minus the log-perplexity), batched. */
+export { type ScoredSpan, spanLogLikelihoods } from './log-likelihood.js';
 /** Our GPT's plain configuration object, its check, and its mapping to the shared ModelConfig. */
 export { checkGptConfig, GPT_POSITIONS, type GptConfig, gptModelConfig } from './gpt/config.js';
 /** Our GPT's parameters: their names and shapes, seeded GPT-2 style initialisation as tf.Variables, and the model. */

@@ -39,6 +39,8 @@ export { Bm25Index, type Bm25Options, Bm25Retriever } from './bm25.js';
 export { KnnRetriever } from './knn.js';
 /** `model-kernel`: the model's similarity P(o|x)^T P(o|x') from caller-given next-token distributions. */
 export { ModelKernelRetriever } from './model-kernel.js';
+/** `in-distribution`: the pool texts of lowest perplexity under the model, from caller-given mean log-probabilities. */
+export { InDistributionRetriever } from './in-distribution.js';
 /** `dpp`: greedy DPP MAP over the most relevant candidates; the greedy inference and OpenICL's kernel on their own. */
 export { type DppOptions, DppRetriever, dppKernel, greedyMapDpp } from './dpp.js';
 /** `votek`: vote-k selective annotation; the kNN graph and the greedy vote on their own. */

@@ -3,6 +3,7 @@ import { OptionError } from '@iclkr/core';
 import { BalancedRetriever } from './balanced.js';
 import { type Bm25Options, Bm25Retriever } from './bm25.js';
 import { type DppOptions, DppRetriever } from './dpp.js';
+import { InDistributionRetriever } from './in-distribution.js';
 import { type KMedoidsOptions, KMedoidsRetriever } from './kmedoids.js';
 import { KnnRetriever } from './knn.js';
 import { ModelKernelRetriever } from './model-kernel.js';
@@ -19,8 +20,10 @@ export interface StrategyInfo {
   readonly description: string;
   /** Where it comes from. */
   readonly citation: string;
-  /** `required`: the pool and queries must carry features; `optional`: used when given, else TF-IDF; `unused`. */
+  /** `required`: the pool (and, unless query-independent, the queries) must carry features; `optional`: used when given, else TF-IDF; `unused`. */
   readonly features: 'required' | 'optional' | 'unused';
+  /** For required features, what a language model gives: each text's next-token distribution, or its mean log-probability per token. */
+  readonly model?: 'next-token' | 'log-likelihood';
   /** The same demonstrations for every query. */
   readonly queryIndependent: boolean;
   create(options: RetrieverOptions): Retriever;
@@ -60,8 +63,17 @@ export const RETRIEVAL_STRATEGIES = {
     description: "the model's own similarity P(o|x)^T P(o|x') from next-token distributions of each text alone",
     citation: 'Han et al. 2023, Explaining Emergent In-Context Learning as Kernel Regression',
     features: 'required',
+    model: 'next-token',
     queryIndependent: false,
     create: () => new ModelKernelRetriever(),
+  },
+  'in-distribution': {
+    description: 'the pool texts the model finds most likely: highest mean log-probability per token (the same for every query)',
+    citation: 'Gonen et al. 2022, Demystifying Prompts in Language Models via Perplexity; Han et al. 2023, §6',
+    features: 'required',
+    model: 'log-likelihood',
+    queryIndependent: true,
+    create: () => new InDistributionRetriever(),
   },
   dpp: {
     description: 'top candidates by relevance, then greedy DPP MAP on L = diag(r) S diag(r)',

@@ -10,6 +10,10 @@ const LABELS = TEXTS.map((_, i) => i % 3);
 const FEATURES = randomMatrix(24, 6, 11);
 const POOL: Pool = { texts: TEXTS, labels: LABELS, numClasses: 3, features: FEATURES };
 const query = (i: number) => ({ text: `query ${i} good word${i}`, features: randomMatrix(1, 6, 100 + i).data });
+/** in-distribution reads one feature per text (its mean log-probability per token) and none of the query's. */
+const LIKELIHOODS = { rows: 24, cols: 1, data: Float32Array.from(TEXTS, (_, i) => -1 - ((i * 7) % 24) / 10) };
+const poolFor = (name: string): Pool => (name === 'in-distribution' ? { ...POOL, features: LIKELIHOODS } : POOL);
+const queryFor = (name: string, i: number) => (name === 'in-distribution' ? { text: query(i).text } : query(i));
 
 /** Runs `f` and returns the one-line message of the IclkrError it throws. */
 function errorLine(f: () => unknown): string {
@@ -28,34 +32,34 @@ function errorLine(f: () => unknown): string {
 describe('every strategy', () => {
   it('returns n distinct pool indices with one finite score each, never the query itself, the same for the same seed', () => {
     for (const name of RETRIEVAL_STRATEGY_NAMES) {
-      const r = createRetriever(name).fit(POOL);
+      const r = createRetriever(name).fit(poolFor(name));
       for (const n of [1, 5, 23]) {
-        const a = r.select({ ...query(n), index: 3 }, n, new Rng(7));
+        const a = r.select({ ...queryFor(name, n), index: 3 }, n, new Rng(7));
         expect(a.indices, name).toHaveLength(n);
         expect(new Set(a.indices).size, name).toBe(n);
         expect(a.indices, name).not.toContain(3);
         expect(a.scores.every(Number.isFinite), name).toBe(true);
-        expect(createRetriever(name).fit(POOL).select({ ...query(n), index: 3 }, n, new Rng(7)), name).toEqual(a);
+        expect(createRetriever(name).fit(poolFor(name)).select({ ...queryFor(name, n), index: 3 }, n, new Rng(7)), name).toEqual(a);
       }
-      expect(r.select(query(0), 0, new Rng(0))).toEqual({ indices: [], scores: [] });
+      expect(r.select(queryFor(name, 0), 0, new Rng(0))).toEqual({ indices: [], scores: [] });
     }
   });
 
   it('draws differently for another seed where it is random, and identically where it is not', () => {
     for (const name of RETRIEVAL_STRATEGY_NAMES) {
-      const r = createRetriever(name).fit(POOL);
-      const same = JSON.stringify(r.select(query(1), 8, new Rng(1))) === JSON.stringify(r.select(query(1), 8, new Rng(2)));
+      const r = createRetriever(name).fit(poolFor(name));
+      const same = JSON.stringify(r.select(queryFor(name, 1), 8, new Rng(1))) === JSON.stringify(r.select(queryFor(name, 1), 8, new Rng(2)));
       expect(same, name).toBe(name !== 'random' && name !== 'balanced');
     }
   });
 
   it('does not leave tensors behind over repeated fits and selections', () => {
-    for (const name of RETRIEVAL_STRATEGY_NAMES) createRetriever(name).fit(POOL).select(query(0), 4, new Rng(0));
+    for (const name of RETRIEVAL_STRATEGY_NAMES) createRetriever(name).fit(poolFor(name)).select(queryFor(name, 0), 4, new Rng(0));
     const before = tf.memory().numTensors;
     for (let rep = 0; rep < 3; rep++) {
       for (const name of RETRIEVAL_STRATEGY_NAMES) {
-        const r = createRetriever(name).fit(POOL);
-        for (let q = 0; q < 3; q++) r.select(query(q), 4, new Rng(q));
+        const r = createRetriever(name).fit(poolFor(name));
+        for (let q = 0; q < 3; q++) r.select(queryFor(name, q), 4, new Rng(q));
       }
     }
     expect(tf.memory().numTensors).toBe(before);
@@ -87,6 +91,20 @@ describe('random and balanced', () => {
   });
 });
 
+describe('in-distribution', () => {
+  it('takes the highest mean log-probabilities, best first, for every query (a brute-force sort)', () => {
+    const r = createRetriever('in-distribution').fit(poolFor('in-distribution'));
+    const want = TEXTS.map((_, i) => i)
+      .filter((i) => i !== 5)
+      .sort((a, b) => LIKELIHOODS.data[b] - LIKELIHOODS.data[a] || a - b)
+      .slice(0, 6);
+    const got = r.select({ text: 'anything', index: 5 }, 6, new Rng(0));
+    expect(got.indices).toEqual(want);
+    expect(got.scores).toEqual(want.map((i) => LIKELIHOODS.data[i]));
+    expect(r.select({ text: 'another query' }, 6, new Rng(1)).indices.slice(0, 5)).toEqual(want.slice(0, 5));
+  });
+});
+
 describe('orderDemonstrations', () => {
   const selection = { indices: [10, 11, 12, 13], scores: [0.9, 0.2, 0.5, 0.2] };
   it("keeps the strategy's order, puts the best last (ties in selected order), or shuffles by seed", () => {
@@ -107,7 +125,7 @@ describe('errors name the problem and the fix in one line', () => {
       [() => knn().select(query(0), 25, new Rng(0)), /n = 25 demonstrations is more than the 24 the pool can give; ask for at most 24/],
       [() => knn().select({ ...query(0), index: 0 }, 24, new Rng(0)), /more than the 23 the pool can give/],
       [() => createRetriever('bm25').fit({ texts: [], labels: [], numClasses: 2 }), /the demonstration pool is empty; give at least one/],
-      [() => createRetriever('nearest'), /unknown retrieval strategy 'nearest'; use one of random, balanced, bm25, knn, model-kernel, dpp, votek, kmedoids/],
+      [() => createRetriever('nearest'), /unknown retrieval strategy 'nearest'; use one of random, balanced, bm25, knn, model-kernel, in-distribution, dpp, votek, kmedoids/],
       [() => createRetriever('knn').fit({ ...POOL, features: { rows: 24, cols: 5, data: FEATURES.data } }), /pool features are 24 x 5 \(144 values\) for 24 texts/],
       [() => createRetriever('knn').fit({ ...POOL, features: { ...FEATURES, rows: 23 } }), /pool features are 23 x 6/],
       [() => knn().select({ text: 'q', features: new Float32Array(5) }, 2, new Rng(0)), /the query has 5 features but the pool's rows have 6/],
@@ -119,6 +137,8 @@ describe('errors name the problem and the fix in one line', () => {
       [() => createRetriever('model-kernel').fit({ texts: TEXTS, labels: LABELS, numClasses: 3 }), /model-kernel needs the pool features P\(o \| x\).*; compute them with the model/],
       [() => createRetriever('model-kernel').fit(POOL).select({ text: 'q' }, 2, new Rng(0)), /the pool has features but the query has none \(model-kernel\); give the query features/],
       [() => createRetriever('knn').fit({ texts: TEXTS, labels: LABELS, numClasses: 3 }).select(query(0), 2, new Rng(0)), /the query has features but the pool has none/],
+      [() => createRetriever('in-distribution').fit({ texts: TEXTS, labels: LABELS, numClasses: 3 }), /in-distribution needs one feature per pool text, its mean log-probability per token under the model; compute them/],
+      [() => createRetriever('in-distribution').fit(POOL), /in-distribution needs one feature per pool text.* \(got 6 columns\)/],
       [() => knn().select({ text: 'q', index: 24 }, 2, new Rng(0)), /query index 24 is not a pool item/],
       [() => knn().select(query(0), 1.5, new Rng(0)), /n = 1.5 is not a whole number/],
       [() => createRetriever('knn').select(query(0), 1, new Rng(0)), /the knn retriever is not fitted; call fit\(pool\) before select/],

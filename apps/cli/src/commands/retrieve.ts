@@ -25,10 +25,14 @@ export const retrieveCommand: Command = {
     shots: { type: 'string', placeholder: 'N', description: 'demonstrations per query' },
     prompts: { type: 'string', placeholder: 'P', description: 'queries: the first P examples of --data (default: all)' },
     seed: { type: 'string', placeholder: 'S', description: 'seed of random strategies, random order and the pool subset', default: '0' },
-    model: { type: 'string', placeholder: 'DIR', description: 'model-kernel: the text model whose P(o | x) is the similarity (a GPT-2, Llama, Qwen2 or GPT-NeoX folder)' },
-    tokenizer: { type: 'string', placeholder: 'DIR', description: 'model-kernel: tokenizer folder (default: the model folder)' },
-    template: { type: 'string', placeholder: 'T', description: `model-kernel: the prompt line whose {x} position each text is run in (default: '${DEFAULT_TEMPLATE}')` },
-    batch: { type: 'string', placeholder: 'B', description: 'model-kernel: texts per forward pass', default: '32' },
+    model: {
+      type: 'string',
+      placeholder: 'DIR',
+      description: 'model-kernel, in-distribution: the text model whose P(o | x) is the similarity, or whose log-likelihoods rank the pool (a GPT-2, Llama, Qwen2 or GPT-NeoX folder)',
+    },
+    tokenizer: { type: 'string', placeholder: 'DIR', description: 'model-kernel, in-distribution: tokenizer folder (default: the model folder)' },
+    template: { type: 'string', placeholder: 'T', description: `model-kernel, in-distribution: the prompt line whose {x} position each text is run in (default: '${DEFAULT_TEMPLATE}')` },
+    batch: { type: 'string', placeholder: 'B', description: 'model-kernel, in-distribution: texts per forward pass', default: '32' },
     out: { type: 'string', placeholder: 'FILE', description: 'write the JSON lines to FILE (atomically) instead of stdout' },
   },
   async run(values, context) {
@@ -43,7 +47,7 @@ export const retrieveCommand: Command = {
     const seed = numberOption(values, 'seed', (n) => Number.isInteger(n) && n >= 0 && n <= MAX_SEED, `an integer in [0, ${MAX_SEED}]`) ?? 0;
     const usesModel = needsModel(retrieval.strategy);
     const stray = MODEL_ONLY.find((name) => values[name] !== undefined);
-    if (!usesModel && stray !== undefined) throw new OptionError(`--${stray} applies to --strategy model-kernel only`, `drop --${stray}`);
+    if (!usesModel && stray !== undefined) throw new OptionError(`--${stray} applies to --strategy model-kernel or in-distribution only`, `drop --${stray}`);
     const data = await loadTextDataset(dataPath);
     const demos = await loadTextDataset(demosPath);
     checkSameClasses(data, demos);
@@ -54,7 +58,10 @@ export const retrieveCommand: Command = {
     if (usesModel) {
       // The built-in model reads task-world tokens and has no tokenizer: it cannot score text.
       if (typeof values.model !== 'string') {
-        throw new OptionError('--strategy model-kernel needs a text language model (--model DIR) for P(o | x)', 'pass --model with a GPT-2, Llama, Qwen2 or GPT-NeoX folder (and --tokenizer DIR if its tokenizer is elsewhere)');
+        throw new OptionError(
+          `--strategy ${retrieval.strategy} needs a text language model (--model DIR) to score the texts`,
+          'pass --model with a GPT-2, Llama, Qwen2 or GPT-NeoX folder (and --tokenizer DIR if its tokenizer is elsewhere)',
+        );
       }
       const modelDir = values.model;
       const tokenizer = await loadTokenizer(typeof values.tokenizer === 'string' ? values.tokenizer : modelDir);
