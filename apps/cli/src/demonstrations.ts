@@ -19,6 +19,7 @@ import {
   type StrategyInfo,
 } from '@iclkr/retrieval';
 import { choiceOption, numberOption, type OptionSpec, type OptionValues } from './args.js';
+import type { ProgressBar } from './progress.js';
 
 /** The default pool of strategies that run every pool text through the model (500 texts: ~100 MB of GPT-2 distributions). */
 export const MODEL_POOL_DEFAULT = 500;
@@ -105,7 +106,7 @@ export function inputTokens(tokenizer: Tokenizer, template: string, text: string
  * Each text's mean log-probability per token where the template puts x_test, given the template's
  * text before it (a one-column matrix); the first token of a prompt has no context and is not scored.
  */
-export function modelLikelihoods(m: TextModel, texts: readonly string[]): Matrix {
+export function modelLikelihoods(m: TextModel, texts: readonly string[], bar?: ProgressBar): Matrix {
   const prompts = texts.map((text) => textPromptSpans(m.tokenizer, [], text, { template: m.template }));
   const spans = prompts.map(({ spans: { query } }, i) => {
     const start = Math.max(1, query.start);
@@ -117,17 +118,21 @@ export function modelLikelihoods(m: TextModel, texts: readonly string[]): Matrix
     }
     return { start, end: query.end };
   });
-  const data = Float32Array.from(spanLogLikelihoods(m.model, prompts.map((p) => p.ids), spans, m.batch));
+  const onProgress = bar && ((done: number, total: number) => bar.update(done, total));
+  const data = Float32Array.from(spanLogLikelihoods(m.model, prompts.map((p) => p.ids), spans, { batchSize: m.batch, onProgress }));
+  bar?.finish();
   return { rows: texts.length, cols: 1, data };
 }
 
 /** P(o | x) over the whole vocabulary of each text run alone, one row per text. */
-export function modelFeatures(m: TextModel, texts: readonly string[]): Matrix {
+export function modelFeatures(m: TextModel, texts: readonly string[], bar?: ProgressBar): Matrix {
+  const onProgress = bar && ((done: number, total: number) => bar.update(done, total));
   const rows = nextTokenDistributions(
     m.model,
     texts.map((t) => inputTokens(m.tokenizer, m.template, t)),
-    { batchSize: m.batch },
+    { batchSize: m.batch, onProgress },
   );
+  bar?.finish();
   const cols = m.model.config.vocabSize;
   const data = new Float32Array(rows.length * cols);
   rows.forEach((row, i) => data.set(row, i * cols));
@@ -155,6 +160,7 @@ export class DemonstrationChooser {
     readonly settings: RetrievalSettings & { readonly seed: number; readonly shots: number },
     private readonly model?: TextModel,
     log: (line: string) => void = () => {},
+    progress?: (label: string) => ProgressBar,
   ) {
     const size = demos.texts.length;
     const { strategy, shots } = settings;
@@ -174,13 +180,13 @@ export class DemonstrationChooser {
       const tokens = texts.reduce((s, t) => s + inputTokens(model.tokenizer, model.template, t).length, 0);
       if (modelView(strategy) === 'log-likelihood') {
         log(`${strategy}: scores each of the ${texts.length} pool texts (${tokens} tokens) by its mean log-probability per token under the model; --pool N changes the pool`);
-        features = modelLikelihoods(model, texts);
+        features = modelLikelihoods(model, texts, progress?.('pool log-likelihoods'));
       } else {
         const megabytes = Math.ceil((texts.length * model.model.config.vocabSize * 4) / 2 ** 20);
         log(
           `${strategy}: runs each of the ${texts.length} pool texts (${tokens} tokens) and then each query alone through the model for P(o | x), holding ${megabytes} MB of distributions; --pool N changes the pool`,
         );
-        features = modelFeatures(model, texts);
+        features = modelFeatures(model, texts, progress?.('pool P(o | x)'));
       }
     }
     this.retriever = createRetriever(strategy).fit({ texts, labels: this.pool.map((i) => demos.labels[i]), numClasses: demos.labelNames.length, features });

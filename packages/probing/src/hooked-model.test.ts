@@ -31,7 +31,10 @@ describe('nextTokenDistributions', () => {
 
   it('equals each prompt run alone, for prompts of mixed lengths in any batch size', () => {
     for (const batchSize of [1, 2, 64]) {
-      const got = nextTokenDistributions(model, prompts, { batchSize });
+      const progress: number[] = [];
+      const got = nextTokenDistributions(model, prompts, { batchSize, onProgress: (done, total) => progress.push(done / total) });
+      expect(progress.at(-1)).toBe(1);
+      expect(progress.length).toBe(Math.ceil(prompts.length / batchSize));
       expect(got).toHaveLength(prompts.length);
       got.forEach((p, i) => {
         const want = direct(model, prompts[i]!);

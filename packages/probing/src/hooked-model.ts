@@ -16,12 +16,27 @@ export interface HookedModel {
   dispose(): void;
 }
 
-/** Options of nextTokenDistributions. */
-export interface NextTokenOptions {
-  /** Token ids to keep, in this order; the distribution is renormalised over them. */
-  restrict?: readonly number[];
+/** Options of the batched passes over many prompts (nextTokenDistributions, spanLogLikelihoods). */
+export interface PassOptions {
   /** Prompts per forward pass (default 64). */
   batchSize?: number;
+  /** Called after each forward pass with the prompts done so far and the total. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** Options of nextTokenDistributions. */
+export interface NextTokenOptions extends PassOptions {
+  /** Token ids to keep, in this order; the distribution is renormalised over them. */
+  restrict?: readonly number[];
+}
+
+/** The batch size of `options`, checked (default 64). */
+export function passBatchSize(options: PassOptions): number {
+  const batchSize = options.batchSize ?? 64;
+  if (!Number.isInteger(batchSize) || batchSize < 1) {
+    throw new OptionError(`batchSize must be a positive integer, got ${batchSize}`, 'pass a batchSize >= 1');
+  }
+  return batchSize;
 }
 
 /**
@@ -102,10 +117,7 @@ export function nextTokenDistributions(
   prompts: readonly (readonly number[])[],
   options: NextTokenOptions = {},
 ): Float32Array[] {
-  const batchSize = options.batchSize ?? 64;
-  if (!Number.isInteger(batchSize) || batchSize < 1) {
-    throw new OptionError(`batchSize must be a positive integer, got ${batchSize}`, 'pass a batchSize >= 1');
-  }
+  const batchSize = passBatchSize(options);
   const { vocabSize } = model.config;
   const restrict = options.restrict;
   if (restrict !== undefined) {
@@ -121,6 +133,7 @@ export function nextTokenDistributions(
   const order = prompts.map((prompt, index) => ({ index, length: prompt.length })).sort((a, b) => a.length - b.length);
   const out: Float32Array[] = new Array(prompts.length);
   const width = restrict?.length ?? vocabSize;
+  let done = 0;
   for (const part of lengthChunks(order, (count, longest) => count * passFloats(model.config, longest), LOGIT_FLOATS, batchSize)) {
     const chunk = part.map((p) => p.index);
     const probs = tf.tidy(() => {
@@ -136,6 +149,8 @@ export function nextTokenDistributions(
     chunk.forEach((p, row) => {
       out[p] = values.slice(row * width, (row + 1) * width);
     });
+    done += chunk.length;
+    options.onProgress?.(done, prompts.length);
   }
   return out;
 }

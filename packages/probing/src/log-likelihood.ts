@@ -5,7 +5,7 @@
  * Perplexity"), the paper's "in-distribution" demonstrations.
  */
 import { OptionError, tf } from '@iclkr/core';
-import { type HookedModel, LOGIT_FLOATS, lengthChunks, passFloats, rightPadded } from './hooked-model.js';
+import { type HookedModel, LOGIT_FLOATS, lengthChunks, type PassOptions, passBatchSize, passFloats, rightPadded } from './hooked-model.js';
 
 /** Positions [start, end) of a sequence whose tokens are scored; start >= 1, as token 0 has no context. */
 export interface ScoredSpan {
@@ -22,9 +22,9 @@ export function spanLogLikelihoods(
   model: HookedModel,
   sequences: readonly (readonly number[])[],
   spans: readonly ScoredSpan[],
-  batchSize = 64,
+  options: PassOptions = {},
 ): Float64Array {
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new OptionError(`batchSize must be a positive integer, got ${batchSize}`, 'pass a batchSize >= 1');
+  const batchSize = passBatchSize(options);
   if (spans.length !== sequences.length) throw new OptionError(`${sequences.length} sequences but ${spans.length} spans`, 'give one span per sequence');
   spans.forEach(({ start, end }, i) => {
     if (!(Number.isInteger(start) && Number.isInteger(end) && start >= 1 && start < end && end <= sequences[i].length)) {
@@ -38,6 +38,7 @@ export function spanLogLikelihoods(
   const order = sequences.map((s, index) => ({ index, length: s.length })).sort((a, b) => a.length - b.length);
   const floats = (count: number, longest: number) => count * (passFloats(model.config, longest) + 2 * longest * vocabSize);
   const out = new Float64Array(sequences.length);
+  let done = 0;
   for (const part of lengthChunks(order, floats, LOGIT_FLOATS, batchSize)) {
     const rows = part.map((p) => p.index);
     // (row, position - 1, token) for every scored token: the logits at p - 1 predict token p.
@@ -60,6 +61,8 @@ export function spanLogLikelihoods(
       for (let p = start; p < end; p++) total += values[k++];
       out[i] = total / (end - start);
     }
+    done += rows.length;
+    options.onProgress?.(done, sequences.length);
   }
   return out;
 }

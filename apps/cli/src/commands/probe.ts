@@ -12,6 +12,7 @@ import { probeFigures, probeReportBody, probeSummaryText, headTable } from '../p
 import { checkSameClasses, labelTokens, labelWords, textPrompts } from '../probe/text-prompts.js';
 import { TRUE_KERNELS, worldLabels, worldPrompts } from '../probe/world-prompts.js';
 import { checkFolderFree, reportHtml, reportMeta, writeReportFolder } from '../report-page.js';
+import type { ProgressBar } from '../progress.js';
 
 const MAX_SEED = 2 ** 31 - 1;
 
@@ -96,7 +97,13 @@ async function activationsSource(dir: string, values: OptionValues, settings: Se
 }
 
 /** The prompt source the options name: activations, text data, or a task world (the default). */
-async function openSource(values: OptionValues, settings: Settings, modelDir: string, log: (line: string) => void): Promise<ProbeSource> {
+async function openSource(
+  values: OptionValues,
+  settings: Settings,
+  modelDir: string,
+  log: (line: string) => void,
+  progress: (label: string) => ProgressBar,
+): Promise<ProbeSource> {
   if (typeof values.activations === 'string') return activationsSource(values.activations, values, settings);
   if (typeof values.data === 'string') {
     const worldOption = WORLD_ONLY.find((name) => values[name] !== undefined);
@@ -114,7 +121,7 @@ async function openSource(values: OptionValues, settings: Settings, modelDir: st
     checkVocabulary(tokenizer, model);
     let chooser: DemonstrationChooser;
     try {
-      chooser = new DemonstrationChooser(demos, { ...retrieval, seed: settings.seed, shots: settings.shots }, { model, tokenizer, template, batch: settings.batch }, log);
+      chooser = new DemonstrationChooser(demos, { ...retrieval, seed: settings.seed, shots: settings.shots }, { model, tokenizer, template, batch: settings.batch }, log, progress);
     } catch (error) {
       model.dispose();
       throw error;
@@ -196,7 +203,7 @@ export const probeCommand: Command = {
     const settings = parseSettings(values);
     const modelDir = typeof values.model === 'string' ? values.model : defaultModelDir();
     const started = performance.now();
-    const source = await openSource(values, settings, modelDir, (line) => context.stderr.write(`iclkr probe: ${line}\n`));
+    const source = await openSource(values, settings, modelDir, (line) => context.stderr.write(`iclkr probe: ${line}\n`), (label) => context.progress(label));
     try {
       const bar = context.progress('probe');
       const result = await source.analyze((done, total) => bar.update(done, total));

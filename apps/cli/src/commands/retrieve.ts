@@ -70,7 +70,9 @@ export const retrieveCommand: Command = {
       textModel = { model, tokenizer, template: typeof values.template === 'string' ? values.template : DEFAULT_TEMPLATE, batch };
     }
     try {
-      const chooser = new DemonstrationChooser(demos, { ...retrieval, seed, shots }, textModel, (line) => context.stderr.write(`iclkr retrieve: ${line}\n`));
+      const chooser = new DemonstrationChooser(demos, { ...retrieval, seed, shots }, textModel, (line) => context.stderr.write(`iclkr retrieve: ${line}\n`), (label) =>
+        context.progress(label),
+      );
       const queries = data.texts.slice(0, prompts ?? data.texts.length);
       const rng = new Rng(seed);
       const bar = context.progress('retrieve');
