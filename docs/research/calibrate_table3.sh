@@ -4,12 +4,13 @@
 # Prints, per concentration c (transitions and emissions alike), the n = 1 L1 and accuracy against
 # the Bayes argmax averaged over seeds 0-3 (400 prompts each), and their distance to the paper's
 # (L1 / 2 and accuracy, Euclidean). Research log: theorem-kernel-table3.md.
-# Usage: bash docs/research/calibrate_table3.sh [C1 C2 ...]   (from the repository root, after pnpm build)
+# Usage: [LENGTH=k] bash docs/research/calibrate_table3.sh [C1 C2 ...]   (from the repository root, after
+# pnpm build; LENGTH is the example length, default 2)
 set -euo pipefail
 for c in ${@:-0.003 0.005 0.006 0.007 0.01 0.03 0.2}; do
   for seed in 0 1 2 3; do
     pnpm -s iclkr simulate --preset paper-table3 --param "transitionConcentration=$c,emissionConcentration=$c" \
-      --shots 1 --prompts 400 --kernel belief --seed "$seed" --json 2>/dev/null
+      --length "${LENGTH:-2}" --shots 1 --prompts 400 --kernel belief --seed "$seed" --json 2>/dev/null
   done | python3 -c "
 import json, sys
 text, rows, at = sys.stdin.read(), [], 0
