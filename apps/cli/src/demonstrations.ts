@@ -102,6 +102,11 @@ export function inputTokens(tokenizer: Tokenizer, template: string, text: string
   return ids.slice(spans.query.start, spans.query.end);
 }
 
+/** A pass's progress callback drawing `bar` (none without a bar). */
+function barProgress(bar?: ProgressBar): ((done: number, total: number) => void) | undefined {
+  return bar && ((done, total) => bar.update(done, total));
+}
+
 /**
  * Each text's mean log-probability per token where the template puts x_test, given the template's
  * text before it (a one-column matrix); the first token of a prompt has no context and is not scored.
@@ -118,19 +123,17 @@ export function modelLikelihoods(m: TextModel, texts: readonly string[], bar?: P
     }
     return { start, end: query.end };
   });
-  const onProgress = bar && ((done: number, total: number) => bar.update(done, total));
-  const data = Float32Array.from(spanLogLikelihoods(m.model, prompts.map((p) => p.ids), spans, { batchSize: m.batch, onProgress }));
+  const data = Float32Array.from(spanLogLikelihoods(m.model, prompts.map((p) => p.ids), spans, { batchSize: m.batch, onProgress: barProgress(bar) }));
   bar?.finish();
   return { rows: texts.length, cols: 1, data };
 }
 
 /** P(o | x) over the whole vocabulary of each text run alone, one row per text. */
 export function modelFeatures(m: TextModel, texts: readonly string[], bar?: ProgressBar): Matrix {
-  const onProgress = bar && ((done: number, total: number) => bar.update(done, total));
   const rows = nextTokenDistributions(
     m.model,
     texts.map((t) => inputTokens(m.tokenizer, m.template, t)),
-    { batchSize: m.batch, onProgress },
+    { batchSize: m.batch, onProgress: barProgress(bar) },
   );
   bar?.finish();
   const cols = m.model.config.vocabSize;
