@@ -1,0 +1,2 @@
+/** @iclkr/experiments/node — the Node-only half: experiments' file writing. */
+export {};
