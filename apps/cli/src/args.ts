@@ -1,112 +1,174 @@
 import { parseArgs } from 'node:util';
 import { OptionError } from '@iclkr/core';
 
-/** One command-line option: its type, help text and (for strings) the placeholder shown. */
-export interface OptionSpec {
-  readonly type: 'string' | 'boolean';
+/** What every option declaration has: its help text and the placeholder shown for its value. */
+interface OptionBase {
   readonly description: string;
   readonly placeholder?: string;
-  readonly default?: string;
 }
 
+/**
+ * One command-line option, declared once: the parser checks and converts its value, applies its
+ * default, and `--help` prints both, so commands read typed values and never repeat a default.
+ */
+export type OptionSpec =
+  | (OptionBase & { readonly kind: 'string'; readonly default?: string; readonly required?: true })
+  | (OptionBase & { readonly kind: 'boolean' })
+  /** An integer >= min (and <= max when given). */
+  | (OptionBase & { readonly kind: 'int'; readonly min?: number; readonly max?: number; readonly default?: number })
+  /** A finite number; `positive` (> 0) or `fraction` (strictly between 0 and 1) when asked. */
+  | (OptionBase & {
+      readonly kind: 'number';
+      readonly check?: 'positive' | 'fraction';
+      readonly expected?: string;
+      readonly default?: number;
+    })
+  | (OptionBase & { readonly kind: 'choice'; readonly choices: readonly string[]; readonly default?: string })
+  /** A comma-separated list of integers >= min, deduplicated and sorted. */
+  | (OptionBase & { readonly kind: 'ints'; readonly min: number; readonly default?: readonly number[] });
+
+/** A command's option declarations by name. */
+export type OptionSpecs = Readonly<Record<string, OptionSpec>>;
+
+type HasDefault<S> = S extends { readonly default: unknown } ? true : S extends { readonly required: true } ? true : false;
+type Maybe<S, T> = HasDefault<S> extends true ? T : T | undefined;
+
+/** The parsed value of one option: its declared type, `undefined` only when it has no default. */
+export type OptionValue<S extends OptionSpec> = S extends { readonly kind: 'boolean' }
+  ? boolean
+  : S extends { readonly kind: 'int' | 'number' }
+    ? Maybe<S, number>
+    : S extends { readonly kind: 'ints' }
+      ? Maybe<S, number[]>
+      : S extends { readonly kind: 'choice'; readonly choices: readonly (infer C)[] }
+        ? Maybe<S, C>
+        : Maybe<S, string>;
+
 /** Options every command accepts. */
-export const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
+export const GLOBAL_OPTIONS = {
   backend: {
-    type: 'string',
+    kind: 'string',
     placeholder: 'auto|tensorflow|wasm|cpu',
     description: 'tensor backend (default: ICLKR_BACKEND or auto: tensorflow, then wasm, then cpu)',
   },
-  help: { type: 'boolean', description: 'show this help' },
+  help: { kind: 'boolean', description: 'show this help' },
+} as const satisfies OptionSpecs;
+
+/** Parsed option values, typed from the declarations, plus the global ones. */
+export type OptionValues<O extends OptionSpecs> = { -readonly [K in keyof O]: OptionValue<O[K]> } & {
+  readonly [K in keyof typeof GLOBAL_OPTIONS]: OptionValue<(typeof GLOBAL_OPTIONS)[K]>;
+} & {
+  /** The names of the options the user gave (defaults applied to the rest). */
+  readonly given: ReadonlySet<string>;
 };
 
-/** Parsed option values: strings, booleans, or undefined when absent. */
-export type OptionValues = Record<string, string | boolean | undefined>;
+/** The phrase an int or number option's error uses for what it expects. */
+function expected(spec: OptionSpec): string {
+  if (spec.kind === 'int') {
+    if (spec.min !== undefined && spec.max !== undefined) return `an integer in [${spec.min}, ${spec.max}]`;
+    return spec.min !== undefined ? `an integer >= ${spec.min}` : 'an integer';
+  }
+  if (spec.kind === 'number') {
+    return spec.expected ?? (spec.check === 'positive' ? 'a positive number' : spec.check === 'fraction' ? 'a fraction between 0 and 1' : 'a number');
+  }
+  return 'a value';
+}
 
-/** Parses `argv` against the command's options; unknown options and stray arguments are one-line errors. */
-export function parseOptions(command: string, argv: string[], options: Record<string, OptionSpec>): OptionValues {
-  const all = { ...options, ...GLOBAL_OPTIONS };
+/** Checks and converts one given value against its declaration. */
+function convert(name: string, spec: OptionSpec, raw: string): unknown {
+  if (spec.kind === 'string') return raw;
+  if (spec.kind === 'choice') {
+    if (!spec.choices.includes(raw)) throw new OptionError(`--${name} ${raw} is not one of ${spec.choices.join(', ')}`, `pass one of ${spec.choices.join('|')}`);
+    return raw;
+  }
+  if (spec.kind === 'ints') {
+    const parts = raw.split(',').map((p) => p.trim());
+    if (parts.some((p) => !/^\d+$/.test(p) || !Number.isSafeInteger(Number(p)) || Number(p) < spec.min)) {
+      throw new OptionError(
+        `--${name} ${raw} is not a comma-separated list of integers >= ${spec.min}`,
+        `pass e.g. --${name} ${spec.min},${spec.min + 1},${spec.min + 2}`,
+      );
+    }
+    return [...new Set(parts.map(Number))].sort((a, b) => a - b);
+  }
+  const n = Number(raw);
+  const ok =
+    raw.trim() !== '' &&
+    Number.isFinite(n) &&
+    (spec.kind === 'int'
+      ? Number.isSafeInteger(n) && (spec.min === undefined || n >= spec.min) && (spec.max === undefined || n <= spec.max)
+      : spec.kind === 'number' && (spec.check === 'positive' ? n > 0 : spec.check === 'fraction' ? n > 0 && n < 1 : true));
+  if (!ok) throw new OptionError(`--${name} ${raw} is not ${expected(spec)}`, `pass --${name} as ${expected(spec)}`);
+  return n;
+}
+
+/** The value an absent option takes: its default, false for a flag, else undefined. */
+function absent(spec: OptionSpec): unknown {
+  if (spec.kind === 'boolean') return false;
+  return spec.kind === 'ints' && spec.default !== undefined ? [...spec.default] : spec.default;
+}
+
+/**
+ * Parses `argv` against the command's declarations: unknown options, stray arguments and bad
+ * values are one-line errors; declared defaults are applied; values come back typed.
+ */
+export function parseOptions<O extends OptionSpecs>(command: string, argv: string[], options: O): OptionValues<O> {
+  const all: OptionSpecs = { ...options, ...GLOBAL_OPTIONS };
   // `--bandwidth -1` is a value, not an option: join negative numbers to their option so the
   // value reaches validation (and its precise error) instead of a parser complaint.
   const joined: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const name = argv[i].startsWith('--') ? argv[i].slice(2) : '';
-    if (all[name]?.type === 'string' && /^-[\d.]/.test(argv[i + 1] ?? '')) joined.push(`${argv[i]}=${argv[++i]}`);
+    if (all[name] !== undefined && all[name].kind !== 'boolean' && /^-[\d.]/.test(argv[i + 1] ?? '')) joined.push(`${argv[i]}=${argv[++i]}`);
     else joined.push(argv[i]);
   }
+  const help = `run 'iclkr ${command} --help' to see the options`;
+  let raw: Record<string, string | boolean | undefined>;
   try {
-    const { values } = parseArgs({
+    raw = parseArgs({
       args: joined,
-      options: Object.fromEntries(Object.entries(all).map(([name, o]) => [name, { type: o.type }])),
+      options: Object.fromEntries(Object.entries(all).map(([name, o]) => [name, { type: o.kind === 'boolean' ? ('boolean' as const) : ('string' as const) }])),
       strict: true,
       allowPositionals: false,
-    });
-    return values as OptionValues;
+    }).values;
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     const unknown = /Unknown option '([^']+)'/.exec(message);
     const missing = /Option '(--[\w-]+)(?: <value>)?' argument (?:missing|is ambiguous)/.exec(message);
     const positional = /Unexpected argument '([^']+)'/.exec(message);
-    const help = `run 'iclkr ${command} --help' to see the options`;
     if (unknown) throw new OptionError(`unknown option ${unknown[1]}`, help);
     if (missing) throw new OptionError(`option ${missing[1]} needs a value`, help);
     if (positional) throw new OptionError(`unexpected argument '${positional[1]}'`, help);
     throw new OptionError(message.split('\n')[0], help);
   }
-}
-
-/** A required string option, or a one-line error naming it. */
-export function requireString(values: OptionValues, name: string, command: string): string {
-  const v = values[name];
-  if (typeof v !== 'string' || v === '') {
-    throw new OptionError(`missing --${name}`, `run 'iclkr ${command} --help' to see the options`);
+  const given = new Set(Object.keys(raw).filter((name) => raw[name] !== undefined));
+  const values: Record<string, unknown> = { given };
+  if (raw.help === true) return { ...values, help: true } as unknown as OptionValues<O>;
+  for (const [name, spec] of Object.entries(all)) {
+    const v = raw[name];
+    values[name] = v === undefined ? absent(spec) : typeof v === 'boolean' ? v : convert(name, spec, v);
+    if (spec.kind === 'string' && spec.required && (values[name] === undefined || values[name] === '')) throw new OptionError(`missing --${name}`, help);
   }
-  return v;
+  return values as OptionValues<O>;
 }
 
-/** A numeric option (undefined when absent), checked against an optional predicate. */
-export function numberOption(
-  values: OptionValues,
-  name: string,
-  check: (n: number) => boolean = Number.isFinite,
-  expected = 'a number',
-): number | undefined {
-  const v = values[name];
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (typeof v !== 'string' || v.trim() === '' || !check(n)) {
-    throw new OptionError(`--${name} ${String(v)} is not ${expected}`, `pass --${name} as ${expected}`);
-  }
-  return n;
-}
-
-/** A comma-separated list of integers >= `min`, deduplicated and sorted (undefined when absent). */
-export function intListOption(values: OptionValues, name: string, min: number): number[] | undefined {
-  const v = values[name];
-  if (v === undefined) return undefined;
-  const parts = String(v).split(',').map((p) => p.trim());
-  if (parts.some((p) => !/^\d+$/.test(p) || !Number.isSafeInteger(Number(p)) || Number(p) < min)) {
-    throw new OptionError(`--${name} ${String(v)} is not a comma-separated list of integers >= ${min}`, `pass e.g. --${name} ${min},${min + 1},${min + 2}`);
-  }
-  return [...new Set(parts.map(Number))].sort((a, b) => a - b);
-}
-
-/** A string option restricted to `choices` (undefined when absent). */
-export function choiceOption<T extends string>(values: OptionValues, name: string, choices: readonly T[]): T | undefined {
-  const v = values[name];
-  if (v === undefined) return undefined;
-  if (typeof v !== 'string' || !(choices as readonly string[]).includes(v)) {
-    throw new OptionError(`--${name} ${String(v)} is not one of ${choices.join(', ')}`, `pass one of ${choices.join('|')}`);
-  }
-  return v as T;
-}
-
-/** The help text of a command: usage line, summary and one line per option. */
-export function helpText(command: string, summary: string, options: Record<string, OptionSpec>): string {
-  const all = { ...options, ...GLOBAL_OPTIONS };
+/** The help text of a command: usage line, summary and one line per option with its default. */
+export function helpText(command: string, summary: string, options: OptionSpecs): string {
+  const all: OptionSpecs = { ...options, ...GLOBAL_OPTIONS };
   const rows = Object.entries(all).map(([name, o]) => {
-    const left = `  --${name}${o.type === 'string' ? ` ${o.placeholder ?? 'VALUE'}` : ''}`;
-    const def = o.default !== undefined ? ` (default: ${o.default})` : '';
+    const placeholder = o.placeholder ?? (o.kind === 'choice' ? o.choices.join('|') : 'VALUE');
+    const left = `  --${name}${o.kind === 'boolean' ? '' : ` ${placeholder}`}`;
+    const value = o.kind === 'boolean' ? undefined : o.kind === 'ints' ? o.default?.join(',') : o.default;
+    const def = value !== undefined ? ` (default: ${value})` : '';
     return `${left.padEnd(34)} ${o.description}${def}`;
   });
   return `Usage: iclkr ${command} [options]\n\n${summary}\n\nOptions:\n${rows.join('\n')}\n`;
+}
+
+/** The largest seed (the generator takes 31-bit seeds). */
+export const MAX_SEED = 2 ** 31 - 1;
+
+/** The seed option of a seeded command (`what` says what it seeds), 0 by default. */
+export function seedOption(what: string) {
+  return { kind: 'int', min: 0, max: MAX_SEED, default: 0, placeholder: 'S', description: `seed of ${what}` } as const;
 }

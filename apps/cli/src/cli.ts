@@ -1,4 +1,5 @@
-import { describeBackend, IclkrError, initBackend } from '@iclkr/core';
+import { describeBackend, IclkrError } from '@iclkr/core';
+import { initBackend } from '@iclkr/core/node';
 import { helpText, parseOptions } from './args.js';
 import type { Command } from './command.js';
 import { bayesCommand } from './commands/bayes.js';
@@ -12,10 +13,14 @@ import { pretrainCommand } from './commands/pretrain.js';
 import { retrieveCommand } from './commands/retrieve.js';
 import { runModelCommand } from './commands/run-model.js';
 import { simulateCommand } from './commands/simulate.js';
+import { cliIo } from './cli-io.js';
+import { commandLine, gitCommit } from './provenance.js';
 import { ProgressBar, type TextSink } from './progress.js';
+import { VERSION } from './version.js';
 
 /** Every subcommand, in the order `iclkr --help` lists them. */
-export const COMMANDS: readonly Command[] = [
+// biome-ignore lint/suspicious/noExplicitAny: each command's options are its own; runCli only passes parsed values through.
+export const COMMANDS: readonly Command<any>[] = [
   demoCommand,
   kernelRegressCommand,
   datasetCommand,
@@ -54,13 +59,15 @@ export async function runCli(argv: string[], stdout: TextSink, stderr: TextSink)
       stdout.write(helpText(command.name, command.summary, command.options));
       return 0;
     }
-    const backend = await initBackend(values.backend as string | undefined);
+    const backend = await initBackend(values.backend);
     stderr.write(`iclkr ${command.name}: ${describeBackend(backend)}\n`);
     await command.run(values, {
       stdout,
       stderr,
       backend,
       progress: (label) => new ProgressBar(stderr, label),
+      io: (signal = new AbortController().signal) => cliIo(stderr, command.name, signal),
+      run: () => ({ backend: { name: backend.name, threads: backend.threads }, command: commandLine(argv), gitCommit: gitCommit(), version: VERSION }),
     });
     return 0;
   } catch (error) {

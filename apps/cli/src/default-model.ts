@@ -19,3 +19,10 @@ export function defaultModelDir(): string {
     dir = parent;
   }
 }
+
+/** The --model option of commands that run our GPT: a folder written by `iclkr pretrain`, the built-in model by default. */
+export const MODEL_OPTION = {
+  kind: 'string',
+  placeholder: 'DIR',
+  description: 'model folder written by `iclkr pretrain` (default: the built-in model)',
+} as const;

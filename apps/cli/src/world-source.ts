@@ -1,18 +1,18 @@
 import { OptionError } from '@iclkr/core';
 import { PRESET_NAMES, type PresetName, type PresetParams, type World, worldFromPreset } from '@iclkr/theory';
 import { loadWorld } from '@iclkr/theory/node';
-import { choiceOption, type OptionSpec, type OptionValues } from './args.js';
+import type { OptionValues } from './args.js';
 
-/** The --preset and --world options of commands that run on a world. */
-export const WORLD_OPTIONS: Record<string, OptionSpec> = {
-  preset: { type: 'string', placeholder: PRESET_NAMES.join('|'), description: 'build the world from a preset (seeded by --seed)' },
-  world: { type: 'string', placeholder: 'FILE', description: 'read the world from a JSON file instead of a preset' },
+/** The --preset, --world and --param options of commands that run on a world. */
+export const WORLD_OPTIONS = {
+  preset: { kind: 'choice', choices: PRESET_NAMES, placeholder: PRESET_NAMES.join('|'), description: 'build the world from a preset (seeded by --seed)' },
+  world: { kind: 'string', placeholder: 'FILE', description: 'read the world from a JSON file instead of a preset' },
   param: {
-    type: 'string',
+    kind: 'string',
     placeholder: 'NAME=V,...',
     description: "override the preset's generator parameters, e.g. transitionConcentration=1,emissionConcentration=1 (an unknown NAME lists the preset's)",
   },
-};
+} as const;
 
 /** Where a command's world comes from: exactly one of a preset or a file. */
 export interface WorldSource {
@@ -38,11 +38,10 @@ function presetParamsOption(text: string): PresetParams {
 }
 
 /** Reads --preset / --world (exactly one must be given) and --param (with --preset only). */
-export function worldSource(values: OptionValues): WorldSource {
-  const preset = choiceOption(values, 'preset', PRESET_NAMES);
-  const path = typeof values.world === 'string' ? values.world : undefined;
+export function worldSource(values: OptionValues<typeof WORLD_OPTIONS>): WorldSource {
+  const { preset, world: path } = values;
   if (preset !== undefined && path !== undefined) throw new OptionError('--preset and --world both given', 'pass one of them');
-  const params = typeof values.param === 'string' ? presetParamsOption(values.param) : undefined;
+  const params = values.param !== undefined ? presetParamsOption(values.param) : undefined;
   if (params !== undefined && preset === undefined) throw new OptionError('--param needs --preset', 'set the parameters in the world file, or use --preset');
   if (preset !== undefined) return { preset, params, load: async (seed) => worldFromPreset(preset, seed, params) };
   if (path !== undefined) return { path, load: () => loadWorld(path) };

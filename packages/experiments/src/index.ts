@@ -6,3 +6,50 @@
 
 /** The io an experiment talks through: progress, an AbortSignal and a log. */
 export { type ExperimentIo, silentIo } from './io.js';
+/** Report provenance: the run context (backend, command line, git commit), the meta block, and cancellation. */
+export { ExperimentAborted, libraryRun, type RunContext, reportMeta, throwIfAborted } from './meta.js';
+/** The kernel-regression demo on seeded synthetic problems. */
+export { type DemoRow, type DemoSettings, runDemo } from './demo.js';
+/** Nadaraya-Watson from a training table to a test table, as a kernel-regress report. */
+export { runKernelRegress } from './kernel-regress.js';
+/** Table 3: the kernel estimator against the exact Bayesian predictive on a world, as a simulate report. */
+export { runSimulate, type SimulateSettings } from './simulate.js';
+/** A model's in-context accuracy against the label, exact Bayes, the majority label and the same-class oracle, per (n, k). */
+export { checkPromptsFit, evaluateIcl, type IclSettings, promptLength, taskPool } from './icl/evaluate.js';
+/** The in-context evaluation as an icl report. */
+export { type IclRunSettings, runIcl } from './icl/run.js';
+/** The world a model folder records. */
+export { modelWorld } from './world.js';
+/** Probing prompts from a task world, with the world's true kernels (theorem, belief). */
+export { TRUE_KERNELS, trueKernelNames, worldLabels, worldPrompts, type WorldPromptSettings } from './probe/world-prompts.js';
+/** Probing prompts from text: queries, demonstrations from a pool, a template and label words. */
+export { type ChooseDemonstrations, checkSameClasses, labelTokens, labelWords, type TextPromptSettings, textPrompts } from './probe/text-prompts.js';
+/** Where a probe's prompts come from (a model on world or text prompts), and the probe experiment as a report. */
+export { type ProbeSettings, type ProbeSource, type TextProbeInput, textProbeSource, worldProbeSource } from './probe/sources.js';
+/** The probe report's body from the analyses' result. */
+export { probeReportBody } from './probe/report-body.js';
+/** The paper's attention analyses as a probe report. */
+export { runProbe } from './probe/run.js';
+/** Demonstration choice for text prompts: the pool subset, the model's view of each text, and the chooser. */
+export {
+  checkVocabulary,
+  DemonstrationChooser,
+  inputTokens,
+  MODEL_POOL_DEFAULT,
+  modelFeatures,
+  modelLikelihoods,
+  needsModel,
+  type RetrievalSettings,
+  selectionRecord,
+  type TextModel,
+} from './demonstrations.js';
+/** Demonstrations chosen per text query, one JSON line each. */
+export { type RetrieveSettings, runRetrieve } from './retrieve.js';
+/** Pre-training recipes: the world, model and optimisation that make in-context learning emerge. */
+export { RECIPE_NAMES, RECIPES, type Recipe, type RecipeName } from './pretrain/recipes.js';
+/** Training batches: fresh documents of a world, or random windows of a corpus. */
+export { type BatchOptions, type BatchSource, corpusBatches, worldBatches } from './pretrain/batches.js';
+/** The training loop: steps, validation, the quick ICL probe, checkpoints and a clean stop. */
+export { type LogEntry, type LoopOptions, type Steppable, trainLoop } from './pretrain/loop.js';
+/** Pre-training as an experiment returning its log as a pretrain report. */
+export { type PretrainCheckpoint, type PretrainSettings, runPretrain, type TrainingLog } from './pretrain/run.js';

@@ -2,8 +2,7 @@ import { DataError } from '@iclkr/core';
 import { BAYES_MODES, bayesPredictive, type IclPrompt } from '@iclkr/theory';
 import { loadWorld } from '@iclkr/theory/node';
 import { readInputFile } from '@iclkr/core/node';
-import { choiceOption, requireString } from '../args.js';
-import type { Command } from '../command.js';
+import { defineCommand } from '../command.js';
 import { writeOutput } from '../output.js';
 
 const PROMPT_FIX = 'write one prompt per line as { "demos": [[[x tokens...], y], ...], "query": [x_test tokens...] }';
@@ -33,39 +32,37 @@ async function readPrompts(path: string): Promise<{ prompts: IclPrompt[]; lines:
 }
 
 /** `iclkr bayes`: the exact Bayesian predictive of ICL prompts in a world. */
-export const bayesCommand: Command = {
+export const bayesCommand = defineCommand({
   name: 'bayes',
   summary:
     'Exact Bayesian predictive of ICL prompts in a world (HMM task mixture): for each prompt of a\nJSONL file, P(task | prompt) and P(next token | prompt), one JSON line per prompt, in order.',
   options: {
-    world: { type: 'string', placeholder: 'FILE', description: 'the world (JSON: tokens, states, delimiter, transition, emission, tasks)' },
-    prompts: { type: 'string', placeholder: 'FILE', description: 'prompts, one JSON object per line: {"demos": [[[x...], y], ...], "query": [x...]}' },
+    world: { kind: 'string', required: true, placeholder: 'FILE', description: 'the world (JSON: tokens, states, delimiter, transition, emission, tasks)' },
+    prompts: { kind: 'string', required: true, placeholder: 'FILE', description: 'prompts, one JSON object per line: {"demos": [[[x...], y], ...], "query": [x...]}' },
     mode: {
-      type: 'string',
-      placeholder: BAYES_MODES.join('|'),
+      kind: 'choice',
+      choices: BAYES_MODES,
       description: 'restart: each x_i y_i and the query start afresh (delimiters unscored); continuous: one sequence',
       default: 'restart',
     },
-    'labels-only': { type: 'boolean', description: "restrict the predictive to the world's label tokens and renormalise" },
-    out: { type: 'string', placeholder: 'FILE', description: 'write the JSON lines to FILE (atomically) instead of stdout' },
+    'labels-only': { kind: 'boolean', description: "restrict the predictive to the world's label tokens and renormalise" },
+    out: { kind: 'string', placeholder: 'FILE', description: 'write the JSON lines to FILE (atomically) instead of stdout' },
   },
   async run(values, context) {
-    const worldPath = requireString(values, 'world', 'bayes');
-    const promptsPath = requireString(values, 'prompts', 'bayes');
-    const mode = choiceOption(values, 'mode', BAYES_MODES) ?? 'restart';
+    const { world: worldPath, prompts: promptsPath, mode } = values;
     const world = await loadWorld(worldPath);
     const { prompts, lines } = await readPrompts(promptsPath);
     const bar = context.progress('bayes');
     const results = bayesPredictive(world, prompts, {
       mode,
-      labelsOnly: values['labels-only'] === true,
+      labelsOnly: values['labels-only'],
       source: promptsPath,
       lines,
       onProgress: (done, total) => bar.update(done, total),
     });
     bar.finish();
     const text = results.map((r) => `${JSON.stringify(r)}\n`).join('');
-    if (typeof values.out === 'string') await writeOutput(values.out, text);
+    if (values.out !== undefined) await writeOutput(values.out, text);
     else context.stdout.write(text);
   },
-};
+});

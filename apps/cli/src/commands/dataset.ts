@@ -1,26 +1,22 @@
 import { TEXT_FORMATS } from '@iclkr/core';
 import { loadTextDataset } from '@iclkr/core/node';
-import { choiceOption, numberOption, requireString } from '../args.js';
-import type { Command } from '../command.js';
-import { table } from '../output.js';
+import { textTable } from '@iclkr/experiments';
+import { defineCommand } from '../command.js';
 
 /** `iclkr dataset`: loads a text classification file and shows what the loader understood. */
-export const datasetCommand: Command = {
+export const datasetCommand = defineCommand({
   name: 'dataset',
   summary:
     'Load a text classification data set (GLUE TSV, "<label> <text>" lines, TREC, CSV, JSONL) and\nshow its size, classes and first examples: a check that a file reads as intended.',
   options: {
-    file: { type: 'string', placeholder: 'FILE', description: 'the data file, e.g. ../shared/data/sst2/glue-dev.tsv' },
-    format: { type: 'string', placeholder: TEXT_FORMATS.join('|'), description: 'file format (default: detected)' },
-    encoding: { type: 'string', placeholder: 'utf-8|windows-1252', description: 'text encoding (default: UTF-8 when valid, else windows-1252)' },
-    examples: { type: 'string', placeholder: 'N', description: 'examples to show', default: '3' },
-    json: { type: 'boolean', description: 'print a JSON summary' },
+    file: { kind: 'string', required: true, placeholder: 'FILE', description: 'the data file, e.g. ../shared/data/sst2/glue-dev.tsv' },
+    format: { kind: 'choice', choices: TEXT_FORMATS, description: 'file format (default: detected)' },
+    encoding: { kind: 'choice', choices: ['utf-8', 'windows-1252'], description: 'text encoding (default: UTF-8 when valid, else windows-1252)' },
+    examples: { kind: 'int', min: 0, placeholder: 'N', description: 'examples to show', default: 3 },
+    json: { kind: 'boolean', description: 'print a JSON summary' },
   },
   async run(values, context) {
-    const file = requireString(values, 'file', 'dataset');
-    const format = choiceOption(values, 'format', TEXT_FORMATS);
-    const encoding = choiceOption(values, 'encoding', ['utf-8', 'windows-1252'] as const);
-    const shown = numberOption(values, 'examples', (n) => Number.isInteger(n) && n >= 0, 'a whole number') ?? 3;
+    const { file, format, encoding, examples: shown } = values;
     const data = await loadTextDataset(file, { format, encoding });
     const counts = data.labelNames.map((_, c) => data.labels.filter((l) => l === c).length);
     const examples = data.texts.slice(0, shown).map((text, i) => ({
@@ -34,12 +30,9 @@ export const datasetCommand: Command = {
     }
     context.stdout.write(
       `${data.name}: ${data.texts.length} examples, ${data.labelNames.length} classes\n` +
-        table(
-          ['class', 'count'],
-          data.labelNames.map((name, c) => [name, String(counts[c])]),
-        ) +
+        textTable({ title: null, header: ['class', 'count'], rows: data.labelNames.map((name, c) => [name, String(counts[c])]), note: null }) +
         examples.map((e) => `[${e.label}] ${e.text}`).join('\n') +
         (examples.length ? '\n' : ''),
     );
   },
-};
+});

@@ -1,92 +1,74 @@
-import {
-  type KernelRegressReport,
-  kernelRegressReportSchema,
-  OptionError,
-} from '@iclkr/core';
+import { OptionError } from '@iclkr/core';
 import { loadNumericTable } from '@iclkr/core/node';
-import { checkBandwidth, kernelRegression, parseKernelName } from '@iclkr/kernels';
-import { choiceOption, numberOption, requireString } from '../args.js';
-import type { Command } from '../command.js';
-import { fmt, table, writeOutput } from '../output.js';
-import { reportMeta } from '../report-page.js';
+import { formatNumber, runKernelRegress, textTable } from '@iclkr/experiments';
+import { checkBandwidth, parseKernelName } from '@iclkr/kernels';
+import { defineCommand } from '../command.js';
+import { writeOutput } from '../output.js';
 
-function parseBandwidth(value: string | boolean | undefined): number | 'loo' | undefined {
-  if (value === undefined || value === 'loo') return value;
+/** A bandwidth option: a positive number or `loo`. */
+function parseBandwidth(value: string): number | 'loo' {
+  if (value === 'loo') return value;
   const h = Number(value);
-  if (typeof value !== 'string' || value.trim() === '' || Number.isNaN(h)) {
-    throw new OptionError(`--bandwidth ${String(value)} is neither a number nor 'loo'`, "pass --bandwidth H (H > 0) or --bandwidth loo");
-  }
+  if (value.trim() === '' || Number.isNaN(h)) throw new OptionError(`--bandwidth ${value} is neither a number nor 'loo'`, 'pass --bandwidth H (H > 0) or --bandwidth loo');
   return checkBandwidth(h);
 }
 
 /** `iclkr kernel-regress`: Nadaraya–Watson from a training table to a test table. */
-export const kernelRegressCommand: Command = {
+export const kernelRegressCommand = defineCommand({
   name: 'kernel-regress',
   summary:
     'Nadaraya-Watson kernel regression from a training table to a test table (CSV, TSV or JSONL\nwith numeric feature columns and a target column); prints or writes predictions and metrics.',
   options: {
-    train: { type: 'string', placeholder: 'FILE', description: 'training table (.csv, .tsv or .jsonl)' },
-    test: { type: 'string', placeholder: 'FILE', description: 'table to predict (its target column, if present, is scored)' },
-    target: { type: 'string', placeholder: 'NAME', description: "target column (default: 'y' if present, else the last column)" },
-    kernel: { type: 'string', placeholder: 'rbf|laplacian|linear|cosine|poly|attention', description: 'kernel', default: 'rbf' },
-    bandwidth: { type: 'string', placeholder: 'H|loo', description: 'bandwidth (temperature for attention), or loo to choose it by leave-one-out', default: 'loo' },
-    'loo-search': { type: 'string', placeholder: 'grid|golden', description: 'leave-one-out search: best of a 19-point grid, or golden-section refinement around it', default: 'grid' },
-    mode: { type: 'string', placeholder: 'classify|regress', description: 'classify labels or regress real values (default: classify when the target is non-numeric or has <= 20 distinct integers)' },
-    unnormalized: { type: 'boolean', description: "use the theorem's (1/n) sum_i K(x, x_i) y_i instead of the normalised estimator" },
-    degree: { type: 'string', placeholder: 'D', description: 'poly kernel degree', default: '3' },
-    gamma: { type: 'string', placeholder: 'G', description: 'poly kernel gamma', default: '1/features' },
-    coef0: { type: 'string', placeholder: 'C', description: 'poly kernel coef0', default: '1' },
-    'max-memory': { type: 'string', placeholder: 'MB', description: 'memory budget for one batch of queries', default: '256' },
-    json: { type: 'boolean', description: 'print the JSON report on stdout instead of a summary' },
-    out: { type: 'string', placeholder: 'FILE', description: 'also write the JSON report to FILE (atomically)' },
+    train: { kind: 'string', required: true, placeholder: 'FILE', description: 'training table (.csv, .tsv or .jsonl)' },
+    test: { kind: 'string', required: true, placeholder: 'FILE', description: 'table to predict (its target column, if present, is scored)' },
+    target: { kind: 'string', placeholder: 'NAME', description: "target column (default: 'y' if present, else the last column)" },
+    kernel: { kind: 'string', placeholder: 'rbf|laplacian|linear|cosine|poly|attention', description: 'kernel', default: 'rbf' },
+    bandwidth: { kind: 'string', placeholder: 'H|loo', description: 'bandwidth (temperature for attention), or loo to choose it by leave-one-out', default: 'loo' },
+    'loo-search': {
+      kind: 'choice',
+      choices: ['grid', 'golden'],
+      description: 'leave-one-out search: best of a 19-point grid, or golden-section refinement around it',
+      default: 'grid',
+    },
+    mode: { kind: 'choice', choices: ['classify', 'regress'], description: 'classify labels or regress real values (default: classify when the target is non-numeric or has <= 20 distinct integers)' },
+    unnormalized: { kind: 'boolean', description: "use the theorem's (1/n) sum_i K(x, x_i) y_i instead of the normalised estimator" },
+    degree: { kind: 'int', min: 1, placeholder: 'D', description: 'poly kernel degree', default: 3 },
+    gamma: { kind: 'number', check: 'positive', placeholder: 'G', description: 'poly kernel gamma (default: 1/features)' },
+    coef0: { kind: 'number', placeholder: 'C', description: 'poly kernel coef0', default: 1 },
+    'max-memory': { kind: 'number', check: 'positive', expected: 'a positive number of MB', placeholder: 'MB', description: 'memory budget for one batch of queries', default: 256 },
+    json: { kind: 'boolean', description: 'print the JSON report on stdout instead of a summary' },
+    out: { kind: 'string', placeholder: 'FILE', description: 'also write the JSON report to FILE (atomically)' },
   },
   async run(values, context) {
-    const trainPath = requireString(values, 'train', 'kernel-regress');
-    const testPath = requireString(values, 'test', 'kernel-regress');
-    const kernel = parseKernelName((values.kernel as string | undefined) ?? 'rbf');
-    const bandwidth = parseBandwidth(values.bandwidth);
-    const positive = (n: number) => Number.isFinite(n) && n > 0;
+    const kernel = parseKernelName(values.kernel);
     const settings = {
       kernel,
-      bandwidth,
-      mode: choiceOption(values, 'mode', ['classify', 'regress'] as const),
-      looSearch: choiceOption(values, 'loo-search', ['grid', 'golden'] as const),
+      bandwidth: parseBandwidth(values.bandwidth),
+      mode: values.mode,
+      looSearch: values['loo-search'],
       normalize: !values.unnormalized,
-      degree: numberOption(values, 'degree', (n) => Number.isInteger(n) && n >= 1, 'an integer >= 1'),
-      gamma: numberOption(values, 'gamma', positive, 'a positive number'),
-      coef0: numberOption(values, 'coef0'),
-      maxMemoryBytes: (numberOption(values, 'max-memory', positive, 'a positive number of MB') ?? 256) * 2 ** 20,
+      degree: values.degree,
+      gamma: values.gamma,
+      coef0: values.coef0,
+      maxMemoryBytes: values['max-memory'] * 2 ** 20,
     };
-    const started = performance.now();
-    const target = values.target as string | undefined;
-    const train = await loadNumericTable(trainPath, { target });
-    const test = await loadNumericTable(testPath, { target: train.targetName, requireTarget: false });
-    const bars = { loo: context.progress('leave-one-out'), predict: context.progress('predict') };
-    const result = kernelRegression(train, test, {
-      ...settings,
-      onProgress: (stage, done, total) => bars[stage].update(done, total),
-    });
-    bars.loo.finish();
-    bars.predict.finish();
-
-    const report: KernelRegressReport = kernelRegressReportSchema.parse({
-      meta: reportMeta('kernel-regress', context, { seed: null, settings: { train: trainPath, test: testPath, target: train.targetName, ...settings, mode: result.mode }, started }),
-      kernel,
-      ...result,
-    });
+    const train = await loadNumericTable(values.train, { target: values.target });
+    const test = await loadNumericTable(values.test, { target: train.targetName, requireTarget: false });
+    const io = context.io();
+    const report = runKernelRegress(train, test, settings, { train: values.train, test: values.test }, io, context.run());
+    io.finish();
     const json = `${JSON.stringify(report, null, 2)}\n`;
-    if (typeof values.out === 'string') await writeOutput(values.out, json);
+    if (values.out !== undefined) await writeOutput(values.out, json);
     if (values.json) {
       context.stdout.write(json);
       return;
     }
-    const rows = Object.entries(result.metrics).map(([k, v]) => [k, fmt(v)]);
     context.stdout.write(
-      `kernel ${kernel}, ${result.mode}, bandwidth ${fmt(result.bandwidth)}` +
-        `${result.loo ? ` (leave-one-out ${result.loo.search} over ${result.loo.grid.length} values)` : ''}, ` +
+      `kernel ${kernel}, ${report.mode}, bandwidth ${formatNumber(report.bandwidth)}` +
+        `${report.loo ? ` (leave-one-out ${report.loo.search} over ${report.loo.grid.length} values)` : ''}, ` +
         `${train.features.rows} train x ${test.features.rows} test x ${train.features.cols} features\n` +
-        table(['metric', 'value'], rows) +
-        (typeof values.out === 'string' ? `report written to ${values.out}\n` : 'pass --json or --out FILE for the predictions\n'),
+        textTable({ title: null, header: ['metric', 'value'], rows: Object.entries(report.metrics).map(([k, v]) => [k, formatNumber(v)]), note: null }) +
+        (values.out !== undefined ? `report written to ${values.out}\n` : 'pass --json or --out FILE for the predictions\n'),
     );
   },
-};
+});

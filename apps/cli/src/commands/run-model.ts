@@ -1,8 +1,7 @@
 import { DataError, OptionError, type SafetensorsTensor, tf } from '@iclkr/core';
 import { readInputFile, writeSafetensors } from '@iclkr/core/node';
 import { loadModel } from '@iclkr/probing/node';
-import { requireString } from '../args.js';
-import type { Command } from '../command.js';
+import { defineCommand } from '../command.js';
 
 const IDS_FIX = 'give a JSON array of equally long arrays of token ids, e.g. [[1, 2, 3], [4, 5, 6]]';
 
@@ -27,25 +26,23 @@ function parseInputIds(text: string, path: string): number[][] {
 }
 
 /** `iclkr run-model`: one forward pass of a Hugging Face checkpoint, logits and activations to safetensors. */
-export const runModelCommand: Command = {
+export const runModelCommand = defineCommand({
   name: 'run-model',
   summary:
     'Run one forward pass of a model folder (Hugging Face config.json + model.safetensors; gpt2 or\nllama) on given token ids and write the logits and requested activations, under their\nTransformerLens names, to a safetensors file: the check of our numbers against your framework.',
   options: {
-    model: { type: 'string', placeholder: 'DIR', description: 'model folder (config.json + model.safetensors)' },
-    'input-ids': { type: 'string', placeholder: 'FILE', description: 'JSON array of equally long arrays of token ids' },
+    model: { kind: 'string', required: true, placeholder: 'DIR', description: 'model folder (config.json + model.safetensors)' },
+    'input-ids': { kind: 'string', required: true, placeholder: 'FILE', description: 'JSON array of equally long arrays of token ids' },
     cache: {
-      type: 'string',
+      kind: 'string',
       placeholder: 'NAME,NAME...',
       description: 'activations to write, e.g. blocks.0.attn.hook_pattern,ln_final.hook_normalized',
     },
-    out: { type: 'string', placeholder: 'FILE', description: 'output safetensors file (written atomically)' },
+    out: { kind: 'string', required: true, placeholder: 'FILE', description: 'output safetensors file (written atomically)' },
   },
   async run(values, context) {
-    const modelDir = requireString(values, 'model', 'run-model');
-    const idsPath = requireString(values, 'input-ids', 'run-model');
-    const out = requireString(values, 'out', 'run-model');
-    const names = typeof values.cache === 'string' ? values.cache.split(',').map((n) => n.trim()).filter(Boolean) : [];
+    const { model: modelDir, 'input-ids': idsPath, out } = values;
+    const names = values.cache !== undefined ? values.cache.split(',').map((n) => n.trim()).filter(Boolean) : [];
     const ids = parseInputIds(new TextDecoder().decode(await readInputFile(idsPath)), idsPath);
     const model = await loadModel(modelDir);
     const input = tf.tensor2d(ids, [ids.length, ids[0].length], 'int32');
@@ -70,4 +67,4 @@ export const runModelCommand: Command = {
       model.dispose();
     }
   },
-};
+});

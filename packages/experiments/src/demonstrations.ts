@@ -1,6 +1,6 @@
 /**
- * Demonstration retrieval for text commands (`iclkr probe --retrieval`, `iclkr retrieve`): the
- * options, the seeded pool subset, the model's P(o | x) for `model-kernel` and log-likelihoods for
+ * Demonstration choice for text prompts (`iclkr probe --retrieval`, `iclkr retrieve`): the
+ * seeded pool subset, the model's P(o | x) for `model-kernel` and log-likelihoods for
  * `in-distribution`, and the chooser that
  * maps the retriever's pool indices back to lines of the --demos file.
  */
@@ -18,52 +18,16 @@ import {
   type Selection,
   type StrategyInfo,
 } from '@iclkr/retrieval';
-import { choiceOption, numberOption, type OptionSpec, type OptionValues } from './args.js';
-import type { ProgressBar } from './progress.js';
+import type { ExperimentIo } from './io.js';
 
 /** The default pool of strategies that run every pool text through the model (500 texts: ~100 MB of GPT-2 distributions). */
 export const MODEL_POOL_DEFAULT = 500;
 
-/** Option specs: the strategy (under the command's own name for it), the order and the pool subset. */
-export function retrievalOptions(strategyName: string, defaultStrategy?: RetrievalStrategy): Record<string, OptionSpec> {
-  return {
-    [strategyName]: {
-      type: 'string',
-      placeholder: 'STRATEGY',
-      description: `how demonstrations are chosen: ${RETRIEVAL_STRATEGY_NAMES.join(', ')} (docs/retrieval.md)`,
-      ...(defaultStrategy === undefined ? {} : { default: defaultStrategy }),
-    },
-    order: {
-      type: 'string',
-      placeholder: DEMONSTRATION_ORDERS.join('|'),
-      description: 'prompt order of the chosen demonstrations: as chosen, by ascending score (the best next to the query), or shuffled',
-      default: 'selected',
-    },
-    pool: {
-      type: 'string',
-      placeholder: 'N',
-      description: `choose from a seeded random subset of N --demos examples (default: all of them; ${MODEL_POOL_DEFAULT} for model-kernel and in-distribution, which run each through the model)`,
-    },
-  };
-}
-
-/** The parsed retrieval options. */
+/** How demonstrations are chosen: the strategy, their prompt order and the pool subset asked for (undefined: the default). */
 export interface RetrievalSettings {
   readonly strategy: RetrievalStrategy;
   readonly order: DemonstrationOrder;
-  /** Pool subset size asked for (undefined: the default). */
   readonly pool: number | undefined;
-}
-
-/** Reads the retrieval options; `strategyName` is the command's option for the strategy. */
-export function parseRetrieval(values: OptionValues, strategyName: string, fallback?: RetrievalStrategy): RetrievalSettings {
-  const strategy = choiceOption(values, strategyName, RETRIEVAL_STRATEGY_NAMES) ?? fallback;
-  if (strategy === undefined) throw new OptionError(`missing --${strategyName}`, `pass --${strategyName} ${RETRIEVAL_STRATEGY_NAMES.join('|')}`);
-  return {
-    strategy,
-    order: choiceOption(values, 'order', DEMONSTRATION_ORDERS) ?? 'selected',
-    pool: numberOption(values, 'pool', (n) => Number.isSafeInteger(n) && n >= 1, 'an integer >= 1'),
-  };
 }
 
 /** What a strategy needs from a language model for every text (next-token distributions or log-likelihoods), if anything. */
@@ -102,16 +66,16 @@ export function inputTokens(tokenizer: Tokenizer, template: string, text: string
   return ids.slice(spans.query.start, spans.query.end);
 }
 
-/** A pass's progress callback drawing `bar` (none without a bar). */
-function barProgress(bar?: ProgressBar): ((done: number, total: number) => void) | undefined {
-  return bar && ((done, total) => bar.update(done, total));
+/** A pass's progress callback reporting stage `label` through `io` (none without an io). */
+function stageProgress(io: ExperimentIo | undefined, label: string): ((done: number, total: number) => void) | undefined {
+  return io && ((done, total) => io.progress(done, total, label));
 }
 
 /**
  * Each text's mean log-probability per token where the template puts x_test, given the template's
  * text before it (a one-column matrix); the first token of a prompt has no context and is not scored.
  */
-export function modelLikelihoods(m: TextModel, texts: readonly string[], bar?: ProgressBar): Matrix {
+export function modelLikelihoods(m: TextModel, texts: readonly string[], io?: ExperimentIo): Matrix {
   const prompts = texts.map((text) => textPromptSpans(m.tokenizer, [], text, { template: m.template }));
   const spans = prompts.map(({ spans: { query } }, i) => {
     const start = Math.max(1, query.start);
@@ -123,19 +87,17 @@ export function modelLikelihoods(m: TextModel, texts: readonly string[], bar?: P
     }
     return { start, end: query.end };
   });
-  const data = Float32Array.from(spanLogLikelihoods(m.model, prompts.map((p) => p.ids), spans, { batchSize: m.batch, onProgress: barProgress(bar) }));
-  bar?.finish();
+  const data = Float32Array.from(spanLogLikelihoods(m.model, prompts.map((p) => p.ids), spans, { batchSize: m.batch, onProgress: stageProgress(io, 'pool log-likelihoods') }));
   return { rows: texts.length, cols: 1, data };
 }
 
 /** P(o | x) over the whole vocabulary of each text run alone, one row per text. */
-export function modelFeatures(m: TextModel, texts: readonly string[], bar?: ProgressBar): Matrix {
+export function modelFeatures(m: TextModel, texts: readonly string[], io?: ExperimentIo, label = 'pool P(o | x)'): Matrix {
   const rows = nextTokenDistributions(
     m.model,
     texts.map((t) => inputTokens(m.tokenizer, m.template, t)),
-    { batchSize: m.batch, onProgress: barProgress(bar) },
+    { batchSize: m.batch, onProgress: stageProgress(io, label) },
   );
-  bar?.finish();
   const cols = m.model.config.vocabSize;
   const data = new Float32Array(rows.length * cols);
   rows.forEach((row, i) => data.set(row, i * cols));
@@ -162,8 +124,7 @@ export class DemonstrationChooser {
     demos: TextDataset,
     readonly settings: RetrievalSettings & { readonly seed: number; readonly shots: number },
     private readonly model?: TextModel,
-    log: (line: string) => void = () => {},
-    progress?: (label: string) => ProgressBar,
+    io?: ExperimentIo,
   ) {
     const size = demos.texts.length;
     const { strategy, shots } = settings;
@@ -182,14 +143,14 @@ export class DemonstrationChooser {
     if (model !== undefined && needsModel(strategy)) {
       const tokens = texts.reduce((s, t) => s + inputTokens(model.tokenizer, model.template, t).length, 0);
       if (modelView(strategy) === 'log-likelihood') {
-        log(`${strategy}: scores each of the ${texts.length} pool texts (${tokens} tokens) by its mean log-probability per token under the model; --pool N changes the pool`);
-        features = modelLikelihoods(model, texts, progress?.('pool log-likelihoods'));
+        io?.log(`${strategy}: scores each of the ${texts.length} pool texts (${tokens} tokens) by its mean log-probability per token under the model; --pool N changes the pool`);
+        features = modelLikelihoods(model, texts, io);
       } else {
         const megabytes = Math.ceil((texts.length * model.model.config.vocabSize * 4) / 2 ** 20);
-        log(
+        io?.log(
           `${strategy}: runs each of the ${texts.length} pool texts (${tokens} tokens) and then each query alone through the model for P(o | x), holding ${megabytes} MB of distributions; --pool N changes the pool`,
         );
-        features = modelFeatures(model, texts, progress?.('pool P(o | x)'));
+        features = modelFeatures(model, texts, io);
       }
     }
     this.retriever = createRetriever(strategy).fit({ texts, labels: this.pool.map((i) => demos.labels[i]), numClasses: demos.labelNames.length, features });

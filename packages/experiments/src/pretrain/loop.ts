@@ -68,6 +68,8 @@ export async function trainLoop(trainer: Steppable, options: LoopOptions): Promi
   let step = options.startStep;
   let last = { loss: Number.NaN, lr: 0, gradNorm: 0 };
   while (step < options.steps) {
+    // Training steps are synchronous: yield once a step so a Ctrl-C (or a worker's cancel message) is heard.
+    await new Promise((resolve) => setTimeout(resolve, 0));
     if (options.stopRequested()) {
       await options.save(step, log, seconds());
       return { log, stopped: true, step };
