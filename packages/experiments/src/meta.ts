@@ -1,5 +1,5 @@
 /** The `meta` block every report carries: what made it, on which backend, from which command and commit. */
-import { type ReportMeta, reportVersion, tf } from '@iclkr/core';
+import { type ReportKind, type ReportMeta, reportVersion, tf } from '@iclkr/core';
 
 /** Where and how a run happens, for its report: the backend, the exact command line and the git commit (null when unknown). */
 export interface RunContext {
@@ -16,11 +16,11 @@ export function libraryRun(version = '0.1.0'): RunContext {
 }
 
 /** A report's `meta` block: kind and its version, creation time, seed, backend, versions, settings and seconds since `started` (performance.now()). */
-export function reportMeta<K extends string>(
+export function reportMeta<K extends ReportKind>(
   kind: K,
   run: RunContext,
   made: { readonly seed: number | null; readonly settings: Record<string, unknown>; readonly started: number },
-): ReportMeta & { kind: K } {
+): ReportMeta & { kind: K; schemaVersion: ReturnType<typeof reportVersion<K>> } {
   return {
     schemaVersion: reportVersion(kind),
     kind,

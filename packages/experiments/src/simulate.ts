@@ -2,6 +2,7 @@
 import { type SimulateReport, simulateReportSchema } from '@iclkr/core';
 import { type ConvergenceSettings, runConvergence, type World } from '@iclkr/theory';
 import type { ExperimentIo } from './io.js';
+import { simulatePaper } from './paper.js';
 import { type RunContext, reportMeta, throwIfAborted } from './meta.js';
 
 /** What to simulate: the world (built or loaded by the caller), where it came from, and the experiment's settings. */
@@ -25,5 +26,12 @@ export function runSimulate(settings: SimulateSettings, io: ExperimentIo, run: R
     world: world.spec.name ?? source.preset ?? source.world ?? 'world',
     ...result,
     settings: { ...result.settings, ...(world.spec.generator ? { generator: world.spec.generator } : {}) },
+    paper: simulatePaper(result.rows, {
+      ...source,
+      kernel: String(result.settings.kernel),
+      inputLength: Number(result.settings.inputLength),
+      prompts: settings.prompts,
+      ood: settings.ood,
+    }),
   });
 }

@@ -4,6 +4,7 @@ import type { HookedModel } from '@iclkr/probing';
 import type { World } from '@iclkr/theory';
 import type { ExperimentIo } from '../io.js';
 import { type RunContext, reportMeta, throwIfAborted } from '../meta.js';
+import { iclPaper } from '../paper.js';
 import { evaluateIcl, type IclSettings } from './evaluate.js';
 
 /** What to evaluate: the model and world (loaded by the caller), their names for the report, and the grid of (n, k). */
@@ -24,10 +25,10 @@ export function runIcl(settings: IclRunSettings, io: ExperimentIo, run: RunConte
     throwIfAborted(io.signal);
     io.progress(done, total, 'icl');
   });
+  const body = { world: world.spec.name ?? worldSource, model: modelName, rows };
   return iclReportSchema.parse({
     meta: reportMeta('icl', run, { seed: grid.seed, settings: { model: modelName, world: worldSource, ...grid }, started }),
-    world: world.spec.name ?? worldSource,
-    model: modelName,
-    rows,
+    ...body,
+    paper: iclPaper(body),
   });
 }

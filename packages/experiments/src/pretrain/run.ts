@@ -10,6 +10,7 @@ import type { Corpus } from '@iclkr/theory/node';
 import { evaluateIcl } from '../icl/evaluate.js';
 import type { ExperimentIo } from '../io.js';
 import { type RunContext, reportMeta } from '../meta.js';
+import { pretrainPaper } from '../paper.js';
 import { corpusBatches, worldBatches } from './batches.js';
 import { type LogEntry, trainLoop } from './loop.js';
 import type { Recipe } from './recipes.js';
@@ -82,16 +83,10 @@ export async function runPretrain(settings: PretrainSettings, io: ExperimentIo, 
   const k = world.spec.inputLength ?? 3;
   const probeShots = PROBE_SHOTS.filter((n) => n * (k + 2) + k <= config.nCtx);
   const command = run.command ?? 'iclkr pretrain';
-  const report = (entries: readonly LogEntry[], stopped: boolean): PretrainReport =>
-    pretrainReportSchema.parse({
-      meta: reportMeta('pretrain', run, { seed: recipe.seed, settings: { ...recipe }, started }),
-      world: world.spec.name ?? recipe.world,
-      modelConfig: { ...config },
-      recipe: { ...recipe },
-      stopped,
-      entries,
-      paper: null,
-    });
+  const report = (entries: readonly LogEntry[], stopped: boolean): PretrainReport => {
+    const body = { world: world.spec.name ?? recipe.world, modelConfig: { ...config }, recipe: { ...recipe }, stopped, entries: entries.map((e) => ({ ...e, icl: [...e.icl] })) };
+    return pretrainReportSchema.parse({ meta: reportMeta('pretrain', run, { seed: recipe.seed, settings: { ...recipe }, started }), ...body, paper: pretrainPaper(body) });
+  };
   let stopped = false;
   const result = await trainLoop(trainer, {
     steps: recipe.steps,

@@ -13,7 +13,7 @@ export interface ProbeSource {
 const correlation = (c: HeadCorrelation | null | undefined) => ({ pearson: c?.pearson ?? null, spearman: c?.spearman ?? null });
 
 /** The report (without meta) from the experiment's result. */
-export function probeReportBody(result: ProbeResult, source: ProbeSource): Omit<ProbeReport, 'meta'> {
+export function probeReportBody(result: ProbeResult, source: ProbeSource): Omit<ProbeReport, 'meta' | 'paper'> {
   const { summary } = result;
   const kernels = Object.keys(result.trueCorrelation);
   const at = (list: readonly HeadCorrelation[], layer: number, head: number) => list.find((c) => c.layer === layer && c.head === head);

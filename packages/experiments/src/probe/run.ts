@@ -2,6 +2,7 @@
 import { type ProbeReport, probeReportSchema } from '@iclkr/core';
 import type { ExperimentIo } from '../io.js';
 import { type RunContext, reportMeta, throwIfAborted } from '../meta.js';
+import { probePaper } from '../paper.js';
 import { probeReportBody } from './report-body.js';
 import type { ProbeSettings, ProbeSource } from './sources.js';
 
@@ -17,5 +18,6 @@ export async function runProbe(source: ProbeSource, settings: ProbeSettings, io:
   return probeReportSchema.parse({
     meta: reportMeta('probe', run, { seed: settings.seed, settings: { model: source.model, source: source.source, ...settings, ...source.settings }, started }),
     ...body,
+    paper: probePaper(body),
   });
 }

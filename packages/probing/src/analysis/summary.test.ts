@@ -50,6 +50,10 @@ describe('probeSummary', () => {
     expect(s.bestByVariant.span).toEqual(s.bestHead);
     expect([s.bestByVariant.label.layer, s.bestByVariant.label.head]).toEqual([1, 0]);
     expect(s.heads[0].kernelCorrelation).toBeNull();
+    // Each head's held-out scores are its vote on the held-out prompts only: for the best head they
+    // equal bestHead's (computed by bestHead on its own split), and the copying head agrees there too.
+    expect(s.heads[2].heldOut).toEqual({ agreement: s.bestHead.heldOutAgreement, accuracy: s.bestHead.heldOutAccuracy });
+    expect(s.heads[0].variants.label.heldOut.agreement).toBeLessThanOrEqual(1);
     expect(s.modelAccuracy).toBeCloseTo(26 / 40, 12);
     expect(s.settings).toEqual({ selectFrac: 0.7, seed: 1, variant: 'span', klSmoothing: 1e-4 });
     // The summary is plain data: it survives JSON.

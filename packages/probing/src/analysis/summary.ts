@@ -17,6 +17,8 @@ export interface VariantScores {
   /** Mean TV and KL(model || vote) between the model's label distribution and the normalised vote. */
   readonly tv: number;
   readonly kl: number;
+  /** The vote's agreement and accuracy on the held-out prompts only (the split the best head is scored on). */
+  readonly heldOut: Score;
 }
 
 /** One head: the chosen variant's scores at the top level, every variant's under `variants`. */
@@ -84,9 +86,12 @@ export function probeSummary(
     }),
   );
   const corr = (v: VoteVariant, layer: number, head: number) => correlations[v]?.[layer * shape[1] + head].pearson ?? null;
+  const held = votes.stats(selectionSplit(votes.prompts, { selectFrac, seed }).heldOut);
   const scores = (v: VoteVariant, layer: number, head: number): VariantScores => {
-    const s = all.heads.find((x) => x.variant === v && x.layer === layer && x.head === head)!;
-    return { agreement: s.agreement, accuracy: s.accuracy, kernelCorrelation: corr(v, layer, head), tv: s.tv, kl: s.kl };
+    const find = (list: typeof all.heads) => list.find((x) => x.variant === v && x.layer === layer && x.head === head)!;
+    const s = find(all.heads);
+    const h = find(held.heads);
+    return { agreement: s.agreement, accuracy: s.accuracy, kernelCorrelation: corr(v, layer, head), tv: s.tv, kl: s.kl, heldOut: { agreement: h.agreement, accuracy: h.accuracy } };
   };
   const heads = all.heads
     .filter((s) => s.variant === variant)
@@ -108,7 +113,6 @@ export function probeSummary(
     };
   };
   const bestByVariant = Object.fromEntries(VOTE_VARIANTS.map((v) => [v, best(v)])) as Record<VoteVariant, BestHeadSummary>;
-  const held = votes.stats(selectionSplit(votes.prompts, { selectFrac, seed }).heldOut);
   return {
     prompts: all.prompts,
     modelAccuracy: all.modelAccuracy,
