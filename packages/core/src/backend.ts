@@ -40,8 +40,24 @@ export function parseBackendName(value: string): BackendName | 'auto' {
   return name;
 }
 
-function isNode(): boolean {
-  return typeof process !== 'undefined' && typeof process.versions?.node === 'string';
+/**
+ * The hooks a platform plugs in so that `wasm` runs a threaded build tfjs does not load by itself
+ * (in Node: `@iclkr/core/node`, whose worker_threads code this browser-safe entry must not reach).
+ */
+export interface ThreadedWasmLoader {
+  /** How many threads to run on; may throw a BackendError for a bad setting (e.g. `ICLKR_THREADS`). */
+  threadCount(): number;
+  /** Re-registers tfjs's `wasm` backend to load the threaded build with `threads` workers (one: tfjs's own build). */
+  register(threads: number): void;
+  /** Why the threaded build did not load (tfjs's single-threaded one runs instead), if it did not. */
+  failure(): string | undefined;
+}
+
+let threadedWasm: ThreadedWasmLoader | undefined;
+
+/** Plugs in the threaded wasm build for every later backend selection (`@iclkr/core/node` does this when imported). */
+export function useThreadedWasm(loader: ThreadedWasmLoader): void {
+  threadedWasm = loader;
 }
 
 async function tryBackend(name: BackendName): Promise<string | undefined> {
@@ -70,7 +86,8 @@ let currentRequest: string | undefined;
 /**
  * Selects the tensor backend once per process: the `requested` one (or `ICLKR_BACKEND`), else
  * the fastest that loads of tensorflow (tfjs-node), wasm, cpu. A forced backend that fails is an
- * error; in `auto` mode failures are recorded in `skipped`.
+ * error; in `auto` mode failures are recorded in `skipped`. In Node, wasm runs on tfjs's threaded
+ * build once `@iclkr/core/node` is imported (its `initBackend` is this one after that import).
  */
 export function initBackend(requested?: string): Promise<BackendChoice> {
   const request = requested ?? (typeof process === 'undefined' ? undefined : process.env.ICLKR_BACKEND) ?? 'auto';
@@ -86,12 +103,12 @@ async function select(requested: BackendName | 'auto'): Promise<BackendChoice> {
   tf.env().set('PROD', true);
   const candidates = requested === 'auto' ? BACKENDS : [requested];
   const skipped: { name: BackendName; reason: string }[] = [];
-  const threaded = candidates.includes('wasm') && isNode() ? await import('./wasm-threads-node.js') : undefined;
-  threaded?.registerThreadedWasm(threaded.wasmThreadCount());
+  const threaded = candidates.includes('wasm') ? threadedWasm : undefined;
+  threaded?.register(threaded.threadCount());
   for (const name of candidates) {
     const failure = await tryBackend(name);
     if (failure === undefined) {
-      const note = name === 'wasm' ? threaded?.threadedWasmFailure() : undefined;
+      const note = name === 'wasm' ? threaded?.failure() : undefined;
       return { name, threads: threadsOf(name), ...(note ? { threadsNote: `threads unavailable: ${note}` } : {}), requested, skipped };
     }
     skipped.push({ name, reason: failure });

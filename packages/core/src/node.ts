@@ -1,6 +1,20 @@
 /**
- * @iclkr/core/node — the Node-only part of core: loaders and writers that touch the file system.
+ * @iclkr/core/node — the Node-only part of core: the threaded wasm backend, and loaders and
+ * writers that touch the file system.
  */
+
+import { type BackendChoice, initBackend as selectBackend, useThreadedWasm } from './backend.js';
+import { nodeThreadedWasm } from './wasm-threads-node.js';
+
+// Importing this entry is what makes wasm run on every core in Node: the main entry must not
+// reach worker_threads, so it cannot load the threaded build by itself.
+useThreadedWasm(nodeThreadedWasm);
+
+/** `initBackend` for Node: the same selection, with wasm on tfjs's threaded build (`ICLKR_THREADS` threads, default one per core, at most 8). */
+export function initBackend(requested?: string): Promise<BackendChoice> {
+  useThreadedWasm(nodeThreadedWasm);
+  return selectBackend(requested);
+}
 
 /** Node safetensors files: open (header only, tensors read on demand), read whole, write atomically. */
 export {

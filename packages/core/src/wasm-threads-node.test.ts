@@ -3,12 +3,17 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { wasmThreadCount } from './wasm-threads-node.js';
 
-const backendModule = fileURLToPath(new URL('./backend.ts', import.meta.url));
+const nodeEntry = fileURLToPath(new URL('./node.ts', import.meta.url));
+const mainEntry = fileURLToPath(new URL('./index.ts', import.meta.url));
 
-/** Runs a seeded 256 x 384 x 1536 matmul on the wasm backend in a fresh process with ICLKR_THREADS set. */
-function matmulIn(threads: string, env: Record<string, string> = {}): { line: string; hash: string } {
+/**
+ * Runs a seeded 256 x 384 x 1536 matmul on the wasm backend in a fresh process with ICLKR_THREADS
+ * set, its backend initialised through `entry` (the Node entry unless told).
+ */
+function matmulIn(threads: string, env: Record<string, string> = {}, entry = nodeEntry): { line: string; hash: string } {
   const script = `
-    const { initBackend, describeBackend } = await import(${JSON.stringify(backendModule)});
+    const { initBackend } = await import(${JSON.stringify(entry)});
+    const { describeBackend } = await import(${JSON.stringify(mainEntry)});
     const tf = await import('@tensorflow/tfjs');
     const choice = await initBackend('wasm');
     const a = tf.randomNormal([256, 384], 0, 1, 'float32', 1);
@@ -48,6 +53,12 @@ describe('threaded wasm in Node', () => {
     const fallback = matmulIn('2', { TMPDIR: '/dev/null/iclkr', TSX_DISABLE_CACHE: '1' });
     expect(fallback.line).toMatch(/^backend: wasm on 1 thread \(threads unavailable: ENOTDIR/);
     expect(fallback.hash).toBe(matmulIn('1').hash);
+  });
+
+  it('the browser-safe main entry alone runs the single-threaded build: threads come with @iclkr/core/node', () => {
+    const main = matmulIn('2', {}, mainEntry);
+    expect(main.line).toBe('backend: wasm on 1 thread');
+    expect(main.hash).toBe(matmulIn('1').hash);
   });
 
   it('ICLKR_THREADS picks the count, capped at the build pool of 8; a bad value is an error naming the fix', () => {

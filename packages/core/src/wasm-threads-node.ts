@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import workerThreads, { type WorkerOptions } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { BackendWasm, setThreadsCount, version_wasm } from '@tensorflow/tfjs-backend-wasm';
+import type { ThreadedWasmLoader } from './backend.js';
 import { BackendError } from './errors.js';
 
 /** The worker pool size the threaded build was compiled with (PTHREAD_POOL_SIZE). */
@@ -132,3 +133,10 @@ export function registerThreadedWasm(threads: number): void {
 export function threadedWasmFailure(): string | undefined {
   return failure;
 }
+
+/** The threaded build as `initBackend` takes it (`@iclkr/core/node` plugs this in when imported). */
+export const nodeThreadedWasm: ThreadedWasmLoader = {
+  threadCount: wasmThreadCount,
+  register: registerThreadedWasm,
+  failure: threadedWasmFailure,
+};

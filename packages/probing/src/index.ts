@@ -133,6 +133,18 @@ export { createGpt, type GptInit, type GptParamSpec, gptParamSpecs, gptVariables
 export { lmLoss } from './gpt/loss.js';
 /** AdamW with warm-up and cosine decay, gradient clipping, and a resumable state. */
 export { GptTrainer, isDecayed, learningRate, type LrSchedule, type StepResult, type TrainBatch, type TrainerOptions, type TrainingState } from './gpt/trainer.js';
+/** Our GPT's checkpoint as files (config.json, model.safetensors, world, training state) from and to bytes, every tensor checked; folders are in `@iclkr/probing/node`. */
+export {
+  GPT_FILES,
+  GPT_MODEL_TYPE,
+  type GptCheckpoint,
+  type GptCheckpointExtras,
+  type GptCheckpointFiles,
+  type GptCheckpointFilesOptions,
+  gptCheckpointFromFiles,
+  gptCheckpointToFiles,
+  parseGptConfigJson,
+} from './gpt/checkpoint.js';
 /** Differentiable ops on fast kernels (the components compute with them): products, channel-batched products, embedding lookup, LayerNorm, gelu_new, exact gelu. */
 export {
   type CustomOpResult,

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { DataError, SafetensorsError, type SafetensorsTensor, type SafetensorsTensorMap } from '@iclkr/core';
 import { readInputFile, readSafetensors } from '@iclkr/core/node';
 import { checkpointConfig, modelFromCheckpoint } from './from-checkpoint.js';
-import { GPT_MODEL_TYPE, loadGptCheckpoint } from './gpt/checkpoint.js';
+import { GPT_MODEL_TYPE } from './gpt/checkpoint.js';
+import { loadGptCheckpoint } from './gpt/checkpoint-node.js';
 import type { Transformer } from './model.js';
 
 async function exists(path: string): Promise<boolean> {

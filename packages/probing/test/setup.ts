@@ -1,4 +1,4 @@
-import { initBackend } from '@iclkr/core';
+import { initBackend } from '@iclkr/core/node';
 import { beforeAll } from 'vitest';
 
 beforeAll(async () => {

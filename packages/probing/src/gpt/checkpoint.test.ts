@@ -1,5 +1,7 @@
 // Checkpoint folders: a round trip gives identical logits, a resumed trainer takes exactly the step
 // the original would have, loadModel reads the folder, and every bad input is a one-line typed error.
+// The same checkpoint from its files' bytes (as a browser has them) loads identically and fails
+// with the same messages.
 import { readdir, readFile, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DataError, type IclkrError, Rng, SafetensorsError, type SafetensorsTensor, tf } from '@iclkr/core';
@@ -8,7 +10,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { rejection, removeTemporaryFolders, temporaryFolder } from '../../test/fixtures.js';
 import { idsTensor, randomIds } from '../../test/naive-gpt.js';
 import { loadModel } from '../load-model.js';
-import { GPT_FILES, loadGptCheckpoint, saveGptCheckpoint } from './checkpoint.js';
+import { GPT_FILES, type GptCheckpointFiles, gptCheckpointFromFiles, gptCheckpointToFiles } from './checkpoint.js';
+import { loadGptCheckpoint, saveGptCheckpoint } from './checkpoint-node.js';
 import type { GptConfig } from './config.js';
 import { createGpt, initGptParams } from './init.js';
 import { GptTrainer, type TrainBatch } from './trainer.js';
@@ -49,6 +52,60 @@ async function trainedCheckpoint(config = CONFIG) {
   await saveGptCheckpoint(dir, { config, params, world: WORLD, training: { state: trainer.state(), log: { entries: [1, 2] } } });
   return { dir, model, params, trainer };
 }
+
+/** A change to a saved checkpoint: its weights, or its config. */
+interface Edit {
+  tensors?: (t: Map<string, SafetensorsTensor>) => void;
+  config?: (c: Record<string, unknown>) => unknown;
+}
+
+/** A saved checkpoint with model.safetensors (or the config) rewritten by `edit`. */
+async function broken(edit: Edit): Promise<string> {
+  const { dir, model } = await trainedCheckpoint();
+  model.dispose();
+  if (edit.tensors) {
+    const { tensors } = await readSafetensors(join(dir, GPT_FILES.weights));
+    edit.tensors(tensors);
+    await writeSafetensors(join(dir, GPT_FILES.weights), tensors);
+  }
+  if (edit.config) {
+    const config = JSON.parse(await readFile(join(dir, GPT_FILES.config), 'utf8'));
+    await writeFile(join(dir, GPT_FILES.config), JSON.stringify(edit.config(config)));
+  }
+  return dir;
+}
+
+/** Damaged checkpoints: what is wrong, the edit, and the error the loader must raise. */
+const BROKEN: [string, Edit, typeof SafetensorsError | typeof DataError, RegExp][] = [
+  ['a missing tensor', { tensors: (t: Map<string, SafetensorsTensor>) => t.delete('blocks.1.mlp.b_in') }, SafetensorsError, /model\.safetensors: tensor "blocks\.1\.mlp\.b_in" is missing/],
+  [
+    'a wrong shape',
+    { tensors: (t: Map<string, SafetensorsTensor>) => t.set('blocks.0.attn.W_Q', { dtype: 'F32', shape: [8, 4], data: new Float32Array(32) }) },
+    SafetensorsError,
+    /tensor "blocks\.0\.attn\.W_Q" has shape \[8, 4\] but \[8, 8\] was expected/,
+  ],
+  [
+    'a wrong dtype',
+    { tensors: (t: Map<string, SafetensorsTensor>) => t.set('ln_final.w', { dtype: 'F16', shape: [8], data: new Uint16Array(8) }) },
+    SafetensorsError,
+    /tensor "ln_final\.w" has dtype F16 but F32 was expected/,
+  ],
+  [
+    'a tensor the configuration does not have',
+    { tensors: (t: Map<string, SafetensorsTensor>) => t.set('blocks.2.ln1.w', { dtype: 'F32', shape: [8], data: new Float32Array(8) }) },
+    SafetensorsError,
+    /tensor "blocks\.2\.ln1\.w" does not belong to this configuration/,
+  ],
+  [
+    'a NaN',
+    { tensors: (t: Map<string, SafetensorsTensor>) => t.set('embed.W_E', { dtype: 'F32', shape: [9, 8], data: new Float32Array(72).fill(Number.NaN) }) },
+    SafetensorsError,
+    /tensor "embed\.W_E" holds NaN at index 0/,
+  ],
+  ['heads that do not divide the width', { config: (c: Record<string, unknown>) => ({ ...c, nHeads: 3 }) }, DataError, /config\.json: gpt config: dModel 8 is not divisible by nHeads 3$/],
+  ['another model type', { config: (c: Record<string, unknown>) => ({ ...c, model_type: 'gpt2' }) }, DataError, /config\.json: model_type "gpt2" is not "iclkr-gpt"$/],
+  ['an unknown config field', { config: (c: Record<string, unknown>) => ({ ...c, nKvHeads: 1 }) }, DataError, /config\.json: unknown field "nKvHeads"$/],
+];
 
 describe('GPT checkpoints', () => {
   it('round-trip: identical logits, world, log; loadModel reads the folder too', async () => {
@@ -92,52 +149,7 @@ describe('GPT checkpoints', () => {
     tf.dispose(Object.values(params));
   });
 
-  /** A saved checkpoint with model.safetensors (or the config) rewritten by `edit`. */
-  async function broken(edit: { tensors?: (t: Map<string, SafetensorsTensor>) => void; config?: (c: Record<string, unknown>) => unknown }) {
-    const { dir, model } = await trainedCheckpoint();
-    model.dispose();
-    if (edit.tensors) {
-      const { tensors } = await readSafetensors(join(dir, GPT_FILES.weights));
-      edit.tensors(tensors);
-      await writeSafetensors(join(dir, GPT_FILES.weights), tensors);
-    }
-    if (edit.config) {
-      const config = JSON.parse(await readFile(join(dir, GPT_FILES.config), 'utf8'));
-      await writeFile(join(dir, GPT_FILES.config), JSON.stringify(edit.config(config)));
-    }
-    return dir;
-  }
-
-  it.each([
-    ['a missing tensor', { tensors: (t: Map<string, SafetensorsTensor>) => t.delete('blocks.1.mlp.b_in') }, SafetensorsError, /model\.safetensors: tensor "blocks\.1\.mlp\.b_in" is missing/],
-    [
-      'a wrong shape',
-      { tensors: (t: Map<string, SafetensorsTensor>) => t.set('blocks.0.attn.W_Q', { dtype: 'F32', shape: [8, 4], data: new Float32Array(32) }) },
-      SafetensorsError,
-      /tensor "blocks\.0\.attn\.W_Q" has shape \[8, 4\] but \[8, 8\] was expected/,
-    ],
-    [
-      'a wrong dtype',
-      { tensors: (t: Map<string, SafetensorsTensor>) => t.set('ln_final.w', { dtype: 'F16', shape: [8], data: new Uint16Array(8) }) },
-      SafetensorsError,
-      /tensor "ln_final\.w" has dtype F16 but F32 was expected/,
-    ],
-    [
-      'a tensor the configuration does not have',
-      { tensors: (t: Map<string, SafetensorsTensor>) => t.set('blocks.2.ln1.w', { dtype: 'F32', shape: [8], data: new Float32Array(8) }) },
-      SafetensorsError,
-      /tensor "blocks\.2\.ln1\.w" does not belong to this configuration/,
-    ],
-    [
-      'a NaN',
-      { tensors: (t: Map<string, SafetensorsTensor>) => t.set('embed.W_E', { dtype: 'F32', shape: [9, 8], data: new Float32Array(72).fill(Number.NaN) }) },
-      SafetensorsError,
-      /tensor "embed\.W_E" holds NaN at index 0/,
-    ],
-    ['heads that do not divide the width', { config: (c: Record<string, unknown>) => ({ ...c, nHeads: 3 }) }, DataError, /config\.json: gpt config: dModel 8 is not divisible by nHeads 3$/],
-    ['another model type', { config: (c: Record<string, unknown>) => ({ ...c, model_type: 'gpt2' }) }, DataError, /config\.json: model_type "gpt2" is not "iclkr-gpt"$/],
-    ['an unknown config field', { config: (c: Record<string, unknown>) => ({ ...c, nKvHeads: 1 }) }, DataError, /config\.json: unknown field "nKvHeads"$/],
-  ])('names %s in one line', async (_, edit, type, message) => {
+  it.each(BROKEN)('names %s in one line', async (_, edit, type, message) => {
     const before = tf.memory().numTensors;
     const err = await rejection<IclkrError>(loadGptCheckpoint(await broken(edit)));
     expect(err).toBeInstanceOf(type);
@@ -169,5 +181,89 @@ describe('GPT checkpoints', () => {
     const err = await rejection(loadGptCheckpoint(dir));
     expect(err).toBeInstanceOf(SafetensorsError);
     expect(err.message).toMatch(/optimizer\.safetensors: tensor "exp_avg_sq\.embed\.W_E" is missing/);
+  });
+});
+
+/** Every file of a checkpoint folder, as bytes, by name. */
+async function folderFiles(dir: string): Promise<GptCheckpointFiles> {
+  const names = await readdir(dir);
+  return Object.fromEntries(await Promise.all(names.map(async (name) => [name, new Uint8Array(await readFile(join(dir, name)))]))) as unknown as GptCheckpointFiles;
+}
+
+/** The error `run` throws (it must throw). */
+function thrown(run: () => unknown): IclkrError {
+  try {
+    run();
+  } catch (err) {
+    return err as IclkrError;
+  }
+  throw new Error('expected an error');
+}
+
+describe('GPT checkpoints from bytes', () => {
+  it('a saved folder loads identically from its bytes: same parameters bit for bit, same logits, world and training state', async () => {
+    const { dir, model } = await trainedCheckpoint();
+    const fromFolder = await loadGptCheckpoint(dir);
+    const fromBytes = gptCheckpointFromFiles(await folderFiles(dir));
+    expect(fromBytes.config).toEqual(fromFolder.config);
+    expect(Object.keys(fromBytes.params).sort()).toEqual(Object.keys(fromFolder.params).sort());
+    for (const [name, param] of Object.entries(fromFolder.params)) {
+      const bits = (p: tf.Tensor) => new Uint32Array((p.dataSync() as Float32Array).slice().buffer);
+      expect(bits(fromBytes.params[name]!), name).toEqual(bits(param));
+    }
+    expect(logitsOf(fromBytes.model)).toEqual(logitsOf(fromFolder.model));
+    expect(logitsOf(fromBytes.model)).toEqual(logitsOf(model));
+    expect(fromBytes.world).toEqual(fromFolder.world);
+    expect(fromBytes.training).toEqual(fromFolder.training);
+    for (const m of [model, fromFolder.model, fromBytes.model]) m.dispose();
+  });
+
+  it('gptCheckpointToFiles gives the bytes saveGptCheckpoint writes; JSON files may be text or bytes', async () => {
+    const { dir, model, params, trainer } = await trainedCheckpoint();
+    const files = gptCheckpointToFiles({ config: CONFIG, params, world: WORLD, training: { state: trainer.state(), log: { entries: [1, 2] } } });
+    const onDisk = await folderFiles(dir);
+    expect(Object.keys(files).sort()).toEqual(Object.keys(onDisk).sort());
+    for (const [name, contents] of Object.entries(files)) {
+      const bytes = typeof contents === 'string' ? new TextEncoder().encode(contents) : contents;
+      expect(bytes, name).toEqual(onDisk[name as keyof GptCheckpointFiles]);
+    }
+    const loaded = gptCheckpointFromFiles(files);
+    expect(logitsOf(loaded.model)).toEqual(logitsOf(model));
+    expect(loaded.training?.state.step).toBe(3);
+    for (const m of [model, loaded.model]) m.dispose();
+  });
+
+  it.each(BROKEN)('names %s as the folder loader does', async (_, edit) => {
+    const dir = await broken(edit);
+    const before = tf.memory().numTensors;
+    const fromFolder = await rejection<IclkrError>(loadGptCheckpoint(dir));
+    const files = await folderFiles(dir);
+    const located = thrown(() => gptCheckpointFromFiles(files, { fileName: (file) => join(dir, file) }));
+    expect(located.constructor).toBe(fromFolder.constructor);
+    expect([located.message, located.fix]).toEqual([fromFolder.message, fromFolder.fix]);
+    // Without fileName, errors name the bare file.
+    expect(thrown(() => gptCheckpointFromFiles(files)).message).toBe(fromFolder.message.replace(`${dir}/`, ''));
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('names truncated weights, a config that is not JSON, and missing files in one line', async () => {
+    const { dir, model } = await trainedCheckpoint();
+    model.dispose();
+    const files = await folderFiles(dir);
+    const truncated = { ...files, [GPT_FILES.weights]: files[GPT_FILES.weights].subarray(0, 100) };
+    await truncate(join(dir, GPT_FILES.weights), 100);
+    const fromFolder = await rejection<IclkrError>(loadGptCheckpoint(dir));
+    const fromBytes = thrown(() => gptCheckpointFromFiles(truncated, { fileName: (file) => join(dir, file) }));
+    expect(fromBytes).toBeInstanceOf(SafetensorsError);
+    expect(fromBytes.message).toBe(fromFolder.message);
+    expect(thrown(() => gptCheckpointFromFiles({ ...files, [GPT_FILES.config]: '{"model_type": ' })).message).toMatch(/^config\.json: is not valid JSON/);
+    const { [GPT_FILES.optimizer]: _, ...noOptimizer } = files;
+    const missing = thrown(() => gptCheckpointFromFiles(noOptimizer));
+    expect(missing).toBeInstanceOf(DataError);
+    expect(missing.message).toBe('optimizer.safetensors: is missing (training.json needs it)');
+    const { [GPT_FILES.weights]: __, ...noWeights } = files;
+    expect(thrown(() => gptCheckpointFromFiles(noWeights as GptCheckpointFiles)).message).toBe('model.safetensors: is missing');
+    const text = { ...files, [GPT_FILES.weights]: 'weights' as unknown as Uint8Array };
+    expect(thrown(() => gptCheckpointFromFiles(text)).message).toBe('model.safetensors: is a string, not bytes (a Uint8Array)');
   });
 });

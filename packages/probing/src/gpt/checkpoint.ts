@@ -1,14 +1,20 @@
 /**
- * Our GPT's checkpoint folder (Node only): `config.json` ({"model_type": "iclkr-gpt", ...GptConfig}),
- * `model.safetensors` (F32, TransformerLens parameter names), optional `world.json` (the world it
- * was trained on, opaque here), optional `training.json` + `optimizer.safetensors` (step and Adam
- * moments, to resume) and `log.json`. Written atomically; read with every tensor checked.
+ * Our GPT's checkpoint as files, browser-safe: `config.json` ({"model_type": "iclkr-gpt",
+ * ...GptConfig}), `model.safetensors` (F32, TransformerLens parameter names), optional `world.json`
+ * (the world it was trained on, opaque here), optional `training.json` + `optimizer.safetensors`
+ * (step and Adam moments, to resume) and `log.json`. Encoded and decoded on bytes here, with every
+ * tensor checked; the folder reader and writer (Node) only move these bytes to and from disk.
  */
 
-import { access } from 'node:fs/promises';
-import { join } from 'node:path';
-import { DataError, OptionError, SafetensorsError, type SafetensorsTensor } from '@iclkr/core';
-import { openSafetensors, readInputFile, writeFileAtomic, writeFolderAtomic, writeSafetensors } from '@iclkr/core/node';
+import {
+  DataError,
+  decodeSafetensors,
+  encodeSafetensors,
+  expectTensor,
+  OptionError,
+  SafetensorsError,
+  type SafetensorsTensor,
+} from '@iclkr/core';
 import type { Transformer } from '../model.js';
 import type { ParamMap } from '../params.js';
 import { checkGptConfig, type GptConfig } from './config.js';
@@ -41,18 +47,42 @@ export interface GptCheckpoint extends GptCheckpointExtras {
   params: ParamMap;
 }
 
+/**
+ * A checkpoint's files by name, as a folder holds them (JSON files as text or UTF-8 bytes,
+ * safetensors as bytes): what a browser's file picker or a fetch gives.
+ */
+export interface GptCheckpointFiles {
+  'config.json': string | Uint8Array;
+  'model.safetensors': Uint8Array;
+  'world.json'?: string | Uint8Array;
+  /** With `optimizer.safetensors`: the training state to resume from. */
+  'training.json'?: string | Uint8Array;
+  'optimizer.safetensors'?: Uint8Array;
+  /** Read only with `training.json`. */
+  'log.json'?: string | Uint8Array;
+}
+
+/** Options of `gptCheckpointFromFiles`. */
+export interface GptCheckpointFilesOptions {
+  /** How errors name a file (the folder reader passes its path); the bare file name by default. */
+  fileName?: (file: string) => string;
+}
+
 const MOMENTS = [
   ['m', 'exp_avg'],
   ['v', 'exp_avg_sq'],
 ] as const;
 
+const REFIX = 'write the checkpoint again';
+
 const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
 
 /**
- * Writes a checkpoint folder at `dir` atomically (into a temporary folder, then renamed), so `dir`
- * is complete or absent; `dir` must be missing or an empty folder.
+ * The files of a checkpoint (what `saveGptCheckpoint` writes, byte for byte): the parameters of a
+ * model built from `config`, and the extras given. An OptionError names a missing or misshapen
+ * parameter or Adam moment.
  */
-export async function saveGptCheckpoint(dir: string, contents: { config: GptConfig; params: ParamMap } & GptCheckpointExtras): Promise<void> {
+export function gptCheckpointToFiles(contents: { config: GptConfig; params: ParamMap } & GptCheckpointExtras): GptCheckpointFiles {
   const { config, params, world, training } = contents;
   checkGptConfig(config);
   const specs = gptParamSpecs(config);
@@ -67,9 +97,13 @@ export async function saveGptCheckpoint(dir: string, contents: { config: GptConf
     }
     tensors.set(name, { dtype: 'F32', shape, data: Float32Array.from(param.dataSync() as Float32Array) });
   }
-  let moments: Map<string, SafetensorsTensor> | undefined;
+  const files: GptCheckpointFiles = {
+    [GPT_FILES.config]: json({ model_type: GPT_MODEL_TYPE, ...config }),
+    [GPT_FILES.weights]: encodeSafetensors(tensors, {}, GPT_FILES.weights),
+  };
+  if (world !== undefined) files[GPT_FILES.world] = json(world);
   if (training !== undefined) {
-    moments = new Map();
+    const moments = new Map<string, SafetensorsTensor>();
     for (const { name, shape } of specs) {
       for (const [key, prefix] of MOMENTS) {
         const values = training.state[key][name];
@@ -79,33 +113,11 @@ export async function saveGptCheckpoint(dir: string, contents: { config: GptConf
         moments.set(`${prefix}.${name}`, { dtype: 'F32', shape, data: values });
       }
     }
+    files[GPT_FILES.training] = json({ step: training.state.step, optimizer: 'adamw' });
+    files[GPT_FILES.optimizer] = encodeSafetensors(moments, {}, GPT_FILES.optimizer);
+    if (training.log !== undefined) files[GPT_FILES.log] = json(training.log);
   }
-  await writeFolderAtomic(dir, async (temporary) => {
-    await writeFileAtomic(join(temporary, GPT_FILES.config), json({ model_type: GPT_MODEL_TYPE, ...config }));
-    await writeSafetensors(join(temporary, GPT_FILES.weights), tensors);
-    if (world !== undefined) await writeFileAtomic(join(temporary, GPT_FILES.world), json(world));
-    if (training !== undefined && moments !== undefined) {
-      await writeFileAtomic(join(temporary, GPT_FILES.training), json({ step: training.state.step, optimizer: 'adamw' }));
-      await writeSafetensors(join(temporary, GPT_FILES.optimizer), moments);
-      if (training.log !== undefined) await writeFileAtomic(join(temporary, GPT_FILES.log), json(training.log));
-    }
-  });
-}
-
-async function exists(path: string): Promise<boolean> {
-  return access(path).then(
-    () => true,
-    () => false,
-  );
-}
-
-async function readJson(path: string, fix: string): Promise<unknown> {
-  const text = new TextDecoder().decode(await readInputFile(path));
-  try {
-    return JSON.parse(text);
-  } catch (err) {
-    throw new DataError(path, undefined, `is not valid JSON: ${err instanceof Error ? err.message : String(err)}`, fix);
-  }
+  return files;
 }
 
 /** The GptConfig of a parsed config.json; a DataError naming the file otherwise. */
@@ -129,63 +141,79 @@ export function parseGptConfigJson(value: unknown, source = 'config.json'): GptC
   return config;
 }
 
-/**
- * Reads tensors `${prefix}${name}` of every spec (prefixes: one per tensor family the file holds)
- * from a safetensors file: F32, exact shapes, finite values, and no other tensors.
- */
-async function readChecked(path: string, specs: readonly GptParamSpec[], prefixes: readonly string[]): Promise<Map<string, Float32Array>[]> {
-  const file = await openSafetensors(path);
+/** A JSON file's value (text, or bytes decoded as UTF-8); a DataError naming `source` when it is not JSON. */
+function parseJsonFile(contents: string | Uint8Array, source: string): unknown {
+  const text = typeof contents === 'string' ? contents : new TextDecoder().decode(contents);
   try {
-    const wanted = new Set(prefixes.flatMap((prefix) => specs.map((s) => prefix + s.name)));
-    const extra = file.names().find((name) => !wanted.has(name));
-    if (extra !== undefined) {
-      throw new SafetensorsError(path, `tensor "${extra}" does not belong to this configuration`, 'use the files written with this config.json');
-    }
-    const families: Map<string, Float32Array>[] = [];
-    for (const prefix of prefixes) {
-      const values = new Map<string, Float32Array>();
-      for (const spec of specs) {
-        const name = prefix + spec.name;
-        const { data } = await file.read(name, { dtype: 'F32', shape: spec.shape });
-        const bad = data.findIndex((x) => !Number.isFinite(x));
-        if (bad >= 0) {
-          throw new SafetensorsError(path, `tensor "${name}" holds ${data[bad]} at index ${bad}`, 'the file is corrupted or the run diverged; use an earlier checkpoint');
-        }
-        values.set(spec.name, data);
-      }
-      families.push(values);
-    }
-    return families;
-  } finally {
-    await file.close();
+    return JSON.parse(text);
+  } catch (err) {
+    throw new DataError(source, undefined, `is not valid JSON: ${err instanceof Error ? err.message : String(err)}`, REFIX);
   }
 }
 
 /**
- * Loads a checkpoint folder: config.json and model.safetensors, checked tensor by tensor (name,
- * dtype F32, shape, finite values), plus world.json, and training.json with optimizer.safetensors
- * and log.json when present. Errors are one-line DataError/SafetensorsError naming file and tensor.
+ * Decodes tensors `${prefix}${name}` of every spec (prefixes: one per tensor family the file
+ * holds) from a safetensors file's bytes: F32, exact shapes, finite values, and no other tensors.
  */
-export async function loadGptCheckpoint(dir: string): Promise<GptCheckpoint> {
-  const refix = 'write the checkpoint again';
-  const configPath = join(dir, GPT_FILES.config);
-  const config = parseGptConfigJson(await readJson(configPath, refix), configPath);
+function checkedTensors(bytes: Uint8Array, source: string, specs: readonly GptParamSpec[], prefixes: readonly string[]): Map<string, Float32Array>[] {
+  const { tensors } = decodeSafetensors(bytes, source);
+  const wanted = new Set(prefixes.flatMap((prefix) => specs.map((s) => prefix + s.name)));
+  const extra = [...tensors.keys()].find((name) => !wanted.has(name));
+  if (extra !== undefined) {
+    throw new SafetensorsError(source, `tensor "${extra}" does not belong to this configuration`, 'use the files written with this config.json');
+  }
+  return prefixes.map((prefix) => {
+    const values = new Map<string, Float32Array>();
+    for (const spec of specs) {
+      const name = prefix + spec.name;
+      const { data } = expectTensor(source, tensors, name, { dtype: 'F32', shape: spec.shape });
+      const bad = data.findIndex((x) => !Number.isFinite(x));
+      if (bad >= 0) {
+        throw new SafetensorsError(source, `tensor "${name}" holds ${data[bad]} at index ${bad}`, 'the file is corrupted or the run diverged; use an earlier checkpoint');
+      }
+      values.set(spec.name, data);
+    }
+    return values;
+  });
+}
+
+/** Checks that a given file is present (and bytes, for safetensors), in one-line errors naming it. */
+function required<T extends string | Uint8Array>(contents: T | undefined, source: string, textAllowed: boolean, why: string): T {
+  if (contents === undefined) throw new DataError(source, undefined, `is missing${why}`, 'pass every file of the checkpoint folder');
+  if (!(contents instanceof Uint8Array) && !(textAllowed && typeof contents === 'string')) {
+    throw new DataError(source, undefined, `is a ${typeof contents}, not ${textAllowed ? 'text or bytes' : 'bytes (a Uint8Array)'}`, 'pass the file as read, e.g. new Uint8Array(await file.arrayBuffer())');
+  }
+  return contents;
+}
+
+/**
+ * A checkpoint from its files' contents (browser-safe; `loadGptCheckpoint` reads a folder into
+ * this): config.json and model.safetensors, checked tensor by tensor (name, dtype F32, shape,
+ * finite values), plus world.json, and training.json with optimizer.safetensors and log.json when
+ * given. Errors are one-line DataError/SafetensorsError naming file and tensor.
+ */
+export function gptCheckpointFromFiles(files: GptCheckpointFiles, options: GptCheckpointFilesOptions = {}): GptCheckpoint {
+  const fileName = options.fileName ?? ((file: string) => file);
+  const jsonFile = (file: string, contents: string | Uint8Array | undefined, why = '') => {
+    const source = fileName(file);
+    return parseJsonFile(required(contents, source, true, why), source);
+  };
+  const bytesFile = (file: string, contents: Uint8Array | undefined, why = '') => required(contents, fileName(file), false, why);
+  const config = parseGptConfigJson(jsonFile(GPT_FILES.config, files[GPT_FILES.config]), fileName(GPT_FILES.config));
   const specs = gptParamSpecs(config);
-  const [values] = await readChecked(join(dir, GPT_FILES.weights), specs, ['']);
-  const worldPath = join(dir, GPT_FILES.world);
-  const world = (await exists(worldPath)) ? await readJson(worldPath, refix) : undefined;
+  const [values] = checkedTensors(bytesFile(GPT_FILES.weights, files[GPT_FILES.weights]), fileName(GPT_FILES.weights), specs, ['']);
+  const world = files[GPT_FILES.world] === undefined ? undefined : jsonFile(GPT_FILES.world, files[GPT_FILES.world]);
   let training: GptCheckpoint['training'];
-  const trainingPath = join(dir, GPT_FILES.training);
-  if (await exists(trainingPath)) {
-    const info = await readJson(trainingPath, refix);
+  if (files[GPT_FILES.training] !== undefined) {
+    const info = jsonFile(GPT_FILES.training, files[GPT_FILES.training]);
     const step = (info as { step?: unknown } | null)?.step;
     if (typeof step !== 'number' || !Number.isSafeInteger(step) || step < 0) {
-      throw new DataError(trainingPath, undefined, `"step" must be an integer >= 0, got ${JSON.stringify(step)}`, refix);
+      throw new DataError(fileName(GPT_FILES.training), undefined, `"step" must be an integer >= 0, got ${JSON.stringify(step)}`, REFIX);
     }
-    const [m, v] = await readChecked(join(dir, GPT_FILES.optimizer), specs, MOMENTS.map(([, prefix]) => `${prefix}.`));
+    const optimizer = bytesFile(GPT_FILES.optimizer, files[GPT_FILES.optimizer], ` (${GPT_FILES.training} needs it)`);
+    const [m, v] = checkedTensors(optimizer, fileName(GPT_FILES.optimizer), specs, MOMENTS.map(([, prefix]) => `${prefix}.`));
     const state: TrainingState = { step, m: Object.fromEntries(m!), v: Object.fromEntries(v!) };
-    const logPath = join(dir, GPT_FILES.log);
-    training = { state, ...((await exists(logPath)) ? { log: await readJson(logPath, refix) } : {}) };
+    training = { state, ...(files[GPT_FILES.log] === undefined ? {} : { log: jsonFile(GPT_FILES.log, files[GPT_FILES.log]) }) };
   }
   const params = gptVariables(config, (spec) => values!.get(spec.name)!);
   return { config, model: createGpt(config, params), params, ...(world === undefined ? {} : { world }), ...(training === undefined ? {} : { training }) };
