@@ -30,6 +30,7 @@ export {
 export { Rng } from './rng.js';
 /** Versioned zod report schemas: the contract between the CLI, report files and the web app. */
 export {
+  type AnyReport,
   classPredictionSchema,
   type ConvergenceRow,
   type ConvergenceStats,
@@ -42,16 +43,29 @@ export {
   iclRowSchema,
   type KernelRegressReport,
   kernelRegressReportSchema,
+  type Paper,
+  paperSchema,
+  type PretrainLogEntry,
+  type PretrainReport,
+  pretrainLogEntrySchema,
+  pretrainReportSchema,
   type ProbeHead,
   probeHeadSchema,
   type ProbeReport,
   probeReportSchema,
-  REPORT_SCHEMA_VERSION,
+  REPORT_KINDS,
+  REPORT_SCHEMAS,
+  REPORT_VERSIONS,
+  type ReportKind,
   type ReportMeta,
+  type ReportOf,
   reportMetaSchema,
+  reportVersion,
   type SimulateReport,
   simulateReportSchema,
 } from './report.js';
+/** Reading report.json of any version: migrates older layouts, refuses newer ones and non-reports with a one-line DataError. */
+export { readableReportVersions, readReport, readReportOf } from './report-versions.js';
 /** Safetensors dtypes and tensor records (F16/BF16 kept as raw Uint16Array bits). */
 export {
   dtypeSize,

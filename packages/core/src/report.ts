@@ -1,11 +1,26 @@
 import { z } from 'zod';
 
-/** Version of the report layout; bump it when a report's shape changes incompatibly. */
-export const REPORT_SCHEMA_VERSION = 1;
+/**
+ * The current layout version of each report kind; bump a kind's number when its shape changes,
+ * and add the step from the old shape to `REPORT_MIGRATIONS` (report-versions.ts).
+ */
+export const REPORT_VERSIONS = { 'kernel-regress': 2, simulate: 2, icl: 2, probe: 2, pretrain: 1 } as const;
+
+/** A report kind: what the `meta.kind` of a report.json says. */
+export type ReportKind = keyof typeof REPORT_VERSIONS;
+
+/** Every report kind, in the order the commands list them. */
+export const REPORT_KINDS: readonly ReportKind[] = ['kernel-regress', 'simulate', 'icl', 'probe', 'pretrain'];
+
+/** The layout version a report of `kind` is written in today. */
+export function reportVersion<K extends ReportKind>(kind: K): (typeof REPORT_VERSIONS)[K] {
+  return REPORT_VERSIONS[kind];
+}
 
 /** What every report records about the run that made it: enough to reproduce it. */
 export const reportMetaSchema = z.object({
-  schemaVersion: z.literal(REPORT_SCHEMA_VERSION),
+  /** The layout version of this kind of report (`reportVersion(kind)` when written). */
+  schemaVersion: z.number().int().positive(),
   kind: z.string(),
   createdAt: z.string(),
   seed: z.number().int().nullable(),
@@ -15,15 +30,46 @@ export const reportMetaSchema = z.object({
   versions: z.record(z.string(), z.string()),
   settings: z.record(z.string(), z.unknown()),
   seconds: z.number().nonnegative(),
+  /** The exact command line that wrote the report (null where unknown, e.g. the web app or a version 1 report). */
+  command: z.string().nullable(),
+  /** The git commit of the iclkr checkout that wrote it (null outside a checkout or in a version 1 report). */
+  gitCommit: z.string().nullable(),
 });
 
 /** The `meta` block of a report. */
 export type ReportMeta = z.infer<typeof reportMetaSchema>;
 
-/** Builds a versioned report schema: `meta` (with `kind` fixed) plus the experiment's own fields. */
-export function defineReport<K extends string, B extends z.ZodRawShape>(kind: K, body: B) {
-  return z.object({ meta: reportMetaSchema.extend({ kind: z.literal(kind) }), ...body });
+/** Builds a versioned report schema: `meta` (with `kind` and its current `schemaVersion` fixed) plus the experiment's own fields. */
+export function defineReport<K extends ReportKind, B extends z.ZodRawShape>(kind: K, body: B) {
+  return z.object({ meta: reportMetaSchema.extend({ schemaVersion: z.literal(REPORT_VERSIONS[kind]), kind: z.literal(kind) }), ...body });
 }
+
+/** True for a path that is absolute (POSIX, Windows drive or UNC) or climbs out with `..`. */
+function leavesRepository(path: string): boolean {
+  return /^([a-zA-Z]:)?[\\/]/.test(path) || path.split(/[\\/]/).includes('..');
+}
+
+/** The paper's reference numbers beside ours, and in words what is the same and what differs. */
+export const paperSchema = z.object({
+  /** Authors, year, title and arXiv id of the paper compared with. */
+  citation: z.string(),
+  /** Which of its experiments (table or figure) this report repeats, in words. */
+  experiment: z.string(),
+  /** One line per compared number: the paper's, ours (null where ours is not comparable or not run), and a note. */
+  values: z.array(z.object({ name: z.string(), paper: z.number().nullable(), ours: z.number().nullable(), note: z.string().nullable() })),
+  /** Sentences: what is the same in the setting. */
+  same: z.array(z.string()),
+  /** Sentences: what differs, and why our numbers may differ. */
+  differs: z.array(z.string()),
+  /** The research log behind the comparison, relative to the repository root (never absolute). */
+  researchLog: z
+    .string()
+    .refine((p) => !leavesRepository(p), { message: 'is not a repository-relative path' })
+    .nullable(),
+});
+
+/** The `paper` block of a report. */
+export type Paper = z.infer<typeof paperSchema>;
 
 /** A classification prediction: the label and the normalised weight the estimator gave each label. */
 export const classPredictionSchema = z.object({
@@ -81,6 +127,8 @@ export const simulateReportSchema = defineReport('simulate', {
   /** Estimates of the bound's eta = sup ||T_x||_F and eps_theta per task (null where not computed). */
   bounds: z.object({ eta: z.number().nullable(), epsTheta: z.array(z.number()).nullable() }),
   seconds: z.number().nonnegative(),
+  /** The paper's Table 3 beside our rows (null in reports written before it was recorded). */
+  paper: paperSchema.nullable(),
 });
 
 /** One row of the convergence table. */
@@ -117,6 +165,8 @@ export const iclReportSchema = defineReport('icl', {
   world: z.string(),
   model: z.string(),
   rows: z.array(iclRowSchema),
+  /** What Bayes-optimal means here and how the model compares (null in reports written before it was recorded). */
+  paper: paperSchema.nullable(),
 });
 
 /** One row of an ICL evaluation. */
@@ -147,6 +197,8 @@ const variantScoresSchema = z.object({
   outputCorrelation: correlationSchema,
   /** a_i against each true kernel of the world, by name. */
   trueCorrelation: z.record(z.string(), correlationSchema),
+  /** The same vote's agreement and accuracy on the held-out prompts only (null in reports written before it was recorded). */
+  heldOut: scoreSchema.nullable(),
 });
 
 /** One head of the probing report: the span variant's scores at the top level, every variant's under `variants`. */
@@ -215,9 +267,60 @@ export const probeReportSchema = defineReport('probe', {
     /** Keys predicting x_i's input class, in worlds with classes (else null). */
     keyClasses: probeAccuracySchema.nullable(),
   }),
+  /** GPT-J's best head and the journal version's Table 2 beside ours (null in reports written before it was recorded). */
+  paper: paperSchema.nullable(),
 });
 
 /** One head of a probe report. */
 export type ProbeHead = z.infer<typeof probeHeadSchema>;
 /** The typed form of a probe report. */
 export type ProbeReport = z.infer<typeof probeReportSchema>;
+
+/** One evaluation of `iclkr pretrain`: losses, optimiser state, speed and the quick ICL probe at a step. */
+export const pretrainLogEntrySchema = z.object({
+  step: z.number(),
+  tokens: z.number(),
+  /** Mean training loss over the steps since the previous entry. */
+  loss: z.number(),
+  /** Loss on the fixed validation batches. */
+  valLoss: z.number(),
+  lr: z.number(),
+  gradNorm: z.number(),
+  tokensPerSecond: z.number(),
+  /** Wall-clock seconds of training so far (this run and the ones it resumed). */
+  seconds: z.number(),
+  /** The quick ICL probe: the model's accuracy and the baselines per n. */
+  icl: z.array(iclRowSchema.pick({ n: true, accuracy: true, majorityAccuracy: true, oracleAccuracy: true, bayesAccuracy: true })),
+});
+
+/** Output of `iclkr pretrain`: the world, the model's config, the recipe and the training log. */
+export const pretrainReportSchema = defineReport('pretrain', {
+  world: z.string(),
+  modelConfig: z.record(z.string(), z.unknown()),
+  recipe: z.record(z.string(), z.unknown()),
+  /** True when the run was interrupted before its last step (the checkpoint is complete). */
+  stopped: z.boolean(),
+  entries: z.array(pretrainLogEntrySchema),
+  /** What the paper has to compare with, if anything (it does not pre-train on a CPU). */
+  paper: paperSchema.nullable(),
+});
+
+/** One entry of a pretrain report's log. */
+export type PretrainLogEntry = z.infer<typeof pretrainLogEntrySchema>;
+/** The typed form of a pretrain report. */
+export type PretrainReport = z.infer<typeof pretrainReportSchema>;
+
+/** The current schema of each report kind. */
+export const REPORT_SCHEMAS = {
+  'kernel-regress': kernelRegressReportSchema,
+  simulate: simulateReportSchema,
+  icl: iclReportSchema,
+  probe: probeReportSchema,
+  pretrain: pretrainReportSchema,
+} as const satisfies Record<ReportKind, z.ZodType>;
+
+/** The typed form of a report of kind `K`. */
+export type ReportOf<K extends ReportKind> = z.infer<(typeof REPORT_SCHEMAS)[K]>;
+
+/** Any report iclkr writes, told apart by `meta.kind`. */
+export type AnyReport = { [K in ReportKind]: ReportOf<K> }[ReportKind];
