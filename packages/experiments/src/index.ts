@@ -53,3 +53,17 @@ export { type BatchOptions, type BatchSource, corpusBatches, worldBatches } from
 export { type LogEntry, type LoopOptions, type Steppable, trainLoop } from './pretrain/loop.js';
 /** Pre-training as an experiment returning its log as a pretrain report. */
 export { type PretrainCheckpoint, type PretrainSettings, runPretrain, type TrainingLog } from './pretrain/run.js';
+/** The `paper` block of each report kind: the paper's numbers beside ours (computed from the report's data) and what is the same and what differs. */
+export {
+  iclPaper,
+  type IclPaperInput,
+  PAPER_CITATION,
+  PAPER_PROBE,
+  type PretrainPaperInput,
+  pretrainPaper,
+  type ProbePaperInput,
+  probePaper,
+  RESEARCH_LOGS,
+  type SimulatePaperSettings,
+  simulatePaper,
+} from './paper.js';
