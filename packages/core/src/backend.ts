@@ -55,6 +55,10 @@ export interface ThreadedWasmLoader {
 
 let threadedWasm: ThreadedWasmLoader | undefined;
 
+function isNode(): boolean {
+  return typeof process !== 'undefined' && typeof process.versions?.node === 'string';
+}
+
 /** Plugs in the threaded wasm build for every later backend selection (`@iclkr/core/node` does this when imported). */
 export function useThreadedWasm(loader: ThreadedWasmLoader): void {
   threadedWasm = loader;
@@ -87,7 +91,7 @@ let currentRequest: string | undefined;
  * Selects the tensor backend once per process: the `requested` one (or `ICLKR_BACKEND`), else
  * the fastest that loads of tensorflow (tfjs-node), wasm, cpu. A forced backend that fails is an
  * error; in `auto` mode failures are recorded in `skipped`. In Node, wasm runs on tfjs's threaded
- * build once `@iclkr/core/node` is imported (its `initBackend` is this one after that import).
+ * build, which `@iclkr/core/node` registers (imported here when no one has yet).
  */
 export function initBackend(requested?: string): Promise<BackendChoice> {
   const request = requested ?? (typeof process === 'undefined' ? undefined : process.env.ICLKR_BACKEND) ?? 'auto';
@@ -103,6 +107,12 @@ async function select(requested: BackendName | 'auto'): Promise<BackendChoice> {
   tf.env().set('PROD', true);
   const candidates = requested === 'auto' ? BACKENDS : [requested];
   const skipped: { name: BackendName; reason: string }[] = [];
+  if (candidates.includes('wasm') && threadedWasm === undefined && isNode()) {
+    // A Node program that imported only this entry gets the threaded build too: the Node entry
+    // registers it on import. A variable specifier keeps bundlers (and browsers) away from it.
+    const nodeEntry = '@iclkr/core/node';
+    await import(/* @vite-ignore */ nodeEntry).catch(() => undefined);
+  }
   const threaded = candidates.includes('wasm') ? threadedWasm : undefined;
   threaded?.register(threaded.threadCount());
   for (const name of candidates) {
