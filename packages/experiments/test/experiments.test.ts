@@ -92,7 +92,10 @@ describe('runPretrain', () => {
 
     const full = start();
     let last: PretrainCheckpoint | undefined;
-    const done = await runPretrain({ ...full, save: async (c) => void (last = c) }, silentIo(), libraryRun());
+    const keepLast = async (c: PretrainCheckpoint) => {
+      last = c;
+    };
+    const done = await runPretrain({ ...full, save: keepLast }, silentIo(), libraryRun());
     expect(done.report.stopped).toBe(false);
     expect(done.report.entries.map((e) => e.step)).toEqual([2, 4]);
     const finalWeights = weights(last!);
@@ -103,12 +106,15 @@ describe('runPretrain', () => {
     const first = start();
     let saved: PretrainCheckpoint | undefined;
     const io = { ...silentIo(controller.signal), progress: (d: number) => d >= 2 && controller.abort() };
-    const stopped = await runPretrain({ ...first, save: async (c) => void (saved = c) }, io, libraryRun());
+    const keepSaved = async (c: PretrainCheckpoint) => {
+      saved = c;
+    };
+    const stopped = await runPretrain({ ...first, save: keepSaved }, io, libraryRun());
     expect(stopped.report.stopped).toBe(true);
     expect(stopped.step).toBe(2);
     const resumedRun = { ...start(), params: saved!.params, model: createGpt(config, saved!.params), trainerState: saved!.training.state };
     const rest = await runPretrain(
-      { ...resumedRun, priorLog: saved!.training.log.entries, priorSeconds: saved!.training.log.seconds, startStep: saved!.training.log.step, save: async (c) => void (last = c) },
+      { ...resumedRun, priorLog: saved!.training.log.entries, priorSeconds: saved!.training.log.seconds, startStep: saved!.training.log.step, save: keepLast },
       silentIo(),
       libraryRun(),
     );

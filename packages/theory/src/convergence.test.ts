@@ -56,8 +56,8 @@ describe('the convergence experiment', () => {
     expect(r.bounds.epsTheta).toHaveLength(3);
     expect(Number.isFinite(r.rows[1].unnormalized.l1)).toBe(true);
     expect(r.settings).toMatchObject({ kernel: 'theorem', sigmaSamples: 100, operatorDimension: 16 });
-    const meta = { schemaVersion: 1, kind: 'simulate', createdAt: '', seed: 1, backend: 'x', versions: {}, settings: {}, seconds: 0 };
-    expect(() => simulateReportSchema.parse({ meta, world: 'w', ...r })).not.toThrow();
+    const meta = { schemaVersion: 2, kind: 'simulate', createdAt: '', seed: 1, backend: 'x', versions: {}, settings: {}, seconds: 0, command: null, gitCommit: null };
+    expect(() => simulateReportSchema.parse({ meta, world: 'w', ...r, paper: null })).not.toThrow();
   });
 
   it('rejects impossible settings and keeps no tensors', () => {
