@@ -1,0 +1,18 @@
+/** The reports the presentation shows, and the one field it reads defensively (older reports lack it). */
+import type { IclReport, Paper, PretrainReport, ProbeReport, SimulateReport } from '@iclkr/core';
+
+export type { IclReport, Paper, PretrainReport, ProbeReport, SimulateReport };
+
+/** Agreement with the model and accuracy against the gold label. */
+export interface Scores {
+  readonly agreement: number;
+  readonly accuracy: number;
+}
+
+/** Any report the HTML page shows. */
+export type PresentedReport = SimulateReport | IclReport | ProbeReport | PretrainReport;
+
+/** The held-out scores of one head's variant (null where the report predates them). */
+export function heldOutScores(scores: { readonly heldOut?: Scores | null }): Scores | null {
+  return scores.heldOut ?? null;
+}
