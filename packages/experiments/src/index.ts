@@ -67,3 +67,21 @@ export {
   type SimulatePaperSettings,
   simulatePaper,
 } from './paper.js';
+/** A report figure (file name, title, Vega-Lite spec), the config every figure shares, and its rendering to SVG by vega (no DOM: Node or a browser). */
+export { FIGURE_CONFIG, type Figure, renderFigureSvg } from './figures/figure.js';
+/** The simulate figures: distance and accuracy against n (both estimator forms, the label vote, the paper's Table 3), with 95% bands. */
+export { simulateFigures } from './figures/simulate.js';
+/** The icl figure: the model's accuracy against n beside exact Bayes and the baselines, per task distribution and k. */
+export { iclFigures } from './figures/icl.js';
+/** The probe figures: layer x head heatmaps (vote agreement and accuracy, held out; correlations), the attention map, the key/value probes. */
+export { probeFigures } from './figures/probe.js';
+/** The pretrain figures: the losses against steps, and the quick ICL probe's accuracy per n beside its baselines. */
+export { pretrainFigures } from './figures/pretrain.js';
+/** A number for people (3 significant digits, '-' for null/NaN), a value with its interval, a report table and its console text. */
+export { formatInterval, formatNumber, type Table, textTable } from './present/format.js';
+/** The tables of each report kind, the same on the console and in the HTML page; notes say which columns are held out. */
+export { iclTables, pretrainTables, probeTables, simulateTables } from './present/tables.js';
+/** The self-contained HTML page of a report: summary, tables, figures, the comparison with the paper, settings and the run. */
+export { type ReportPageInput, reportHtml } from './present/html.js';
+/** Any report's title, summary, tables and figures, by its kind. */
+export { type Presentation, presentReport } from './present/summary.js';
