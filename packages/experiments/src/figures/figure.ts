@@ -52,10 +52,15 @@ export function finishSpec(spec: Record<string, unknown>): TopLevelSpec {
   } as TopLevelSpec;
 }
 
-/** A title and subtitle lines wrapped to `width` px as vega estimates text (0.8 em a character), so that neither widens the figure. */
+/**
+ * A title and subtitle lines wrapped to about `width` px of real text (0.65 em a character), and
+ * never past what vega's estimate (0.8 em) fits in MAX_FIGURE_WIDTH: the figure may grow a little
+ * for its title, never past the page.
+ */
 export function figureTitle(title: string, subtitle: readonly string[], width: number): { text: string[]; subtitle?: string[] } {
-  const text = wrapText(title, Math.max(20, Math.floor(width / (0.65 * TITLE_SIZE))));
-  const lines = subtitle.flatMap((s) => wrapText(s, Math.max(30, Math.floor(width / (0.65 * SUBTITLE_SIZE)))));
+  const chars = (size: number) => Math.max(20, Math.floor(Math.min(width / (0.65 * size), (MAX_FIGURE_WIDTH - 40) / (0.8 * size))));
+  const text = wrapText(title, chars(TITLE_SIZE));
+  const lines = subtitle.flatMap((s) => wrapText(s, chars(SUBTITLE_SIZE)));
   return lines.length > 0 ? { text, subtitle: lines } : { text };
 }
 

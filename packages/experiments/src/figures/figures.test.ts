@@ -264,14 +264,32 @@ describe('probeFigures', () => {
     expect(r.svg.length).toBeLessThan(600_000);
   });
 
-  it('pools long attention maps so that the SVG stays small', async () => {
+  it('draws one row per layer for big models and pools long prompts, so that the SVG stays small', () => {
     const map = probe.attentionMap;
-    const many = Array.from({ length: 28 }, (_, l) => Array.from({ length: 16 }, (_, h) => map.values[l % 2][h % 4]));
-    const big = { ...probe, attentionMap: { ...map, values: many } };
-    const figure = probeFigures(big).find((f) => f.name === 'attention-map')!;
-    const values = (figure.spec as unknown as { data: { values: unknown[] } }).data.values;
-    expect(values.length).toBeLessThanOrEqual(24_000);
-    expect(titleText(figure)).toContain('pooled by');
+    const gptj = Array.from({ length: 28 }, (_, l) => Array.from({ length: 16 }, (_, h) => map.values[l % 2][h % 4]));
+    const big = probeFigures({ ...probe, attentionMap: { ...map, values: gptj } }).find((f) => f.name === 'attention-map')!;
+    const bigValues = (big.spec as unknown as { data: { values: { row: string; value: number }[] } }).data.values;
+    expect(bigValues.length).toBe(28 * map.cells.length);
+    expect(titleText(big)).toContain('one row per layer, the mean over its 16 heads');
+    const mean = (map.values[1].reduce((s, h) => s + h[0], 0)) / 4;
+    expect(bigValues.find((v) => v.row === 'L1')!.value).toBeCloseTo(mean, 12);
+
+    // 20 demonstrations of 32 cells and x_test: 15 layers x 4 heads x 670 cells is over the limit.
+    const cells = [
+      ...Array.from({ length: 20 }, (_, i) => [
+        ...Array.from({ length: 30 }, (_, o) => ({ kind: 'x', line: i, offset: o })),
+        { kind: 'y', line: i, offset: 0 },
+        { kind: 'delimiter', line: i, offset: 0 },
+      ]).flat(),
+      ...Array.from({ length: 30 }, (_, o) => ({ kind: 'query', line: 20, offset: o })),
+    ];
+    const values = Array.from({ length: 15 }, () => Array.from({ length: 4 }, () => cells.map((_, j) => j / cells.length)));
+    const long = probeFigures({ ...probe, attentionMap: { resolution: 30, cells, values } }).find((f) => f.name === 'attention-map')!;
+    const longValues = (long.spec as unknown as { data: { values: { segment: string }[] } }).data.values;
+    expect(longValues.length).toBeLessThanOrEqual(12_000);
+    expect(titleText(long)).toContain('pooled by');
+    // Every y_i keeps its own column.
+    expect(new Set(longValues.filter((v) => v.segment.startsWith('y')).map((v) => v.segment)).size).toBe(20);
   });
 });
 

@@ -19,9 +19,10 @@ export interface HeadHeatmapOptions {
   readonly panels: readonly HeadPanel[];
 }
 
-/** A cell's size (px): wide enough for a printed value like `-0.154` at 10 px. */
-const CELL_WIDTH = 40;
-const CELL_HEIGHT = 22;
+/** A cell's size (px): at least wide enough for a printed value like `-0.154` at 10 px; larger in small models. */
+function cellSize(layers: number, heads: number): { width: number; height: number } {
+  return { width: Math.max(40, Math.min(64, Math.floor(256 / heads))), height: Math.max(22, Math.min(36, Math.floor(144 / layers))) };
+}
 
 /** Whether the printed value needs white ink on this cell's colour (dark cells: viridis low, diverging ends). */
 function darkCell(value: number, scale: 'unit' | 'diverging'): boolean {
@@ -36,8 +37,9 @@ function darkCell(value: number, scale: 'unit' | 'diverging'): boolean {
 export function headHeatmap(options: HeadHeatmapOptions): Figure {
   const layers = [...new Set(options.panels.flatMap((p) => p.cells.map((c) => c.layer)))].sort((a, b) => a - b);
   const heads = [...new Set(options.panels.flatMap((p) => p.cells.map((c) => c.head)))].sort((a, b) => a - b);
-  const width = heads.length * CELL_WIDTH;
-  const height = layers.length * CELL_HEIGHT;
+  const cell = cellSize(layers.length, heads.length);
+  const width = heads.length * cell.width;
+  const height = layers.length * cell.height;
   const legendWidth = 110;
   const columns = Math.max(1, Math.min(options.panels.length, Math.floor((MAX_FIGURE_WIDTH - legendWidth) / (width + 70))));
   const figureWidth = Math.max(360, columns * (width + 70));
@@ -75,7 +77,7 @@ export function headHeatmap(options: HeadHeatmapOptions): Figure {
       { transform: [{ filter: 'datum.value !== null' }], mark: { type: 'rect' }, encoding: { x, y, color, tooltip: [x, y, { field: 'label', title: options.legendTitle }] } },
       { transform: [{ filter: 'datum.best' }], mark: { type: 'rect', filled: false, stroke: 'black', strokeWidth: 4 }, encoding: { x, y } },
       { transform: [{ filter: 'datum.best' }], mark: { type: 'rect', filled: false, stroke: 'white', strokeWidth: 1.5 }, encoding: { x, y } },
-      { mark: { type: 'text', fontSize: 10, baseline: 'middle' }, encoding: { x, y, text: { field: 'label' }, fill: { field: 'ink', type: 'nominal', scale: null } } },
+      { mark: { type: 'text', fontSize: cell.width >= 48 ? 11 : 10, baseline: 'middle' }, encoding: { x, y, text: { field: 'label' }, fill: { field: 'ink', type: 'nominal', scale: null } } },
     ],
   });
   return {

@@ -8,11 +8,11 @@ import { type HeadPanel, headHeatmap } from './heatmap.js';
 /** The three places a head's a_i is read, in the order the figures show them. */
 export const VARIANTS = ['span', 'label', 'line'] as const;
 
-/** A variant of a_i as a panel title. */
+/** Where a variant reads a_i, as a panel title. */
 export const VARIANT_NAMES: Record<(typeof VARIANTS)[number], string> = {
-  span: 'a_i over [x_i, y_i] (the paper\'s)',
-  label: 'a_i at y_i',
-  line: 'a_i over the line with its delimiter',
+  span: "over [x_i, y_i] (the paper's)",
+  label: 'at y_i alone',
+  line: 'over the line and delimiter',
 };
 
 /** Which prompts a head's vote scores come from: the held-out ones where every head has them, else all. */
@@ -43,7 +43,7 @@ function headFigures(report: ProbeReport): Figure[] {
     `On the same prompts: the model's accuracy ${formatNumber(base.modelAccuracy)}; majority vote agreement ${formatNumber(base.majority.agreement)}, accuracy ${formatNumber(base.majority.accuracy)}` +
     (base.oracle ? `; same-class oracle agreement ${formatNumber(base.oracle.agreement)}, accuracy ${formatNumber(base.oracle.accuracy)}.` : '.');
   const outlined = `Outlined: the head chosen on the ${selection} selection prompts in each panel.`;
-  const vote = 'a_i: the largest attention from the last position into the span; the vote is argmax_y sum_i a_i e(y_i).';
+  const vote = 'Panels: where a_i, the largest attention from the last position, is read. The vote is argmax_y sum_i a_i e(y_i).';
   const figures: Figure[] = [
     headHeatmap({
       name: 'agreement',
@@ -62,7 +62,8 @@ function headFigures(report: ProbeReport): Figure[] {
       panels: panels((h, v) => voteScore(h, v, scope.heldOut).accuracy),
     }),
   ];
-  const all = `all prompts (${report.prompts}), the mean over prompts of the Pearson correlation over demonstrations`;
+  const all = `all prompts (${report.prompts})`;
+  const pearson = 'Per prompt, the Pearson correlation over the demonstrations; the mean over prompts. Panels: where a_i is read.';
   const kernels = [...new Set(report.heads.flatMap((h) => Object.keys(h.trueCorrelation)))];
   for (const kernel of kernels) {
     const values = panels((h, v) => h.variants[v].trueCorrelation[kernel]?.pearson ?? null);
@@ -71,7 +72,7 @@ function headFigures(report: ProbeReport): Figure[] {
       headHeatmap({
         name: `correlation-${kernel.replace(/[^A-Za-z0-9_-]/g, '-')}`,
         title: `Pearson(a_i, K(x_test, x_i)): attention against the world's ${kernel} kernel, ${all}`,
-        subtitle: [outlined, kernel === report.kernel ? 'This is the report\'s headline kernel.' : ''].filter((s) => s.length > 0),
+        subtitle: [pearson, outlined, ...(kernel === report.kernel ? ["This is the report's headline kernel."] : [])],
         legendTitle: 'Pearson r',
         scale: 'diverging',
         panels: values,
@@ -84,7 +85,7 @@ function headFigures(report: ProbeReport): Figure[] {
       headHeatmap({
         name: 'correlation-output',
         title: `Pearson(a_i, P(o | x_test) · P(o | x_i)): attention against the model's output similarity, ${all}`,
-        subtitle: [outlined],
+        subtitle: [pearson, outlined],
         legendTitle: 'Pearson r',
         scale: 'diverging',
         panels: output,
@@ -102,11 +103,13 @@ function segmentName(cell: { kind: string; line: number }): string {
 }
 
 /** The most cells an attention-map figure draws (rows x columns); longer spans are pooled to stay under it. */
-const MAX_MAP_CELLS = 24_000;
+const MAX_MAP_CELLS = 12_000;
+
+/** The most (layer, head) rows the attention map draws; bigger models get one row per layer (the mean over its heads). */
+const MAX_MAP_ROWS = 64;
 
 /** The map's columns, with runs of one segment pooled (mean of `pool` neighbours) where the grid would exceed MAX_MAP_CELLS. */
-function pooledMap(map: ProbeReport['attentionMap']): { cells: { kind: string; line: number; name: string }[]; rows: number[][]; pool: number } {
-  const rows = map.values.flat();
+function pooledMap(map: ProbeReport['attentionMap'], rows: readonly (readonly number[])[]): { cells: { kind: string; line: number; name: string }[]; rows: number[][]; pool: number } {
   const runs: { kind: string; line: number; name: string; members: number[] }[] = [];
   map.cells.forEach((c, j) => {
     const last = runs[runs.length - 1];
@@ -143,8 +146,11 @@ function thinned(names: readonly string[], rowHeight: number): string[] {
 /** The attention map: (layer, head) rows x prompt-cell columns, ticks at each x_i's middle, each y_i and x_test; rules between demonstrations. */
 function attentionMapFigure(report: ProbeReport): Figure {
   const map = report.attentionMap;
-  const { cells, rows, pool } = pooledMap(map);
-  const names = mapRowNames(map);
+  const byLayer = map.values.flat().length > MAX_MAP_ROWS;
+  const heads = map.values[0]?.length ?? 0;
+  const mapRows = byLayer ? map.values.map((layer) => layer[0].map((_, j) => layer.reduce((s, h) => s + h[j], 0) / layer.length)) : map.values.flat();
+  const { cells, rows, pool } = pooledMap(map, mapRows);
+  const names = byLayer ? map.values.map((_, l) => `L${l}`) : mapRowNames(map);
   const cellWidth = Math.max(1, Math.min(8, Math.floor(900 / cells.length)));
   const rowHeight = Math.max(2, Math.min(16, Math.floor(640 / names.length)));
   const width = cellWidth * cells.length;
@@ -163,16 +169,16 @@ function attentionMapFigure(report: ProbeReport): Figure {
   const boundaries = cells.flatMap((c, j) => (j > 0 && c.line !== cells[j - 1].line ? [j] : []));
   const labelExpr = `[${ticks.map((t) => `'${t.name}'`).join(',')}][indexof([${ticks.map((t) => t.at).join(',')}], datum.value)]`;
   const resolution = pool > 1 ? `x spans resampled to ${map.resolution} cells, pooled by ${pool} to keep the figure small` : `x spans resampled to ${map.resolution} cells`;
-  const figureWidth = Math.max(560, width + 120);
+  const figureWidth = Math.max(640, width + 120);
   return {
     name: 'attention-map',
     title: 'Mean attention of the final position over the prompt',
     spec: finishSpec({
       title: figureTitle(
-        `Mean attention of the final position over the prompt, per layer and head (${report.prompts} prompts, n = ${report.shots})`,
+        `Mean attention of the final position over the prompt, per layer and head (${report.prompts} prompts, n\u00a0=\u00a0${report.shots})`,
         [
           `Columns in prompt order: each demonstration i is x_i (${resolution}), y_i and its delimiter d_i (one cell each, d_i right of y_i); x_test last.`,
-          'White lines separate demonstrations. Colour: mean attention weight per cell.',
+          `White lines separate demonstrations. Colour: mean attention weight per cell${byLayer ? `; one row per layer, the mean over its ${heads} heads (per head: the segment figure)` : ''}.`,
         ],
         Math.min(MAX_FIGURE_WIDTH, figureWidth),
       ),
@@ -191,7 +197,7 @@ function attentionMapFigure(report: ProbeReport): Figure {
               axis: { values: ticks.map((t) => t.at), labelExpr, grid: false, labelAngle: 0, labelOverlap: false, labelFontSize: 10 },
             },
             x2: { field: 'j1' },
-            y: { field: 'row', type: 'ordinal', sort: names, title: 'layer, head', axis: { values: thinned(names, rowHeight), labelFontSize: rowHeight >= 10 ? 10 : 9 } },
+            y: { field: 'row', type: 'ordinal', sort: names, title: byLayer ? 'layer (mean over heads)' : 'layer, head', axis: { values: thinned(names, rowHeight), labelFontSize: rowHeight >= 10 ? 10 : 9 } },
             color: { field: 'value', type: 'quantitative', title: 'attention', scale: { domain: [0, max], scheme: 'viridis', nice: false }, legend: { format: '.3~r', gradientLength: Math.max(120, Math.min(height, 240)) } },
             tooltip: [
               { field: 'row', title: 'layer, head' },
@@ -244,9 +250,9 @@ function attentionSegmentsFigure(report: ProbeReport): Figure {
     title: 'Mean attention per token of each prompt segment',
     spec: finishSpec({
       title: figureTitle(
-        `Mean attention per token of each prompt segment (${report.prompts} prompts, n = ${report.shots})`,
+        `Mean attention per token of each prompt segment (${report.prompts} prompts, n\u00a0=\u00a0${report.shots})`,
         ['The attention map averaged over each segment\'s cells: x_i, its label y_i, its delimiter d_i, and x_test.', ...(printed ? ['Values printed with 2 significant digits.'] : [])],
-        Math.max(480, Math.min(MAX_FIGURE_WIDTH, width + 120)),
+        Math.max(640, Math.min(MAX_FIGURE_WIDTH, width + 120)),
       ),
       data: { values },
       width,
@@ -300,7 +306,7 @@ function probesFigure(report: ProbeReport): Figure | null {
     const y = { field: 'accuracy', type: 'quantitative', title: 'held-out accuracy', scale: { domain: [0, 1], nice: false } };
     const color = byHead
       ? { field: 'head', type: 'nominal', title: 'head', sort: heads.map((h) => h.name), scale: { range: PALETTE }, legend: { orient: 'right' } }
-      : { field: 'layer', type: 'ordinal', title: 'layer', sort: layers, scale: { scheme: 'viridis' }, legend: { orient: 'right' } };
+      : { field: 'layer', type: 'quantitative', title: 'layer', scale: { scheme: 'viridis', domain: [layers[0], layers[layers.length - 1]] }, legend: { orient: 'right', format: 'd', gradientLength: 160 } };
     return {
       title: { text: [`${p.name}: ${p.target}`, `${probe.examples} examples, chance ${formatNumber(probe.chance)}`], anchor: 'middle', fontSize: 12 },
       width,
@@ -308,7 +314,7 @@ function probesFigure(report: ProbeReport): Figure | null {
       layer: [
         {
           data: { values },
-          mark: { type: 'line', point: { filled: true, size: 30 }, strokeWidth: 1.5, opacity: 0.85 },
+          mark: { type: 'line', ...(byHead ? { point: { filled: true, size: 30 } } : {}), strokeWidth: byHead ? 1.5 : 1, opacity: byHead ? 0.85 : 0.6 },
           encoding: { x, y, color, detail: { field: 'head' }, tooltip: [{ field: 'head' }, { field: 'offset', title: 'offset' }, { field: 'label', title: 'accuracy' }] },
         },
         {

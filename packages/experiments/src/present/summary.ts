@@ -35,7 +35,9 @@ function probeSummary(r: ProbeReport): string[] {
   return [
     `${displayName(r.model)} on ${r.source}: ${r.prompts} prompts with n = ${r.shots}, ${f(r.meta.seconds)} s. Heads are chosen on ${r.prompts - h.prompts} prompts and scored on the other ${h.prompts}.`,
     `Held out: the model's accuracy ${f(h.modelAccuracy)}, the majority vote's ${f(h.majority.accuracy)}; best head (a_i over [x_i, y_i]) L${b.layer}H${b.head}: agreement ${f(b.heldOutAgreement)}, accuracy ${f(b.heldOutAccuracy)}.`,
-    `Head heatmaps show ${voteScope(r).words}.`,
+    voteScope(r).heldOut
+      ? `The head heatmaps score each head's vote on the ${h.prompts} held-out prompts.`
+      : `The head heatmaps score each head's vote on all ${r.prompts} prompts (this report has no held-out scores per head).`,
   ];
 }
 
