@@ -128,5 +128,3 @@ export {
 export { type LabelScheme, parseClassNames } from './dataset/label-names.js';
 /** Data file decoding: strict UTF-8, else windows-1252 (MR, SUBJ), or a forced encoding. */
 export { decodeText, type TextEncoding } from './dataset/text.js';
-/** Dependency-free SVG line plots (log2 or linear x, CI bands, legend) and XML/HTML text escaping. */
-export { escapeXml, type LinePlotOptions, linePlot, type PlotSeries } from './svg.js';

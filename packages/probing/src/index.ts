@@ -119,8 +119,6 @@ export {
   type ProbePrompt,
   type ProbeResult,
 } from './analysis/probe-analyses.js';
-/** Self-contained SVG heatmaps (viridis) of layer x head grids or attention maps. */
-export { type HeatmapOptions, heatmapSvg, viridis } from './analysis/heatmap.js';
 /** The interface every analysis depends on (run with a cache filter, config, dispose) and batched next-token distributions. */
 export { type HookedModel, type NextTokenOptions, nextTokenDistributions, type PassOptions } from './hooked-model.js';
 /** Mean log-probability per token of spans of token sequences (minus the log-perplexity), batched. */
