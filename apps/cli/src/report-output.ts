@@ -1,42 +1,42 @@
-/** Report folders and console tables, the same for every command that writes a report. */
-import type { Figure, ReportTable } from '@iclkr/experiments';
-import { renderFigureSvg, reportHtml, textTable } from '@iclkr/experiments';
+/** Report folders and console text, the same for every command that shows a report. */
+import { type Presentation, type PresentedReport, presentReport, renderFigureSvg, reportHtml, textTable } from '@iclkr/experiments';
 import { writeReportFolder } from '@iclkr/experiments/node';
 
-/** What a report folder shows besides report.json: the page title, summary lines, tables, figures and extra files. */
-export interface ReportContent {
-  readonly title: string;
-  readonly summary: readonly string[];
-  readonly tables: readonly ReportTable[];
-  readonly figures: readonly Figure[];
-  /** More files (name -> text), e.g. demonstrations.jsonl. */
-  readonly extra?: Readonly<Record<string, string>>;
-}
-
-/** The files of a report folder: report.json, figures/NAME.svg and NAME.vl.json per figure, report.html, and the extras. */
-export async function reportFiles(report: { readonly meta: unknown }, content: ReportContent): Promise<Record<string, string>> {
-  const figures = await Promise.all(content.figures.map(async (figure) => ({ figure, svg: await renderFigureSvg(figure) })));
+/** The files of a report folder: report.json, figures/NAME.svg and NAME.vl.json per figure, report.html, and `extra` (name -> text). */
+export async function reportFiles(report: PresentedReport, extra: Readonly<Record<string, string>> = {}): Promise<Record<string, string>> {
+  const shown = presentReport(report);
+  const figures = await Promise.all(shown.figures.map(async (figure) => ({ figure, svg: await renderFigureSvg(figure) })));
   return {
     'report.json': `${JSON.stringify(report, null, 2)}\n`,
-    ...content.extra,
+    ...extra,
     ...Object.fromEntries(
       figures.flatMap(({ figure, svg }) => [
         [`figures/${figure.name}.svg`, svg],
         [`figures/${figure.name}.vl.json`, `${JSON.stringify(figure.spec, null, 2)}\n`],
       ]),
     ),
-    'report.html': reportHtml({ title: content.title, summary: [...content.summary], tables: [...content.tables], figures, report }),
+    'report.html': reportHtml({ title: shown.title, summary: shown.summary, tables: shown.tables, figures, report }),
   };
 }
 
-/** Writes a report folder atomically (`dir` ends complete or absent) and returns the line that says where it went. */
-export async function writeReport(dir: string, report: { readonly meta: unknown }, content: ReportContent): Promise<string> {
-  const files = await reportFiles(report, content);
+/** Writes a report folder atomically (`dir` ends complete or absent); returns the line that says where it went. */
+export async function writeReport(dir: string, report: PresentedReport, extra?: Readonly<Record<string, string>>): Promise<string> {
+  const files = await reportFiles(report, extra);
   await writeReportFolder(dir, files);
-  return `report written to ${dir} (report.json, ${content.figures.length} figures in figures/, report.html${content.extra ? `, ${Object.keys(content.extra).join(', ')}` : ''})\n`;
+  const figures = Object.keys(files).filter((name) => name.endsWith('.svg')).length;
+  return `report written to ${dir} (report.json, ${figures} figures in figures/, report.html${extra ? `, ${Object.keys(extra).join(', ')}` : ''})\n`;
 }
 
-/** The tables as console text, each with its title and note. */
-export function printTables(tables: readonly ReportTable[]): string {
-  return tables.map((t) => textTable(t)).join('\n');
+/** A report as console text: its summary paragraphs, then its tables with their notes. */
+export function reportText(shown: Pick<Presentation, 'summary' | 'tables'>): string {
+  return `${shown.summary.join('\n')}\n\n${shown.tables.map((t) => textTable(t)).join('\n')}`;
+}
+
+/** What a command prints for a report: the JSON with --json, else its text and where the folder went (or how to get one). */
+export async function showReport(
+  report: PresentedReport,
+  options: { readonly json: boolean; readonly out?: string; readonly extra?: Readonly<Record<string, string>> },
+): Promise<string> {
+  const written = options.out === undefined ? 'pass --json or --out DIR for the full report and its figures\n' : await writeReport(options.out, report, options.extra);
+  return options.json ? `${JSON.stringify(report, null, 2)}\n` : `${reportText(presentReport(report))}${written}`;
 }

@@ -5,8 +5,7 @@ import { loadTextDataset } from '@iclkr/core/node';
 import { textPromptSpans } from '@iclkr/probing';
 import { loadTokenizer } from '@iclkr/probing/node';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DemonstrationChooser } from '../src/demonstrations.js';
-import { textPrompts } from '../src/probe/text-prompts.js';
+import { DemonstrationChooser, textPrompts } from '@iclkr/experiments';
 import { expectCleanFailure, GPT2_TOKENIZER, randomTextModel, run, sharedData, tempDir } from './run.js';
 
 const dir = tempDir();

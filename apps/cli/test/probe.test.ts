@@ -5,8 +5,7 @@ import { createTokenizer, tokenPromptSpans } from '@iclkr/probing';
 import { ACTIVATIONS_FORMAT, loadModel } from '@iclkr/probing/node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadTextDataset, writeSafetensors } from '@iclkr/core/node';
-import { segmentMap } from '../src/probe/report.js';
-import { labelTokens, textPrompts } from '../src/probe/text-prompts.js';
+import { labelTokens, textPrompts } from '@iclkr/experiments';
 import { expectCleanFailure, file, GPT2_TOKENIZER, randomTextModel, run, sharedData, tempDir } from './run.js';
 
 const dir = tempDir();
@@ -40,11 +39,6 @@ describe('iclkr probe on a world', () => {
     expect(report.baselines.map((b) => b.name)).toEqual(['output-similarity', 'true-kernel:theorem', 'true-kernel:belief', 'hidden-cosine:L0', 'hidden-cosine:L1']);
     // n = 8 demonstrations of one token, resampled to 30 cells each, plus label and delimiter cells, plus the query.
     expect(report.attentionMap.cells).toHaveLength(8 * 32 + 30);
-    // The segment view: mean attention per token of x_i, y_i, d_i per line, then x_test; rows are layer x head.
-    const segments = segmentMap(report.attentionMap);
-    expect(segments.names.slice(0, 4)).toEqual(['x1', 'y1', 'd1', 'x2']);
-    expect(segments.names).toHaveLength(8 * 3 + 1);
-    expect(segments.values).toHaveLength(8);
     expect(report.probes.offsets).toEqual([-1, 0, 1, 2, 3]);
     // 16 prompts feed the probes; the last demonstration's window (+3) runs past the prompt.
     expect(report.probes.values!.examples).toBe(16 * 7);

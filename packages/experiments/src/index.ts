@@ -85,3 +85,5 @@ export { iclTables, pretrainTables, probeTables, simulateTables } from './presen
 export { type ReportPageInput, reportHtml } from './present/html.js';
 /** Any report's title, summary, tables and figures, by its kind. */
 export { type Presentation, presentReport } from './present/summary.js';
+/** The report kinds that have a presentation (every kind with figures). */
+export type { PresentedReport } from './present/reports.js';

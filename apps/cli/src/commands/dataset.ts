@@ -30,7 +30,7 @@ export const datasetCommand = defineCommand({
     }
     context.stdout.write(
       `${data.name}: ${data.texts.length} examples, ${data.labelNames.length} classes\n` +
-        textTable({ title: null, header: ['class', 'count'], rows: data.labelNames.map((name, c) => [name, String(counts[c])]), note: null }) +
+        textTable({ title: '', header: ['class', 'count'], rows: data.labelNames.map((name, c) => [name, String(counts[c])]), note: null }) +
         examples.map((e) => `[${e.label}] ${e.text}`).join('\n') +
         (examples.length ? '\n' : ''),
     );

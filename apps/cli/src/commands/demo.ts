@@ -24,7 +24,7 @@ export const demoCommand = defineCommand({
       `Kernel regression on synthetic data (seed ${values.seed}, ${values.train} train / ${values.test} test per problem)\n` +
         'regression: y = sin(2 x1) + x2^2/2 + noise, 4 features; classification: 3 angular sectors, 10% label noise\n\n' +
         textTable({
-          title: null,
+          title: '',
           header: ['problem', 'estimator', 'bandwidth', 'metric', 'value'],
           rows: rows.map((r) => [r.problem, r.estimator, formatNumber(r.bandwidth), r.metric, formatNumber(r.value)]),
           note: null,

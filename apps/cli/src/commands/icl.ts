@@ -1,12 +1,12 @@
 import { checkFolderFree } from '@iclkr/core/node';
-import { iclFigures, iclSummary, iclTables, modelWorld, runIcl } from '@iclkr/experiments';
+import { modelWorld, runIcl } from '@iclkr/experiments';
 import { resolveWorld } from '@iclkr/experiments/node';
 import { loadGptCheckpoint } from '@iclkr/probing/node';
 import { PRESET_NAMES } from '@iclkr/theory';
 import { seedOption } from '../args.js';
 import { defineCommand } from '../command.js';
 import { defaultModelDir, MODEL_OPTION } from '../default-model.js';
-import { printTables, writeReport } from '../report-output.js';
+import { showReport } from '../report-output.js';
 
 /** `iclkr icl`: a model's in-context accuracy against the label, exact Bayes and two baselines. */
 export const iclCommand = defineCommand({
@@ -47,10 +47,7 @@ export const iclCommand = defineCommand({
         context.run(),
       );
       io.finish();
-      const tables = iclTables(report);
-      const summary = iclSummary(report);
-      const written = values.out === undefined ? 'pass --json or --out DIR for the full report\n' : await writeReport(values.out, report, { title: `iclkr icl: ${report.world}`, summary, tables, figures: iclFigures(report) });
-      context.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : `${summary.join('\n')}\n${printTables(tables)}${written}`);
+      context.stdout.write(await showReport(report, values));
     } finally {
       checkpoint.model.dispose();
     }

@@ -67,7 +67,7 @@ export const kernelRegressCommand = defineCommand({
       `kernel ${kernel}, ${report.mode}, bandwidth ${formatNumber(report.bandwidth)}` +
         `${report.loo ? ` (leave-one-out ${report.loo.search} over ${report.loo.grid.length} values)` : ''}, ` +
         `${train.features.rows} train x ${test.features.rows} test x ${train.features.cols} features\n` +
-        textTable({ title: null, header: ['metric', 'value'], rows: Object.entries(report.metrics).map(([k, v]) => [k, formatNumber(v)]), note: null }) +
+        textTable({ title: '', header: ['metric', 'value'], rows: Object.entries(report.metrics).map(([k, v]) => [k, formatNumber(v)]), note: null }) +
         (values.out !== undefined ? `report written to ${values.out}\n` : 'pass --json or --out FILE for the predictions\n'),
     );
   },

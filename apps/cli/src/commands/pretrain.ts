@@ -3,9 +3,7 @@ import { checkFolderFree } from '@iclkr/core/node';
 import {
   type LogEntry,
   modelWorld,
-  pretrainFigures,
-  pretrainSummary,
-  pretrainTables,
+  presentReport,
   RECIPE_NAMES,
   RECIPES,
   type Recipe,
@@ -19,7 +17,7 @@ import { PRESET_NAMES, type World, worldToJson } from '@iclkr/theory';
 import { type Corpus, openCorpus } from '@iclkr/theory/node';
 import { MAX_SEED, type OptionValues } from '../args.js';
 import { defineCommand } from '../command.js';
-import { printTables, reportFiles } from '../report-output.js';
+import { reportFiles, reportText } from '../report-output.js';
 
 /** Options that fix the world or the model, which a resumed run takes from its checkpoint instead. */
 const FIXED_ON_RESUME = ['preset', 'world', 'corpus', 'layers', 'heads', 'dim', 'mlp', 'context', 'positions', 'attn-only', 'tied', 'batch', 'lr', 'warmup', 'label-weight', 'seed'];
@@ -152,19 +150,13 @@ export const pretrainCommand = defineCommand({
       if (start.startStep >= recipe.steps) throw new OptionError(`the checkpoint is already at step ${start.startStep} of ${recipe.steps}`, 'pass a larger --steps to train further');
       corpus = recipe.corpus !== undefined ? await openCorpus(recipe.corpus) : undefined;
       const io = context.io(abort.signal);
-      const content = (report: Parameters<typeof pretrainTables>[0]) => ({
-        title: `iclkr pretrain: ${out}`,
-        summary: pretrainSummary(report),
-        tables: pretrainTables(report),
-        figures: pretrainFigures(report),
-      });
       const { report, step } = await runPretrain(
         {
           ...start,
           worldJson: JSON.parse(worldToJson(world.spec)),
           corpus,
           checkpointSeconds: 60 * values['checkpoint-minutes'],
-          save: folderCheckpointSaver(out, (r) => reportFiles(r, content(r))),
+          save: folderCheckpointSaver(out, (r) => reportFiles(r)),
           onLog: (e) => {
             const icl = e.icl.map((r) => `n=${r.n} ${r.accuracy.toPrecision(3)} (majority ${r.majorityAccuracy?.toPrecision(3)})`).join(', ');
             io.log(`step ${e.step}: loss ${e.loss.toPrecision(4)}, validation ${e.valLoss.toPrecision(4)}, ${Math.round(e.tokensPerSecond)} tokens/s; ICL ${icl}`);
@@ -177,7 +169,7 @@ export const pretrainCommand = defineCommand({
       if (report.stopped) {
         throw new IclkrError('interrupted', `stopped at step ${step} of ${recipe.steps}; the checkpoint in ${out} is complete`, `resume with: iclkr pretrain --out ${out} --resume`);
       }
-      context.stdout.write(`${pretrainSummary(report).join('\n')}\n${printTables(pretrainTables(report))}model written to ${out}; evaluate it fully with: iclkr icl --model ${out}\n`);
+      context.stdout.write(`${reportText(presentReport(report))}model written to ${out}; evaluate it fully with: iclkr icl --model ${out}\n`);
     } finally {
       process.removeListener('SIGINT', onSigint);
       await corpus?.close();

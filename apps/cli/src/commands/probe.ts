@@ -7,9 +7,6 @@ import {
   modelWorld,
   type ProbeSettings,
   type ProbeSource,
-  probeFigures,
-  probeSummary,
-  probeTables,
   runProbe,
   TRUE_KERNELS,
   textProbeSource,
@@ -23,7 +20,7 @@ import { PRESET_NAMES } from '@iclkr/theory';
 import { type OptionValues, seedOption } from '../args.js';
 import { type CommandContext, defineCommand } from '../command.js';
 import { defaultModelDir } from '../default-model.js';
-import { printTables, writeReport } from '../report-output.js';
+import { showReport } from '../report-output.js';
 import { ORDER_AND_POOL_OPTIONS, STRATEGY_DESCRIPTION } from '../retrieval-options.js';
 
 /** Options that only text prompts take, refused for a world. */
@@ -165,14 +162,8 @@ export const probeCommand = defineCommand({
       const io = context.io();
       const report = await runProbe(source, settings, io, context.run());
       io.finish();
-      const tables = probeTables(report);
-      const summary = probeSummary(report);
       const extra = source.demonstrations === undefined ? undefined : { 'demonstrations.jsonl': source.demonstrations.join('') };
-      const written =
-        values.out === undefined
-          ? 'pass --json or --out DIR for the full report\n'
-          : await writeReport(values.out, report, { title: `iclkr probe: ${report.source}`, summary, tables, figures: probeFigures(report), extra });
-      context.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : `${summary.join('\n')}\n${printTables(tables)}${written}`);
+      context.stdout.write(await showReport(report, { json: values.json, out: values.out, extra }));
     } finally {
       await source.close();
     }

@@ -1,10 +1,10 @@
 import { OptionError } from '@iclkr/core';
-import { runSimulate, simulateFigures, simulateTables, simulateSummary } from '@iclkr/experiments';
+import { runSimulate } from '@iclkr/experiments';
 import { checkFolderFree } from '@iclkr/core/node';
 import { BAYES_MODES, DEFAULT_TEMPERATURE, ESTIMATOR_KERNELS, THEOREM_KERNEL_DEFAULTS } from '@iclkr/theory';
 import { seedOption } from '../args.js';
 import { defineCommand } from '../command.js';
-import { printTables, writeReport } from '../report-output.js';
+import { showReport } from '../report-output.js';
 import { WORLD_OPTIONS, worldSource } from '../world-source.js';
 
 /** `iclkr simulate`: the paper's Table 3 experiment (kernel regression vs the exact Bayesian predictive). */
@@ -64,9 +64,6 @@ export const simulateCommand = defineCommand({
       context.run(),
     );
     io.finish();
-    const tables = simulateTables(report);
-    const summary = simulateSummary(report);
-    const written = values.out === undefined ? 'pass --json or --out DIR for the full report and figures\n' : await writeReport(values.out, report, { title: `iclkr simulate: ${report.world}`, summary, tables, figures: simulateFigures(report) });
-    context.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : `${summary.join('\n')}\n${printTables(tables)}${written}`);
+    context.stdout.write(await showReport(report, values));
   },
 });

@@ -95,7 +95,7 @@ export function textTable(table: Table, options: { readonly width?: number } = {
       .map((c) => (numeric[c] ? cell(row, c).padStart(widths[c]) : cell(row, c).padEnd(widths[c])))
       .join('  ')
       .trimEnd();
-  const out = [table.title];
+  const out = table.title === '' ? [] : [table.title];
   blocks.forEach((b, i) => {
     const shown = [...keys, ...b];
     if (i > 0) out.push('');
