@@ -59,7 +59,7 @@ describe('iclkr dataset', () => {
   it('bad options are one-line errors', async () => {
     expect(lastLine((await run('dataset', '--file', `${sharedData}/trec/test.txt`, '--format', 'xml')).stderr)).toMatch(/--format xml is not one of/);
     expect(lastLine((await run('dataset', '--file', `${sharedData}/trec/test.txt`, '--encoding', 'latin9')).stderr)).toMatch(/--encoding latin9 is not one of/);
-    expect(lastLine((await run('dataset', '--file', `${sharedData}/trec/test.txt`, '--examples', '-1')).stderr)).toMatch(/--examples -1 is not a whole number/);
+    expect(lastLine((await run('dataset', '--file', `${sharedData}/trec/test.txt`, '--examples', '-1')).stderr)).toMatch(/--examples -1 is not an integer >= 0/);
     expect(lastLine((await run('dataset')).stderr)).toMatch(/missing --file/);
     expect(lastLine((await run('dataset', '--file', `${sharedData}/nope.tsv`)).stderr)).toMatch(/no such file/);
   });

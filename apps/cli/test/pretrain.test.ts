@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { readReportOf } from '@iclkr/core';
 import { expectCleanFailure, run, tempDir } from './run.js';
 
 const dir = tempDir();
@@ -12,7 +13,15 @@ describe('iclkr pretrain', () => {
     const straight = join(dir, 'straight');
     const r = await run('pretrain', ...TINY, '--steps', '8', '--out', straight);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/^trained 8 steps \(1024 tokens\) on world recall in [\d.e-]+ s; validation loss [\d.]+; model written to /);
+    expect(r.stdout).toMatch(/^Pre-training on recall \(nCtx 32, nLayers 1, /);
+    expect(r.stdout).toMatch(/Finished at step 8 \(1024 tokens, [\d.]+ s\): loss [\d.]+, validation loss [\d.]+/);
+    expect(r.stdout).toMatch(/model written to .*straight; evaluate it fully with: iclkr icl --model /);
+    // The model folder holds its training log as a report too, with the figures and the page.
+    const training = readReportOf('pretrain', readFileSync(join(straight, 'report.json'), 'utf8'));
+    expect(training.entries.map((e) => e.step)).toEqual([4, 8]);
+    expect(training.meta.command).toMatch(/^iclkr pretrain .*--steps 8 --out /);
+    expect(readdirSync(join(straight, 'figures')).sort()).toEqual(['icl.svg', 'icl.vl.json', 'loss.svg', 'loss.vl.json']);
+    expect(existsSync(join(straight, 'report.html'))).toBe(true);
     expect(r.stderr).toMatch(/step 4: loss [\d.]+, validation [\d.]+, [\d.e+]+ tokens\/s; ICL n=0 /);
     for (const name of ['config.json', 'model.safetensors', 'world.json']) expect(existsSync(join(straight, name))).toBe(true);
     expect(JSON.parse(readFileSync(join(straight, 'config.json'), 'utf8'))).toMatchObject({ model_type: 'iclkr-gpt', nLayers: 1, dModel: 16, nCtx: 32, vocabSize: 35 });
@@ -21,7 +30,7 @@ describe('iclkr pretrain', () => {
     expect((await run('pretrain', ...TINY, '--steps', '8', '--out', resumed, '--checkpoint-minutes', '100')).code).toBe(0);
     const more = await run('pretrain', '--out', resumed, '--resume', '--steps', '12');
     expect(more.code, more.stderr).toBe(0);
-    expect(more.stdout).toMatch(/^trained 12 steps \(1536 tokens\)/);
+    expect(more.stdout).toMatch(/Finished at step 12 \(1536 tokens, /);
     const log = JSON.parse(readFileSync(join(resumed, 'log.json'), 'utf8'));
     expect(log.entries.map((e: { step: number }) => e.step)).toEqual([4, 8, 12]);
     expect(log.command).toContain('--resume');
@@ -64,10 +73,12 @@ describe('iclkr icl', () => {
     const out = join(dir, 'icl-report');
     const r = await run('icl', '--model', model, '--shots', '0,4', '--prompts', '10', '--ood', '--out', out);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/in-distribution\s+1\s+4\s+[\d.]+ \[/);
+    expect(r.stdout).toMatch(/in-distribution\s+1\s+4\s+10\s+[\d.]+ \[/);
     expect(r.stdout).toMatch(/out-of-distribution\s+1\s+0/);
-    expect(readdirSync(out).sort()).toEqual(['accuracy.svg', 'report.html', 'report.json']);
-    const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
+    expect(readdirSync(out).sort()).toEqual(['figures', 'report.html', 'report.json']);
+    expect(readdirSync(join(out, 'figures')).sort()).toEqual(['accuracy.svg', 'accuracy.vl.json']);
+    const report = readReportOf('icl', readFileSync(join(out, 'report.json'), 'utf8'));
+    expect(report.paper?.researchLog).toBe('docs/research/pretraining-icl.md');
     expect(report.meta.kind).toBe('icl');
     expect(report.rows.map((row: { n: number; ood: boolean }) => `${row.ood}:${row.n}`)).toEqual(['false:0', 'false:4', 'true:0', 'true:4']);
   });

@@ -46,7 +46,7 @@ describe('iclkr probe --retrieval', () => {
     const out = join(dir, 'bm25-report');
     const r = await run(...textProbe(), '--retrieval', 'bm25', '--order', 'ascending', '--out', out);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/report written to .* \(report\.json, demonstrations\.jsonl, SVG figures, report\.html\)/);
+    expect(r.stdout).toMatch(/report written to .* \(report\.json, \d+ figures in figures\/, report\.html, demonstrations\.jsonl\)/);
     const report = probeReportSchema.parse(JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')));
     expect(report.meta.settings).toMatchObject({ retrieval: 'bm25', order: 'ascending', pool: 6920 });
     const lines = readFileSync(join(out, 'demonstrations.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
@@ -59,7 +59,7 @@ describe('iclkr probe --retrieval', () => {
       expect(l.scores[0]).toBeLessThanOrEqual(l.scores[1]);
       expect(l.labels).toEqual(l.indices.map((i: number) => demos.labels[i]));
     });
-    expect(readFileSync(join(out, 'report.html'), 'utf8')).toContain('retrieval: bm25');
+    expect(readFileSync(join(out, 'report.html'), 'utf8')).toContain('<dt>retrieval</dt><dd>bm25</dd>');
   });
 
   it('model-kernel runs the pool alone through the model (default cap, or --pool) and says what it costs', async () => {

@@ -1,6 +1,6 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { initBackend, probeReportSchema, Rng, type SafetensorsTensor, tf } from '@iclkr/core';
+import { initBackend, probeReportSchema, Rng, readReportOf, type SafetensorsTensor, tf } from '@iclkr/core';
 import { createTokenizer, tokenPromptSpans } from '@iclkr/probing';
 import { ACTIVATIONS_FORMAT, loadModel } from '@iclkr/probing/node';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -53,14 +53,20 @@ describe('iclkr probe on a world', () => {
     const out = join(dir, 'world-report');
     const r = await run('probe', ...QUICK, '--out', out);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/held out \(12 prompts; heads chosen on the other 28\): model [\d.]+, majority [\d.]+/);
-    expect(r.stdout).toMatch(/best head \(a_i over \[x_i, y_i\], the paper's\): L\dH\d, held out: agreement [\d.]+, accuracy [\d.]+ \([-\d.e]+ over majority\), r\(a, theorem\)/);
-    expect(r.stdout).toMatch(/best head \(a_i over the line with its delimiter\): L\dH\d/);
-    expect(r.stdout).toMatch(/majority vote: accuracy [\d.]+/);
-    for (const name of ['report.json', 'report.html', 'agreement.svg', 'agreement-line.svg', 'accuracy.svg', 'kernel-correlation.svg', 'kernel-correlation-line.svg', 'output-correlation.svg', 'attention-map.svg', 'attention-segments.svg', 'probe-keys.svg', 'probe-values.svg', 'probe-key-classes.svg']) {
-      expect(existsSync(join(out, name)), name).toBe(true);
-    }
-    expect(readFileSync(join(out, 'attention-map.svg'), 'utf8')).toMatch(/^<svg/);
+    expect(r.stdout).toMatch(/40 prompts with n = 8, [\d.]+ s\. Heads are chosen on 28 prompts and scored on the other 12\./);
+    expect(r.stdout).toMatch(/best head \(a_i over \[x_i, y_i\]\) L\dH\d: agreement [\d.]+, accuracy [\d.]+/);
+    expect(r.stdout).toMatch(/the line with its delimiter\s+L\dH\d/);
+    expect(r.stdout).toMatch(/majority of the demonstrations\s+[\d.]+/);
+    const figures = ['agreement', 'accuracy', 'correlation-theorem', 'correlation-belief', 'correlation-output', 'attention-map', 'attention-segments', 'probes'];
+    expect(readdirSync(join(out, 'figures')).sort()).toEqual(figures.flatMap((f) => [`${f}.svg`, `${f}.vl.json`]).sort());
+    const report = readReportOf('probe', readFileSync(join(out, 'report.json'), 'utf8'));
+    // The agreement heatmap's spec carries every head's held-out agreement (the numbers its cells print).
+    const spec = readFileSync(join(out, 'figures', 'agreement.vl.json'), 'utf8');
+    for (const h of report.heads) expect(spec).toContain(String(h.heldOut!.agreement));
+    const html = readFileSync(join(out, 'report.html'), 'utf8');
+    expect(html).toContain('Compared with the paper');
+    expect(html).toContain('docs/research/probing-default-model.md');
+    expect(readFileSync(join(out, 'figures', 'attention-map.svg'), 'utf8')).toMatch(/^<svg/);
   });
 });
 

@@ -1,13 +1,13 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Rng, simulateReportSchema } from '@iclkr/core';
+import { readReportOf, Rng, simulateReportSchema } from '@iclkr/core';
 import { classifyWorld, worldFromPreset, worldToJson } from '@iclkr/theory';
 import { describe, expect, it } from 'vitest';
 import { file, lastLine, run, tempDir, expectCleanFailure } from './run.js';
 
 const dir = tempDir();
 const small = ['--prompts', '20', '--shots', '1,8', '--sigma-samples', '300'];
-const REPORT_FILES = ['accuracy.svg', 'distance.svg', 'report.html', 'report.json'];
+const REPORT_FILES = ['figures', 'report.html', 'report.json'];
 /** The report without the parts that change from run to run (time, duration). */
 const stable = (json: string) => {
   const { meta, seconds: _, ...rest } = simulateReportSchema.parse(JSON.parse(json));
@@ -18,16 +18,16 @@ describe('iclkr simulate', () => {
   it("prints the Table 3 comparison with the paper's row beside ours and every setting", async () => {
     const r = await run('simulate', '--preset', 'paper-table3', ...small, '--kernel', 'belief');
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/^world paper-table3 \(8 tasks, 80 states, 100 tokens\), kernel belief, 20 prompts per n, seed 0, [\d.e-]+ s\n/);
+    expect(r.stdout).toMatch(/^World paper-table3, belief kernel, 20 prompts per n, seed 0, [\d.]+ s\.\n/);
     const lines = r.stdout.split('\n');
-    expect(lines[1]).toMatch(/^n\s+L1\s+TV\s+KL\s+acc vs Bayes \[95% CI\]\s+acc vs label\s+Bayes acc vs label\s+vote acc vs Bayes\s+L1 \(1\/n\)\s+acc vs Bayes \(1\/n\)\s+paper distance\s+paper accuracy$/);
-    expect(lines[3]).toMatch(/^1\s+[\d.]+\s+[\d.]+\s+[\d.e-]+\s+[\d.]+ \[[\d.e-]+, [\d.]+\]\s+.*\s1\.322\s+0\.337$/);
-    expect(lines[4]).toMatch(/^8\s+.*\s0\.218\s+0\.901$/);
-    expect(r.stdout).toMatch(/\nsettings:\n {2}kernel: belief\n/);
-    expect(r.stdout).toMatch(/\n {2}shots: \[1,8\]\n/);
-    expect(r.stdout).toMatch(/\n {2}distance: L1 = /);
-    expect(r.stdout).toMatch(/\nbound constants: eta = sup \|\|T_x\|\|_F = -, eps_theta per task = -\n/);
-    expect(r.stdout).toMatch(/pass --json or --out DIR for the full report and plots\n$/);
+    const header = lines.findIndex((l) => l.startsWith('n  L1 (1/n form)'));
+    expect(lines[header]).toMatch(/^n\s+L1 \(1\/n form\)\s+acc\. vs Bayes \(1\/n form\)\s+paper distance\s+paper accuracy$/);
+    // The paper's Table 3 beside our rows at the same n (n = 1 and 8).
+    expect(lines[header + 2]).toMatch(/^1\s+[\d.]+\s+[\d.]+\s+1\.32\s+0\.337$/);
+    expect(lines[header + 3]).toMatch(/^8\s+[\d.]+\s+[\d.]+\s+0\.218\s+0\.901$/);
+    expect(r.stdout).toMatch(/^1\s+[\d.]+\s+[\d.]+\s+[\d.]+\s+[\d.]+ \[[\d.]+, [\d.]+\]/m);
+    expect(r.stdout).toMatch(/The bound's constants\nconstant\s+value\n-+\s+-+\neta = sup \|\|T_x\|\|_F\s+-\n/);
+    expect(r.stdout).toMatch(/pass --json or --out DIR for the full report and its figures\n$/);
     expect(r.stderr).toMatch(/backend: (tensorflow|wasm|cpu)/);
   });
 
@@ -65,31 +65,26 @@ describe('iclkr simulate', () => {
     const r = await run('simulate', '--preset', 'paper-table3', ...small, '--kernel', 'belief', '--out', out, '--json');
     expect(r.code, r.stderr).toBe(0);
     expect(readdirSync(out).sort()).toEqual(REPORT_FILES);
+    expect(readdirSync(join(out, 'figures')).sort()).toEqual(['accuracy.svg', 'accuracy.vl.json', 'distance.svg', 'distance.vl.json']);
     expect(readFileSync(join(out, 'report.json'), 'utf8')).toBe(r.stdout);
-    const distance = readFileSync(join(out, 'distance.svg'), 'utf8');
-    const accuracy = readFileSync(join(out, 'accuracy.svg'), 'utf8');
-    for (const svg of [distance, accuracy]) {
-      expect(svg).toMatch(/^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"[^>]*>[\s\S]*<\/svg>\n$/);
-      expect(svg).toMatch(/<text class="x-tick"[^>]*>128<\/text>/);
+    const report = readReportOf('simulate', r.stdout);
+    expect(report.paper?.researchLog).toBe('docs/research/theorem-kernel-table3.md');
+    expect(report.meta.command).toMatch(/^iclkr simulate --preset paper-table3 /);
+    for (const name of ['distance', 'accuracy']) {
+      const svg = readFileSync(join(out, 'figures', `${name}.svg`), 'utf8');
+      expect(svg).toMatch(/^<svg [^>]*>[\s\S]*<\/svg>/);
       expect(svg).not.toMatch(/NaN|Infinity/);
+      // The figure is its Vega-Lite spec rendered: the spec beside it holds the report's rows.
+      const spec = JSON.parse(readFileSync(join(out, 'figures', `${name}.vl.json`), 'utf8'));
+      expect(spec.$schema).toMatch(/vega-lite/);
+      expect(JSON.stringify(spec)).toContain(String(name === 'distance' ? report.rows[1].l1 : report.rows[1].accVsBayes));
     }
-    const names = (svg: string) => [...svg.matchAll(/<text class="legend"[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]);
-    expect(names(distance)).toEqual(['L1', 'TV', 'L1, 1/n form', 'TV, 1/n form', 'paper distance (Table 3)']);
-    expect(names(accuracy)).toEqual([
-      'vs Bayes argmax',
-      'vs sampled label',
-      'Bayes vs sampled label',
-      'plain label vote vs Bayes argmax',
-      'vs Bayes, 1/n form',
-      'paper accuracy (Table 3)',
-    ]);
-    expect(distance.match(/<polygon class="band"/g)).toHaveLength(4);
     const html = readFileSync(join(out, 'report.html'), 'utf8');
-    expect(html).toMatch(/^<!doctype html>/);
+    expect(html).toMatch(/^<!doctype html>/i);
     expect(html.match(/<svg /g)).toHaveLength(2);
-    expect(html).toContain('<th>acc vs Bayes [95% CI]</th>');
-    expect(html).toContain('<td>1.322</td>');
-    expect(html).toContain('<code>kernel: belief</code>');
+    expect(html).toContain('Compared with the paper');
+    expect(html).toContain('docs/research/theorem-kernel-table3.md');
+    expect(html).toContain('0.337');
     expect(html).not.toMatch(/<script|<link|src="http/);
     expect(readdirSync(dir).filter((n) => n.includes('.tmp-'))).toEqual([]);
   });
@@ -99,14 +94,14 @@ describe('iclkr simulate', () => {
     const out = join(dir, 'classify-report');
     const r = await run('simulate', '--world', worldFile, '--prompts', '10', '--shots', '4,2,2', '--kernel', 'attention', '--temperature', '0.1', '--out', out);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/^world classify \(/);
+    expect(r.stdout).toMatch(/^World classify, attention kernel, 10 prompts per n/);
     expect(r.stdout).not.toContain('paper');
-    expect(r.stdout).toContain(`report written to ${out} (report.json, distance.svg, accuracy.svg, report.html)`);
+    expect(r.stdout).toContain(`report written to ${out} (report.json, 2 figures in figures/, report.html)`);
     const report = simulateReportSchema.parse(JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')));
     expect(report.rows.map((row) => row.n)).toEqual([2, 4]);
     expect(report.meta.settings).toMatchObject({ world: worldFile, temperature: 0.1, kernel: 'attention' });
     expect(report.settings).toMatchObject({ kernel: 'attention', temperature: 0.1 });
-    expect(readFileSync(join(out, 'accuracy.svg'), 'utf8')).not.toContain('paper');
+    expect(readFileSync(join(out, 'figures', 'accuracy.svg'), 'utf8')).not.toContain("paper's");
   });
 
   it("--param overrides the preset's generator parameters and the report records them", async () => {

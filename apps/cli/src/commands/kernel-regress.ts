@@ -6,8 +6,8 @@ import { defineCommand } from '../command.js';
 import { writeOutput } from '../output.js';
 
 /** A bandwidth option: a positive number or `loo`. */
-function parseBandwidth(value: string): number | 'loo' {
-  if (value === 'loo') return value;
+function parseBandwidth(value: string | undefined): number | 'loo' | undefined {
+  if (value === undefined || value === 'loo') return value;
   const h = Number(value);
   if (value.trim() === '' || Number.isNaN(h)) throw new OptionError(`--bandwidth ${value} is neither a number nor 'loo'`, 'pass --bandwidth H (H > 0) or --bandwidth loo');
   return checkBandwidth(h);
@@ -23,7 +23,7 @@ export const kernelRegressCommand = defineCommand({
     test: { kind: 'string', required: true, placeholder: 'FILE', description: 'table to predict (its target column, if present, is scored)' },
     target: { kind: 'string', placeholder: 'NAME', description: "target column (default: 'y' if present, else the last column)" },
     kernel: { kind: 'string', placeholder: 'rbf|laplacian|linear|cosine|poly|attention', description: 'kernel', default: 'rbf' },
-    bandwidth: { kind: 'string', placeholder: 'H|loo', description: 'bandwidth (temperature for attention), or loo to choose it by leave-one-out', default: 'loo' },
+    bandwidth: { kind: 'string', placeholder: 'H|loo', description: 'bandwidth (temperature for attention), or loo to choose it by leave-one-out (default: loo for rbf, laplacian and attention)' },
     'loo-search': {
       kind: 'choice',
       choices: ['grid', 'golden'],

@@ -10,7 +10,8 @@ export function paperTable3(paper: Paper | null | undefined): { distance: Map<nu
   const accuracy = new Map<number, number>();
   for (const v of paper?.values ?? []) {
     const n = /\bn\s*=\s*(\d+)/i.exec(v.name);
-    if (n === null || v.paper === null) continue;
+    // Only where our world is comparable (simulatePaper leaves `ours` null elsewhere): no reference line for another world.
+    if (n === null || v.paper === null || v.ours === null) continue;
     if (/distance/i.test(v.name)) distance.set(Number(n[1]), v.paper);
     else if (/accuracy/i.test(v.name)) accuracy.set(Number(n[1]), v.paper);
   }
