@@ -29,7 +29,8 @@ export function reportMeta<K extends ReportKind>(
     backend: run.backend.name,
     ...(run.backend.threads === undefined ? {} : { threads: run.backend.threads }),
     versions: { iclkr: run.version, tfjs: tf.version_core },
-    settings: made.settings,
+    // Options left to the experiment's defaults are absent, as they are once the report is JSON.
+    settings: Object.fromEntries(Object.entries(made.settings).filter(([, v]) => v !== undefined)),
     seconds: (performance.now() - made.started) / 1000,
     command: run.command,
     gitCommit: run.gitCommit,

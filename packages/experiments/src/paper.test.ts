@@ -17,7 +17,7 @@ const rows = [row(0, 1.9, 0.05), row(1, 1.3, 0.33), row(8, 0.6, 0.7)];
 const table3 = { preset: 'paper-table3', kernel: 'theorem', inputLength: 2, prompts: 200 };
 
 /** The values line named `name`. */
-const value = (paper: { values: { name: string }[] }, name: string) => {
+const value = <V extends { name: string }>(paper: { values: V[] }, name: string): V => {
   const v = paper.values.find((x) => x.name === name);
   if (!v) throw new Error(`no value ${name}`);
   return v;
@@ -105,7 +105,7 @@ describe('probePaper', () => {
     // The best hidden-state cosine baseline on the held-out prompts, not the output-similarity one.
     expect(value(paper, 'explicit kernel regression: accuracy, held out (Table 2)')).toMatchObject({ paper: 0.5, ours: 0.58, note: expect.stringMatching(/hidden-cosine:L1/) });
     const differs = paper.differs.join(' ');
-    expect(differs).toMatch(/models\/default \(2 layers of 2 heads\), not GPT-J-6B \(28 layers of 16 heads/);
+    expect(differs).toMatch(/The model is built-in model \(2 layers of 2 heads\), not GPT-J-6B \(28 layers of 16 heads/);
     expect(differs).toMatch(/synthetic world recall, while the paper's numbers are on SST-2 text/);
     expect(differs).toMatch(/best head's accuracy is 0\.593 against the model's 0\.713 and the majority label's 0\.540/);
   });

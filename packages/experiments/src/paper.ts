@@ -5,6 +5,7 @@
  */
 import type { ConvergenceRow, IclReport, IclRow, Paper, PretrainReport, ProbeReport } from '@iclkr/core';
 import { PAPER_TABLE3 } from '@iclkr/theory';
+import { displayName } from './figures/figure.js';
 
 /** The paper every report compares with. */
 export const PAPER_CITATION = 'Han, Wang, Zhao, Ji 2023, "Explaining Emergent In-Context Learning as Kernel Regression", arXiv 2305.12766';
@@ -143,7 +144,7 @@ export function probePaper(report: ProbePaperInput): Paper {
   const explicit = hiddenCosine.length === 0 ? null : hiddenCosine.reduce((a, b) => (b.heldOut.accuracy > a.heldOut.accuracy ? b : a));
   const text = report.kernel === null;
   const values: Paper['values'] = [
-    { name: 'ICL accuracy', paper: p.iclAccuracy, ours: report.modelAccuracy, note: `paper: ${p.model} on SST-2; ours: ${report.model} on ${report.source}, all ${report.prompts} prompts` },
+    { name: 'ICL accuracy', paper: p.iclAccuracy, ours: report.modelAccuracy, note: `paper: ${p.model} on SST-2; ours: ${displayName(report.model)} on ${report.source}, all ${report.prompts} prompts` },
     {
       name: 'best head: agreement with the model, on the prompts it was chosen on',
       paper: p.bestHead.agreement,
@@ -176,10 +177,10 @@ export function probePaper(report: ProbePaperInput): Paper {
       `${p.table2.selection} there) and scored on the rest (${report.heldOut.prompts} here, ${p.table2.heldOut} there).`,
   ];
   const differs = [
-    `The model is ${report.model} (${layers} layers of ${headsPerLayer} heads), not ${p.model} (${p.layers} layers of ${p.heads} heads, whose good heads sit in layers 16 to 21).`,
+    `The model is ${displayName(report.model)} (${layers} layers of ${headsPerLayer} heads), not ${p.model} (${p.layers} layers of ${p.heads} heads, whose good heads sit in layers 16 to 21).`,
     text
       ? `The prompts are ${report.prompts} prompts of n = ${report.shots} demonstrations from ${report.source}, not the paper's ${p.table2.prompts} SST-2 prompts.`
-      : `The prompts are ${report.prompts} prompts of n = ${report.shots} demonstrations from the synthetic world ${report.source}, ` +
+      : `The prompts are ${report.prompts} prompts of n = ${report.shots} demonstrations from the synthetic ${report.source.startsWith('world ') ? '' : 'world '}${report.source}, ` +
         "while the paper's numbers are on SST-2 text: they show what a large model does on natural language, ours what a small " +
         'model does on the world it learnt, so they are set side by side, not expected to match.',
     `Held out, our best head's accuracy is ${fmt(best.heldOutAccuracy)} against the model's ${fmt(report.heldOut.modelAccuracy)} ` +
@@ -216,7 +217,7 @@ export function iclPaper(report: IclPaperInput): Paper {
   const values: Paper['values'] = [];
   const differs = [
     'The paper has no such experiment with a trained model: it checks the theorem by simulation (Table 3) and probes GPT-J on text. ' +
-      `Our model ${report.model} was pre-trained on ${report.world}, so the values have no paper column.`,
+      `Our model (${displayName(report.model)}) was pre-trained on ${report.world}, so the values have no paper column.`,
   ];
   for (const ood of [false, true]) {
     const where = ood ? ', out of distribution' : '';

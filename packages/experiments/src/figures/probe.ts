@@ -242,7 +242,14 @@ function attentionSegmentsFigure(report: ProbeReport): Figure {
     }),
   );
   const max = Math.max(1e-9, ...values.map((v) => v.value).filter(Number.isFinite));
-  const x = { field: 'segment', type: 'ordinal', sort: order, title: 'segment (x_i, y_i, delimiter d_i, ..., x_test)', axis: { labelAngle: 0, labelOverlap: false } };
+  // Names like 'd10' need about 26 px across: narrower cells get upright labels, which never collide.
+  const x = {
+    field: 'segment',
+    type: 'ordinal',
+    sort: order,
+    title: 'segment (x_i, y_i, delimiter d_i, ..., x_test)',
+    axis: { labelAngle: cellWidth < 28 ? -90 : 0, labelOverlap: false },
+  };
   const y = { field: 'row', type: 'ordinal', sort: names, title: 'layer, head', axis: { values: thinned(names, rowHeight) } };
   const width = cellWidth * order.length;
   return {

@@ -82,7 +82,8 @@ export function simulateFigures(report: SimulateReport): Figure[] {
   const kernel = typeof report.settings.kernel === 'string' ? `${report.settings.kernel} kernel` : 'kernel estimator';
   const prompts = typeof report.settings.prompts === 'number' ? `${report.settings.prompts} prompts per n` : 'prompts per n';
   const world = displayName(report.world);
-  const paperNote = table3.distance.size > 0 || table3.accuracy.size > 0 ? "Black crosses: the paper's Table 3 at our n (its distance is not specified)." : 'No paper reference in this report.';
+  const referenced = table3.distance.size > 0 || table3.accuracy.size > 0;
+  const paperNote = (what: string) => (referenced ? `Black crosses: the paper's Table 3 ${what} at our n.` : 'No paper reference: the world is not the calibrated paper-table3 world.');
   const shifted = 'Points of series that share an n are drawn a few pixels apart so that equal values stay visible.';
 
   const paperDistance: Series = { name: "paper's distance (Table 3)", values: inRange(table3.distance) };
@@ -107,7 +108,7 @@ export function simulateFigures(report: SimulateReport): Figure[] {
     spec: finishSpec({
       title: figureTitle(
         `Distance of the ${kernel} estimate to the exact Bayesian predictive, ${world}`,
-        [`Mean over ${prompts} with 95% intervals (bands). L1 = sum over labels of |estimate - Bayes|, TV = L1 / 2.`, paperNote, shifted],
+        [`Mean over ${prompts} with 95% intervals (bands). L1 = sum over labels of |estimate - Bayes|, TV = L1 / 2.`, paperNote('distance (the paper does not define it)'), shifted],
         figureWidth,
       ),
       ...seriesChart({
@@ -149,7 +150,7 @@ export function simulateFigures(report: SimulateReport): Figure[] {
     spec: finishSpec({
       title: figureTitle(
         `Accuracy of the ${kernel} estimate, ${world}`,
-        [`Share of ${prompts} where the estimate's argmax matches (95% Wilson intervals as bands; ties share the credit).`, paperNote, shifted],
+        [`Share of ${prompts} where the estimate's argmax matches (95% Wilson intervals as bands; ties share the credit).`, paperNote('accuracy'), shifted],
         figureWidth,
       ),
       ...seriesChart({
