@@ -112,26 +112,34 @@ function absent(spec: OptionSpec): unknown {
  * Parses `argv` against the command's declarations: unknown options, stray arguments and bad
  * values are one-line errors; declared defaults are applied; values come back typed.
  */
-export function parseOptions<O extends OptionSpecs>(command: string, argv: string[], options: O): OptionValues<O> {
+export function parseOptions<O extends OptionSpecs>(command: string, argv: string[], options: O, positional?: string): OptionValues<O> {
   const all: OptionSpecs = { ...options, ...GLOBAL_OPTIONS };
   // `--bandwidth -1` is a value, not an option: join negative numbers to their option so the
   // value reaches validation (and its precise error) instead of a parser complaint.
+  const help = `run 'iclkr ${command} --help' to see the options`;
   const joined: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const name = argv[i].startsWith('--') ? argv[i].slice(2) : '';
     if (all[name] !== undefined && all[name].kind !== 'boolean' && /^-[\d.]/.test(argv[i + 1] ?? '')) joined.push(`${argv[i]}=${argv[++i]}`);
     else joined.push(argv[i]);
   }
-  const help = `run 'iclkr ${command} --help' to see the options`;
   let raw: Record<string, string | boolean | undefined>;
   try {
-    raw = parseArgs({
+    const parsed = parseArgs({
       args: joined,
       options: Object.fromEntries(Object.entries(all).map(([name, o]) => [name, { type: o.kind === 'boolean' ? ('boolean' as const) : ('string' as const) }])),
       strict: true,
-      allowPositionals: false,
-    }).values;
+      allowPositionals: positional !== undefined,
+    });
+    raw = { ...parsed.values };
+    const [first, second] = parsed.positionals;
+    if (second !== undefined) throw new OptionError(`unexpected argument '${second}'`, help);
+    if (first !== undefined) {
+      if (raw[positional!] !== undefined) throw new OptionError(`--${positional} given twice ('${first}' and '${raw[positional!]}')`, `pass one ${positional}`);
+      raw[positional!] = first;
+    }
   } catch (error) {
+    if (error instanceof OptionError) throw error;
     const message = error instanceof Error ? error.message : String(error);
     const unknown = /Unknown option '([^']+)'/.exec(message);
     const missing = /Option '(--[\w-]+)(?: <value>)?' argument (?:missing|is ambiguous)/.exec(message);
@@ -153,7 +161,7 @@ export function parseOptions<O extends OptionSpecs>(command: string, argv: strin
 }
 
 /** The help text of a command: usage line, summary and one line per option with its default. */
-export function helpText(command: string, summary: string, options: OptionSpecs): string {
+export function helpText(command: string, summary: string, options: OptionSpecs, positional?: string): string {
   const all: OptionSpecs = { ...options, ...GLOBAL_OPTIONS };
   const rows = Object.entries(all).map(([name, o]) => {
     const placeholder = o.placeholder ?? (o.kind === 'choice' ? o.choices.join('|') : 'VALUE');
@@ -162,7 +170,8 @@ export function helpText(command: string, summary: string, options: OptionSpecs)
     const def = value !== undefined ? ` (default: ${value})` : '';
     return `${left.padEnd(34)} ${o.description}${def}`;
   });
-  return `Usage: iclkr ${command} [options]\n\n${summary}\n\nOptions:\n${rows.join('\n')}\n`;
+  const argument = positional === undefined ? '' : ` [${all[positional]?.placeholder ?? positional.toUpperCase()}]`;
+  return `Usage: iclkr ${command}${argument} [options]\n\n${summary}\n\nOptions:\n${rows.join('\n')}\n`;
 }
 
 /** The largest seed (the generator takes 31-bit seeds). */

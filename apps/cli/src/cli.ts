@@ -10,6 +10,7 @@ import { iclCommand } from './commands/icl.js';
 import { probeCommand } from './commands/probe.js';
 import { kernelRegressCommand } from './commands/kernel-regress.js';
 import { pretrainCommand } from './commands/pretrain.js';
+import { reportCommand } from './commands/report.js';
 import { retrieveCommand } from './commands/retrieve.js';
 import { runModelCommand } from './commands/run-model.js';
 import { simulateCommand } from './commands/simulate.js';
@@ -32,6 +33,7 @@ export const COMMANDS: readonly Command<any>[] = [
   iclCommand,
   probeCommand,
   retrieveCommand,
+  reportCommand,
 ];
 
 function usage(): string {
@@ -54,9 +56,9 @@ export async function runCli(argv: string[], stdout: TextSink, stderr: TextSink)
     if (!command) {
       throw new IclkrError('option', `unknown command '${name}'`, `use one of ${COMMANDS.map((c) => c.name).join(', ')}`);
     }
-    const values = parseOptions(command.name, rest, command.options);
+    const values = parseOptions(command.name, rest, command.options, command.positional);
     if (values.help) {
-      stdout.write(helpText(command.name, command.summary, command.options));
+      stdout.write(helpText(command.name, command.summary, command.options, command.positional));
       return 0;
     }
     const backend = await initBackend(values.backend);

@@ -21,6 +21,8 @@ export interface Command<O extends OptionSpecs = OptionSpecs> {
   readonly name: string;
   readonly summary: string;
   readonly options: O;
+  /** The option a lone argument fills (e.g. `iclkr report DIR`); without it, arguments are refused. */
+  readonly positional?: keyof O & string;
   run(values: OptionValues<O>, context: CommandContext): Promise<void>;
 }
 
