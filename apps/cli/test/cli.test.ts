@@ -16,7 +16,7 @@ describe('iclkr', () => {
     for (const c of COMMANDS) {
       const r = await run(c.name, '--help');
       expect(r.code).toBe(0);
-      expect(r.stdout).toContain(`Usage: iclkr ${c.name} [options]`);
+      expect(r.stdout).toMatch(new RegExp(`^Usage: iclkr ${c.name}( \\[[A-Z]+\\])? \\[options\\]`));
       for (const name of [...Object.keys(c.options), 'backend', 'help']) expect(r.stdout).toContain(`--${name}`);
     }
   });
@@ -24,7 +24,7 @@ describe('iclkr', () => {
   it('an unknown command is a one-line error', async () => {
     const r = await run('kernel-regres');
     expect(r.code).toBe(1);
-    expect(lastLine(r.stderr)).toBe("iclkr: error: unknown command 'kernel-regres'; use one of demo, kernel-regress, dataset, generate, bayes, simulate, run-model, pretrain, icl, probe, retrieve");
+    expect(lastLine(r.stderr)).toBe("iclkr: error: unknown command 'kernel-regres'; use one of demo, kernel-regress, dataset, generate, bayes, simulate, run-model, pretrain, icl, probe, retrieve, report");
   });
 
   it('the built binary exits non-zero with a one-line error and no stack trace', () => {

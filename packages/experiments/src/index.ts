@@ -52,7 +52,7 @@ export { type BatchOptions, type BatchSource, corpusBatches, worldBatches } from
 /** The training loop: steps, validation, the quick ICL probe, checkpoints and a clean stop. */
 export { type LogEntry, type LoopOptions, type Steppable, trainLoop } from './pretrain/loop.js';
 /** Pre-training as an experiment returning its log as a pretrain report. */
-export { type PretrainCheckpoint, type PretrainSettings, runPretrain, type TrainingLog } from './pretrain/run.js';
+export { type PretrainCheckpoint, type PretrainSettings, type PretrainStart, runPretrain, type TrainingLog } from './pretrain/run.js';
 /** The `paper` block of each report kind: the paper's numbers beside ours (computed from the report's data) and what is the same and what differs. */
 export {
   iclPaper,

@@ -1,8 +1,8 @@
 import { IclkrError, OptionError, Rng } from '@iclkr/core';
 import { checkFolderFree } from '@iclkr/core/node';
 import {
-  type LogEntry,
   modelWorld,
+  type PretrainStart,
   presentReport,
   RECIPE_NAMES,
   RECIPES,
@@ -11,7 +11,7 @@ import {
   type TrainingLog,
 } from '@iclkr/experiments';
 import { folderCheckpointSaver, resolveWorld } from '@iclkr/experiments/node';
-import { checkGptConfig, createGpt, type GptConfig, initGptParams, type ParamMap, type TrainingState, type Transformer } from '@iclkr/probing';
+import { checkGptConfig, createGpt, initGptParams } from '@iclkr/probing';
 import { loadGptCheckpoint } from '@iclkr/probing/node';
 import { PRESET_NAMES, type World, worldToJson } from '@iclkr/theory';
 import { type Corpus, openCorpus } from '@iclkr/theory/node';
@@ -80,21 +80,8 @@ async function corpusWorld(dir: string): Promise<World> {
   return corpus.world;
 }
 
-/** A run to start or continue: the recipe, world, model, and where it resumes. */
-interface Start {
-  readonly recipe: Recipe;
-  readonly world: World;
-  readonly config: GptConfig;
-  readonly params: ParamMap;
-  readonly model: Transformer;
-  readonly trainerState?: TrainingState;
-  readonly priorLog: readonly LogEntry[];
-  readonly priorSeconds: number;
-  readonly startStep: number;
-}
-
 /** The run --resume continues: the checkpoint's recipe (with a new --steps or --eval-every), model and optimiser state. */
-async function resumed(values: OptionValues<typeof OPTIONS>): Promise<Start> {
+async function resumed(values: OptionValues<typeof OPTIONS>): Promise<PretrainStart> {
   const given = FIXED_ON_RESUME.filter((name) => values.given.has(name));
   if (given.length > 0) {
     throw new OptionError(`--resume continues the checkpoint's own run; --${given[0]} cannot change it`, `drop --${given[0]} (only --steps, --eval-every and --checkpoint-minutes apply)`);
@@ -119,7 +106,7 @@ async function resumed(values: OptionValues<typeof OPTIONS>): Promise<Start> {
 }
 
 /** A new run from the recipe and the options that override it. */
-async function fresh(values: OptionValues<typeof OPTIONS>): Promise<Start> {
+async function fresh(values: OptionValues<typeof OPTIONS>): Promise<PretrainStart> {
   const recipe = recipeFromOptions(values);
   await checkFolderFree(values.out).catch(() => {
     throw new OptionError(`${values.out} already exists and is not empty`, 'pass --resume to continue its run, or choose a new --out folder');

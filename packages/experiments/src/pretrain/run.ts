@@ -35,12 +35,10 @@ export interface PretrainCheckpoint {
   readonly training: { readonly state: TrainingState; readonly log: TrainingLog };
 }
 
-/** A run to start or continue: the recipe, world and model (fresh or restored), where it resumes, and where checkpoints go. */
-export interface PretrainSettings {
+/** A run to start or continue: the recipe, world and model (fresh or restored) and where it resumes. */
+export interface PretrainStart {
   readonly recipe: Recipe;
   readonly world: World;
-  /** The world as JSON, stored with every checkpoint. */
-  readonly worldJson: unknown;
   readonly config: GptConfig;
   readonly params: ParamMap;
   readonly model: Transformer;
@@ -50,6 +48,12 @@ export interface PretrainSettings {
   readonly priorLog: readonly LogEntry[];
   readonly priorSeconds: number;
   readonly startStep: number;
+}
+
+/** A run with where its checkpoints go, and its corpus if it trains on one. */
+export interface PretrainSettings extends PretrainStart {
+  /** The world as JSON, stored with every checkpoint. */
+  readonly worldJson: unknown;
   /** Train on random windows of this corpus instead of fresh documents of the world. */
   readonly corpus?: Corpus;
   readonly checkpointSeconds: number;
