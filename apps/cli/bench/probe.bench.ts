@@ -28,8 +28,16 @@ function probeOnce(prompts: number | undefined): { seconds: number; rssMb: numbe
 
 const rows = SIZES.map((prompts) => {
   const runs = Array.from({ length: REPEATS }, () => probeOnce(prompts === 500 ? undefined : prompts));
-  const row = { prompts, defaults: prompts === 500, seconds: median(runs.map((r) => r.seconds)), peakRssMb: median(runs.map((r) => r.rssMb)), runs };
-  console.log(`${prompts} prompts${row.defaults ? ' (defaults)' : ''}: ${row.seconds.toFixed(1)} s, peak RSS ${row.peakRssMb.toFixed(0)} MB`);
+  const row = {
+    prompts,
+    defaults: prompts === 500,
+    seconds: median(runs.map((r) => r.seconds)),
+    peakRssMb: median(runs.map((r) => r.rssMb)),
+    runs,
+  };
+  console.log(
+    `${prompts} prompts${row.defaults ? ' (defaults)' : ''}: ${row.seconds.toFixed(1)} s, peak RSS ${row.peakRssMb.toFixed(0)} MB`,
+  );
   return row;
 });
 const defaults = rows.find((r) => r.defaults)!;
@@ -42,5 +50,7 @@ const result = {
   rssRatio1200over300: rows[2].peakRssMb / rows[0].peakRssMb,
   rows,
 };
-console.log(`defaults ${defaults.seconds.toFixed(1)} s (goal < 300 s); peak RSS 1200 / 300 prompts = ${result.rssRatio1200over300.toFixed(3)}`);
+console.log(
+  `defaults ${defaults.seconds.toFixed(1)} s (goal < 300 s); peak RSS 1200 / 300 prompts = ${result.rssRatio1200over300.toFixed(3)}`,
+);
 writeBenchResult('cli-probe', result);

@@ -69,7 +69,10 @@ function expected(spec: OptionSpec): string {
     return spec.min !== undefined ? `an integer >= ${spec.min}` : 'an integer';
   }
   if (spec.kind === 'number') {
-    return spec.expected ?? (spec.check === 'positive' ? 'a positive number' : spec.check === 'fraction' ? 'a fraction between 0 and 1' : 'a number');
+    return (
+      spec.expected ??
+      (spec.check === 'positive' ? 'a positive number' : spec.check === 'fraction' ? 'a fraction between 0 and 1' : 'a number')
+    );
   }
   return 'a value';
 }
@@ -78,7 +81,8 @@ function expected(spec: OptionSpec): string {
 function convert(name: string, spec: OptionSpec, raw: string): unknown {
   if (spec.kind === 'string') return raw;
   if (spec.kind === 'choice') {
-    if (!spec.choices.includes(raw)) throw new OptionError(`--${name} ${raw} is not one of ${spec.choices.join(', ')}`, `pass one of ${spec.choices.join('|')}`);
+    if (!spec.choices.includes(raw))
+      throw new OptionError(`--${name} ${raw} is not one of ${spec.choices.join(', ')}`, `pass one of ${spec.choices.join('|')}`);
     return raw;
   }
   if (spec.kind === 'ints') {
@@ -120,14 +124,17 @@ export function parseOptions<O extends OptionSpecs>(command: string, argv: strin
   const joined: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const name = argv[i].startsWith('--') ? argv[i].slice(2) : '';
-    if (all[name] !== undefined && all[name].kind !== 'boolean' && /^-[\d.]/.test(argv[i + 1] ?? '')) joined.push(`${argv[i]}=${argv[++i]}`);
+    if (all[name] !== undefined && all[name].kind !== 'boolean' && /^-[\d.]/.test(argv[i + 1] ?? ''))
+      joined.push(`${argv[i]}=${argv[++i]}`);
     else joined.push(argv[i]);
   }
   let raw: Record<string, string | boolean | undefined>;
   try {
     const parsed = parseArgs({
       args: joined,
-      options: Object.fromEntries(Object.entries(all).map(([name, o]) => [name, { type: o.kind === 'boolean' ? ('boolean' as const) : ('string' as const) }])),
+      options: Object.fromEntries(
+        Object.entries(all).map(([name, o]) => [name, { type: o.kind === 'boolean' ? ('boolean' as const) : ('string' as const) }]),
+      ),
       strict: true,
       allowPositionals: positional !== undefined,
     });
@@ -135,7 +142,8 @@ export function parseOptions<O extends OptionSpecs>(command: string, argv: strin
     const [first, second] = parsed.positionals;
     if (second !== undefined) throw new OptionError(`unexpected argument '${second}'`, help);
     if (first !== undefined) {
-      if (raw[positional!] !== undefined) throw new OptionError(`--${positional} given twice ('${first}' and '${raw[positional!]}')`, `pass one ${positional}`);
+      if (raw[positional!] !== undefined)
+        throw new OptionError(`--${positional} given twice ('${first}' and '${raw[positional!]}')`, `pass one ${positional}`);
       raw[positional!] = first;
     }
   } catch (error) {
@@ -155,7 +163,8 @@ export function parseOptions<O extends OptionSpecs>(command: string, argv: strin
   for (const [name, spec] of Object.entries(all)) {
     const v = raw[name];
     values[name] = v === undefined ? absent(spec) : typeof v === 'boolean' ? v : convert(name, spec, v);
-    if (spec.kind === 'string' && spec.required && (values[name] === undefined || values[name] === '')) throw new OptionError(`missing --${name}`, help);
+    if (spec.kind === 'string' && spec.required && (values[name] === undefined || values[name] === ''))
+      throw new OptionError(`missing --${name}`, help);
   }
   return values as OptionValues<O>;
 }

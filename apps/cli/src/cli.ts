@@ -69,7 +69,12 @@ export async function runCli(argv: string[], stdout: TextSink, stderr: TextSink)
       backend,
       progress: (label) => new ProgressBar(stderr, label),
       io: (signal = new AbortController().signal) => cliIo(stderr, command.name, signal),
-      run: () => ({ backend: { name: backend.name, threads: backend.threads }, command: commandLine(argv), gitCommit: gitCommit(), version: VERSION }),
+      run: () => ({
+        backend: { name: backend.name, threads: backend.threads },
+        command: commandLine(argv),
+        gitCommit: gitCommit(),
+        version: VERSION,
+      }),
     });
     return 0;
   } catch (error) {
@@ -78,7 +83,9 @@ export async function runCli(argv: string[], stdout: TextSink, stderr: TextSink)
       return 1;
     }
     const err = error instanceof Error ? error : new Error(String(error));
-    stderr.write(`iclkr: internal error: ${err.message} (please report it${process.env.ICLKR_DEBUG ? '' : '; set ICLKR_DEBUG=1 for the stack'})\n`);
+    stderr.write(
+      `iclkr: internal error: ${err.message} (please report it${process.env.ICLKR_DEBUG ? '' : '; set ICLKR_DEBUG=1 for the stack'})\n`,
+    );
     if (process.env.ICLKR_DEBUG) stderr.write(`${err.stack}\n`);
     return 2;
   }

@@ -14,7 +14,11 @@ export function defaultModelDir(): string {
     if (existsSync(join(candidate, 'config.json'))) return candidate;
     const parent = dirname(dir);
     if (parent === dir) {
-      throw new IclkrError('option', `the built-in model (${DEFAULT_MODEL_PATH}) is not found above ${fileURLToPath(import.meta.url)}`, 'pass --model DIR, or train one with `iclkr pretrain --out DIR`');
+      throw new IclkrError(
+        'option',
+        `the built-in model (${DEFAULT_MODEL_PATH}) is not found above ${fileURLToPath(import.meta.url)}`,
+        'pass --model DIR, or train one with `iclkr pretrain --out DIR`',
+      );
     }
     dir = parent;
   }

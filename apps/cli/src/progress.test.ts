@@ -16,7 +16,7 @@ describe('ProgressBar', () => {
     expect(out.endsWith('\n')).toBe(true);
   });
 
-  it("prints a first line, then one per quarter, when stderr is not a terminal", () => {
+  it('prints a first line, then one per quarter, when stderr is not a terminal', () => {
     const lines: string[] = [];
     let now = 0;
     const bar = new ProgressBar({ write: (t: string) => lines.push(t) }, 'loo', () => now);

@@ -37,6 +37,9 @@ export async function showReport(
   report: PresentedReport,
   options: { readonly json: boolean; readonly out?: string; readonly extra?: Readonly<Record<string, string>> },
 ): Promise<string> {
-  const written = options.out === undefined ? 'pass --json or --out DIR for the full report and its figures\n' : await writeReport(options.out, report, options.extra);
+  const written =
+    options.out === undefined
+      ? 'pass --json or --out DIR for the full report and its figures\n'
+      : await writeReport(options.out, report, options.extra);
   return options.json ? `${JSON.stringify(report, null, 2)}\n` : `${reportText(presentReport(report))}${written}`;
 }

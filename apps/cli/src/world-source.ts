@@ -5,12 +5,18 @@ import type { OptionValues } from './args.js';
 
 /** The --preset, --world and --param options of commands that run on a world. */
 export const WORLD_OPTIONS = {
-  preset: { kind: 'choice', choices: PRESET_NAMES, placeholder: PRESET_NAMES.join('|'), description: 'build the world from a preset (seeded by --seed)' },
+  preset: {
+    kind: 'choice',
+    choices: PRESET_NAMES,
+    placeholder: PRESET_NAMES.join('|'),
+    description: 'build the world from a preset (seeded by --seed)',
+  },
   world: { kind: 'string', placeholder: 'FILE', description: 'read the world from a JSON file instead of a preset' },
   param: {
     kind: 'string',
     placeholder: 'NAME=V,...',
-    description: "override the preset's generator parameters, e.g. transitionConcentration=1,emissionConcentration=1 (an unknown NAME lists the preset's)",
+    description:
+      "override the preset's generator parameters, e.g. transitionConcentration=1,emissionConcentration=1 (an unknown NAME lists the preset's)",
   },
 } as const;
 
@@ -42,7 +48,8 @@ export function worldSource(values: OptionValues<typeof WORLD_OPTIONS>): WorldSo
   const { preset, world: path } = values;
   if (preset !== undefined && path !== undefined) throw new OptionError('--preset and --world both given', 'pass one of them');
   const params = values.param !== undefined ? presetParamsOption(values.param) : undefined;
-  if (params !== undefined && preset === undefined) throw new OptionError('--param needs --preset', 'set the parameters in the world file, or use --preset');
+  if (params !== undefined && preset === undefined)
+    throw new OptionError('--param needs --preset', 'set the parameters in the world file, or use --preset');
   if (preset !== undefined) return { preset, params, load: async (seed) => worldFromPreset(preset, seed, params) };
   if (path !== undefined) return { path, load: () => loadWorld(path) };
   throw new OptionError('missing --preset or --world', `pass --preset ${PRESET_NAMES.join('|')} or --world FILE`);

@@ -33,7 +33,11 @@ const unlabeled = file(dir, 'unlabeled.json', JSON.stringify({ ...spec, labels: 
 // continuous scores "0 1 2 0" (a: 1/2, b: 1/4), posterior a = 2/3. After state 0 comes state 1: tokens 1, 2.
 const prompts = file(dir, 'prompts.jsonl', '{"demos": [[[0], 1]], "query": [0]}\n\n{"demos": [], "query": []}\n');
 
-const parse = (stdout: string) => stdout.trim().split('\n').map((line) => JSON.parse(line));
+const parse = (stdout: string) =>
+  stdout
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line));
 const close = (actual: number[], expected: number[]) => actual.forEach((a, i) => expect(a).toBeCloseTo(expected[i], 12));
 
 describe('iclkr bayes', () => {
@@ -78,12 +82,32 @@ describe('iclkr bayes', () => {
 describe('iclkr bayes: bad input is a one-line error, exit 1, nothing written', () => {
   const prompt = (name: string, text: string) => file(dir, name, text);
   const cases: [string, string[], RegExp][] = [
-    ['malformed JSON line', ['--prompts', prompt('broken.jsonl', '{"demos": [], "query": [0]}\n{"demos": [\n')], /broken\.jsonl:2: not valid JSON/],
+    [
+      'malformed JSON line',
+      ['--prompts', prompt('broken.jsonl', '{"demos": [], "query": [0]}\n{"demos": [\n')],
+      /broken\.jsonl:2: not valid JSON/,
+    ],
     ['line that is not an object', ['--prompts', prompt('array.jsonl', '[1, 2]\n')], /array\.jsonl:1: a prompt must be a JSON object/],
-    ['token outside the vocabulary', ['--prompts', prompt('vocab.jsonl', '{"demos": [], "query": [0]}\n\n{"demos": [], "query": [7]}\n')], /vocab\.jsonl:3: prompt 1: token 7 in the query is outside the vocabulary 0\.\.2/],
-    ['label that is not a token', ['--prompts', prompt('label.jsonl', '{"demos": [[[0], "yes"]], "query": [0]}\n')], /label\.jsonl:1: prompt 0: demo 0 label holds "yes", not an integer token/],
-    ['missing query', ['--prompts', prompt('noquery.jsonl', '{"demos": []}\n')], /noquery\.jsonl:1: prompt 0: query is not an array of tokens/],
-    ['prompt impossible under every task', ['--prompts', prompt('impossible.jsonl', '{"demos": [], "query": [0]}\n{"demos": [], "query": [1, 1]}\n')], /impossible\.jsonl:2: prompt 1 has probability 0 under every task/],
+    [
+      'token outside the vocabulary',
+      ['--prompts', prompt('vocab.jsonl', '{"demos": [], "query": [0]}\n\n{"demos": [], "query": [7]}\n')],
+      /vocab\.jsonl:3: prompt 1: token 7 in the query is outside the vocabulary 0\.\.2/,
+    ],
+    [
+      'label that is not a token',
+      ['--prompts', prompt('label.jsonl', '{"demos": [[[0], "yes"]], "query": [0]}\n')],
+      /label\.jsonl:1: prompt 0: demo 0 label holds "yes", not an integer token/,
+    ],
+    [
+      'missing query',
+      ['--prompts', prompt('noquery.jsonl', '{"demos": []}\n')],
+      /noquery\.jsonl:1: prompt 0: query is not an array of tokens/,
+    ],
+    [
+      'prompt impossible under every task',
+      ['--prompts', prompt('impossible.jsonl', '{"demos": [], "query": [0]}\n{"demos": [], "query": [1, 1]}\n')],
+      /impossible\.jsonl:2: prompt 1 has probability 0 under every task/,
+    ],
     ['no prompts', ['--prompts', prompt('blank.jsonl', '\n\n')], /blank\.jsonl: holds no prompts/],
     ['missing prompts file', ['--prompts', join(dir, 'nope.jsonl')], /nope\.jsonl: no such file/],
     ['missing world file', ['--prompts', prompts, '--world', join(dir, 'nope.json')], /nope\.json/],

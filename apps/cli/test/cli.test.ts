@@ -24,7 +24,9 @@ describe('iclkr', () => {
   it('an unknown command is a one-line error', async () => {
     const r = await run('kernel-regres');
     expect(r.code).toBe(1);
-    expect(lastLine(r.stderr)).toBe("iclkr: error: unknown command 'kernel-regres'; use one of demo, kernel-regress, dataset, generate, bayes, simulate, run-model, pretrain, icl, probe, retrieve, report");
+    expect(lastLine(r.stderr)).toBe(
+      "iclkr: error: unknown command 'kernel-regres'; use one of demo, kernel-regress, dataset, generate, bayes, simulate, run-model, pretrain, icl, probe, retrieve, report",
+    );
   });
 
   it('the built binary exits non-zero with a one-line error and no stack trace', () => {
@@ -57,9 +59,15 @@ describe('iclkr dataset', () => {
   });
 
   it('bad options are one-line errors', async () => {
-    expect(lastLine((await run('dataset', '--file', `${sharedData}/trec/test.txt`, '--format', 'xml')).stderr)).toMatch(/--format xml is not one of/);
-    expect(lastLine((await run('dataset', '--file', `${sharedData}/trec/test.txt`, '--encoding', 'latin9')).stderr)).toMatch(/--encoding latin9 is not one of/);
-    expect(lastLine((await run('dataset', '--file', `${sharedData}/trec/test.txt`, '--examples', '-1')).stderr)).toMatch(/--examples -1 is not an integer >= 0/);
+    expect(lastLine((await run('dataset', '--file', `${sharedData}/trec/test.txt`, '--format', 'xml')).stderr)).toMatch(
+      /--format xml is not one of/,
+    );
+    expect(lastLine((await run('dataset', '--file', `${sharedData}/trec/test.txt`, '--encoding', 'latin9')).stderr)).toMatch(
+      /--encoding latin9 is not one of/,
+    );
+    expect(lastLine((await run('dataset', '--file', `${sharedData}/trec/test.txt`, '--examples', '-1')).stderr)).toMatch(
+      /--examples -1 is not an integer >= 0/,
+    );
     expect(lastLine((await run('dataset')).stderr)).toMatch(/missing --file/);
     expect(lastLine((await run('dataset', '--file', `${sharedData}/nope.tsv`)).stderr)).toMatch(/no such file/);
   });

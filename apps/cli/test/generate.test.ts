@@ -10,14 +10,37 @@ describe('iclkr generate', () => {
   it('samples a GINC corpus into a folder and can save the world', async () => {
     const out = join(dir, 'ginc');
     const worldFile = join(dir, 'ginc-world.json');
-    const r = await run('generate', '--preset', 'ginc', '--docs', '12', '--doc-length', '64', '--out', out, '--seed', '3', '--save-world', worldFile);
+    const r = await run(
+      'generate',
+      '--preset',
+      'ginc',
+      '--docs',
+      '12',
+      '--doc-length',
+      '64',
+      '--out',
+      out,
+      '--seed',
+      '3',
+      '--save-world',
+      worldFile,
+    );
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/^wrote .*ginc: 12 documents x 64 tokens = 768 uint16 tokens from world ginc \(10 tasks, 100 states, 50 tokens\), seed 3, in [\d.e-]+ s/);
+    expect(r.stdout).toMatch(
+      /^wrote .*ginc: 12 documents x 64 tokens = 768 uint16 tokens from world ginc \(10 tasks, 100 states, 50 tokens\), seed 3, in [\d.e-]+ s/,
+    );
     expect(r.stdout).toContain(`world saved to ${worldFile}`);
     expect(readdirSync(out).sort()).toEqual(['corpus.json', 'tokens.bin', 'world.json']);
     expect(readFileSync(worldFile, 'utf8')).toBe(readFileSync(join(out, 'world.json'), 'utf8'));
     const corpus = await openCorpus(out);
-    expect(corpus.description).toMatchObject({ docs: 12, docLength: 64, tokens: 768, seed: 3, restart: false, generator: { name: 'ginc', seed: 3 } });
+    expect(corpus.description).toMatchObject({
+      docs: 12,
+      docLength: 64,
+      tokens: 768,
+      seed: 3,
+      restart: false,
+      generator: { name: 'ginc', seed: 3 },
+    });
     expect((await corpus.document(11)).length).toBe(64);
     await corpus.close();
   });
@@ -27,7 +50,9 @@ describe('iclkr generate', () => {
     const a = join(dir, 'from-file-a');
     const b = join(dir, 'from-file-b');
     expect((await run('generate', '--world', worldFile, '--docs', '5', '--doc-length', '20', '--out', a, '--seed', '9')).code).toBe(0);
-    expect((await run('generate', '--world', worldFile, '--docs', '5', '--doc-length', '20', '--out', b, '--seed', '9', '--restart')).code).toBe(0);
+    expect(
+      (await run('generate', '--world', worldFile, '--docs', '5', '--doc-length', '20', '--out', b, '--seed', '9', '--restart')).code,
+    ).toBe(0);
     const c = join(dir, 'from-file-c');
     expect((await run('generate', '--world', worldFile, '--docs', '5', '--doc-length', '20', '--out', c, '--seed', '9')).code).toBe(0);
     expect(readFileSync(join(a, 'tokens.bin'))).toEqual(readFileSync(join(c, 'tokens.bin')));
@@ -45,7 +70,19 @@ describe('iclkr generate', () => {
 
   it("--param overrides a preset's generator parameters", async () => {
     const out = join(dir, 'ginc-small');
-    const r = await run('generate', '--preset', 'ginc', '--param', 'n_values=4,n_slots=3,n_symbols=20', '--docs', '2', '--doc-length', '30', '--out', out);
+    const r = await run(
+      'generate',
+      '--preset',
+      'ginc',
+      '--param',
+      'n_values=4,n_slots=3,n_symbols=20',
+      '--docs',
+      '2',
+      '--doc-length',
+      '30',
+      '--out',
+      out,
+    );
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('from world ginc (10 tasks, 12 states, 20 tokens)');
     expect(JSON.parse(readFileSync(join(out, 'world.json'), 'utf8')).generator).toMatchObject({ n_values: 4, n_slots: 3, n_symbols: 20 });
@@ -54,7 +91,10 @@ describe('iclkr generate', () => {
   it('rejects bad input in one line and writes nothing', async () => {
     const out = join(dir, 'never');
     const bad = join(dir, 'bad-world.json');
-    writeFileSync(bad, '{"tokens": 2, "states": 1, "delimiter": 0, "transition": [[1]], "emission": [[0.7, 0.2]], "tasks": [{"name": "t", "prior": 1, "start": [1]}]}');
+    writeFileSync(
+      bad,
+      '{"tokens": 2, "states": 1, "delimiter": 0, "transition": [[1]], "emission": [[0.7, 0.2]], "tasks": [{"name": "t", "prior": 1, "start": [1]}]}',
+    );
     const full = join(dir, 'full');
     mkdirSync(full);
     writeFileSync(join(full, 'keep.txt'), 'x');
@@ -69,7 +109,10 @@ describe('iclkr generate', () => {
       [['--world', bad, '--out', out], /bad-world\.json: emission\[0\] sums to 0\.9, not 1/],
       [['--world', join(dir, 'nope.json'), '--out', out], /nope\.json: no such file/],
       [['--preset', 'ginc', '--out', full, '--docs', '2', '--doc-length', '5'], /already exists and is not an empty folder/],
-      [['--preset', 'ginc', '--param', 'n_states=4', '--out', out], /preset ginc has no parameter 'n_states'; use one of n_values, n_slots/],
+      [
+        ['--preset', 'ginc', '--param', 'n_states=4', '--out', out],
+        /preset ginc has no parameter 'n_states'; use one of n_values, n_slots/,
+      ],
       [['--world', bad, '--param', 'n_values=4', '--out', out], /--param needs --preset/],
     ];
     for (const [args, pattern] of cases) {

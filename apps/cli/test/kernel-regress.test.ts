@@ -48,7 +48,19 @@ describe('iclkr kernel-regress', () => {
     const trainPath = file(dir, 'sm-train.csv', `${header}\n${fixture.train.map((r, i) => [...r, fixture.y[i]].join(',')).join('\n')}\n`);
     const testPath = file(dir, 'sm-test.csv', `${header.replace(',y', '')}\n${fixture.test.map((r) => r.join(',')).join('\n')}\n`);
     const out = join(dir, 'sm.json');
-    const r = await run('kernel-regress', '--train', trainPath, '--test', testPath, '--bandwidth', String(fixture.bandwidth), '--mode', 'regress', '--out', out);
+    const r = await run(
+      'kernel-regress',
+      '--train',
+      trainPath,
+      '--test',
+      testPath,
+      '--bandwidth',
+      String(fixture.bandwidth),
+      '--mode',
+      'regress',
+      '--out',
+      out,
+    );
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`report written to ${out}`);
     const predictions = JSON.parse(readFileSync(out, 'utf8')).predictions as number[];
@@ -83,7 +95,22 @@ describe('iclkr kernel-regress', () => {
 
   it('--target picks the column', async () => {
     const t = file(dir, 'target.csv', 'z,a,b\n1,0,0\n2,1,1\n3,2,2\n');
-    const r = await run('kernel-regress', '--train', t, '--test', t, '--target', 'z', '--kernel', 'rbf', '--bandwidth', '0.1', '--json', '--mode', 'regress');
+    const r = await run(
+      'kernel-regress',
+      '--train',
+      t,
+      '--test',
+      t,
+      '--target',
+      'z',
+      '--kernel',
+      'rbf',
+      '--bandwidth',
+      '0.1',
+      '--json',
+      '--mode',
+      'regress',
+    );
     expect(JSON.parse(r.stdout).predictions.map((p: number) => Math.round(p))).toEqual([1, 2, 3]);
   });
 });
@@ -99,7 +126,11 @@ describe('iclkr kernel-regress: bad input is a one-line error, exit 1, nothing w
     ['bandwidth not a number', ['--train', train, '--bandwidth', 'wide'], /--bandwidth wide is neither a number nor 'loo'/],
     ['bandwidth on a kernel without one', ['--train', train, '--kernel', 'linear', '--bandwidth', '1'], /kernel linear has no bandwidth/],
     ['missing target column', ['--train', train, '--target', 'price'], /target column 'price' not found/],
-    ['different feature counts', ['--train', train, '--test', file(dir, 'three.csv', 'a,b,c,y\n1,2,3,4\n')], /feature columns differ.*extra 'c'/],
+    [
+      'different feature counts',
+      ['--train', train, '--test', file(dir, 'three.csv', 'a,b,c,y\n1,2,3,4\n')],
+      /feature columns differ.*extra 'c'/,
+    ],
     ['missing file', ['--train', join(dir, 'nope.csv')], /nope\.csv: no such file/],
     ['bad mode', ['--train', train, '--mode', 'cluster'], /--mode cluster is not one of classify, regress/],
     ['bad loo search', ['--train', train, '--loo-search', 'random'], /--loo-search random is not one of grid, golden/],
@@ -107,7 +138,11 @@ describe('iclkr kernel-regress: bad input is a one-line error, exit 1, nothing w
     ['bad memory', ['--train', train, '--max-memory', '0'], /--max-memory 0 is not a positive number of MB/],
     ['bad gamma', ['--train', train, '--kernel', 'poly', '--gamma', '-2'], /--gamma -2 is not a positive number/],
     ['bad coef0', ['--train', train, '--kernel', 'poly', '--coef0', 'one'], /--coef0 one is not a number/],
-    ['single class', ['--train', file(dir, 'one.csv', 'a,label\n1,x\n2,x\n'), '--test', file(dir, 'one-test.csv', 'a\n1\n'), '--mode', 'classify'], /single class 'x'/],
+    [
+      'single class',
+      ['--train', file(dir, 'one.csv', 'a,label\n1,x\n2,x\n'), '--test', file(dir, 'one-test.csv', 'a\n1\n'), '--mode', 'classify'],
+      /single class 'x'/,
+    ],
     ['bad backend', ['--train', train, '--backend', 'gpu'], /unknown backend 'gpu'/],
     ['unknown option', ['--train', train, '--bandwith', '1'], /unknown option --bandwith/],
     ['missing --test', ['--train', train, '--no-test-given'], /unknown option/],

@@ -6,7 +6,24 @@ import { expectCleanFailure, run, tempDir } from './run.js';
 
 const dir = tempDir();
 /** A tiny run: one block of width 16 on the recall world, a few steps. */
-const TINY = ['--preset', 'quick', '--layers', '1', '--heads', '2', '--dim', '16', '--context', '32', '--batch', '4', '--eval-every', '4', '--warmup', '2'];
+const TINY = [
+  '--preset',
+  'quick',
+  '--layers',
+  '1',
+  '--heads',
+  '2',
+  '--dim',
+  '16',
+  '--context',
+  '32',
+  '--batch',
+  '4',
+  '--eval-every',
+  '4',
+  '--warmup',
+  '2',
+];
 
 describe('iclkr pretrain', () => {
   it('trains, writes a model folder with its world and log, and resumes from its checkpoint', async () => {
@@ -24,7 +41,13 @@ describe('iclkr pretrain', () => {
     expect(existsSync(join(straight, 'report.html'))).toBe(true);
     expect(r.stderr).toMatch(/step 4: loss [\d.]+, validation [\d.]+, [\d.e+]+ tokens\/s; ICL n=0 /);
     for (const name of ['config.json', 'model.safetensors', 'world.json']) expect(existsSync(join(straight, name))).toBe(true);
-    expect(JSON.parse(readFileSync(join(straight, 'config.json'), 'utf8'))).toMatchObject({ model_type: 'iclkr-gpt', nLayers: 1, dModel: 16, nCtx: 32, vocabSize: 35 });
+    expect(JSON.parse(readFileSync(join(straight, 'config.json'), 'utf8'))).toMatchObject({
+      model_type: 'iclkr-gpt',
+      nLayers: 1,
+      dModel: 16,
+      nCtx: 32,
+      vocabSize: 35,
+    });
 
     const resumed = join(dir, 'resumed');
     expect((await run('pretrain', ...TINY, '--steps', '8', '--out', resumed, '--checkpoint-minutes', '100')).code).toBe(0);
@@ -34,11 +57,13 @@ describe('iclkr pretrain', () => {
     const log = JSON.parse(readFileSync(join(resumed, 'log.json'), 'utf8'));
     expect(log.entries.map((e: { step: number }) => e.step)).toEqual([4, 8, 12]);
     expect(log.command).toContain('--resume');
-    const icl = async (model: string) => JSON.parse((await run('icl', '--model', model, '--shots', '0,2', '--prompts', '20', '--json')).stdout);
+    const icl = async (model: string) =>
+      JSON.parse((await run('icl', '--model', model, '--shots', '0,2', '--prompts', '20', '--json')).stdout);
     const a = await icl(resumed);
     expect(a.rows).toHaveLength(2);
     expect(a.rows[0]).toMatchObject({ n: 0, k: 1, ood: false, prompts: 20 });
-    for (const key of ['accuracy', 'bayesAccuracy', 'majorityAccuracy', 'oracleAccuracy', 'klFromBayes']) expect(typeof a.rows[1][key]).toBe('number');
+    for (const key of ['accuracy', 'bayesAccuracy', 'majorityAccuracy', 'oracleAccuracy', 'klFromBayes'])
+      expect(typeof a.rows[1][key]).toBe('number');
   });
 
   it('rejects bad options in one line and writes nothing', async () => {
@@ -59,8 +84,14 @@ describe('iclkr pretrain', () => {
   it('refuses an existing folder without --resume, and --resume options that would change the run', async () => {
     const model = join(dir, 'taken');
     expect((await run('pretrain', ...TINY, '--steps', '4', '--out', model)).code).toBe(0);
-    expectCleanFailure(await run('pretrain', ...TINY, '--steps', '4', '--out', model), /taken already exists and is not empty; pass --resume/);
-    expectCleanFailure(await run('pretrain', '--out', model, '--resume', '--world', 'ginc'), /--resume continues the checkpoint's own run; --world cannot change it/);
+    expectCleanFailure(
+      await run('pretrain', ...TINY, '--steps', '4', '--out', model),
+      /taken already exists and is not empty; pass --resume/,
+    );
+    expectCleanFailure(
+      await run('pretrain', '--out', model, '--resume', '--world', 'ginc'),
+      /--resume continues the checkpoint's own run; --world cannot change it/,
+    );
     expectCleanFailure(await run('pretrain', '--out', model, '--resume', '--steps', '4'), /already at step 4 of 4; pass a larger --steps/);
     expectCleanFailure(await run('pretrain', '--out', join(dir, 'missing'), '--resume'), /missing/);
   });
@@ -80,17 +111,34 @@ describe('iclkr icl', () => {
     const report = readReportOf('icl', readFileSync(join(out, 'report.json'), 'utf8'));
     expect(report.paper?.researchLog).toBe('docs/research/pretraining-icl.md');
     expect(report.meta.kind).toBe('icl');
-    expect(report.rows.map((row: { n: number; ood: boolean }) => `${row.ood}:${row.n}`)).toEqual(['false:0', 'false:4', 'true:0', 'true:4']);
+    expect(report.rows.map((row: { n: number; ood: boolean }) => `${row.ood}:${row.n}`)).toEqual([
+      'false:0',
+      'false:4',
+      'true:0',
+      'true:4',
+    ]);
   });
 
   it('rejects prompts longer than the context, corrupted checkpoints and bad options', async () => {
     const model = join(dir, 'icl-model');
     const out = join(dir, 'icl-never');
-    expectCleanFailure(await run('icl', '--model', model, '--shots', '16', '--out', out), /n = 16 demonstrations of length k = 1 has 49 tokens, more than the model's context of 32/, out);
+    expectCleanFailure(
+      await run('icl', '--model', model, '--shots', '16', '--out', out),
+      /n = 16 demonstrations of length k = 1 has 49 tokens, more than the model's context of 32/,
+      out,
+    );
     expectCleanFailure(await run('icl', '--model', model, '--shots', 'a', '--out', out), /--shots a is not a comma-separated list/, out);
-    expectCleanFailure(await run('icl', '--model', model, '--lengths', '0', '--out', out), /--lengths 0 is not a comma-separated list of integers >= 1/, out);
+    expectCleanFailure(
+      await run('icl', '--model', model, '--lengths', '0', '--out', out),
+      /--lengths 0 is not a comma-separated list of integers >= 1/,
+      out,
+    );
     expectCleanFailure(await run('icl', '--model', model, '--prompts', '0', '--out', out), /--prompts 0 is not an integer >= 1/, out);
-    expectCleanFailure(await run('icl', '--model', model, '--world', 'paper-table3', '--shots', '1', '--lengths', '2', '--out', out), /vocabulary \(35\) is smaller than the world's \(100\)/, out);
+    expectCleanFailure(
+      await run('icl', '--model', model, '--world', 'paper-table3', '--shots', '1', '--lengths', '2', '--out', out),
+      /vocabulary \(35\) is smaller than the world's \(100\)/,
+      out,
+    );
     expectCleanFailure(await run('icl', '--model', join(dir, 'nothing-here')), /nothing-here/);
     const broken = join(dir, 'broken');
     expect((await run('pretrain', ...TINY, '--steps', '4', '--out', broken)).code).toBe(0);

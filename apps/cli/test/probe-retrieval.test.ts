@@ -19,7 +19,23 @@ beforeAll(async () => {
 });
 
 /** A text probe of the random GPT-2-vocabulary model: 2 shots, 12 prompts. */
-const textProbe = () => ['probe', '--model', textModel, '--tokenizer', GPT2_TOKENIZER, '--data', SST2_DEV, '--demos', SST2_TRAIN, '--shots', '2', '--prompts', '12', '--probe-prompts', '12'];
+const textProbe = () => [
+  'probe',
+  '--model',
+  textModel,
+  '--tokenizer',
+  GPT2_TOKENIZER,
+  '--data',
+  SST2_DEV,
+  '--demos',
+  SST2_TRAIN,
+  '--shots',
+  '2',
+  '--prompts',
+  '12',
+  '--probe-prompts',
+  '12',
+];
 
 describe('iclkr probe --retrieval', () => {
   it('keeps the default prompts: the same as drawing each query a seeded shuffle of the whole pool cut to n, as before', async () => {
@@ -33,7 +49,12 @@ describe('iclkr probe --retrieval', () => {
     const pool = demos.texts.map((_, i) => i);
     const reference = order.map((q) => {
       const chosen = rng.shuffle(pool.slice()).slice(0, 4);
-      return textPromptSpans(tokenizer, chosen.map((i) => ({ x: demos.texts[i], y: settings.labelWords[demos.labels[i]] })), data.texts[q], { template: settings.template }).ids;
+      return textPromptSpans(
+        tokenizer,
+        chosen.map((i) => ({ x: demos.texts[i], y: settings.labelWords[demos.labels[i]] })),
+        data.texts[q],
+        { template: settings.template },
+      ).ids;
     });
     const chooser = new DemonstrationChooser(demos, { strategy: 'random', order: 'selected', pool: undefined, seed: 3, shots: 4 });
     for (const choose of [undefined, (queries: readonly string[], r: Rng) => chooser.choose(queries, r)]) {
@@ -49,7 +70,10 @@ describe('iclkr probe --retrieval', () => {
     expect(r.stdout).toMatch(/report written to .* \(report\.json, \d+ figures in figures\/, report\.html, demonstrations\.jsonl\)/);
     const report = probeReportSchema.parse(JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')));
     expect(report.meta.settings).toMatchObject({ retrieval: 'bm25', order: 'ascending', pool: 6920 });
-    const lines = readFileSync(join(out, 'demonstrations.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const lines = readFileSync(join(out, 'demonstrations.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines).toHaveLength(12);
     const demos = await loadTextDataset(SST2_TRAIN);
     lines.forEach((l, p) => {
@@ -65,7 +89,9 @@ describe('iclkr probe --retrieval', () => {
   it('model-kernel runs the pool alone through the model (default cap, or --pool) and says what it costs', async () => {
     const r = await run(...textProbe(), '--retrieval', 'model-kernel', '--pool', '30', '--json');
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toMatch(/iclkr probe: model-kernel: runs each of the 30 pool texts \(\d+ tokens\) and then each query alone through the model for P\(o \| x\), holding 6 MB of distributions/);
+    expect(r.stderr).toMatch(
+      /iclkr probe: model-kernel: runs each of the 30 pool texts \(\d+ tokens\) and then each query alone through the model for P\(o \| x\), holding 6 MB of distributions/,
+    );
     const report = probeReportSchema.parse(JSON.parse(r.stdout));
     expect(report.meta.settings).toMatchObject({ retrieval: 'model-kernel', order: 'selected', pool: 30 });
   });
@@ -74,8 +100,13 @@ describe('iclkr probe --retrieval', () => {
     const out = join(dir, 'in-distribution');
     const r = await run(...textProbe(), '--retrieval', 'in-distribution', '--pool', '30', '--out', out);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toMatch(/iclkr probe: in-distribution: scores each of the 30 pool texts \(\d+ tokens\) by its mean log-probability per token under the model/);
-    const lines = readFileSync(join(out, 'demonstrations.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(r.stderr).toMatch(
+      /iclkr probe: in-distribution: scores each of the 30 pool texts \(\d+ tokens\) by its mean log-probability per token under the model/,
+    );
+    const lines = readFileSync(join(out, 'demonstrations.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines.length).toBeGreaterThan(1);
     for (const l of lines) expect(l.indices).toEqual(lines[0].indices);
     expect(lines[0].scores.every((v: number) => v < 0)).toBe(true);
@@ -84,12 +115,21 @@ describe('iclkr probe --retrieval', () => {
   it('refuses the retrieval options for worlds and activations, and bad values, in one line', async () => {
     const out = join(dir, 'never');
     const cases: [string[], RegExp][] = [
-      [['probe', '--retrieval', 'bm25', '--out', out], /--retrieval applies to text prompts only; pass --data and --demos to probe text, or drop it/],
+      [
+        ['probe', '--retrieval', 'bm25', '--out', out],
+        /--retrieval applies to text prompts only; pass --data and --demos to probe text, or drop it/,
+      ],
       [['probe', '--order', 'ascending', '--out', out], /--order applies to text prompts only/],
       [['probe', '--pool', '10', '--out', out], /--pool applies to text prompts only/],
-      [['probe', '--activations', dir, '--retrieval', 'knn', '--out', out], /--retrieval does not apply to --activations, which holds its own prompts and model outputs; drop --retrieval/],
+      [
+        ['probe', '--activations', dir, '--retrieval', 'knn', '--out', out],
+        /--retrieval does not apply to --activations, which holds its own prompts and model outputs; drop --retrieval/,
+      ],
       [['probe', '--activations', dir, '--pool', '5', '--out', out], /--pool does not apply to --activations/],
-      [[...textProbe(), '--retrieval', 'nearest', '--out', out], /--retrieval nearest is not one of random, balanced, bm25, knn, model-kernel, in-distribution, dpp, votek, kmedoids/],
+      [
+        [...textProbe(), '--retrieval', 'nearest', '--out', out],
+        /--retrieval nearest is not one of random, balanced, bm25, knn, model-kernel, in-distribution, dpp, votek, kmedoids/,
+      ],
       [[...textProbe(), '--order', 'best', '--out', out], /--order best is not one of selected, ascending, random/],
       [[...textProbe(), '--pool', '-3', '--out', out], /--pool -3 is not an integer >= 1/],
       [[...textProbe(), '--pool', '1', '--out', out], /the pool of 1 demonstrations is smaller than --shots 2/],

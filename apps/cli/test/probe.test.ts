@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { initBackend, probeReportSchema, Rng, readReportOf, type SafetensorsTensor, tf } from '@iclkr/core';
 import { createTokenizer, tokenPromptSpans } from '@iclkr/probing';
@@ -36,7 +36,13 @@ describe('iclkr probe on a world', () => {
     }
     expect(report.heldOut.prompts).toBe(12);
     expect(report.oracle).not.toBeNull();
-    expect(report.baselines.map((b) => b.name)).toEqual(['output-similarity', 'true-kernel:theorem', 'true-kernel:belief', 'hidden-cosine:L0', 'hidden-cosine:L1']);
+    expect(report.baselines.map((b) => b.name)).toEqual([
+      'output-similarity',
+      'true-kernel:theorem',
+      'true-kernel:belief',
+      'hidden-cosine:L0',
+      'hidden-cosine:L1',
+    ]);
     // n = 8 demonstrations of one token, resampled to 30 cells each, plus label and delimiter cells, plus the query.
     expect(report.attentionMap.cells).toHaveLength(8 * 32 + 30);
     expect(report.probes.offsets).toEqual([-1, 0, 1, 2, 3]);
@@ -57,7 +63,16 @@ describe('iclkr probe on a world', () => {
     expect(r.stdout).toMatch(/best head \(a_i over \[x_i, y_i\]\) L\dH\d: agreement [\d.]+, accuracy [\d.]+/);
     expect(r.stdout).toMatch(/the line with its delimiter\s+L\dH\d/);
     expect(r.stdout).toMatch(/majority of the demonstrations\s+[\d.]+/);
-    const figures = ['agreement', 'accuracy', 'correlation-theorem', 'correlation-belief', 'correlation-output', 'attention-map', 'attention-segments', 'probes'];
+    const figures = [
+      'agreement',
+      'accuracy',
+      'correlation-theorem',
+      'correlation-belief',
+      'correlation-output',
+      'attention-map',
+      'attention-segments',
+      'probes',
+    ];
     expect(readdirSync(join(out, 'figures')).sort()).toEqual(figures.flatMap((f) => [`${f}.svg`, `${f}.vl.json`]).sort());
     const report = readReportOf('probe', readFileSync(join(out, 'report.json'), 'utf8'));
     // The agreement heatmap's spec carries every head's held-out agreement (the numbers its cells print).
@@ -73,8 +88,24 @@ describe('iclkr probe on a world', () => {
 describe('iclkr probe on text', () => {
   it('probes SST-2 prompts laid out by a template, with the GPT-2 tokenizer; no true kernel for text', async () => {
     const r = await run(
-      'probe', '--model', textModel, '--tokenizer', GPT2_TOKENIZER, '--data', SST2_DEV, '--demos', SST2_TRAIN,
-      '--shots', '2', '--prompts', '12', '--probe-prompts', '12', '--template', 'Review: {x} Sentiment: {y}', '--json',
+      'probe',
+      '--model',
+      textModel,
+      '--tokenizer',
+      GPT2_TOKENIZER,
+      '--data',
+      SST2_DEV,
+      '--demos',
+      SST2_TRAIN,
+      '--shots',
+      '2',
+      '--prompts',
+      '12',
+      '--probe-prompts',
+      '12',
+      '--template',
+      'Review: {x} Sentiment: {y}',
+      '--json',
     );
     expect(r.code, r.stderr).toBe(0);
     const report = probeReportSchema.parse(JSON.parse(r.stdout));
@@ -101,7 +132,10 @@ function fixtureLlama(): { model: string; tokenizer: string } {
   mkdirSync(model, { recursive: true });
   const llama = join(sharedData, '../fixtures/llama-tiny');
   writeFileSync(join(model, 'model.safetensors'), readFileSync(join(llama, 'model.safetensors')));
-  writeFileSync(join(model, 'config.json'), JSON.stringify({ ...JSON.parse(readFileSync(join(llama, 'config.json'), 'utf8')), max_position_embeddings: 4096 }));
+  writeFileSync(
+    join(model, 'config.json'),
+    JSON.stringify({ ...JSON.parse(readFileSync(join(llama, 'config.json'), 'utf8')), max_position_embeddings: 4096 }),
+  );
   return { model, tokenizer };
 }
 
@@ -132,7 +166,22 @@ describe('iclkr probe on real text with the fixture Llama', () => {
     expect(prompts).toBe(100);
     expect(labelTokens(bpe, template, words)).toHaveLength(2);
 
-    const r = await run('probe', '--model', model, '--tokenizer', tokenizer, '--data', SST2_DEV, '--demos', SST2_TRAIN, '--shots', '8', '--prompts', '100', '--json');
+    const r = await run(
+      'probe',
+      '--model',
+      model,
+      '--tokenizer',
+      tokenizer,
+      '--data',
+      SST2_DEV,
+      '--demos',
+      SST2_TRAIN,
+      '--shots',
+      '8',
+      '--prompts',
+      '100',
+      '--json',
+    );
     expect(r.code, r.stderr).toBe(0);
     const report = probeReportSchema.parse(JSON.parse(r.stdout));
     expect(report).toMatchObject({ shots: 8, prompts: 100, kernel: null, labels: ['negative', 'positive'] });
@@ -159,13 +208,31 @@ async function activationsFolder(): Promise<string> {
     const { logits, cache } = model.run(tf.tensor2d(Int32Array.from(tokens), [1, tokens.length], 'int32'), { cache: names });
     const probs = tf.tidy(() => tf.softmax(tf.gather(logits.slice([0, tokens.length - 1, 0], [1, 1, -1]).reshape([-1]), [100, 101])));
     tensors.set(`p${p}.label_probs`, { dtype: 'F32', shape: [2], data: probs.dataSync() as Float32Array });
-    names.forEach((name) => tensors.set(`p${p}.${name}`, { dtype: 'F32', shape: [4, tokens.length, tokens.length], data: cache.get(name)!.dataSync() as Float32Array }));
+    names.forEach((name) =>
+      tensors.set(`p${p}.${name}`, {
+        dtype: 'F32',
+        shape: [4, tokens.length, tokens.length],
+        data: cache.get(name)!.dataSync() as Float32Array,
+      }),
+    );
     tf.dispose([logits, probs, ...cache.values()]);
     return { tokens, segments: spans.segments, labels, gold: rng.int(2) };
   });
   model.dispose();
   await writeSafetensors(join(folder, 'activations.safetensors'), tensors);
-  writeFileSync(join(folder, 'prompts.json'), JSON.stringify({ ...ACTIVATIONS_FORMAT, model: 'gpt2-tiny', labels: ['no', 'yes'], layers: 2, heads: 4, kvHeads: 4, dHead: 16, prompts }));
+  writeFileSync(
+    join(folder, 'prompts.json'),
+    JSON.stringify({
+      ...ACTIVATIONS_FORMAT,
+      model: 'gpt2-tiny',
+      labels: ['no', 'yes'],
+      layers: 2,
+      heads: 4,
+      kvHeads: 4,
+      dHead: 16,
+      prompts,
+    }),
+  );
   return folder;
 }
 
@@ -186,18 +253,55 @@ describe('iclkr probe --activations', () => {
 describe('iclkr probe rejects bad input in one line', () => {
   it('refuses bad options, sources and prompts, and writes nothing', async () => {
     const out = join(dir, 'never');
-    const text = ['--model', textModel, '--tokenizer', GPT2_TOKENIZER, '--data', SST2_DEV, '--demos', SST2_TRAIN, '--shots', '2', '--prompts', '4', '--out', out];
+    const text = [
+      '--model',
+      textModel,
+      '--tokenizer',
+      GPT2_TOKENIZER,
+      '--data',
+      SST2_DEV,
+      '--demos',
+      SST2_TRAIN,
+      '--shots',
+      '2',
+      '--prompts',
+      '4',
+      '--out',
+      out,
+    ];
     const cases: [string[], RegExp][] = [
       [[...text, '--template', 'Review: {x}'], /template 'Review: \{x\}' has no \{y\} placeholder/],
       [[...text, '--template', '{y} then {x}'], /puts \{y\} before \{x\}/],
-      [[...text.slice(0, 6), '--shots', '2', '--demos', join(sharedData, 'trec/train.txt'), '--out', out], /demonstrations' labels .* are not the data's label set/],
+      [
+        [...text.slice(0, 6), '--shots', '2', '--demos', join(sharedData, 'trec/train.txt'), '--out', out],
+        /demonstrations' labels .* are not the data's label set/,
+      ],
       [[...text, '--label-words', 'bad'], /--label-words gives 1 word\(s\) for the 2 classes negative, positive/],
-      [['--model', join(sharedData, '../fixtures/gpt2-tiny'), '--tokenizer', GPT2_TOKENIZER, '--data', SST2_DEV, '--demos', SST2_TRAIN, '--shots', '2', '--out', out], /tokenizer gpt2 has 50257 tokens, more than the model's vocabulary of 512/],
+      [
+        [
+          '--model',
+          join(sharedData, '../fixtures/gpt2-tiny'),
+          '--tokenizer',
+          GPT2_TOKENIZER,
+          '--data',
+          SST2_DEV,
+          '--demos',
+          SST2_TRAIN,
+          '--shots',
+          '2',
+          '--out',
+          out,
+        ],
+        /tokenizer gpt2 has 50257 tokens, more than the model's vocabulary of 512/,
+      ],
       [[...text, '--label-words', 'goodish,goodx'], /label words 'goodish' and 'goodx' start with the same token/],
       [['--data', SST2_DEV, '--out', out], /--data needs --demos FILE/],
       [['--data', SST2_DEV, '--demos', SST2_TRAIN, '--world', 'recall', '--out', out], /--world applies to task worlds only/],
       [['--kernel', 'rbf', '--out', out], /--kernel rbf is not one of theorem, belief/],
-      [['--world', 'ginc', '--kernel', 'theorem', '--model', textModel, '--out', out], /theorem's kernel does not fit this world.*pass --kernel belief/],
+      [
+        ['--world', 'ginc', '--kernel', 'theorem', '--model', textModel, '--out', out],
+        /theorem's kernel does not fit this world.*pass --kernel belief/,
+      ],
       [['--template', 'Q: {x} A: {y}', '--out', out], /--template applies to text prompts only/],
       [['--shots', '60', '--prompts', '4', '--out', out], /a prompt has 181 tokens, more than the model's context of 128/],
       [['--shots', '0', '--out', out], /--shots 0 is not an integer >= 1/],

@@ -33,7 +33,9 @@ describe('iclkr report', () => {
     const out = join(dir, 'redrawn');
     expect((await run('report', folder, '--out', out)).code).toBe(0);
     expect(readdirSync(join(out, 'figures')).sort()).toEqual(readdirSync(join(folder, 'figures')).sort());
-    expect(readFileSync(join(out, 'figures', 'accuracy.vl.json'), 'utf8')).toBe(readFileSync(join(folder, 'figures', 'accuracy.vl.json'), 'utf8'));
+    expect(readFileSync(join(out, 'figures', 'accuracy.vl.json'), 'utf8')).toBe(
+      readFileSync(join(folder, 'figures', 'accuracy.vl.json'), 'utf8'),
+    );
   });
 
   it('opens a report of the previous version, migrated: the new fields are null and the version is current', async () => {

@@ -27,7 +27,13 @@ const parseLines = (text: string): Line[] =>
     .map((l) => JSON.parse(l) as Line);
 
 /** Word sets, written here independently of the package's tokenizer: lower-case runs of letters and digits. */
-const words = (text: string) => new Set(text.toLowerCase().split(/[^a-z0-9]+/).filter((w) => w !== ''));
+const words = (text: string) =>
+  new Set(
+    text
+      .toLowerCase()
+      .split(/[^a-z0-9]+/)
+      .filter((w) => w !== ''),
+  );
 
 /** Jaccard overlap of two texts' word sets: a lexical closeness neither BM25 nor TF-IDF computes. */
 function jaccard(a: string, b: string): number {
@@ -86,7 +92,8 @@ describe('iclkr retrieve', () => {
     const random = await run(...base, '--strategy', 'random', '--seed', '1');
     expect(random.stdout).toBe((await run(...base, '--strategy', 'random', '--seed', '1')).stdout);
     expect(random.stdout).not.toBe((await run(...base, '--strategy', 'random', '--seed', '2')).stdout);
-    for (const l of parseLines((await run(...base, '--strategy', 'balanced')).stdout)) expect(l.labels.filter((y) => y === 1)).toHaveLength(3);
+    for (const l of parseLines((await run(...base, '--strategy', 'balanced')).stdout))
+      expect(l.labels.filter((y) => y === 1)).toHaveLength(3);
     for (const strategy of ['votek', 'kmedoids']) {
       const lines = parseLines((await run(...base, '--strategy', strategy, '--pool', '400')).stdout);
       for (const l of lines) expect(l.indices).toEqual(lines[0].indices);
@@ -97,7 +104,21 @@ describe('iclkr retrieve', () => {
 
   it('writes --out atomically', async () => {
     const out = join(dir, 'chosen.jsonl');
-    const r = await run('retrieve', '--demos', SST2_TRAIN, '--data', SST2_DEV, '--strategy', 'bm25', '--shots', '2', '--prompts', '3', '--out', out);
+    const r = await run(
+      'retrieve',
+      '--demos',
+      SST2_TRAIN,
+      '--data',
+      SST2_DEV,
+      '--strategy',
+      'bm25',
+      '--shots',
+      '2',
+      '--prompts',
+      '3',
+      '--out',
+      out,
+    );
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toBe('');
     expect(parseLines(readFileSync(out, 'utf8'))).toHaveLength(3);
@@ -106,14 +127,43 @@ describe('iclkr retrieve', () => {
   it("model-kernel ranks by the model's P(o|x)^T P(o|x'), as a brute-force product of nextTokenDistributions", async () => {
     // Named like SST-2's train split so the loader gives it SST-2's class names.
     mkdirSync(join(dir, 'sst2'), { recursive: true });
-    const demos = file(join(dir, 'sst2'), 'stsa.binary.train', `${train.texts.slice(0, 20).map((t, i) => `${train.labels[i]} ${t}`).join('\n')}\n`);
-    const r = await run('retrieve', '--demos', demos, '--data', SST2_DEV, '--strategy', 'model-kernel', '--model', textModel, '--tokenizer', GPT2_TOKENIZER, '--shots', '4', '--prompts', '3');
+    const demos = file(
+      join(dir, 'sst2'),
+      'stsa.binary.train',
+      `${train.texts
+        .slice(0, 20)
+        .map((t, i) => `${train.labels[i]} ${t}`)
+        .join('\n')}\n`,
+    );
+    const r = await run(
+      'retrieve',
+      '--demos',
+      demos,
+      '--data',
+      SST2_DEV,
+      '--strategy',
+      'model-kernel',
+      '--model',
+      textModel,
+      '--tokenizer',
+      GPT2_TOKENIZER,
+      '--shots',
+      '4',
+      '--prompts',
+      '3',
+    );
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toMatch(/model-kernel: runs each of the 20 pool texts \(\d+ tokens\) and then each query alone through the model for P\(o \| x\), holding 4 MB/);
+    expect(r.stderr).toMatch(
+      /model-kernel: runs each of the 20 pool texts \(\d+ tokens\) and then each query alone through the model for P\(o \| x\), holding 4 MB/,
+    );
     // Reference: each text after the template's "Input:" is GPT-2's encoding of " " + text.
     const tokenizer = await loadTokenizer(GPT2_TOKENIZER);
     const model = await loadModel(textModel);
-    const run1 = (texts: string[]) => nextTokenDistributions(model, texts.map((t) => tokenizer.encode(` ${t}`)));
+    const run1 = (texts: string[]) =>
+      nextTokenDistributions(
+        model,
+        texts.map((t) => tokenizer.encode(` ${t}`)),
+      );
     const pool = run1(train.texts.slice(0, 20));
     const queries = run1(dev.texts.slice(0, 3));
     model.dispose();
@@ -129,10 +179,35 @@ describe('iclkr retrieve', () => {
 
   it('in-distribution takes the pool texts of highest mean log-probability per token, checked one text at a time in float64', async () => {
     mkdirSync(join(dir, 'sst2'), { recursive: true });
-    const demos = file(join(dir, 'sst2'), 'stsa.binary.train', `${train.texts.slice(0, 20).map((t, i) => `${train.labels[i]} ${t}`).join('\n')}\n`);
-    const r = await run('retrieve', '--demos', demos, '--data', SST2_DEV, '--strategy', 'in-distribution', '--model', textModel, '--tokenizer', GPT2_TOKENIZER, '--shots', '4', '--prompts', '3');
+    const demos = file(
+      join(dir, 'sst2'),
+      'stsa.binary.train',
+      `${train.texts
+        .slice(0, 20)
+        .map((t, i) => `${train.labels[i]} ${t}`)
+        .join('\n')}\n`,
+    );
+    const r = await run(
+      'retrieve',
+      '--demos',
+      demos,
+      '--data',
+      SST2_DEV,
+      '--strategy',
+      'in-distribution',
+      '--model',
+      textModel,
+      '--tokenizer',
+      GPT2_TOKENIZER,
+      '--shots',
+      '4',
+      '--prompts',
+      '3',
+    );
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toMatch(/in-distribution: scores each of the 20 pool texts \(\d+ tokens\) by its mean log-probability per token under the model/);
+    expect(r.stderr).toMatch(
+      /in-distribution: scores each of the 20 pool texts \(\d+ tokens\) by its mean log-probability per token under the model/,
+    );
     // Reference: "Input:" then GPT-2's encoding of " " + text, run alone; each text token scored by the
     // log-softmax of the logits before it.
     const tokenizer = await loadTokenizer(GPT2_TOKENIZER);
@@ -154,7 +229,10 @@ describe('iclkr retrieve', () => {
       return total / (ids.length - prefix.length);
     });
     model.dispose();
-    const best = ref.map((_, i) => i).sort((a, b) => ref[b] - ref[a]).slice(0, 4);
+    const best = ref
+      .map((_, i) => i)
+      .sort((a, b) => ref[b] - ref[a])
+      .slice(0, 4);
     for (const l of parseLines(r.stdout)) {
       expect(l.indices).toEqual(best);
       l.indices.forEach((i, k) => expect(Math.abs(l.scores[k] - ref[i])).toBeLessThan(1e-4));
@@ -162,32 +240,91 @@ describe('iclkr retrieve', () => {
     // A one-token text at the very start of the prompt has nothing before it to be scored against.
     const short = file(join(dir, 'sst2'), 'stsa.binary.dev', '1 good\n0 a dull , lifeless film\n');
     const out = join(dir, 'never-in-distribution.jsonl');
-    const bad = await run('retrieve', '--demos', short, '--data', SST2_DEV, '--strategy', 'in-distribution', '--model', textModel, '--tokenizer', GPT2_TOKENIZER, '--template', '{x} => {y}', '--shots', '1', '--prompts', '1', '--out', out);
-    expectCleanFailure(bad, /text 1 \('good'\) is one token at the very start of the prompt, so the model cannot score it; give the template text before \{x\}/, out);
+    const bad = await run(
+      'retrieve',
+      '--demos',
+      short,
+      '--data',
+      SST2_DEV,
+      '--strategy',
+      'in-distribution',
+      '--model',
+      textModel,
+      '--tokenizer',
+      GPT2_TOKENIZER,
+      '--template',
+      '{x} => {y}',
+      '--shots',
+      '1',
+      '--prompts',
+      '1',
+      '--out',
+      out,
+    );
+    expectCleanFailure(
+      bad,
+      /text 1 \('good'\) is one token at the very start of the prompt, so the model cannot score it; give the template text before \{x\}/,
+      out,
+    );
   });
 
   it('refuses bad options in one line and writes nothing', async () => {
     const out = join(dir, 'never.jsonl');
     const base = ['--demos', SST2_TRAIN, '--data', SST2_DEV, '--shots', '4', '--out', out];
     const cases: [string[], RegExp][] = [
-      [[...base, '--strategy', 'nearest'], /--strategy nearest is not one of random, balanced, bm25, knn, model-kernel, in-distribution, dpp, votek, kmedoids/],
+      [
+        [...base, '--strategy', 'nearest'],
+        /--strategy nearest is not one of random, balanced, bm25, knn, model-kernel, in-distribution, dpp, votek, kmedoids/,
+      ],
       [base, /missing --strategy; pass --strategy random\|balanced/],
       [['--demos', SST2_TRAIN, '--data', SST2_DEV, '--strategy', 'bm25', '--out', out], /missing --shots/],
       [[...base, '--strategy', 'bm25', '--shots', '0'], /--shots 0 is not an integer >= 1/],
       [[...base, '--strategy', 'bm25', '--order', 'descending'], /--order descending is not one of selected, ascending, random/],
       [[...base, '--strategy', 'bm25', '--pool', '0'], /--pool 0 is not an integer >= 1/],
-      [[...base, '--strategy', 'bm25', '--pool', '7000'], /--pool 7000 is more than the 6920 examples of --demos; pass --pool 6920 or fewer/],
+      [
+        [...base, '--strategy', 'bm25', '--pool', '7000'],
+        /--pool 7000 is more than the 6920 examples of --demos; pass --pool 6920 or fewer/,
+      ],
       [[...base, '--strategy', 'bm25', '--pool', '3'], /the pool of 3 demonstrations is smaller than --shots 4; pass --pool 4 or more/],
       [[...base, '--strategy', 'bm25', '--prompts', '900'], /--prompts 900 is more than the 872 examples of --data/],
-      [[...base, '--strategy', 'bm25', '--model', textModel], /--model applies to --strategy model-kernel or in-distribution only; drop --model/],
+      [
+        [...base, '--strategy', 'bm25', '--model', textModel],
+        /--model applies to --strategy model-kernel or in-distribution only; drop --model/,
+      ],
       [[...base, '--strategy', 'model-kernel'], /--strategy model-kernel needs a text language model \(--model DIR\)/],
-      [[...base, '--strategy', 'in-distribution'], /--strategy in-distribution needs a text language model \(--model DIR\) to score the texts/],
-      [[...base, '--strategy', 'model-kernel', '--model', join(sharedData, '../fixtures/gpt2-tiny'), '--tokenizer', GPT2_TOKENIZER], /tokenizer gpt2 has 50257 tokens, more than the model's vocabulary of 512/],
-      [['--demos', join(sharedData, 'trec/train.txt'), '--data', SST2_DEV, '--strategy', 'bm25', '--shots', '2', '--out', out], /demonstrations' labels .* are not the data's label set/],
+      [
+        [...base, '--strategy', 'in-distribution'],
+        /--strategy in-distribution needs a text language model \(--model DIR\) to score the texts/,
+      ],
+      [
+        [...base, '--strategy', 'model-kernel', '--model', join(sharedData, '../fixtures/gpt2-tiny'), '--tokenizer', GPT2_TOKENIZER],
+        /tokenizer gpt2 has 50257 tokens, more than the model's vocabulary of 512/,
+      ],
+      [
+        ['--demos', join(sharedData, 'trec/train.txt'), '--data', SST2_DEV, '--strategy', 'bm25', '--shots', '2', '--out', out],
+        /demonstrations' labels .* are not the data's label set/,
+      ],
       [['--demos', join(dir, 'missing.txt'), '--data', SST2_DEV, '--strategy', 'bm25', '--shots', '2', '--out', out], /missing.txt/],
     ];
     for (const [args, pattern] of cases) expectCleanFailure(await run('retrieve', ...args), pattern, out);
-    expectCleanFailure(await run('retrieve', '--demos', SST2_TRAIN, '--data', SST2_DEV, '--strategy', 'bm25', '--shots', '2', '--prompts', '2', '--out', join(dir, 'no-folder', 'x.jsonl')), /cannot write/);
+    expectCleanFailure(
+      await run(
+        'retrieve',
+        '--demos',
+        SST2_TRAIN,
+        '--data',
+        SST2_DEV,
+        '--strategy',
+        'bm25',
+        '--shots',
+        '2',
+        '--prompts',
+        '2',
+        '--out',
+        join(dir, 'no-folder', 'x.jsonl'),
+      ),
+      /cannot write/,
+    );
     expect(existsSync(join(dir, 'no-folder'))).toBe(false);
   });
 });
@@ -210,7 +347,19 @@ describe("the README's retrieval example", () => {
 describe('retrieval on real SST-2 (end to end)', () => {
   it('bm25 and knn choose demonstrations lexically closer to the query than random ones', async () => {
     const mean = async (strategy: string) => {
-      const r = await run('retrieve', '--demos', SST2_TRAIN, '--data', SST2_DEV, '--strategy', strategy, '--shots', '8', '--prompts', '100');
+      const r = await run(
+        'retrieve',
+        '--demos',
+        SST2_TRAIN,
+        '--data',
+        SST2_DEV,
+        '--strategy',
+        strategy,
+        '--shots',
+        '8',
+        '--prompts',
+        '100',
+      );
       expect(r.code, r.stderr).toBe(0);
       const overlaps = parseLines(r.stdout).flatMap((l) => l.indices.map((i) => jaccard(dev.texts[l.query], train.texts[i])));
       return overlaps.reduce((a, b) => a + b, 0) / overlaps.length;

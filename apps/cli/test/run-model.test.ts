@@ -44,15 +44,35 @@ describe('iclkr run-model: bad input is a one-line error, exit 1, nothing writte
   const model = join(fixtures, 'gpt2-tiny');
   const ids = file(dir, 'ids.json', '[[1, 2, 3]]');
   const cases: [string, string[], RegExp][] = [
-    ['ragged ids', ['--model', model, '--input-ids', file(dir, 'ragged.json', '[[1, 2], [3]]')], /rows of input ids have different lengths/],
+    [
+      'ragged ids',
+      ['--model', model, '--input-ids', file(dir, 'ragged.json', '[[1, 2], [3]]')],
+      /rows of input ids have different lengths/,
+    ],
     ['not JSON', ['--model', model, '--input-ids', file(dir, 'bad.json', '[[1, 2')], /not valid JSON/],
     ['negative id', ['--model', model, '--input-ids', file(dir, 'neg.json', '[[1, -2]]')], /input id -2 is not a non-negative integer/],
-    ['id outside the vocabulary', ['--model', model, '--input-ids', file(dir, 'big.json', '[[1, 600]]')], /token id 600 is outside the vocabulary \[0, 512\)/],
-    ['too many positions', ['--model', model, '--input-ids', file(dir, 'long.json', JSON.stringify([Array.from({ length: 65 }, () => 1)]))], /65 positions but the model accepts at most 64/],
-    ['unknown activation', ['--model', model, '--input-ids', ids, '--cache', 'blocks.9.attn.hook_pattern'], /no activation named 'blocks\.9\.attn\.hook_pattern'/],
+    [
+      'id outside the vocabulary',
+      ['--model', model, '--input-ids', file(dir, 'big.json', '[[1, 600]]')],
+      /token id 600 is outside the vocabulary \[0, 512\)/,
+    ],
+    [
+      'too many positions',
+      ['--model', model, '--input-ids', file(dir, 'long.json', JSON.stringify([Array.from({ length: 65 }, () => 1)]))],
+      /65 positions but the model accepts at most 64/,
+    ],
+    [
+      'unknown activation',
+      ['--model', model, '--input-ids', ids, '--cache', 'blocks.9.attn.hook_pattern'],
+      /no activation named 'blocks\.9\.attn\.hook_pattern'/,
+    ],
     ['missing model folder', ['--model', join(dir, 'nope'), '--input-ids', ids], /nope/],
     ['missing ids file', ['--model', model, '--input-ids', join(dir, 'none.json')], /none\.json: no such file/],
-    ['unsupported model type', ['--model', modelDir('mamba'), '--input-ids', ids], /model_type "mamba" is not supported \(supported: gpt2, llama, qwen2, gpt_neox\)/],
+    [
+      'unsupported model type',
+      ['--model', modelDir('mamba'), '--input-ids', ids],
+      /model_type "mamba" is not supported \(supported: gpt2, llama, qwen2, gpt_neox\)/,
+    ],
     ['folder without config.json', ['--model', dir, '--input-ids', ids], /config\.json: no such file/],
   ];
   for (const [name, args, pattern] of cases) {

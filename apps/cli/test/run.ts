@@ -12,11 +12,7 @@ import { runCli } from '../src/cli.js';
 export async function run(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';
   let stderr = '';
-  const code = await runCli(
-    argv,
-    { write: (t: string) => (stdout += t) },
-    { write: (t: string) => (stderr += t) },
-  );
+  const code = await runCli(argv, { write: (t: string) => (stdout += t) }, { write: (t: string) => (stderr += t) });
   return { code, stdout, stderr };
 }
 
@@ -36,8 +32,7 @@ export function file(dir: string, name: string, content: string): string {
 }
 
 /** The shared real data sets (see ../shared/data/README.md). */
-export const sharedData =
-  process.env.ICLKR_SHARED_DATA ?? resolve(fileURLToPath(import.meta.url), '../../../../../shared/data');
+export const sharedData = process.env.ICLKR_SHARED_DATA ?? resolve(fileURLToPath(import.meta.url), '../../../../../shared/data');
 
 /**
  * Asserts the CLI's contract for bad input: exit 1, exactly one `iclkr: error:` line matching
@@ -47,7 +42,12 @@ export function expectCleanFailure(r: { code: number; stdout: string; stderr: st
   expect(r.code).toBe(1);
   expect(lastLine(r.stderr)).toMatch(/^iclkr: error: /);
   expect(lastLine(r.stderr)).toMatch(pattern);
-  expect(r.stderr.trim().split('\n').filter((l) => l.startsWith('iclkr: error')).length).toBe(1);
+  expect(
+    r.stderr
+      .trim()
+      .split('\n')
+      .filter((l) => l.startsWith('iclkr: error')).length,
+  ).toBe(1);
   expect(r.stdout).toBe('');
   if (out !== undefined) expect(existsSync(out)).toBe(false);
 }
@@ -58,7 +58,16 @@ export const GPT2_TOKENIZER = join(sharedData, 'tokenizers/gpt2');
 /** Saves a random one-block GPT over GPT-2's vocabulary in `dir`/text-model: text prompts need a model the GPT-2 tokenizer's ids fit. */
 export async function randomTextModel(dir: string): Promise<string> {
   const path = join(dir, 'text-model');
-  const config = { vocabSize: 50257, nCtx: 512, nLayers: 1, nHeads: 2, dModel: 8, dMlp: 16, positions: 'alibi' as const, tiedEmbeddings: true };
+  const config = {
+    vocabSize: 50257,
+    nCtx: 512,
+    nLayers: 1,
+    nHeads: 2,
+    dModel: 8,
+    dMlp: 16,
+    positions: 'alibi' as const,
+    tiedEmbeddings: true,
+  };
   await saveGptCheckpoint(path, { config, params: initGptParams(config, new Rng(0)) });
   return path;
 }

@@ -35,7 +35,11 @@ describe('iclkr simulate', () => {
     const r = await run('simulate', '--preset', 'paper-table3', ...small, '--kernel', 'theorem', '--json');
     expect(r.code, r.stderr).toBe(0);
     const report = simulateReportSchema.parse(JSON.parse(r.stdout));
-    expect(report.meta).toMatchObject({ kind: 'simulate', seed: 0, settings: { preset: 'paper-table3', prompts: 20, shots: [1, 8], kernel: 'theorem', sigmaSamples: 300 } });
+    expect(report.meta).toMatchObject({
+      kind: 'simulate',
+      seed: 0,
+      settings: { preset: 'paper-table3', prompts: 20, shots: [1, 8], kernel: 'theorem', sigmaSamples: 300 },
+    });
     expect(report.world).toBe('paper-table3');
     expect(report.rows.map((row) => row.n)).toEqual([1, 8]);
     for (const row of report.rows) {
@@ -92,7 +96,21 @@ describe('iclkr simulate', () => {
   it('prints the table and where the report went; a world file and the attention kernel work', async () => {
     const worldFile = file(dir, 'classify-world.json', worldToJson(worldFromPreset('classify', 2)));
     const out = join(dir, 'classify-report');
-    const r = await run('simulate', '--world', worldFile, '--prompts', '10', '--shots', '4,2,2', '--kernel', 'attention', '--temperature', '0.1', '--out', out);
+    const r = await run(
+      'simulate',
+      '--world',
+      worldFile,
+      '--prompts',
+      '10',
+      '--shots',
+      '4,2,2',
+      '--kernel',
+      'attention',
+      '--temperature',
+      '0.1',
+      '--out',
+      out,
+    );
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^World classify, attention kernel, 10 prompts per n/);
     expect(r.stdout).not.toContain('paper');
@@ -109,8 +127,17 @@ describe('iclkr simulate', () => {
     const r = await run(...args, '--param', 'transitionConcentration=1, emissionConcentration=0.5,tasks=4');
     expect(r.code, r.stderr).toBe(0);
     const report = simulateReportSchema.parse(JSON.parse(r.stdout));
-    expect(report.meta.settings).toMatchObject({ preset: 'paper-table3', param: { transitionConcentration: 1, emissionConcentration: 0.5, tasks: 4 } });
-    expect(report.settings.generator).toMatchObject({ name: 'random', transitionConcentration: 1, emissionConcentration: 0.5, tasks: 4, seed: 0 });
+    expect(report.meta.settings).toMatchObject({
+      preset: 'paper-table3',
+      param: { transitionConcentration: 1, emissionConcentration: 0.5, tasks: 4 },
+    });
+    expect(report.settings.generator).toMatchObject({
+      name: 'random',
+      transitionConcentration: 1,
+      emissionConcentration: 0.5,
+      tasks: 4,
+      seed: 0,
+    });
     const plain = simulateReportSchema.parse(JSON.parse((await run(...args)).stdout));
     expect(plain.settings.generator).toMatchObject({ transitionConcentration: 0.006, tasks: 8 });
     expect(report.rows).not.toEqual(plain.rows);
@@ -119,13 +146,40 @@ describe('iclkr simulate', () => {
   it('runs out-of-distribution prompts with a given input length, and the continuous mode', async () => {
     const spec = { ...classifyWorld({ labellings: 6, oodLabellings: 2, inputLength: 3 }, new Rng(4)), name: 'classify-ood' };
     const worldFile = file(dir, 'classify-ood.json', worldToJson(spec));
-    const ood = await run('simulate', '--world', worldFile, '--prompts', '8', '--shots', '1,2', '--ood', '--length', '3', '--kernel', 'cosine', '--json');
+    const ood = await run(
+      'simulate',
+      '--world',
+      worldFile,
+      '--prompts',
+      '8',
+      '--shots',
+      '1,2',
+      '--ood',
+      '--length',
+      '3',
+      '--kernel',
+      'cosine',
+      '--json',
+    );
     expect(ood.code, ood.stderr).toBe(0);
     const report = simulateReportSchema.parse(JSON.parse(ood.stdout));
     expect(report.world).toBe('classify-ood');
     expect(report.settings).toMatchObject({ kernel: 'cosine', inputLength: 3, promptTasks: expect.stringMatching(/^out-of-distribution/) });
     expect(report.meta.settings).toMatchObject({ ood: true, inputLength: 3 });
-    const continuous = await run('simulate', '--preset', 'paper-table3', '--prompts', '8', '--shots', '1,2', '--mode', 'continuous', '--kernel', 'belief', '--json');
+    const continuous = await run(
+      'simulate',
+      '--preset',
+      'paper-table3',
+      '--prompts',
+      '8',
+      '--shots',
+      '1,2',
+      '--mode',
+      'continuous',
+      '--kernel',
+      'belief',
+      '--json',
+    );
     expect(continuous.code, continuous.stderr).toBe(0);
     expect(simulateReportSchema.parse(JSON.parse(continuous.stdout)).settings).toMatchObject({ mode: 'continuous' });
   });
@@ -155,14 +209,30 @@ describe('iclkr simulate', () => {
     expect(r.stdout).toMatch(/--shots N1,N2,\.\.\.\s+.*\(default: 1,2,4,8,16,32,64,128\)/);
     expect(r.stdout).toMatch(/--kernel theorem\|belief\|cosine\|attention/);
     expect(r.stdout).toMatch(/--mode restart\|continuous/);
-    for (const option of ['--param NAME=V,...', '--prompts N', '--length K', '--sigma-samples N', '--ridge R', '--temperature T', '--ood', '--seed S', '--json', '--out DIR', '--world FILE']) {
+    for (const option of [
+      '--param NAME=V,...',
+      '--prompts N',
+      '--length K',
+      '--sigma-samples N',
+      '--ridge R',
+      '--temperature T',
+      '--ood',
+      '--seed S',
+      '--json',
+      '--out DIR',
+      '--world FILE',
+    ]) {
       expect(r.stdout).toContain(option);
     }
   });
 });
 
 describe('iclkr simulate: bad input is a one-line error, exit 1, nothing written', () => {
-  const badWorld = file(dir, 'bad-world.json', '{"tokens": 2, "states": 1, "delimiter": 0, "transition": [[1]], "emission": [[0.7, 0.2]], "tasks": [{"name": "t", "prior": 1, "start": [1]}]}');
+  const badWorld = file(
+    dir,
+    'bad-world.json',
+    '{"tokens": 2, "states": 1, "delimiter": 0, "transition": [[1]], "emission": [[0.7, 0.2]], "tasks": [{"name": "t", "prior": 1, "start": [1]}]}',
+  );
   const full = join(dir, 'full');
   mkdirSync(full);
   writeFileSync(join(full, 'keep.txt'), 'x');
@@ -173,7 +243,11 @@ describe('iclkr simulate: bad input is a one-line error, exit 1, nothing written
     ['unknown preset', ['--preset', 'gnic'], /--preset gnic is not one of paper-table3, ginc, classify, recall/],
     ['bad world file', ['--world', badWorld], /bad-world\.json: emission\[0\] sums to 0\.9, not 1/],
     ['missing world file', ['--world', join(dir, 'nope.json')], /nope\.json: no such file/],
-    ['shots not a number', [...p, '--shots', '1,x'], /--shots 1,x is not a comma-separated list of integers >= 0; pass e\.g\. --shots 0,1,2/],
+    [
+      'shots not a number',
+      [...p, '--shots', '1,x'],
+      /--shots 1,x is not a comma-separated list of integers >= 0; pass e\.g\. --shots 0,1,2/,
+    ],
     ['shots negative', [...p, '--shots', '-1,2'], /--shots -1,2 is not a comma-separated list of integers >= 0/],
     ['shots fractional', [...p, '--shots', '1.5'], /--shots 1\.5 is not a comma-separated list/],
     ['shots empty item', [...p, '--shots', '1,,2'], /--shots 1,,2 is not a comma-separated list/],
@@ -188,20 +262,44 @@ describe('iclkr simulate: bad input is a one-line error, exit 1, nothing written
     ['zero ridge', [...p, '--ridge', '0'], /--ridge 0 is not a positive number/],
     ['negative ridge', [...p, '--ridge', '-1'], /--ridge -1 is not a positive number/],
     ['zero temperature', [...p, '--kernel', 'attention', '--temperature', '0'], /--temperature 0 is not a positive number/],
-    ['temperature without attention', [...p, '--kernel', 'theorem', '--temperature', '0.1'], /--temperature applies only to the attention kernel; drop --temperature or pass --kernel attention/],
+    [
+      'temperature without attention',
+      [...p, '--kernel', 'theorem', '--temperature', '0.1'],
+      /--temperature applies only to the attention kernel; drop --temperature or pass --kernel attention/,
+    ],
     ['negative seed', [...p, '--seed', '-1'], /--seed -1 is not an integer in \[0, 2147483647\]/],
     ['fractional seed', [...p, '--seed', '1.5'], /--seed 1\.5 is not an integer in/],
-    ['non-empty --out', [...p, '--out', full], /full already exists and is not an empty folder; choose a new output folder or remove the old one/],
+    [
+      'non-empty --out',
+      [...p, '--out', full],
+      /full already exists and is not an empty folder; choose a new output folder or remove the old one/,
+    ],
     ['--out is a file', [...p, '--out', badWorld], /bad-world\.json already exists and is not an empty folder/],
     ['unknown option', [...p, '--shot', '1'], /unknown option --shot/],
     ['stray argument', [...p, 'table3'], /unexpected argument 'table3'/],
     ['bad backend', [...p, '--backend', 'gpu'], /unknown backend 'gpu'/],
-    ['unknown --param', [...p, '--param', 'alpha=1'], /preset paper-table3 has no parameter 'alpha'; use one of tasks, states, tokens, transitionConcentration, emissionConcentration, delimiterProbability/],
-    ['--param not NAME=VALUE', [...p, '--param', 'tasks'], /--param 'tasks' is not NAME=VALUE; pass --param NAME=VALUE\[,NAME=VALUE\.\.\.\]/],
+    [
+      'unknown --param',
+      [...p, '--param', 'alpha=1'],
+      /preset paper-table3 has no parameter 'alpha'; use one of tasks, states, tokens, transitionConcentration, emissionConcentration, delimiterProbability/,
+    ],
+    [
+      '--param not NAME=VALUE',
+      [...p, '--param', 'tasks'],
+      /--param 'tasks' is not NAME=VALUE; pass --param NAME=VALUE\[,NAME=VALUE\.\.\.\]/,
+    ],
     ['--param twice', [...p, '--param', 'tasks=2,tasks=3'], /--param sets tasks twice; set each parameter once/],
-    ['--param bad value', [...p, '--param', 'transitionConcentration=-1'], /randomWorld: transitionConcentration -1 is not in \(0, inf\); pass transitionConcentration in \(0, inf\)/],
+    [
+      '--param bad value',
+      [...p, '--param', 'transitionConcentration=-1'],
+      /randomWorld: transitionConcentration -1 is not in \(0, inf\); pass transitionConcentration in \(0, inf\)/,
+    ],
     ['--param not a number', [...p, '--param', 'tasks=many'], /randomWorld: tasks many is not an integer >= 1/],
-    ['--param with --world', ['--world', badWorld, '--param', 'tasks=2'], /--param needs --preset; set the parameters in the world file, or use --preset/],
+    [
+      '--param with --world',
+      ['--world', badWorld, '--param', 'tasks=2'],
+      /--param needs --preset; set the parameters in the world file, or use --preset/,
+    ],
   ];
   for (const [name, args, pattern] of cases) {
     it(name, async () => {

@@ -32,10 +32,7 @@ const ALIASES: Record<string, BackendName | 'auto'> = {
 export function parseBackendName(value: string): BackendName | 'auto' {
   const name = ALIASES[value.trim().toLowerCase()];
   if (!name) {
-    throw new BackendError(
-      `unknown backend '${value}'`,
-      'use one of auto, tensorflow (alias node), wasm, cpu',
-    );
+    throw new BackendError(`unknown backend '${value}'`, 'use one of auto, tensorflow (alias node), wasm, cpu');
   }
   return name;
 }

@@ -53,7 +53,8 @@ export async function checkFolderFree(dir: string): Promise<void> {
     if (code === 'ENOENT' || code === 'ENOTDIR') return;
     throw folderError(dir, error);
   }
-  if (taken) throw new IclkrError('output', `${dir} already exists and is not an empty folder`, 'choose a new output folder or remove the old one');
+  if (taken)
+    throw new IclkrError('output', `${dir} already exists and is not an empty folder`, 'choose a new output folder or remove the old one');
 }
 
 function folderError(dir: string, error: unknown): IclkrError {

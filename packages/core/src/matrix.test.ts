@@ -3,7 +3,11 @@ import { matrixFromRows, matrixRow } from './matrix.js';
 
 describe('Matrix', () => {
   it('builds from rows and views rows without copying', () => {
-    const m = matrixFromRows([[1, 2], [3, 4], [5, 6]]);
+    const m = matrixFromRows([
+      [1, 2],
+      [3, 4],
+      [5, 6],
+    ]);
     expect(m).toMatchObject({ rows: 3, cols: 2 });
     expect(Array.from(matrixRow(m, 1))).toEqual([3, 4]);
     matrixRow(m, 1)[0] = 9;

@@ -13,10 +13,7 @@ export function matrixFromRows(rows: ArrayLike<number>[]): Matrix {
   const data = new Float32Array(rows.length * cols);
   rows.forEach((row, i) => {
     if (row.length !== cols) {
-      throw new ShapeError(
-        `row ${i} has ${row.length} values but row 0 has ${cols}`,
-        'give every row the same number of features',
-      );
+      throw new ShapeError(`row ${i} has ${row.length} values but row 0 has ${cols}`, 'give every row the same number of features');
     }
     data.set(Array.from(row), i * cols);
   });

@@ -38,7 +38,9 @@ function headHeldOut(report: Json): Json {
   const scores = (s: Json): Json => ({ ...s, heldOut: orNull(s, 'heldOut') });
   const heads = report.heads.map((h) => {
     if (!isObject(h)) return h;
-    const variants = isObject(h.variants) ? Object.fromEntries(Object.entries(h.variants).map(([k, v]) => [k, isObject(v) ? scores(v) : v])) : h.variants;
+    const variants = isObject(h.variants)
+      ? Object.fromEntries(Object.entries(h.variants).map(([k, v]) => [k, isObject(v) ? scores(v) : v]))
+      : h.variants;
     return { ...scores(h), variants };
   });
   return { ...report, heads };
@@ -111,9 +113,13 @@ function problemInWords(issue: z.core.$ZodIssue, value: unknown): string {
     case 'invalid_value':
       return `is ${describeValue(value)}, not ${issue.values.map((v) => JSON.stringify(v)).join(' or ')}`;
     case 'too_small':
-      return Array.isArray(value) ? `has ${value.length} items, fewer than ${issue.minimum}` : `is ${describeValue(value)}, below ${issue.inclusive ? 'the minimum ' : ''}${issue.minimum}`;
+      return Array.isArray(value)
+        ? `has ${value.length} items, fewer than ${issue.minimum}`
+        : `is ${describeValue(value)}, below ${issue.inclusive ? 'the minimum ' : ''}${issue.minimum}`;
     case 'too_big':
-      return Array.isArray(value) ? `has ${value.length} items, more than ${issue.maximum}` : `is ${describeValue(value)}, above ${issue.inclusive ? 'the maximum ' : ''}${issue.maximum}`;
+      return Array.isArray(value)
+        ? `has ${value.length} items, more than ${issue.maximum}`
+        : `is ${describeValue(value)}, above ${issue.inclusive ? 'the maximum ' : ''}${issue.maximum}`;
     case 'invalid_union':
       return `is ${describeValue(value)}, which matches none of the forms it may take`;
     case 'custom':
@@ -125,7 +131,9 @@ function problemInWords(issue: z.core.$ZodIssue, value: unknown): string {
 
 /** The fix for a damaged report: write it again, with the recorded command where there is one. */
 function rewriteFix(meta: Json): string {
-  return typeof meta.command === 'string' && meta.command !== '' ? `write it again: ${meta.command}` : 'write it again with the iclkr command that made it';
+  return typeof meta.command === 'string' && meta.command !== ''
+    ? `write it again: ${meta.command}`
+    : 'write it again with the iclkr command that made it';
 }
 
 /** "a probe report", "an icl report". */
@@ -134,7 +142,12 @@ function aReport(kind: string): string {
 }
 
 function notReport(file: string, problem: string): DataError {
-  return new DataError(file, undefined, `not an iclkr report: ${problem}`, "open the report.json an iclkr command wrote (its meta block says the kind and version)");
+  return new DataError(
+    file,
+    undefined,
+    `not an iclkr report: ${problem}`,
+    'open the report.json an iclkr command wrote (its meta block says the kind and version)',
+  );
 }
 
 /**
@@ -149,12 +162,18 @@ export function readReport(json: unknown, file = 'report.json'): AnyReport {
     try {
       value = JSON.parse(value);
     } catch (error) {
-      throw new DataError(file, undefined, `is not valid JSON (${(error as Error).message})`, 'open the report.json an iclkr command wrote, or write it again');
+      throw new DataError(
+        file,
+        undefined,
+        `is not valid JSON (${(error as Error).message})`,
+        'open the report.json an iclkr command wrote, or write it again',
+      );
     }
   }
   if (!isObject(value)) throw notReport(file, `it holds ${describeValue(value)}, not an object with a meta block`);
   const meta = value.meta;
-  if (!isObject(meta)) throw notReport(file, meta === undefined ? 'it has no meta block' : `its meta is ${describeValue(meta)}, not an object`);
+  if (!isObject(meta))
+    throw notReport(file, meta === undefined ? 'it has no meta block' : `its meta is ${describeValue(meta)}, not an object`);
   const kind = meta.kind;
   if (kind === undefined) throw notReport(file, 'meta.kind is missing');
   if (typeof kind !== 'string' || !(REPORT_KINDS as readonly string[]).includes(kind)) {
@@ -165,13 +184,28 @@ export function readReport(json: unknown, file = 'report.json'): AnyReport {
   const range = oldest === newest ? `version ${newest}` : `versions ${oldest} to ${newest}`;
   const version = meta.schemaVersion;
   if (typeof version !== 'number' || !Number.isSafeInteger(version)) {
-    throw new DataError(file, undefined, `${aReport(k)} whose meta.schemaVersion is ${describeValue(version)}, not a version number`, rewriteFix(meta));
+    throw new DataError(
+      file,
+      undefined,
+      `${aReport(k)} whose meta.schemaVersion is ${describeValue(version)}, not a version number`,
+      rewriteFix(meta),
+    );
   }
   if (version > newest) {
-    throw new DataError(file, undefined, `${aReport(k)} of version ${version}; this iclkr reads ${k} reports of ${range}`, 'upgrade iclkr to open it');
+    throw new DataError(
+      file,
+      undefined,
+      `${aReport(k)} of version ${version}; this iclkr reads ${k} reports of ${range}`,
+      'upgrade iclkr to open it',
+    );
   }
   if (version < oldest) {
-    throw new DataError(file, undefined, `${aReport(k)} of version ${version}; this iclkr reads ${k} reports of ${range}`, rewriteFix(meta));
+    throw new DataError(
+      file,
+      undefined,
+      `${aReport(k)} of version ${version}; this iclkr reads ${k} reports of ${range}`,
+      rewriteFix(meta),
+    );
   }
   let report: Json = value;
   for (let v = version; v < newest; v++) {
@@ -192,7 +226,12 @@ export function readReport(json: unknown, file = 'report.json'): AnyReport {
 export function readReportOf<K extends ReportKind>(kind: K, json: unknown, file = 'report.json'): ReportOf<K> {
   const report = readReport(json, file);
   if (report.meta.kind !== kind) {
-    throw new DataError(file, undefined, `${aReport(report.meta.kind)}, not ${aReport(kind)}`, `open the report.json of an \`iclkr ${kind}\` run`);
+    throw new DataError(
+      file,
+      undefined,
+      `${aReport(report.meta.kind)}, not ${aReport(kind)}`,
+      `open the report.json of an \`iclkr ${kind}\` run`,
+    );
   }
   return report as ReportOf<K>;
 }

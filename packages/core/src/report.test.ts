@@ -29,12 +29,41 @@ const metaV1 = (kind: string) => ({
 });
 
 /** Meta of the current version of `kind`. */
-const metaNow = (kind: ReportKind) => ({ ...metaV1(kind), schemaVersion: reportVersion(kind), command: `iclkr ${kind} --seed 1`, gitCommit: 'abc123' });
+const metaNow = (kind: ReportKind) => ({
+  ...metaV1(kind),
+  schemaVersion: reportVersion(kind),
+  command: `iclkr ${kind} --seed 1`,
+  gitCommit: 'abc123',
+});
 
-const stats = { l1: 0.5, tv: 0.25, kl: 0.1, accVsBayes: 0.6, accVsLabel: 0.5, ci: { l1: [0.4, 0.6], tv: [0.2, 0.3], kl: [0, 0.2], accVsBayes: [0.5, 0.7], accVsLabel: [0.4, 0.6] } };
+const stats = {
+  l1: 0.5,
+  tv: 0.25,
+  kl: 0.1,
+  accVsBayes: 0.6,
+  accVsLabel: 0.5,
+  ci: { l1: [0.4, 0.6], tv: [0.2, 0.3], kl: [0, 0.2], accVsBayes: [0.5, 0.7], accVsLabel: [0.4, 0.6] },
+};
 const correlation = { pearson: 0.3, spearman: null };
-const variantV1 = { agreement: 0.8, accuracy: 0.7, kernelCorrelation: 0.2, tv: 0.1, kl: 0.3, outputCorrelation: correlation, trueCorrelation: { theorem: correlation } };
-const best = { layer: 1, head: 2, variant: 'span', selectionAgreement: 0.8, selectionAccuracy: 0.7, heldOutAgreement: 0.75, heldOutAccuracy: 0.65, kernelCorrelation: 0.2 };
+const variantV1 = {
+  agreement: 0.8,
+  accuracy: 0.7,
+  kernelCorrelation: 0.2,
+  tv: 0.1,
+  kl: 0.3,
+  outputCorrelation: correlation,
+  trueCorrelation: { theorem: correlation },
+};
+const best = {
+  layer: 1,
+  head: 2,
+  variant: 'span',
+  selectionAgreement: 0.8,
+  selectionAccuracy: 0.7,
+  heldOutAgreement: 0.75,
+  heldOutAccuracy: 0.65,
+  kernelCorrelation: 0.2,
+};
 const score = { agreement: 0.6, accuracy: 0.55 };
 const probeAccuracy = { examples: 10, chance: 0.5, heads: [{ layer: 0, head: 0, accuracy: [0.5, 0.9], lambda: [0.01, 0.01] }] };
 
@@ -52,7 +81,19 @@ const BODIES_V1: Record<Exclude<ReportKind, 'pretrain'>, Record<string, unknown>
     world: 'recall',
     model: 'models/default',
     rows: [
-      { n: 4, k: 1, ood: false, prompts: 100, accuracy: 0.7, bayesAccuracy: 0.9, agreementWithBayes: 0.75, majorityAccuracy: 0.6, oracleAccuracy: null, klFromBayes: 0.2, accuracyCi: [0.6, 0.8] },
+      {
+        n: 4,
+        k: 1,
+        ood: false,
+        prompts: 100,
+        accuracy: 0.7,
+        bayesAccuracy: 0.9,
+        agreementWithBayes: 0.75,
+        majorityAccuracy: 0.6,
+        oracleAccuracy: null,
+        klFromBayes: 0.2,
+        accuracyCi: [0.6, 0.8],
+      },
     ],
   },
   probe: {
@@ -149,15 +190,18 @@ describe('report schemas', () => {
 });
 
 describe('readReport', () => {
-  it.each(Object.keys(BODIES_V1) as Exclude<ReportKind, 'pretrain'>[])('opens a version 1 %s report and migrates it to the current shape', (kind) => {
-    const old = v1(kind);
-    const report = readReport(structuredClone(old));
-    expect(report.meta).toEqual({ ...metaV1(kind), schemaVersion: REPORT_VERSIONS[kind], command: null, gitCommit: null });
-    expect(REPORT_SCHEMAS[kind].parse(report)).toEqual(report);
-    if (kind !== 'kernel-regress') expect((report as Extract<AnyReport, { paper: unknown }>).paper).toBeNull();
-    // The JSON text reads the same as the parsed object.
-    expect(readReport(JSON.stringify(old))).toEqual(report);
-  });
+  it.each(Object.keys(BODIES_V1) as Exclude<ReportKind, 'pretrain'>[])(
+    'opens a version 1 %s report and migrates it to the current shape',
+    (kind) => {
+      const old = v1(kind);
+      const report = readReport(structuredClone(old));
+      expect(report.meta).toEqual({ ...metaV1(kind), schemaVersion: REPORT_VERSIONS[kind], command: null, gitCommit: null });
+      expect(REPORT_SCHEMAS[kind].parse(report)).toEqual(report);
+      if (kind !== 'kernel-regress') expect((report as Extract<AnyReport, { paper: unknown }>).paper).toBeNull();
+      // The JSON text reads the same as the parsed object.
+      expect(readReport(JSON.stringify(old))).toEqual(report);
+    },
+  );
 
   it('fills the per-head held-out scores of a version 1 probe report with null', () => {
     const report = readReportOf('probe', v1('probe'));
@@ -194,15 +238,47 @@ describe('readReport', () => {
     ['an array', [1, 2], /not an iclkr report: it holds an array/],
     ['an object without meta', { rows: [] }, /not an iclkr report: it has no meta block/],
     ['meta without kind', { meta: { schemaVersion: 1 } }, /not an iclkr report: meta\.kind is missing/],
-    ['an unknown kind', { meta: { kind: 'retrieve', schemaVersion: 1 } }, /meta\.kind is "retrieve", not one of kernel-regress, simulate, icl, probe, pretrain/],
-    ['a version that is not a number', { ...v1('icl'), meta: { ...metaV1('icl'), schemaVersion: '1' } }, /an icl report whose meta\.schemaVersion is "1", not a version number/],
-    ['a version older than any', { ...v1('icl'), meta: { ...metaV1('icl'), schemaVersion: 0 } }, /an icl report of version 0; this iclkr reads icl reports of versions 1 to 2/],
-    ['a number written as null (NaN)', { ...v1('simulate'), rows: [{ ...(BODIES_V1.simulate.rows as object[])[0], l1: null }] }, /the simulate report's rows\[0\]\.l1 is null, not a number/],
+    [
+      'an unknown kind',
+      { meta: { kind: 'retrieve', schemaVersion: 1 } },
+      /meta\.kind is "retrieve", not one of kernel-regress, simulate, icl, probe, pretrain/,
+    ],
+    [
+      'a version that is not a number',
+      { ...v1('icl'), meta: { ...metaV1('icl'), schemaVersion: '1' } },
+      /an icl report whose meta\.schemaVersion is "1", not a version number/,
+    ],
+    [
+      'a version older than any',
+      { ...v1('icl'), meta: { ...metaV1('icl'), schemaVersion: 0 } },
+      /an icl report of version 0; this iclkr reads icl reports of versions 1 to 2/,
+    ],
+    [
+      'a number written as null (NaN)',
+      { ...v1('simulate'), rows: [{ ...(BODIES_V1.simulate.rows as object[])[0], l1: null }] },
+      /the simulate report's rows\[0\]\.l1 is null, not a number/,
+    ],
     ['a missing field', (({ modelAccuracy: _, ...rest }) => rest)(v1('probe')), /the probe report's modelAccuracy is missing/],
-    ['a nested missing field', { ...v1('probe'), heads: [{ ...(BODIES_V1.probe.heads as object[])[0], variants: { span: variantV1, label: variantV1 } }] }, /the probe report's heads\[0\]\.variants\.line is missing/],
-    ['a wrong enum value', { ...v1('kernel-regress'), mode: 'cluster' }, /the kernel-regress report's mode is "cluster", not "classify" or "regress"/],
-    ['a string for a number', { ...pretrain, entries: [{ ...pretrain.entries[0], loss: '2.5' }] }, /the pretrain report's entries\[0\]\.loss is "2\.5", not a number/],
-    ['an absolute research log', { ...v1('icl'), meta: metaNow('icl'), paper: { ...paper, researchLog: '/home/me/log.md' } }, /the icl report's paper\.researchLog \("\/home\/me\/log\.md"\) is not a repository-relative path/],
+    [
+      'a nested missing field',
+      { ...v1('probe'), heads: [{ ...(BODIES_V1.probe.heads as object[])[0], variants: { span: variantV1, label: variantV1 } }] },
+      /the probe report's heads\[0\]\.variants\.line is missing/,
+    ],
+    [
+      'a wrong enum value',
+      { ...v1('kernel-regress'), mode: 'cluster' },
+      /the kernel-regress report's mode is "cluster", not "classify" or "regress"/,
+    ],
+    [
+      'a string for a number',
+      { ...pretrain, entries: [{ ...pretrain.entries[0], loss: '2.5' }] },
+      /the pretrain report's entries\[0\]\.loss is "2\.5", not a number/,
+    ],
+    [
+      'an absolute research log',
+      { ...v1('icl'), meta: metaNow('icl'), paper: { ...paper, researchLog: '/home/me/log.md' } },
+      /the icl report's paper\.researchLog \("\/home\/me\/log\.md"\) is not a repository-relative path/,
+    ],
     ['JSON text that does not parse', '{"meta": ', /report\.json: is not valid JSON/],
   ])('refuses %s in one line', (_, json, message) => {
     const error = dataError(() => readReport(json));

@@ -84,9 +84,7 @@ export const kernelRegressReportSchema = defineReport('kernel-regress', {
   kernel: z.string(),
   predictions: z.union([z.array(z.number()), z.array(classPredictionSchema)]),
   metrics: z.record(z.string(), z.number()),
-  loo: z
-    .object({ grid: z.array(z.number()), losses: z.array(z.number()), search: z.string() })
-    .nullable(),
+  loo: z.object({ grid: z.array(z.number()), losses: z.array(z.number()), search: z.string() }).nullable(),
 });
 
 /** The typed form of a kernel-regress report. */
@@ -245,7 +243,12 @@ export const probeReportSchema = defineReport('probe', {
   /** The best head of every variant, chosen on the same selection prompts. */
   bestByVariant: z.object({ span: bestHeadSchema, label: bestHeadSchema, line: bestHeadSchema }),
   /** The model and the baselines on the held-out prompts, beside bestHead. */
-  heldOut: z.object({ prompts: z.number().int().positive(), modelAccuracy: z.number(), majority: scoreSchema, oracle: scoreSchema.nullable() }),
+  heldOut: z.object({
+    prompts: z.number().int().positive(),
+    modelAccuracy: z.number(),
+    majority: scoreSchema,
+    oracle: scoreSchema.nullable(),
+  }),
   heads: z.array(probeHeadSchema),
   /** The true kernel behind `kernelCorrelation` (null for text). */
   kernel: z.string().nullable(),

@@ -104,7 +104,7 @@ export class Rng {
     }
     const top = Math.max(...logs);
     let sum = 0;
-    for (let i = 0; i < size; i++) sum += (out[i] = Math.exp(logs[i] - top));
+    for (let i = 0; i < size; i++) sum += out[i] = Math.exp(logs[i] - top);
     for (let i = 0; i < size; i++) out[i] /= sum;
     return out;
   }

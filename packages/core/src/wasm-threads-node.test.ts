@@ -69,6 +69,8 @@ describe('threaded wasm in Node', () => {
     delete process.env.ICLKR_THREADS;
     expect(wasmThreadCount()).toBeGreaterThanOrEqual(1);
     process.env.ICLKR_THREADS = 'two';
-    expect(() => wasmThreadCount()).toThrow(expect.objectContaining({ message: "ICLKR_THREADS is 'two', not a positive integer", fix: expect.stringMatching(/unset it/) }));
+    expect(() => wasmThreadCount()).toThrow(
+      expect.objectContaining({ message: "ICLKR_THREADS is 'two', not a positive integer", fix: expect.stringMatching(/unset it/) }),
+    );
   });
 });

@@ -33,7 +33,11 @@ export function wasmThreadCount(): number {
   const env = process.env.ICLKR_THREADS;
   const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
   const asked = env === undefined || env === '' ? cores : Number(env);
-  if (!Number.isInteger(asked) || asked < 1) throw new BackendError(`ICLKR_THREADS is '${env}', not a positive integer`, 'set ICLKR_THREADS to a thread count such as 2, or unset it to use every core');
+  if (!Number.isInteger(asked) || asked < 1)
+    throw new BackendError(
+      `ICLKR_THREADS is '${env}', not a positive integer`,
+      'set ICLKR_THREADS to a thread count such as 2, or unset it to use every core',
+    );
   return Math.min(asked, MAX_THREADS);
 }
 
@@ -54,7 +58,9 @@ async function loadThreaded(threads: number): Promise<EmscriptenModule> {
   const require = createRequire(import.meta.url);
   const script = require.resolve('@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.js');
   const factory = require(script) as (config: object) => Promise<EmscriptenModule>;
-  const { wasmWorkerContents } = require('@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.worker.js') as { wasmWorkerContents: string };
+  const { wasmWorkerContents } = require('@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.worker.js') as {
+    wasmWorkerContents: string;
+  };
   const worker = workerScript(wasmWorkerContents);
   // The build caps its pool at half the logical cores (it assumes two hyper-threads per core) and
   // asks Node's os.cpus() once, while it starts; report enough cores for `threads`.

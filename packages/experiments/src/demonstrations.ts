@@ -8,11 +8,9 @@ import { type Matrix, OptionError, Rng, type TextDataset } from '@iclkr/core';
 import { type HookedModel, nextTokenDistributions, spanLogLikelihoods, textPromptSpans, type Tokenizer } from '@iclkr/probing';
 import {
   createRetriever,
-  DEMONSTRATION_ORDERS,
   type DemonstrationOrder,
   orderDemonstrations,
   RETRIEVAL_STRATEGIES,
-  RETRIEVAL_STRATEGY_NAMES,
   type RetrievalStrategy,
   type Retriever,
   type Selection,
@@ -87,7 +85,14 @@ export function modelLikelihoods(m: TextModel, texts: readonly string[], io?: Ex
     }
     return { start, end: query.end };
   });
-  const data = Float32Array.from(spanLogLikelihoods(m.model, prompts.map((p) => p.ids), spans, { batchSize: m.batch, onProgress: stageProgress(io, 'pool log-likelihoods') }));
+  const data = Float32Array.from(
+    spanLogLikelihoods(
+      m.model,
+      prompts.map((p) => p.ids),
+      spans,
+      { batchSize: m.batch, onProgress: stageProgress(io, 'pool log-likelihoods') },
+    ),
+  );
   return { rows: texts.length, cols: 1, data };
 }
 
@@ -132,18 +137,33 @@ export class DemonstrationChooser {
       throw new OptionError(`the ${strategy} strategy needs a language model to score the texts`, 'give a model and its tokenizer');
     }
     const wanted = settings.pool ?? (needsModel(strategy) ? Math.min(MODEL_POOL_DEFAULT, size) : size);
-    if (wanted > size) throw new OptionError(`--pool ${wanted} is more than the ${size} examples of --demos`, `pass --pool ${size} or fewer`);
+    if (wanted > size)
+      throw new OptionError(`--pool ${wanted} is more than the ${size} examples of --demos`, `pass --pool ${size} or fewer`);
     if (wanted < shots) {
-      if (wanted === size) throw new OptionError(`--demos has ${size} examples, fewer than --shots ${shots}`, 'pass a larger demonstration pool or fewer shots');
-      throw new OptionError(`the pool of ${wanted} demonstrations is smaller than --shots ${shots}`, `pass --pool ${shots} or more, or fewer --shots`);
+      if (wanted === size)
+        throw new OptionError(
+          `--demos has ${size} examples, fewer than --shots ${shots}`,
+          'pass a larger demonstration pool or fewer shots',
+        );
+      throw new OptionError(
+        `the pool of ${wanted} demonstrations is smaller than --shots ${shots}`,
+        `pass --pool ${shots} or more, or fewer --shots`,
+      );
     }
-    this.pool = wanted === size ? demos.texts.map((_, i) => i) : sideRng(settings.seed).sample(size, wanted).sort((a, b) => a - b);
+    this.pool =
+      wanted === size
+        ? demos.texts.map((_, i) => i)
+        : sideRng(settings.seed)
+            .sample(size, wanted)
+            .sort((a, b) => a - b);
     const texts = this.pool.map((i) => demos.texts[i]);
     let features: Matrix | undefined;
     if (model !== undefined && needsModel(strategy)) {
       const tokens = texts.reduce((s, t) => s + inputTokens(model.tokenizer, model.template, t).length, 0);
       if (modelView(strategy) === 'log-likelihood') {
-        io?.log(`${strategy}: scores each of the ${texts.length} pool texts (${tokens} tokens) by its mean log-probability per token under the model; --pool N changes the pool`);
+        io?.log(
+          `${strategy}: scores each of the ${texts.length} pool texts (${tokens} tokens) by its mean log-probability per token under the model; --pool N changes the pool`,
+        );
         features = modelLikelihoods(model, texts, io);
       } else {
         const megabytes = Math.ceil((texts.length * model.model.config.vocabSize * 4) / 2 ** 20);
@@ -153,7 +173,12 @@ export class DemonstrationChooser {
         features = modelFeatures(model, texts, io);
       }
     }
-    this.retriever = createRetriever(strategy).fit({ texts, labels: this.pool.map((i) => demos.labels[i]), numClasses: demos.labelNames.length, features });
+    this.retriever = createRetriever(strategy).fit({
+      texts,
+      labels: this.pool.map((i) => demos.labels[i]),
+      numClasses: demos.labelNames.length,
+      features,
+    });
   }
 
   /** Demonstrations for each query text, in prompt order, as --demos indices with their scores. */
@@ -163,7 +188,11 @@ export class DemonstrationChooser {
     const perQuery = this.model !== undefined && needsModel(strategy) && !RETRIEVAL_STRATEGIES[strategy].queryIndependent;
     const features = perQuery ? modelFeatures(this.model!, queries) : undefined;
     return queries.map((text, q) => {
-      const chosen = this.retriever.select({ text, features: features?.data.subarray(q * features.cols, (q + 1) * features.cols) }, shots, rng);
+      const chosen = this.retriever.select(
+        { text, features: features?.data.subarray(q * features.cols, (q + 1) * features.cols) },
+        shots,
+        rng,
+      );
       const laid = orderDemonstrations(chosen, order, rng);
       return { indices: laid.indices.map((i) => this.pool[i]), scores: laid.scores };
     });

@@ -23,7 +23,14 @@ export { modelWorld } from './world.js';
 /** Probing prompts from a task world, with the world's true kernels (theorem, belief). */
 export { TRUE_KERNELS, trueKernelNames, worldLabels, worldPrompts, type WorldPromptSettings } from './probe/world-prompts.js';
 /** Probing prompts from text: queries, demonstrations from a pool, a template and label words. */
-export { type ChooseDemonstrations, checkSameClasses, labelTokens, labelWords, type TextPromptSettings, textPrompts } from './probe/text-prompts.js';
+export {
+  type ChooseDemonstrations,
+  checkSameClasses,
+  labelTokens,
+  labelWords,
+  type TextPromptSettings,
+  textPrompts,
+} from './probe/text-prompts.js';
 /** Where a probe's prompts come from (a model on world or text prompts), and the probe experiment as a report. */
 export { type ProbeSettings, type ProbeSource, type TextProbeInput, textProbeSource, worldProbeSource } from './probe/sources.js';
 /** The probe report's body from the analyses' result. */

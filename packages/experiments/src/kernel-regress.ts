@@ -14,9 +14,16 @@ export function runKernelRegress(
   run: RunContext,
 ): KernelRegressReport {
   const started = performance.now();
-  const result = kernelRegression(train, test, { ...settings, onProgress: (stage, done, total) => io.progress(done, total, stage === 'loo' ? 'leave-one-out' : stage) });
+  const result = kernelRegression(train, test, {
+    ...settings,
+    onProgress: (stage, done, total) => io.progress(done, total, stage === 'loo' ? 'leave-one-out' : stage),
+  });
   return kernelRegressReportSchema.parse({
-    meta: reportMeta('kernel-regress', run, { seed: null, settings: { ...sources, target: train.targetName, ...settings, mode: result.mode }, started }),
+    meta: reportMeta('kernel-regress', run, {
+      seed: null,
+      settings: { ...sources, target: train.targetName, ...settings, mode: result.mode },
+      started,
+    }),
     kernel: settings.kernel,
     ...result,
   });

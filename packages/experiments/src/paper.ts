@@ -17,7 +17,15 @@ export const PAPER_PROBE = {
   heads: 16,
   bestHead: { layer: 17, head: 10, agreement: 0.892, accuracy: 0.864 },
   iclAccuracy: 0.805,
-  table2: { prompts: 1000, selection: 700, heldOut: 300, iclAccuracy: 0.805, agreement: 0.797, accuracy: 0.75, explicitKernelAccuracy: 0.5 },
+  table2: {
+    prompts: 1000,
+    selection: 700,
+    heldOut: 300,
+    iclAccuracy: 0.805,
+    agreement: 0.797,
+    accuracy: 0.75,
+    explicitKernelAccuracy: 0.5,
+  },
 } as const;
 
 /** Research logs behind each comparison, relative to the repository root. */
@@ -79,7 +87,10 @@ export function simulatePaper(rows: readonly ConvergenceRow[], settings: Simulat
       'against the exact Bayesian predictive of the world that made the prompts, for each n.',
     "Accuracy is how often the estimator's argmax equals the Bayes argmax.",
   ];
-  if (comparable) same.unshift("The world is a mixture of random HMMs with 8 tasks, 80 states and 100 tokens, each task being its start state, as in the paper's Table 3.");
+  if (comparable)
+    same.unshift(
+      "The world is a mixture of random HMMs with 8 tasks, 80 states and 100 tokens, each task being its start state, as in the paper's Table 3.",
+    );
   if (settings.kernel === 'theorem') same.push("The kernel is the theorem's, K(x, x') = vec(T_x)^T Sigma^-1 vec(T_x').");
 
   const differs: string[] = [];
@@ -90,7 +101,9 @@ export function simulatePaper(rows: readonly ConvergenceRow[], settings: Simulat
         : `Our world is ${worldName}, not the paper's random HMM mixture (8 tasks, 80 states, 100 tokens); the paper's numbers are listed without ours.`,
     );
   } else if (!comparable) {
-    differs.push("Our prompts come from out-of-distribution tasks, the paper's from the tasks of the pre-training mixture; the paper's numbers are listed without ours.");
+    differs.push(
+      "Our prompts come from out-of-distribution tasks, the paper's from the tasks of the pre-training mixture; the paper's numbers are listed without ours.",
+    );
   }
   if (settings.kernel !== 'theorem') differs.push(`Our kernel is ${settings.kernel}, not the theorem's vec(T_x)^T Sigma^-1 vec(T_x').`);
   differs.push(
@@ -130,7 +143,10 @@ export function simulatePaper(rows: readonly ConvergenceRow[], settings: Simulat
 }
 
 /** What `probePaper` reads of a probe report (its body before `paper` is attached). */
-export type ProbePaperInput = Pick<ProbeReport, 'model' | 'source' | 'shots' | 'prompts' | 'modelAccuracy' | 'bestHead' | 'heldOut' | 'baselines' | 'kernel' | 'heads'>;
+export type ProbePaperInput = Pick<
+  ProbeReport,
+  'model' | 'source' | 'shots' | 'prompts' | 'modelAccuracy' | 'bestHead' | 'heldOut' | 'baselines' | 'kernel' | 'heads'
+>;
 
 /** GPT-J's best head and the journal version's Table 2 beside our best head (prompts from a world when `kernel` is set, else text). */
 export function probePaper(report: ProbePaperInput): Paper {
@@ -144,7 +160,12 @@ export function probePaper(report: ProbePaperInput): Paper {
   const explicit = hiddenCosine.length === 0 ? null : hiddenCosine.reduce((a, b) => (b.heldOut.accuracy > a.heldOut.accuracy ? b : a));
   const text = report.kernel === null;
   const values: Paper['values'] = [
-    { name: 'ICL accuracy', paper: p.iclAccuracy, ours: report.modelAccuracy, note: `paper: ${p.model} on SST-2; ours: ${displayName(report.model)} on ${report.source}, all ${report.prompts} prompts` },
+    {
+      name: 'ICL accuracy',
+      paper: p.iclAccuracy,
+      ours: report.modelAccuracy,
+      note: `paper: ${p.model} on SST-2; ours: ${displayName(report.model)} on ${report.source}, all ${report.prompts} prompts`,
+    },
     {
       name: 'best head: agreement with the model, on the prompts it was chosen on',
       paper: p.bestHead.agreement,
@@ -152,7 +173,12 @@ export function probePaper(report: ProbePaperInput): Paper {
       note: `paper: layer ${p.bestHead.layer} head ${p.bestHead.head}; ${ourHead}, on ${selection} selection prompts`,
     },
     { name: 'best head: accuracy, on the prompts it was chosen on', paper: p.bestHead.accuracy, ours: best.selectionAccuracy, note: null },
-    { name: 'ICL accuracy, held out (Table 2)', paper: p.table2.iclAccuracy, ours: report.heldOut.modelAccuracy, note: `ours on ${report.heldOut.prompts} held-out prompts` },
+    {
+      name: 'ICL accuracy, held out (Table 2)',
+      paper: p.table2.iclAccuracy,
+      ours: report.heldOut.modelAccuracy,
+      note: `ours on ${report.heldOut.prompts} held-out prompts`,
+    },
     {
       name: 'best head: agreement with the model, held out (Table 2)',
       paper: p.table2.agreement,
@@ -225,7 +251,12 @@ export function iclPaper(report: IclPaperInput): Paper {
       const nk = `n = ${last.n}, k = ${last.k}`;
       const at = `${nk}${where}`;
       values.push(
-        { name: `model accuracy, ${at}`, paper: null, ours: last.accuracy, note: `${last.prompts} prompts; 95% interval ${fmt(last.accuracyCi[0])} to ${fmt(last.accuracyCi[1])}` },
+        {
+          name: `model accuracy, ${at}`,
+          paper: null,
+          ours: last.accuracy,
+          note: `${last.prompts} prompts; 95% interval ${fmt(last.accuracyCi[0])} to ${fmt(last.accuracyCi[1])}`,
+        },
         { name: `Bayes accuracy, ${at}`, paper: null, ours: last.bayesAccuracy, note: null },
         { name: `agreement with Bayes, ${at}`, paper: null, ours: last.agreementWithBayes, note: null },
       );
@@ -241,12 +272,13 @@ export function iclPaper(report: IclPaperInput): Paper {
   }
   return {
     citation: PAPER_CITATION,
-    experiment: "The theorem: in-context learning approaches the Bayesian predictive of the pre-training distribution as the number of demonstrations n grows",
+    experiment:
+      'The theorem: in-context learning approaches the Bayesian predictive of the pre-training distribution as the number of demonstrations n grows',
     values,
     same: [
       `Bayes-optimal here is the exact Bayesian predictive of the world that generated the pre-training data (${report.world}), ` +
         "computed by enumeration over its tasks with the forward algorithm; the paper's theorem says in-context learning converges to it as n grows.",
-      'The demonstrations are drawn i.i.d. from one task of the world, in the theory\'s prompt form x_1 y_1 o_delim ... x_n y_n o_delim x_test.',
+      "The demonstrations are drawn i.i.d. from one task of the world, in the theory's prompt form x_1 y_1 o_delim ... x_n y_n o_delim x_test.",
     ],
     differs,
     researchLog: RESEARCH_LOGS.icl,
@@ -260,7 +292,9 @@ export type PretrainPaperInput = Pick<PretrainReport, 'world' | 'entries' | 'sto
 export function pretrainPaper(report: PretrainPaperInput): Paper {
   const last = report.entries[report.entries.length - 1];
   const values: Paper['values'] = [];
-  const differs = ['The paper does not pre-train a model: it analyses GPT-J-6B (and Llama in an appendix), pre-trained on text at a scale no CPU reaches.'];
+  const differs = [
+    'The paper does not pre-train a model: it analyses GPT-J-6B (and Llama in an appendix), pre-trained on text at a scale no CPU reaches.',
+  ];
   if (report.stopped && last) differs.push(`This run was stopped at step ${last.step}, before its last step.`);
   const probe = last ? [...last.icl].sort((a, b) => a.n - b.n).at(-1) : undefined;
   if (last && probe) {
@@ -278,9 +312,12 @@ export function pretrainPaper(report: PretrainPaperInput): Paper {
   }
   return {
     citation: PAPER_CITATION,
-    experiment: "None of the paper's: a small GPT pre-trained on a world from its theory, so that in-context learning emerges and can be compared with Bayes",
+    experiment:
+      "None of the paper's: a small GPT pre-trained on a world from its theory, so that in-context learning emerges and can be compared with Bayes",
     values,
-    same: [`The pre-training documents come from ${report.world}, a mixture of HMMs, one per task: the kind of distribution the paper's theorem assumes.`],
+    same: [
+      `The pre-training documents come from ${report.world}, a mixture of HMMs, one per task: the kind of distribution the paper's theorem assumes.`,
+    ],
     differs,
     researchLog: RESEARCH_LOGS.pretrain,
   };

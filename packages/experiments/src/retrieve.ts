@@ -18,11 +18,18 @@ export interface RetrieveSettings {
 /** One JSON line per query (`{"query", "indices", "scores", "labels"}`, indices into `demos` in prompt order); progress stage `retrieve`. */
 export function runRetrieve(settings: RetrieveSettings, io: ExperimentIo): string[] {
   const { demos, queries, batch } = settings;
-  const chooser = new DemonstrationChooser(demos, { ...settings.retrieval, seed: settings.seed, shots: settings.shots }, settings.model, io);
+  const chooser = new DemonstrationChooser(
+    demos,
+    { ...settings.retrieval, seed: settings.seed, shots: settings.shots },
+    settings.model,
+    io,
+  );
   const rng = new Rng(settings.seed);
   const lines: string[] = [];
   for (let start = 0; start < queries.length; start += batch) {
-    chooser.choose(queries.slice(start, start + batch), rng).forEach((chosen, b) => lines.push(selectionRecord({ query: start + b }, chosen, demos)));
+    chooser
+      .choose(queries.slice(start, start + batch), rng)
+      .forEach((chosen, b) => lines.push(selectionRecord({ query: start + b }, chosen, demos)));
     io.progress(lines.length, queries.length, 'retrieve');
   }
   return lines;

@@ -38,7 +38,12 @@ function recordNodeImports(found: Forbidden[]): Plugin {
       });
       bundle.onResolve({ filter: /.*/ }, async (args) => {
         if (args.pluginData === 'inner' || !isBuiltin(args.path)) return undefined;
-        const resolved = await bundle.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: 'inner' });
+        const resolved = await bundle.resolve(args.path, {
+          kind: args.kind,
+          importer: args.importer,
+          resolveDir: args.resolveDir,
+          pluginData: 'inner',
+        });
         if (resolved.errors.length === 0) return undefined;
         found.push({ specifier: args.path, importer: relative(args.importer) });
         return { path: args.path, external: true };
@@ -89,7 +94,10 @@ async function nodeImportsOf(entry: string): Promise<string[]> {
 describe('browser bundles of the main entries', () => {
   it.each(PACKAGES)('@iclkr/%s bundles for the browser with no Node builtin and no /node entry reachable', async (name) => {
     const forbidden = await nodeImportsOf(`packages/${name}/src/index.ts`);
-    expect(forbidden, `@iclkr/${name}'s main entry reaches Node-only imports (move them behind its /node entry):\n  ${forbidden.join('\n  ')}\n`).toEqual([]);
+    expect(
+      forbidden,
+      `@iclkr/${name}'s main entry reaches Node-only imports (move them behind its /node entry):\n  ${forbidden.join('\n  ')}\n`,
+    ).toEqual([]);
   });
 
   it('sees what a Node entry imports (the check can fail): @iclkr/core/node reaches node:fs and node:worker_threads', async () => {

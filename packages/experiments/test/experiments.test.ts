@@ -33,17 +33,25 @@ describe('runSimulate', () => {
     const report = runSimulate({ world, source: { preset: 'classify' }, ...settings }, silentIo(), libraryRun());
     expect(simulateReportSchema.parse(report)).toEqual(report);
     expect(report.rows).toEqual(runConvergence(world, settings).rows);
-    expect(report.meta).toMatchObject({ kind: 'simulate', command: null, gitCommit: null, seed: 3, settings: { preset: 'classify', prompts: 20 } });
+    expect(report.meta).toMatchObject({
+      kind: 'simulate',
+      command: null,
+      gitCommit: null,
+      seed: 3,
+      settings: { preset: 'classify', prompts: 20 },
+    });
   });
 
   it('stops with ExperimentAborted when its signal has aborted', () => {
     const world = worldFromPreset('classify', 0);
-    expect(() => runSimulate({ world, source: { preset: 'classify' }, shots: [1], prompts: 4, seed: 0 }, silentIo(aborted()), libraryRun())).toThrow(ExperimentAborted);
+    expect(() =>
+      runSimulate({ world, source: { preset: 'classify' }, shots: [1], prompts: 4, seed: 0 }, silentIo(aborted()), libraryRun()),
+    ).toThrow(ExperimentAborted);
   });
 });
 
 describe('runIcl', () => {
-  it("scores the built-in model on its world; a row does not depend on which other rows were asked (one stream per row)", async () => {
+  it('scores the built-in model on its world; a row does not depend on which other rows were asked (one stream per row)', async () => {
     const { model, world: json } = await loadGptCheckpoint(DEFAULT_MODEL);
     try {
       const world = modelWorld(json, DEFAULT_MODEL);
@@ -82,11 +90,28 @@ describe('runProbe', () => {
 describe('runPretrain', () => {
   it('trains a few steps; stopped by its signal, it checkpoints, and the resumed run ends where the uninterrupted one does', async () => {
     const world = worldFromPreset('recall', 0);
-    const recipe = { ...RECIPES.quick, model: { ...RECIPES.quick.model, nLayers: 1, dModel: 16, dMlp: 32, nHeads: 2, nCtx: 32 }, batch: 2, steps: 4, evalEvery: 2 };
+    const recipe = {
+      ...RECIPES.quick,
+      model: { ...RECIPES.quick.model, nLayers: 1, dModel: 16, dMlp: 32, nHeads: 2, nCtx: 32 },
+      batch: 2,
+      steps: 4,
+      evalEvery: 2,
+    };
     const config = { ...recipe.model, vocabSize: world.m };
     const start = () => {
       const params = initGptParams(config, new Rng(recipe.seed));
-      return { recipe, world, worldJson: {}, config, params, model: createGpt(config, params), priorLog: [], priorSeconds: 0, startStep: 0, checkpointSeconds: 1e9 };
+      return {
+        recipe,
+        world,
+        worldJson: {},
+        config,
+        params,
+        model: createGpt(config, params),
+        priorLog: [],
+        priorSeconds: 0,
+        startStep: 0,
+        checkpointSeconds: 1e9,
+      };
     };
     const weights = (c: PretrainCheckpoint) => Object.fromEntries(Object.entries(c.params).map(([k, v]) => [k, Array.from(v.dataSync())]));
 
@@ -114,7 +139,13 @@ describe('runPretrain', () => {
     expect(stopped.step).toBe(2);
     const resumedRun = { ...start(), params: saved!.params, model: createGpt(config, saved!.params), trainerState: saved!.training.state };
     const rest = await runPretrain(
-      { ...resumedRun, priorLog: saved!.training.log.entries, priorSeconds: saved!.training.log.seconds, startStep: saved!.training.log.step, save: keepLast },
+      {
+        ...resumedRun,
+        priorLog: saved!.training.log.entries,
+        priorSeconds: saved!.training.log.seconds,
+        startStep: saved!.training.log.step,
+        save: keepLast,
+      },
       silentIo(),
       libraryRun(),
     );

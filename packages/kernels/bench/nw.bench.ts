@@ -45,7 +45,12 @@ const keys = Float32Array.from({ length: N * D }, () => rng.normal());
 const queries = Float32Array.from({ length: Q * D }, () => rng.normal());
 const y = Float32Array.from({ length: N }, (_, i) => Math.sin(keys[i * D]) + 0.1 * rng.normal());
 const dir = mkdtempSync(join(tmpdir(), 'iclkr-bench-'));
-const files = { keysFile: join(dir, 'keys.f32'), queriesFile: join(dir, 'queries.f32'), yFile: join(dir, 'y.f32'), outFile: join(dir, 'out.f32') };
+const files = {
+  keysFile: join(dir, 'keys.f32'),
+  queriesFile: join(dir, 'queries.f32'),
+  yFile: join(dir, 'y.f32'),
+  outFile: join(dir, 'out.f32'),
+};
 writeFileSync(files.keysFile, keys);
 writeFileSync(files.queriesFile, queries);
 writeFileSync(files.yFile, y);
@@ -66,7 +71,17 @@ for (let r = 0; r < RUNS; r++) {
 }
 const oursPeak = process.resourceUsage().maxRSS * 1024;
 
-const args = { keys: N, queries: Q, features: D, bandwidth: H, runs: RUNS, maxMemoryBytes: MAX_MEMORY, statsKeys: STATS_KEYS, statsQueries: STATS_QUERIES, ...files };
+const args = {
+  keys: N,
+  queries: Q,
+  features: D,
+  bandwidth: H,
+  runs: RUNS,
+  maxMemoryBytes: MAX_MEMORY,
+  statsKeys: STATS_KEYS,
+  statsQueries: STATS_QUERIES,
+  ...files,
+};
 const np = python(process.env.BENCH_PYTHON ?? 'python3', { ...args, mode: 'numpy' });
 const npPred = np ? readF32(files.outFile) : undefined;
 const sm = python(process.env.BENCH_STATSMODELS_PYTHON ?? '/usr/bin/python3', { ...args, mode: 'statsmodels' });
@@ -98,7 +113,13 @@ const result = {
   ratioVsNumpy: npSeconds ? ourSeconds / npSeconds : null,
   maxRelDiffVsNumpy: maxRel(ours, npPred),
   statsmodels: sm
-    ? { size: { keys: STATS_KEYS, queries: STATS_QUERIES }, seconds: smSeconds, projectedFullSizeSeconds: smProjected, version: sm.statsmodelsVersion, maxRelDiffVsIclkr: maxRel(prefix, smPred) }
+    ? {
+        size: { keys: STATS_KEYS, queries: STATS_QUERIES },
+        seconds: smSeconds,
+        projectedFullSizeSeconds: smProjected,
+        version: sm.statsmodelsVersion,
+        maxRelDiffVsIclkr: maxRel(prefix, smPred),
+      }
     : null,
   date: new Date().toISOString(),
 };
@@ -107,8 +128,18 @@ writeBenchResult('kernels-nw', result);
 const mb = (b: unknown) => (typeof b === 'number' ? `${(b / 2 ** 20).toFixed(0)} MB` : '-');
 console.log(`Nadaraya-Watson rbf, ${N} keys x ${Q} queries x ${D} features, median of ${RUNS} (backend ${backend.name})`);
 console.table([
-  { implementation: `iclkr (${backend.name})`, 'median s': ourSeconds.toFixed(3), 'ratio vs numpy': result.ratioVsNumpy?.toFixed(2) ?? '-', 'peak RSS': mb(oursPeak) },
-  { implementation: 'numpy float32', 'median s': npSeconds?.toFixed(3) ?? 'n/a', 'ratio vs numpy': '1.00', 'peak RSS': mb(np?.peakRssBytes) },
+  {
+    implementation: `iclkr (${backend.name})`,
+    'median s': ourSeconds.toFixed(3),
+    'ratio vs numpy': result.ratioVsNumpy?.toFixed(2) ?? '-',
+    'peak RSS': mb(oursPeak),
+  },
+  {
+    implementation: 'numpy float32',
+    'median s': npSeconds?.toFixed(3) ?? 'n/a',
+    'ratio vs numpy': '1.00',
+    'peak RSS': mb(np?.peakRssBytes),
+  },
   {
     implementation: `statsmodels KernelReg (${STATS_KEYS}x${STATS_QUERIES}; projected to full size)`,
     'median s': smSeconds === null ? 'n/a' : `${smSeconds.toFixed(2)} (${smProjected!.toFixed(0)})`,
@@ -116,4 +147,6 @@ console.table([
     'peak RSS': mb(sm?.peakRssBytes),
   },
 ]);
-console.log(`max relative difference: iclkr vs numpy ${result.maxRelDiffVsNumpy?.toExponential(2)}, iclkr vs statsmodels ${result.statsmodels?.maxRelDiffVsIclkr?.toExponential(2) ?? 'n/a'}`);
+console.log(
+  `max relative difference: iclkr vs numpy ${result.maxRelDiffVsNumpy?.toExponential(2)}, iclkr vs statsmodels ${result.statsmodels?.maxRelDiffVsIclkr?.toExponential(2) ?? 'n/a'}`,
+);

@@ -96,7 +96,12 @@ export function looLosses(
         });
         hs.forEach((h, k) => {
           const pred = tf.tidy(() =>
-            combineScores(tf.div(base, prepared.divisor(h)), { logSpace: true, nonPositive: prepared.nonPositive }, yAug, options.normalize ?? true),
+            combineScores(
+              tf.div(base, prepared.divisor(h)),
+              { logSpace: true, nonPositive: prepared.nonPositive },
+              yAug,
+              options.normalize ?? true,
+            ),
           );
           const p = pred.dataSync();
           pred.dispose();
@@ -118,12 +123,7 @@ export function looLosses(
 const GOLDEN = (Math.sqrt(5) - 1) / 2;
 
 /** Chooses the bandwidth that minimises the leave-one-out loss (see `looLosses`). */
-export function selectBandwidth(
-  spec: KernelSpec,
-  x: Matrix,
-  targets: Targets,
-  options: LooOptions = {},
-): BandwidthSelection {
+export function selectBandwidth(spec: KernelSpec, x: Matrix, targets: Targets, options: LooOptions = {}): BandwidthSelection {
   if (!hasBandwidth(spec.kernel)) {
     throw new OptionError(`kernel ${spec.kernel} has no bandwidth to select`, 'use rbf, laplacian or attention');
   }

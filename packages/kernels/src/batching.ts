@@ -10,12 +10,7 @@ export function batchRows(maxMemoryBytes: number, keys: number, bytesPerPair: nu
 export type ProgressCallback = (done: number, total: number) => void;
 
 /** Runs `fn(start, count)` over consecutive batches of `[0, total)`, reporting progress. */
-export function forEachBatch(
-  total: number,
-  size: number,
-  fn: (start: number, count: number) => void,
-  onProgress?: ProgressCallback,
-): void {
+export function forEachBatch(total: number, size: number, fn: (start: number, count: number) => void, onProgress?: ProgressCallback): void {
   for (let start = 0; start < total; start += size) {
     const count = Math.min(size, total - start);
     fn(start, count);

@@ -15,12 +15,7 @@ const SAFE_DENOMINATOR = 1e-20;
  * (log-sum-exp), so tiny bandwidths give no NaN and a query far from every key falls back to
  * its nearest key. The unnormalised form is (1/n) sum_i K(x, x_i) y_i.
  */
-export function combineScores(
-  scores: tf.Tensor2D,
-  space: ScoreSpace,
-  yAug: tf.Tensor2D,
-  normalize: boolean,
-): tf.Tensor2D {
+export function combineScores(scores: tf.Tensor2D, space: ScoreSpace, yAug: tf.Tensor2D, normalize: boolean): tf.Tensor2D {
   return tf.tidy(() => {
     const n = yAug.shape[0];
     const c = yAug.shape[1] - 1;

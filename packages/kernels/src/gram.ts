@@ -29,10 +29,7 @@ export function mapKernelBatches(
     size,
     (start, count) => {
       const out = tf.tidy(() => {
-        const q = tf.tensor2d(queries.data.subarray(start * queries.cols, (start + count) * queries.cols), [
-          count,
-          queries.cols,
-        ]);
+        const q = tf.tensor2d(queries.data.subarray(start * queries.cols, (start + count) * queries.cols), [count, queries.cols]);
         return fn(prepared.scores(q, bandwidth), start, count);
       });
       collect(out.dataSync() as Float32Array, start, count);

@@ -1,15 +1,7 @@
 import { type Matrix, OptionError, ShapeError, tf } from '@iclkr/core';
 
 /** The kernels this package evaluates. */
-export const KERNEL_NAMES = [
-  'rbf',
-  'laplacian',
-  'attention',
-  'linear',
-  'cosine',
-  'poly',
-  'precomputed',
-] as const;
+export const KERNEL_NAMES = ['rbf', 'laplacian', 'attention', 'linear', 'cosine', 'poly', 'precomputed'] as const;
 
 /** A kernel's name. */
 export type KernelName = (typeof KERNEL_NAMES)[number];
@@ -116,8 +108,7 @@ function prepareRbf(spec: KernelSpec, keys: tf.Tensor2D): PreparedKeys {
 
 function prepareLaplacian(spec: KernelSpec, keys: tf.Tensor2D): PreparedKeys {
   const keys3 = tf.expandDims(keys, 0);
-  const base = (q: tf.Tensor2D) =>
-    tf.tidy(() => tf.neg(tf.sum(tf.abs(tf.sub(tf.expandDims(q, 1), keys3)), 2)) as tf.Tensor2D);
+  const base = (q: tf.Tensor2D) => tf.tidy(() => tf.neg(tf.sum(tf.abs(tf.sub(tf.expandDims(q, 1), keys3)), 2)) as tf.Tensor2D);
   return {
     spec,
     count: keys.shape[0],
@@ -193,9 +184,21 @@ export function prepareKeys(spec: KernelSpec, keys: tf.Tensor2D): PreparedKeys {
     case 'laplacian':
       return prepareLaplacian(spec, keys);
     case 'attention':
-      return prepareDot(spec, keys, (x) => x, (s) => s, true);
+      return prepareDot(
+        spec,
+        keys,
+        (x) => x,
+        (s) => s,
+        true,
+      );
     case 'linear':
-      return prepareDot(spec, keys, (x) => x, (s) => s, false);
+      return prepareDot(
+        spec,
+        keys,
+        (x) => x,
+        (s) => s,
+        false,
+      );
     case 'cosine':
       return prepareDot(
         spec,

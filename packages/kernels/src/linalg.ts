@@ -12,10 +12,7 @@ export function cholesky(a: Float64Array, n: number): Float64Array {
     let d = a[rowJ + j];
     for (let k = 0; k < j; k++) d -= a[rowJ + k] * a[rowJ + k];
     if (!(d > 0)) {
-      throw new ShapeError(
-        `matrix is not positive definite (pivot ${j} is ${d})`,
-        'add a larger ridge term to the diagonal',
-      );
+      throw new ShapeError(`matrix is not positive definite (pivot ${j} is ${d})`, 'add a larger ridge term to the diagonal');
     }
     const ljj = Math.sqrt(d);
     a[rowJ + j] = ljj;

@@ -53,7 +53,12 @@ describe('NadarayaWatson against a brute-force float64 loop', () => {
     const spec: KernelSpec = { kernel: 'rbf', bandwidth: 0.6 };
     const pred = new NadarayaWatson(spec).fit(x, { kind: 'real', values }).predict(q);
     for (let i = 0; i < q.rows; i++) {
-      const [e] = bruteNW(spec, x, values.map((v) => [v]), row(q, i));
+      const [e] = bruteNW(
+        spec,
+        x,
+        values.map((v) => [v]),
+        row(q, i),
+      );
       expect(pred.data[i]).toBeCloseTo(e, 4);
     }
   });
@@ -77,9 +82,9 @@ describe('NadarayaWatson against a brute-force float64 loop', () => {
 });
 
 describe('NadarayaWatson against statsmodels KernelReg (stored fixture)', () => {
-  const fixture = JSON.parse(
-    readFileSync(new URL('../test/fixtures/statsmodels-kernelreg.json', import.meta.url), 'utf8'),
-  ) as { cases: { bandwidth: number; train: number[][]; y: number[]; test: number[][]; expected: number[] }[] };
+  const fixture = JSON.parse(readFileSync(new URL('../test/fixtures/statsmodels-kernelreg.json', import.meta.url), 'utf8')) as {
+    cases: { bandwidth: number; train: number[][]; y: number[]; test: number[][]; expected: number[] }[];
+  };
   fixture.cases.forEach((c, k) => {
     it(`case ${k}: ${c.train.length} train, ${c.train[0].length} features, h=${c.bandwidth}`, () => {
       const nw = new NadarayaWatson({ kernel: 'rbf', bandwidth: c.bandwidth }).fit(matrixFromRows(c.train), {
@@ -95,11 +100,21 @@ describe('NadarayaWatson against statsmodels KernelReg (stored fixture)', () => 
 
 describe('numerical safety', () => {
   it('tiny bandwidths give no NaN and a far query takes its nearest key', () => {
-    const x = matrixFromRows([[0, 0], [1, 0], [0, 5]]);
+    const x = matrixFromRows([
+      [0, 0],
+      [1, 0],
+      [0, 5],
+    ]);
     const targets = { kind: 'class' as const, labels: [0, 1, 2], numClasses: 3 };
     for (const kernel of ['rbf', 'laplacian'] as KernelName[]) {
       const nw = new NadarayaWatson({ kernel, bandwidth: 1e-6 }).fit(x, targets);
-      const pred = nw.predict(matrixFromRows([[100, 100], [0.9, 0.1], [-50, 3]]));
+      const pred = nw.predict(
+        matrixFromRows([
+          [100, 100],
+          [0.9, 0.1],
+          [-50, 3],
+        ]),
+      );
       expect(Array.from(pred.data)).toEqual([0, 0, 1, 0, 1, 0, 0, 0, 1]);
     }
     // The attention kernel's "nearest" key is the one with the largest dot product: [0, 5].
@@ -108,7 +123,10 @@ describe('numerical safety', () => {
   });
 
   it('signed kernels whose weights cancel fall back to the most similar key', () => {
-    const x = matrixFromRows([[1, 0], [-1, 0]]);
+    const x = matrixFromRows([
+      [1, 0],
+      [-1, 0],
+    ]);
     const nw = new NadarayaWatson({ kernel: 'linear' }).fit(x, { kind: 'real', values: [3, 7] });
     expect(nw.predict(matrixFromRows([[0, 1]])).data[0]).toBe(3);
     expect(Number.isNaN(nw.predict(matrixFromRows([[0, 1]])).data[0])).toBe(false);

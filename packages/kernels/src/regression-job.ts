@@ -1,12 +1,4 @@
-import {
-  classTargets,
-  DataError,
-  looksLikeClasses,
-  type Matrix,
-  type NumericTable,
-  OptionError,
-  realTargets,
-} from '@iclkr/core';
+import { classTargets, DataError, looksLikeClasses, type Matrix, type NumericTable, OptionError, realTargets } from '@iclkr/core';
 import type { ProgressCallback } from './batching.js';
 import { hasBandwidth, type KernelSpec } from './kernel.js';
 import { accuracy, meanAbsoluteError, meanSquaredError, pearson, spearman } from './metrics.js';
@@ -74,11 +66,7 @@ function alignFeatures(train: NumericTable, test: NumericTable): Matrix {
  * Fits Nadaraya–Watson on `train` and predicts every row of `test`; when the test table has the
  * target column, also scores the predictions (accuracy, or MSE/MAE/Pearson/Spearman).
  */
-export function kernelRegression(
-  train: NumericTable,
-  test: NumericTable,
-  settings: KernelRegressionSettings,
-): KernelRegressionResult {
+export function kernelRegression(train: NumericTable, test: NumericTable, settings: KernelRegressionSettings): KernelRegressionResult {
   if (!train.target || !train.targetName) {
     throw new DataError(train.source, undefined, 'the training table has no target column', 'pass --target NAME');
   }
@@ -94,10 +82,7 @@ export function kernelRegression(
     onProgress: progress('predict'),
   });
   const lines = { source: train.source, lines: train.lines };
-  const selection = () =>
-    nw.selection
-      ? { grid: nw.selection.grid, losses: nw.selection.losses, search: nw.selection.search }
-      : null;
+  const selection = () => (nw.selection ? { grid: nw.selection.grid, losses: nw.selection.losses, search: nw.selection.search } : null);
 
   if (mode === 'regress') {
     const values = realTargets(train.target, train.source, train.lines);

@@ -50,10 +50,7 @@ export function augmentedTargets(targets: Targets): tf.Tensor2D {
 /** Checks that features and targets describe the same examples. */
 export function checkFit(x: Matrix, targets: Targets): void {
   if (x.rows !== targetCount(targets)) {
-    throw new ShapeError(
-      `${x.rows} training rows but ${targetCount(targets)} targets`,
-      'give one target per training row',
-    );
+    throw new ShapeError(`${x.rows} training rows but ${targetCount(targets)} targets`, 'give one target per training row');
   }
   if (x.rows === 0) throw new ShapeError('no training rows', 'give at least one training example');
   targetMatrix(targets);

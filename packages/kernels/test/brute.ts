@@ -34,14 +34,7 @@ export function bruteKernel(spec: KernelSpec, a: number[], b: number[]): number 
 }
 
 /** NW estimate with targets y [n][C]; `exclude` drops one training index (leave-one-out). */
-export function bruteNW(
-  spec: KernelSpec,
-  x: Matrix,
-  y: number[][],
-  q: number[],
-  normalize = true,
-  exclude = -1,
-): number[] {
+export function bruteNW(spec: KernelSpec, x: Matrix, y: number[][], q: number[], normalize = true, exclude = -1): number[] {
   const c = y[0].length;
   const num = new Array(c).fill(0);
   let den = 0;

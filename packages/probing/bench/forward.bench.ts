@@ -39,16 +39,34 @@ for (let l = 0; l < L; l++) {
   tensors.set(`${h}mlp.c_proj.weight`, normal([4 * D, D])).set(`${h}mlp.c_proj.bias`, zeros(D));
 }
 const config = {
-  model_type: 'gpt2', vocab_size: V, n_positions: P, n_embd: D, n_layer: L, n_head: 12, n_inner: null,
-  activation_function: 'gelu_new', layer_norm_epsilon: 1e-5, tie_word_embeddings: true,
+  model_type: 'gpt2',
+  vocab_size: V,
+  n_positions: P,
+  n_embd: D,
+  n_layer: L,
+  n_head: 12,
+  n_inner: null,
+  activation_function: 'gelu_new',
+  layer_norm_epsilon: 1e-5,
+  tie_word_embeddings: true,
 };
 const model = modelFromCheckpoint(config, tensors, 'random gpt2-small');
 tensors.clear();
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const rows = [];
-for (const [batch, positions, cache] of [[1, 256, false], [1, 512, false], [1, 1024, false], [8, 128, false], [8, 128, true]] as const) {
-  const ids = tf.tensor2d(Int32Array.from({ length: batch * positions }, () => rng.int(V)), [batch, positions], 'int32');
+for (const [batch, positions, cache] of [
+  [1, 256, false],
+  [1, 512, false],
+  [1, 1024, false],
+  [8, 128, false],
+  [8, 128, true],
+] as const) {
+  const ids = tf.tensor2d(
+    Int32Array.from({ length: batch * positions }, () => rng.int(V)),
+    [batch, positions],
+    'int32',
+  );
   const names = cache ? Array.from({ length: L }, (_, l) => `blocks.${l}.attn.hook_pattern`) : [];
   const times: number[] = [];
   for (let r = 0; r <= RUNS; r++) {
@@ -66,7 +84,12 @@ const peakRssBytes = process.resourceUsage().maxRSS * 1024;
 model.dispose();
 
 /** The PyTorch reference's rows, or null (with the reason printed) where python3-torch is missing. */
-function reference(): { rows: { batch: number; positions: number; medianSeconds: number; tokensPerSecond: number }[]; threads: number; torch: string; peakRssBytes: number } | null {
+function reference(): {
+  rows: { batch: number; positions: number; medianSeconds: number; tokensPerSecond: number }[];
+  threads: number;
+  torch: string;
+  peakRssBytes: number;
+} | null {
   const script = fileURLToPath(new URL('./forward_reference.py', import.meta.url));
   const r = spawnSync('/usr/bin/python3', [script, '--threads', '2'], { encoding: 'utf8' });
   if (r.status !== 0) {
@@ -80,10 +103,44 @@ const ratios = rows
   .filter((r) => !r.cachedPatterns)
   .map((r) => {
     const ref = torchRef?.rows.find((x) => x.batch === r.batch && x.positions === r.positions);
-    return { batch: r.batch, positions: r.positions, ours: r.tokensPerSecond, pytorch: ref?.tokensPerSecond ?? null, ratio: ref ? r.tokensPerSecond / ref.tokensPerSecond : null };
+    return {
+      batch: r.batch,
+      positions: r.positions,
+      ours: r.tokensPerSecond,
+      pytorch: ref?.tokensPerSecond ?? null,
+      ratio: ref ? r.tokensPerSecond / ref.tokensPerSecond : null,
+    };
   });
-const result = { benchmark: 'GPT-2-small-sized forward pass (random weights)', backend: backend.name, threads: backend.threads, tfjs: tf.version_core, runs: RUNS, rows, peakRssBytes, reference: torchRef, ratios, goal: 'at least 0.5x PyTorch tokens/s', date: new Date().toISOString() };
+const result = {
+  benchmark: 'GPT-2-small-sized forward pass (random weights)',
+  backend: backend.name,
+  threads: backend.threads,
+  tfjs: tf.version_core,
+  runs: RUNS,
+  rows,
+  peakRssBytes,
+  reference: torchRef,
+  ratios,
+  goal: 'at least 0.5x PyTorch tokens/s',
+  date: new Date().toISOString(),
+};
 writeBenchResult('probing-forward', result);
-console.log(`GPT-2-small-sized forward pass, backend ${backend.name} on ${backend.threads} thread(s), median of ${RUNS}; peak RSS ${(peakRssBytes / 2 ** 20).toFixed(0)} MB (PyTorch ${torchRef ? (torchRef.peakRssBytes / 2 ** 20).toFixed(0) : '-'} MB)`);
-console.table(rows.map((r) => ({ 'batch x positions': `${r.batch} x ${r.positions}`, 'cached patterns': r.cachedPatterns, 'median s': r.medianSeconds.toFixed(2), 'tokens/s': r.tokensPerSecond.toFixed(0) })));
-console.table(ratios.map((r) => ({ 'batch x positions': `${r.batch} x ${r.positions}`, ours: r.ours.toFixed(0), pytorch: r.pytorch?.toFixed(0) ?? '-', ratio: r.ratio?.toFixed(3) ?? '-' })));
+console.log(
+  `GPT-2-small-sized forward pass, backend ${backend.name} on ${backend.threads} thread(s), median of ${RUNS}; peak RSS ${(peakRssBytes / 2 ** 20).toFixed(0)} MB (PyTorch ${torchRef ? (torchRef.peakRssBytes / 2 ** 20).toFixed(0) : '-'} MB)`,
+);
+console.table(
+  rows.map((r) => ({
+    'batch x positions': `${r.batch} x ${r.positions}`,
+    'cached patterns': r.cachedPatterns,
+    'median s': r.medianSeconds.toFixed(2),
+    'tokens/s': r.tokensPerSecond.toFixed(0),
+  })),
+);
+console.table(
+  ratios.map((r) => ({
+    'batch x positions': `${r.batch} x ${r.positions}`,
+    ours: r.ours.toFixed(0),
+    pytorch: r.pytorch?.toFixed(0) ?? '-',
+    ratio: r.ratio?.toFixed(3) ?? '-',
+  })),
+);

@@ -26,7 +26,16 @@ import { initBackend, Rng, tf } from '@iclkr/core';
 import { writeBenchResult } from '../../../bench/results.js';
 import { channelMatMul, createGpt, type GptConfig, GptTrainer, initGptParams, type TrainBatch, transpose2d } from '../src/index.js';
 
-const CONFIG: GptConfig = { vocabSize: 67, nCtx: 128, nLayers: 2, nHeads: 4, dModel: 64, dMlp: 256, positions: 'alibi', tiedEmbeddings: false };
+const CONFIG: GptConfig = {
+  vocabSize: 67,
+  nCtx: 128,
+  nLayers: 2,
+  nHeads: 4,
+  dModel: 64,
+  dMlp: 256,
+  positions: 'alibi',
+  tiedEmbeddings: false,
+};
 const BATCH = 16;
 const WARMUP = 5;
 const WINDOWS = 5;
@@ -76,9 +85,37 @@ interface ReferenceRun {
 
 /** Runs the PyTorch reference with `threads` torch threads; undefined (with the reason printed) when torch cannot run. */
 function reference(threads: number): ReferenceRun | undefined {
-  const args = [REFERENCE, '--threads', String(threads), '--batch', String(BATCH), '--ctx', String(CONFIG.nCtx), '--vocab', String(CONFIG.vocabSize)];
-  args.push('--layers', String(CONFIG.nLayers), '--heads', String(CONFIG.nHeads), '--d', String(CONFIG.dModel), '--d-mlp', String(CONFIG.dMlp));
-  args.push('--positions', CONFIG.positions, '--warmup', String(WARMUP), '--windows', String(WINDOWS), '--steps-per-window', String(STEPS_PER_WINDOW));
+  const args = [
+    REFERENCE,
+    '--threads',
+    String(threads),
+    '--batch',
+    String(BATCH),
+    '--ctx',
+    String(CONFIG.nCtx),
+    '--vocab',
+    String(CONFIG.vocabSize),
+  ];
+  args.push(
+    '--layers',
+    String(CONFIG.nLayers),
+    '--heads',
+    String(CONFIG.nHeads),
+    '--d',
+    String(CONFIG.dModel),
+    '--d-mlp',
+    String(CONFIG.dMlp),
+  );
+  args.push(
+    '--positions',
+    CONFIG.positions,
+    '--warmup',
+    String(WARMUP),
+    '--windows',
+    String(WINDOWS),
+    '--steps-per-window',
+    String(STEPS_PER_WINDOW),
+  );
   const run = spawnSync('/usr/bin/python3', args, { encoding: 'utf8' });
   if (run.status !== 0) {
     console.error(`PyTorch reference (threads ${threads}) failed: ${(run.stderr || String(run.error)).trim().split('\n').pop()}`);
@@ -104,9 +141,16 @@ const result = {
 };
 writeBenchResult('probing-train', result);
 const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(0);
-console.log(`GPT training throughput, backend ${backend.name}, median of ${WINDOWS} windows of ${STEPS_PER_WINDOW} steps (batch ${BATCH} x ${CONFIG.nCtx})`);
+console.log(
+  `GPT training throughput, backend ${backend.name}, median of ${WINDOWS} windows of ${STEPS_PER_WINDOW} steps (batch ${BATCH} x ${CONFIG.nCtx})`,
+);
 console.table([
-  { run: `iclkr (tfjs ${backend.name}, ${backend.threads} thread${backend.threads === 1 ? '' : 's'})`, 'tokens/s': ours.tokensPerSecond.toFixed(0), 'ratio to it': '1', 'peak RSS MB': mb(ours.peakRssBytes) },
+  {
+    run: `iclkr (tfjs ${backend.name}, ${backend.threads} thread${backend.threads === 1 ? '' : 's'})`,
+    'tokens/s': ours.tokensPerSecond.toFixed(0),
+    'ratio to it': '1',
+    'peak RSS MB': mb(ours.peakRssBytes),
+  },
   ...[torch2, torch1]
     .filter((r): r is ReferenceRun => r !== undefined)
     .map((r) => ({
@@ -138,11 +182,36 @@ function micro(): void {
     return tf.add(made.get(key)!, 0);
   };
   const rows = [
-    { op: '[2048,256] x [256,64]', ours: time(() => tf.matMul(fresh([2048, 256]), tf.transpose(fresh([64, 256])))), tfjs: time(() => tf.matMul(fresh([2048, 256]), fresh([64, 256]), false, true)), 'tfjs form': 'transposeB flag' },
-    { op: 'dW = A^T dy, A [2048,64], dy [2048,256]', ours: time(() => tf.matMul(transpose2d(fresh([2048, 64])), fresh([2048, 256]))), tfjs: time(() => tf.matMul(fresh([2048, 64]), fresh([2048, 256]), true, false)), 'tfjs form': 'transposeA flag' },
-    { op: 'QK^T, 64 x (128x16 @ 16x128)', ours: time(() => channelMatMul(fresh([128, 64, 16]) as tf.Tensor3D, fresh([16, 64, 128]) as tf.Tensor3D)), tfjs: time(() => tf.matMul(fresh([64, 128, 16]), fresh([64, 16, 128]))), 'tfjs form': 'batched matMul' },
-    { op: 'PV, 64 x (128x128 @ 128x16)', ours: time(() => channelMatMul(fresh([128, 64, 128]) as tf.Tensor3D, fresh([128, 64, 16]) as tf.Tensor3D)), tfjs: time(() => tf.matMul(fresh([64, 128, 128]), fresh([64, 128, 16]))), 'tfjs form': 'batched matMul' },
-    { op: 'transpose [2048,256]', ours: time(() => transpose2d(fresh([2048, 256]))), tfjs: time(() => tf.transpose(fresh([2048, 256]))), 'tfjs form': 'tf.transpose' },
+    {
+      op: '[2048,256] x [256,64]',
+      ours: time(() => tf.matMul(fresh([2048, 256]), tf.transpose(fresh([64, 256])))),
+      tfjs: time(() => tf.matMul(fresh([2048, 256]), fresh([64, 256]), false, true)),
+      'tfjs form': 'transposeB flag',
+    },
+    {
+      op: 'dW = A^T dy, A [2048,64], dy [2048,256]',
+      ours: time(() => tf.matMul(transpose2d(fresh([2048, 64])), fresh([2048, 256]))),
+      tfjs: time(() => tf.matMul(fresh([2048, 64]), fresh([2048, 256]), true, false)),
+      'tfjs form': 'transposeA flag',
+    },
+    {
+      op: 'QK^T, 64 x (128x16 @ 16x128)',
+      ours: time(() => channelMatMul(fresh([128, 64, 16]) as tf.Tensor3D, fresh([16, 64, 128]) as tf.Tensor3D)),
+      tfjs: time(() => tf.matMul(fresh([64, 128, 16]), fresh([64, 16, 128]))),
+      'tfjs form': 'batched matMul',
+    },
+    {
+      op: 'PV, 64 x (128x128 @ 128x16)',
+      ours: time(() => channelMatMul(fresh([128, 64, 128]) as tf.Tensor3D, fresh([128, 64, 16]) as tf.Tensor3D)),
+      tfjs: time(() => tf.matMul(fresh([64, 128, 128]), fresh([64, 128, 16]))),
+      'tfjs form': 'batched matMul',
+    },
+    {
+      op: 'transpose [2048,256]',
+      ours: time(() => transpose2d(fresh([2048, 256]))),
+      tfjs: time(() => tf.transpose(fresh([2048, 256]))),
+      'tfjs form': 'tf.transpose',
+    },
   ];
   tf.dispose([...made.values()]);
   console.log('kernel comparisons, min ms per call (ours = the form ops.ts uses):');

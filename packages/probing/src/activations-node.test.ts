@@ -48,12 +48,20 @@ async function writeFolder(all: ProbePrompt[]): Promise<string> {
     tensors.set(`p${p}.label_probs`, f32(last.dataSync(), [2]));
     for (let l = 0; l < nLayers; l++) {
       tensors.set(`p${p}.blocks.${l}.attn.hook_pattern`, f32(cache.get(`blocks.${l}.attn.hook_pattern`)!.dataSync(), [nHeads, t, t]));
-      for (const h of ['k', 'v']) tensors.set(`p${p}.blocks.${l}.attn.hook_${h}`, f32(cache.get(`blocks.${l}.attn.hook_${h}`)!.dataSync(), [t, nHeads, dHead]));
+      for (const h of ['k', 'v'])
+        tensors.set(`p${p}.blocks.${l}.attn.hook_${h}`, f32(cache.get(`blocks.${l}.attn.hook_${h}`)!.dataSync(), [t, nHeads, dHead]));
     }
     tf.dispose([logits, last, ...cache.values()]);
-    const alone = nextTokenDistributions(model, [...prompt.spans.x, prompt.spans.query].map((s) => prompt.tokens.slice(s.start, s.end)));
+    const alone = nextTokenDistributions(
+      model,
+      [...prompt.spans.x, prompt.spans.query].map((s) => prompt.tokens.slice(s.start, s.end)),
+    );
     tensors.set(`p${p}.output_similarity`, f32(outputSimilarity(alone[N], alone.slice(0, N)), [N]));
-    tensors.set(`p${p}.input_argmax`, { dtype: 'I32', shape: [N], data: Int32Array.from(alone.slice(0, N), (d) => d.indexOf(Math.max(...d))) });
+    tensors.set(`p${p}.input_argmax`, {
+      dtype: 'I32',
+      shape: [N],
+      data: Int32Array.from(alone.slice(0, N), (d) => d.indexOf(Math.max(...d))),
+    });
   }
   model.dispose();
   await writeSafetensors(join(dir, 'activations.safetensors'), tensors);
@@ -83,11 +91,16 @@ describe('activations computed elsewhere', () => {
     const run = new Probe(model, { labelTokens: LABELS }).add(all).result();
     model.dispose();
     const got = saved.result();
-    const close = (a: number | null, b: number | null) => expect(a === null ? b : Math.abs(a - b!)).toSatisfy((d: number | null) => d === null || d < 1e-5);
+    const close = (a: number | null, b: number | null) =>
+      expect(a === null ? b : Math.abs(a - b!)).toSatisfy((d: number | null) => d === null || d < 1e-5);
     expect(got.summary.modelAccuracy).toBe(run.summary.modelAccuracy);
     expect(got.summary.bestHead).toEqual(run.summary.bestHead);
     got.summary.heads.forEach((h, j) => {
-      expect([h.agreement, h.accuracy, h.variants.line.agreement]).toEqual([run.summary.heads[j].agreement, run.summary.heads[j].accuracy, run.summary.heads[j].variants.line.agreement]);
+      expect([h.agreement, h.accuracy, h.variants.line.agreement]).toEqual([
+        run.summary.heads[j].agreement,
+        run.summary.heads[j].accuracy,
+        run.summary.heads[j].variants.line.agreement,
+      ]);
       close(got.outputCorrelation!.span[j].pearson, run.outputCorrelation!.span[j].pearson);
     });
     expect(got.values!.heads.map((h) => h.accuracy)).toEqual(run.values!.heads.map((h) => h.accuracy));
@@ -99,7 +112,16 @@ describe('activations computed elsewhere', () => {
     const all = prompts(3);
     const dir = await writeFolder(all);
     const bad = async (edit: (json: Record<string, unknown>) => void) => {
-      const json = { ...ACTIVATIONS_FORMAT, model: 'm', labels: ['a', 'b'], layers: 2, heads: 4, kvHeads: 4, dHead: 16, prompts: all.map((p) => ({ tokens: p.tokens, segments: [...p.spans.segments], labels: p.labels, gold: p.gold })) };
+      const json = {
+        ...ACTIVATIONS_FORMAT,
+        model: 'm',
+        labels: ['a', 'b'],
+        layers: 2,
+        heads: 4,
+        kvHeads: 4,
+        dHead: 16,
+        prompts: all.map((p) => ({ tokens: p.tokens, segments: [...p.spans.segments], labels: p.labels, gold: p.gold })),
+      };
       edit(json);
       await writeFile(join(dir, 'prompts.json'), JSON.stringify(json));
       const source = await openActivations(dir);
@@ -110,13 +132,17 @@ describe('activations computed elsewhere', () => {
       }
     };
     await expect(bad((j) => (j.version = 2))).rejects.toThrow(/is not format "iclkr-activations" version 1/);
-    await expect(bad((j) => (j.heads = 5))).rejects.toThrow(/p0\.blocks\.0\.attn\.hook_pattern" has shape \[4, 26, 26\], not \[5, 26\] or \[5, 26, 26\]/);
+    await expect(bad((j) => (j.heads = 5))).rejects.toThrow(
+      /p0\.blocks\.0\.attn\.hook_pattern" has shape \[4, 26, 26\], not \[5, 26\] or \[5, 26, 26\]/,
+    );
     await expect(bad((j) => (j.layers = 3))).rejects.toThrow(/has no tensor "p0\.blocks\.2\.attn\.hook_pattern"/);
     await expect(
       bad((j) => {
         (j.prompts as { segments: unknown[] }[])[1].segments.splice(1, 1);
       }),
     ).rejects.toThrow(/prompt 1: segment 1 \(\w+ \[\d+, \d+\)\) does not continue from position 2/);
-    await expect(bad((j) => ((j.prompts as { tokens: number[] }[])[0].tokens = [1]))).rejects.toThrow(/prompt 0's segments cover 26 of its 1 tokens/);
+    await expect(bad((j) => ((j.prompts as { tokens: number[] }[])[0].tokens = [1]))).rejects.toThrow(
+      /prompt 0's segments cover 26 of its 1 tokens/,
+    );
   });
 });

@@ -47,7 +47,8 @@ const FIX = 'write prompts.json as docs/activations.md describes';
 
 function positiveInt(json: Record<string, unknown>, key: string, source: string): number {
   const v = json[key];
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new DataError(source, undefined, `"${key}" must be a positive integer, got ${JSON.stringify(v)}`, FIX);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1)
+    throw new DataError(source, undefined, `"${key}" must be a positive integer, got ${JSON.stringify(v)}`, FIX);
   return v;
 }
 
@@ -85,7 +86,12 @@ function tensor(file: SafetensorsFile, name: string, shapes: readonly (readonly 
   if (!file.has(name)) return undefined;
   const { shape } = file.expect(name);
   if (!shapes.some((s) => s.length === shape.length && s.every((d, i) => d === shape[i]))) {
-    throw new DataError(file.path, undefined, `tensor "${name}" has shape [${shape.join(', ')}], not ${shapes.map((s) => `[${s.join(', ')}]`).join(' or ')}`, FIX);
+    throw new DataError(
+      file.path,
+      undefined,
+      `tensor "${name}" has shape [${shape.join(', ')}], not ${shapes.map((s) => `[${s.join(', ')}]`).join(' or ')}`,
+      FIX,
+    );
   }
   return file.read(name);
 }
@@ -101,13 +107,21 @@ async function promptActivations(file: SafetensorsFile, meta: ActivationsMeta, p
   };
   const probs = toFloat32(await required(`p${p}.label_probs`, [[meta.labels.length]]));
   const total = probs.reduce((a, b) => a + b, 0);
-  if (!(total > 0) || probs.some((v) => !(v >= 0))) throw new DataError(file.path, undefined, `p${p}.label_probs is not a distribution`, FIX);
+  if (!(total > 0) || probs.some((v) => !(v >= 0)))
+    throw new DataError(file.path, undefined, `p${p}.label_probs is not a distribution`, FIX);
   const rows = [];
   for (let l = 0; l < meta.layers; l++) {
-    const raw = await required(`p${p}.blocks.${l}.attn.hook_pattern`, [[meta.heads, t], [meta.heads, t, t]]);
+    const raw = await required(`p${p}.blocks.${l}.attn.hook_pattern`, [
+      [meta.heads, t],
+      [meta.heads, t, t],
+    ]);
     const values = toFloat32(raw);
     // A full [heads, q, k] pattern: keep the final query position's row of each head.
-    rows.push(Array.from({ length: meta.heads }, (_, h) => (raw.shape.length === 2 ? values.subarray(h * t, (h + 1) * t) : values.subarray((h * t + t - 1) * t, (h * t + t) * t))));
+    rows.push(
+      Array.from({ length: meta.heads }, (_, h) =>
+        raw.shape.length === 2 ? values.subarray(h * t, (h + 1) * t) : values.subarray((h * t + t - 1) * t, (h * t + t) * t),
+      ),
+    );
   }
   const kvShape = [[t, meta.kvHeads, meta.dHead]];
   const keys = [];
@@ -115,13 +129,15 @@ async function promptActivations(file: SafetensorsFile, meta: ActivationsMeta, p
   for (let l = 0; l < meta.layers; l++) {
     const k = tensor(file, `p${p}.blocks.${l}.attn.hook_k`, kvShape);
     const v = tensor(file, `p${p}.blocks.${l}.attn.hook_v`, kvShape);
-    if ((k === undefined) !== (v === undefined)) throw new DataError(file.path, undefined, `prompt ${p} layer ${l} has only one of hook_k and hook_v`, FIX);
+    if ((k === undefined) !== (v === undefined))
+      throw new DataError(file.path, undefined, `prompt ${p} layer ${l} has only one of hook_k and hook_v`, FIX);
     if (k !== undefined) {
       keys.push(toFloat32(await k));
       values.push(toFloat32(await v!));
     }
   }
-  if (keys.length !== 0 && keys.length !== meta.layers) throw new DataError(file.path, undefined, `prompt ${p} has keys and values for ${keys.length} of ${meta.layers} layers`, FIX);
+  if (keys.length !== 0 && keys.length !== meta.layers)
+    throw new DataError(file.path, undefined, `prompt ${p} has keys and values for ${keys.length} of ${meta.layers} layers`, FIX);
   const similarity = tensor(file, `p${p}.output_similarity`, [[n]]);
   const inputArgmax = tensor(file, `p${p}.input_argmax`, [[n]]);
   return {
@@ -143,7 +159,8 @@ export async function openActivations(dir: string): Promise<ActivationsSource> {
       throw new DataError(promptsPath, undefined, `prompt ${p} needs tokens, segments, labels and gold`, FIX);
     }
     const spans = spansFromSegments(raw.segments, what);
-    if (spans.length !== raw.tokens.length) throw new DataError(promptsPath, undefined, `prompt ${p}'s segments cover ${spans.length} of its ${raw.tokens.length} tokens`, FIX);
+    if (spans.length !== raw.tokens.length)
+      throw new DataError(promptsPath, undefined, `prompt ${p}'s segments cover ${spans.length} of its ${raw.tokens.length} tokens`, FIX);
     return { tokens: raw.tokens, spans, labels: raw.labels, gold: raw.gold };
   });
   const file = await openSafetensors(join(dir, 'activations.safetensors'));
@@ -152,7 +169,8 @@ export async function openActivations(dir: string): Promise<ActivationsSource> {
     async *batches(size: number) {
       for (let start = 0; start < parsed.length; start += size) {
         const batch = [];
-        for (let p = start; p < Math.min(start + size, parsed.length); p++) batch.push({ prompt: parsed[p], acts: await promptActivations(file, meta, p, parsed[p]) });
+        for (let p = start; p < Math.min(start + size, parsed.length); p++)
+          batch.push({ prompt: parsed[p], acts: await promptActivations(file, meta, p, parsed[p]) });
         yield batch;
       }
     },

@@ -97,10 +97,7 @@ export function checkModelConfig(config: ModelConfig): void {
     positiveInteger(config, 'dMlp');
   }
   if (config.nHeads % config.nKvHeads !== 0) {
-    throw new OptionError(
-      `model config: nHeads (${config.nHeads}) is not a multiple of nKvHeads (${config.nKvHeads})`,
-      FIX,
-    );
+    throw new OptionError(`model config: nHeads (${config.nHeads}) is not a multiple of nKvHeads (${config.nKvHeads})`, FIX);
   }
   if (!(config.normEps > 0)) {
     throw new OptionError(`model config: normEps must be positive, got ${config.normEps}`, FIX);

@@ -29,7 +29,11 @@ describe('geluExact', () => {
   });
 
   it('has the gradient Phi(x) + x phi(x)', () => {
-    const got = tf.tidy(() => tf.grad((x: tf.Tensor) => geluExact(x).sum())(tf.tensor1d(xs)).dataSync());
+    const got = tf.tidy(() =>
+      tf
+        .grad((x: tf.Tensor) => geluExact(x).sum())(tf.tensor1d(xs))
+        .dataSync(),
+    );
     const errors = xs.map((x, i) => {
       const want = 0.5 * (1 + erf(x / Math.SQRT2)) + (x * Math.exp((-x * x) / 2)) / Math.sqrt(2 * Math.PI);
       return Math.abs(got[i]! - want);

@@ -9,7 +9,16 @@ import { join } from 'node:path';
 import { DataError, fromFloat32, type SafetensorsTensor, ShapeError, tf } from '@iclkr/core';
 import { readSafetensors, writeSafetensors } from '@iclkr/core/node';
 import { afterAll, describe, expect, it } from 'vitest';
-import { expectNoLeaks, expectReference, hfFixture, maxAbsDiff, readReference, rejection, removeTemporaryFolders, temporaryFolder } from '../test/fixtures.js';
+import {
+  expectNoLeaks,
+  expectReference,
+  hfFixture,
+  maxAbsDiff,
+  readReference,
+  rejection,
+  removeTemporaryFolders,
+  temporaryFolder,
+} from '../test/fixtures.js';
 import { ropeFrequencies } from './components/rotary-embeddings.js';
 import { loadModel } from './load-model.js';
 
@@ -87,7 +96,11 @@ describe('rope scaling', () => {
   it('dynamic NTK accepts factor x max_position_embeddings positions and no more', async () => {
     const model = await loadModel(hfFixture('llama-rope-dynamic-tiny'));
     expect(model.config.nCtx).toBe(64);
-    const ids = tf.tensor2d(Int32Array.from({ length: 64 }, (_, i) => i), [1, 64], 'int32');
+    const ids = tf.tensor2d(
+      Int32Array.from({ length: 64 }, (_, i) => i),
+      [1, 64],
+      'int32',
+    );
     const { logits } = model.run(ids);
     expect(logits.shape).toEqual([1, 64, 512]);
     const longer = tf.tensor2d(new Int32Array(65), [1, 65], 'int32');
@@ -99,7 +112,9 @@ describe('rope scaling', () => {
   it('yarn scales cos and sin by 0.1 ln(factor) + 1', () => {
     const yarn = ropeFrequencies(16, 10000, { type: 'yarn', factor: 4, originalMaxPositions: 16 });
     expect(yarn.attentionScaling).toBeCloseTo(0.1 * Math.log(4) + 1, 12);
-    expect(ropeFrequencies(16, 10000, { type: 'yarn', factor: 4, originalMaxPositions: 16, attentionFactor: 0.5 }).attentionScaling).toBe(0.5);
+    expect(ropeFrequencies(16, 10000, { type: 'yarn', factor: 4, originalMaxPositions: 16, attentionFactor: 0.5 }).attentionScaling).toBe(
+      0.5,
+    );
   });
 
   it.each(['gpt-neox-tiny', 'llama-rope-dynamic-tiny'])('%s leaks no tensors over repeated forward passes', async (name) => {
@@ -134,7 +149,9 @@ describe('refusals', () => {
     }));
     const err = await rejection(loadModel(dir));
     expect(err).toBeInstanceOf(DataError);
-    expect(err.message).toMatch(/rope type "longrope" \(rope_parameters\) is not supported \(supported: default, linear, dynamic, llama3, yarn\)$/);
+    expect(err.message).toMatch(
+      /rope type "longrope" \(rope_parameters\) is not supported \(supported: default, linear, dynamic, llama3, yarn\)$/,
+    );
     expect(err.message).not.toContain('\n');
   });
 
@@ -154,7 +171,10 @@ describe('refusals', () => {
   });
 
   it('names a missing rope factor', async () => {
-    const dir = await withConfig('llama-rope-linear-tiny', (json) => ({ ...json, rope_parameters: { rope_type: 'linear', rope_theta: 10000 } }));
+    const dir = await withConfig('llama-rope-linear-tiny', (json) => ({
+      ...json,
+      rope_parameters: { rope_type: 'linear', rope_theta: 10000 },
+    }));
     const err = await rejection(loadModel(dir));
     expect(err).toBeInstanceOf(DataError);
     expect(err.message).toMatch(/"rope_parameters\.factor" is missing \(rope type linear needs it\)$/);

@@ -124,7 +124,10 @@ export function nextTokenDistributions(
     if (restrict.length === 0) throw new OptionError('restrict is empty', 'give at least one token id to restrict to');
     const bad = restrict.find((id) => !Number.isInteger(id) || id < 0 || id >= vocabSize);
     if (bad !== undefined) {
-      throw new OptionError(`restrict holds token id ${bad}, outside the vocabulary [0, ${vocabSize})`, 'restrict to ids of the model vocabulary');
+      throw new OptionError(
+        `restrict holds token id ${bad}, outside the vocabulary [0, ${vocabSize})`,
+        'restrict to ids of the model vocabulary',
+      );
     }
   }
   prompts.forEach((prompt, i) => {

@@ -130,7 +130,16 @@ export { createGpt, type GptInit, type GptParamSpec, gptParamSpecs, gptVariables
 /** The weighted next-token cross-entropy used in training. */
 export { lmLoss } from './gpt/loss.js';
 /** AdamW with warm-up and cosine decay, gradient clipping, and a resumable state. */
-export { GptTrainer, isDecayed, learningRate, type LrSchedule, type StepResult, type TrainBatch, type TrainerOptions, type TrainingState } from './gpt/trainer.js';
+export {
+  GptTrainer,
+  isDecayed,
+  learningRate,
+  type LrSchedule,
+  type StepResult,
+  type TrainBatch,
+  type TrainerOptions,
+  type TrainingState,
+} from './gpt/trainer.js';
 /** Our GPT's checkpoint as files (config.json, model.safetensors, world, training state) from and to bytes, every tensor checked; folders are in `@iclkr/probing/node`. */
 export {
   GPT_FILES,

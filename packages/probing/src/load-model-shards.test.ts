@@ -12,7 +12,9 @@ afterAll(removeTemporaryFolders);
  * gpt2-tiny split into two shards (even- and odd-numbered tensors) with a Hugging Face style
  * `model.safetensors.index.json`; `edit` may change the index or drop a shard.
  */
-async function shardedCopy(edit: (map: Record<string, string>, dir: string) => Promise<unknown> | unknown = () => undefined): Promise<string> {
+async function shardedCopy(
+  edit: (map: Record<string, string>, dir: string) => Promise<unknown> | unknown = () => undefined,
+): Promise<string> {
   const dir = await temporaryFolder('shards');
   const { tensors } = await readSafetensors(`${fixture('gpt2-tiny')}/model.safetensors`);
   const shards = [new Map<string, SafetensorsTensor>(), new Map<string, SafetensorsTensor>()];
@@ -45,7 +47,9 @@ describe('sharded checkpoints', () => {
     const moved = await rejection(
       loadModel(
         await shardedCopy((map) => {
-          map['transformer.wte.weight'] = map['transformer.wte.weight'].includes('00001') ? 'model-00002-of-00002.safetensors' : 'model-00001-of-00002.safetensors';
+          map['transformer.wte.weight'] = map['transformer.wte.weight'].includes('00001')
+            ? 'model-00002-of-00002.safetensors'
+            : 'model-00001-of-00002.safetensors';
         }),
       ),
     );

@@ -59,7 +59,11 @@ describe('loadModel errors', () => {
   });
 
   it('names an unsupported model_type', async () => {
-    const dir = await modifiedCopy('gpt2-tiny', (t) => t, (json) => ({ ...json, model_type: 'bert' }));
+    const dir = await modifiedCopy(
+      'gpt2-tiny',
+      (t) => t,
+      (json) => ({ ...json, model_type: 'bert' }),
+    );
     const err = await rejection(loadModel(dir));
     expect(err).toBeInstanceOf(DataError);
     expect(err.message).toMatch(/config\.json: model_type "bert" is not supported \(supported: gpt2, llama, qwen2, gpt_neox\)$/);

@@ -49,16 +49,31 @@ function weightMap(text: string, indexPath: string): Map<string, string> {
   try {
     json = JSON.parse(text);
   } catch (err) {
-    throw new DataError(indexPath, undefined, `is not valid JSON: ${err instanceof Error ? err.message : String(err)}`, 'download the shard index again');
+    throw new DataError(
+      indexPath,
+      undefined,
+      `is not valid JSON: ${err instanceof Error ? err.message : String(err)}`,
+      'download the shard index again',
+    );
   }
   const map = (json as { weight_map?: unknown } | null)?.weight_map;
   if (typeof map !== 'object' || map === null || Array.isArray(map)) {
-    throw new DataError(indexPath, undefined, 'has no "weight_map" object', 'use the model.safetensors.index.json that came with the shards');
+    throw new DataError(
+      indexPath,
+      undefined,
+      'has no "weight_map" object',
+      'use the model.safetensors.index.json that came with the shards',
+    );
   }
   const entries = Object.entries(map);
   for (const [name, file] of entries) {
     if (typeof file !== 'string' || file === '' || file.includes('/') || file.includes('\\')) {
-      throw new DataError(indexPath, undefined, `weight_map gives tensor "${name}" the shard ${JSON.stringify(file)}, not a file name`, 'use the shard index that came with the shards');
+      throw new DataError(
+        indexPath,
+        undefined,
+        `weight_map gives tensor "${name}" the shard ${JSON.stringify(file)}, not a file name`,
+        'use the shard index that came with the shards',
+      );
     }
   }
   return new Map(entries as [string, string][]);
@@ -74,13 +89,22 @@ async function readShards(dir: string, indexPath: string): Promise<SafetensorsTe
   for (const shard of new Set(map.values())) {
     const path = join(dir, shard);
     if (!(await exists(path))) {
-      throw new SafetensorsError(path, `the shard index ${SHARD_INDEX} names this shard but it is missing`, 'download every shard the index lists into the model folder');
+      throw new SafetensorsError(
+        path,
+        `the shard index ${SHARD_INDEX} names this shard but it is missing`,
+        'download every shard the index lists into the model folder',
+      );
     }
     const file = await readSafetensors(path);
     for (const [name, where] of map) {
       if (where !== shard) continue;
       const tensor = file.tensors.get(name);
-      if (tensor === undefined) throw new SafetensorsError(path, `has no tensor "${name}", which ${SHARD_INDEX} places in it`, 'download the shards and their index again');
+      if (tensor === undefined)
+        throw new SafetensorsError(
+          path,
+          `has no tensor "${name}", which ${SHARD_INDEX} places in it`,
+          'download the shards and their index again',
+        );
       tensors.set(name, tensor);
     }
   }

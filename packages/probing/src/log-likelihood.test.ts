@@ -50,16 +50,28 @@ describe('spanLogLikelihoods', () => {
       const got = spanLogLikelihoods(model, sequences, spans, { batchSize, onProgress: (done, total) => progress.push(done / total) });
       expect(progress.at(-1)).toBe(1);
       expect(progress.length).toBe(batchSize === 1 ? 5 : batchSize === 2 ? 3 : 1);
-      cases.forEach((c, i) => expect(Math.abs(got[i] - reference(c.row, c.start, c.end)), `case ${i}, batch ${batchSize}`).toBeLessThan(3e-4));
+      cases.forEach((c, i) =>
+        expect(Math.abs(got[i] - reference(c.row, c.start, c.end)), `case ${i}, batch ${batchSize}`).toBeLessThan(3e-4),
+      );
     }
   });
 
   it('leaks no tensors and rejects spans it cannot score', () => {
     const before = tf.memory().numTensors;
-    spanLogLikelihoods(model, [rows[0].slice(0, 5), rows[1]], [{ start: 1, end: 5 }, { start: 1, end: 24 }], { batchSize: 1 });
+    spanLogLikelihoods(
+      model,
+      [rows[0].slice(0, 5), rows[1]],
+      [
+        { start: 1, end: 5 },
+        { start: 1, end: 24 },
+      ],
+      { batchSize: 1 },
+    );
     expect(tf.memory().numTensors).toBe(before);
     const seq = [rows[0].slice(0, 5)];
-    expect(() => spanLogLikelihoods(model, seq, [{ start: 0, end: 5 }])).toThrow(/span \[0, 5\) of sequence 0 \(5 tokens\) is not inside \[1, 5\)/);
+    expect(() => spanLogLikelihoods(model, seq, [{ start: 0, end: 5 }])).toThrow(
+      /span \[0, 5\) of sequence 0 \(5 tokens\) is not inside \[1, 5\)/,
+    );
     expect(() => spanLogLikelihoods(model, seq, [{ start: 2, end: 6 }])).toThrow(/span \[2, 6\)/);
     expect(() => spanLogLikelihoods(model, seq, [{ start: 3, end: 3 }])).toThrow(/non-empty/);
     expect(() => spanLogLikelihoods(model, seq, [])).toThrow(/1 sequences but 0 spans/);

@@ -25,7 +25,8 @@ export function spanLogLikelihoods(
   options: PassOptions = {},
 ): Float64Array {
   const batchSize = passBatchSize(options);
-  if (spans.length !== sequences.length) throw new OptionError(`${sequences.length} sequences but ${spans.length} spans`, 'give one span per sequence');
+  if (spans.length !== sequences.length)
+    throw new OptionError(`${sequences.length} sequences but ${spans.length} spans`, 'give one span per sequence');
   spans.forEach(({ start, end }, i) => {
     if (!(Number.isInteger(start) && Number.isInteger(end) && start >= 1 && start < end && end <= sequences[i].length)) {
       throw new OptionError(

@@ -118,11 +118,13 @@ export class Transformer implements HookedModel {
       );
     }
     if (ids.size === 0) return;
-    const [min, max] = tf.tidy(() => [tf.min(ids), tf.max(ids)]).map((t) => {
-      const value = t.dataSync()[0];
-      t.dispose();
-      return value;
-    });
+    const [min, max] = tf
+      .tidy(() => [tf.min(ids), tf.max(ids)])
+      .map((t) => {
+        const value = t.dataSync()[0];
+        t.dispose();
+        return value;
+      });
     if (min < 0 || max >= this.config.vocabSize) {
       throw new OptionError(
         `token id ${min < 0 ? min : max} is outside the vocabulary [0, ${this.config.vocabSize})`,
@@ -139,5 +141,6 @@ function checkLogitPositions(positions: readonly number[] | undefined, [batch, l
     throw new OptionError(`logitPositions has ${positions.length} entries for a batch of ${batch}`, 'give one position per batch row');
   }
   const bad = positions.find((p) => !Number.isInteger(p) || p < 0 || p >= length);
-  if (bad !== undefined) throw new OptionError(`logitPositions holds ${bad}, outside the sequence [0, ${length})`, 'give positions inside the input');
+  if (bad !== undefined)
+    throw new OptionError(`logitPositions holds ${bad}, outside the sequence [0, ${length})`, 'give positions inside the input');
 }

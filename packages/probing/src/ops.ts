@@ -34,7 +34,11 @@ export function customOp<T extends tf.Tensor>(
 export function transpose2d(x: tf.Tensor): tf.Tensor2D {
   const [m, k] = x.shape as [number, number];
   if (m % 16 !== 0 || m < 256) return tf.transpose(x) as tf.Tensor2D;
-  return x.reshape([m / 16, 16, k]).transpose([0, 2, 1]).transpose([1, 0, 2]).reshape([k, m]);
+  return x
+    .reshape([m / 16, 16, k])
+    .transpose([0, 2, 1])
+    .transpose([1, 0, 2])
+    .reshape([k, m]);
 }
 
 /** Sums of the rows of x [m, n] as [n] (a reduction over the leading axis is slow on wasm; over the last one of x^T it is not). */

@@ -42,7 +42,10 @@ export class ParamReader {
     const unused = Object.keys(this.params).filter((name) => !this.used.has(name));
     if (unused.length > 0) {
       throw new ShapeError(
-        `parameter(s) ${unused.slice(0, 3).map((n) => `"${n}"`).join(', ')} are not used by this model configuration`,
+        `parameter(s) ${unused
+          .slice(0, 3)
+          .map((n) => `"${n}"`)
+          .join(', ')} are not used by this model configuration`,
         'check that the configuration (biases, positions, MLP kind) matches the parameters',
       );
     }

@@ -33,7 +33,13 @@ async function referenceCases(): Promise<{ text: string; ids: number[] }[]> {
   const lines = out.split('\n');
   expect(lines.pop()).toBe('');
   expect(lines.length).toBe(texts.length);
-  return texts.map((text, i) => ({ text, ids: lines[i].split(' ').filter((s) => s !== '').map(Number) }));
+  return texts.map((text, i) => ({
+    text,
+    ids: lines[i]
+      .split(' ')
+      .filter((s) => s !== '')
+      .map(Number),
+  }));
 }
 
 describe('GPT-2 tokenizer from vocab.json + merges.txt', () => {

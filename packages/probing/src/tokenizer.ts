@@ -47,8 +47,7 @@ export function createTokenizer(name: string, files: TokenizerFiles): Tokenizer 
       throw new DataError(file, undefined, 'has no "model" object', 'use a tokenizer.json saved by Hugging Face tokenizers');
     }
     const configFile = at('tokenizer_config.json');
-    const config =
-      files.tokenizerConfig === undefined ? {} : asObject(parseJson(files.tokenizerConfig, configFile), configFile);
+    const config = files.tokenizerConfig === undefined ? {} : asObject(parseJson(files.tokenizerConfig, configFile), configFile);
     // Tokenizers.js requires these keys, which hand-written files may leave out (null: not used).
     const defaults = { normalizer: null, pre_tokenizer: null, post_processor: null, decoder: null };
     return wrap(name, { ...defaults, ...json, added_tokens: json.added_tokens ?? [] }, config, file);
@@ -116,10 +115,7 @@ function wrap(name: string, json: object, config: object, file: string): Tokeniz
       if (ids.length === 0) return '';
       for (const id of ids) {
         if (!Number.isInteger(id) || hf.id_to_token(id) === undefined) {
-          throw new OptionError(
-            `token id ${id} is not in the ${name} vocabulary (${vocabSize} tokens)`,
-            'pass ids made by this tokenizer',
-          );
+          throw new OptionError(`token id ${id} is not in the ${name} vocabulary (${vocabSize} tokens)`, 'pass ids made by this tokenizer');
         }
       }
       return hf.decode([...ids], { skip_special_tokens: false, clean_up_tokenization_spaces: false });

@@ -7,7 +7,8 @@ import { DppRetriever, dppKernel, greedyMapDpp } from './dpp.js';
 function gramOf(rows: number, cols: number, seed: number): Float64Array {
   const b = randomMatrix(rows, cols, seed);
   const out = new Float64Array(rows * rows);
-  for (let i = 0; i < rows; i++) for (let j = 0; j < rows; j++) out[i * rows + j] = rowOf(b, i).reduce((s, v, k) => s + v * rowOf(b, j)[k], 0);
+  for (let i = 0; i < rows; i++)
+    for (let j = 0; j < rows; j++) out[i * rows + j] = rowOf(b, i).reduce((s, v, k) => s + v * rowOf(b, j)[k], 0);
   return out;
 }
 
@@ -49,7 +50,9 @@ describe('greedy DPP MAP inference', () => {
       [0.2, 0.1, 1.45],
     ];
     const m = items.length;
-    const kernel = Float64Array.from({ length: m * m }, (_, ij) => items[Math.floor(ij / m)].reduce((s, v, k) => s + v * items[ij % m][k], 0));
+    const kernel = Float64Array.from({ length: m * m }, (_, ij) =>
+      items[Math.floor(ij / m)].reduce((s, v, k) => s + v * items[ij % m][k], 0),
+    );
     const greedy = greedyMapDpp(kernel, m, 3);
     const best = bestSubset(kernel, m, 3);
     expect([...greedy.items].sort()).toEqual(best.items);
@@ -72,7 +75,12 @@ describe('dpp retriever', () => {
   it("builds OpenICL's kernel on the top candidates and returns their cosine relevance as scores", () => {
     const features = randomMatrix(30, 5, 7);
     const query = randomMatrix(1, 5, 8);
-    const r = new DppRetriever({ candidates: 10, scale: 0.1 }).fit({ texts: Array.from({ length: 30 }, (_, i) => `t${i}`), labels: new Array(30).fill(0), numClasses: 1, features });
+    const r = new DppRetriever({ candidates: 10, scale: 0.1 }).fit({
+      texts: Array.from({ length: 30 }, (_, i) => `t${i}`),
+      labels: new Array(30).fill(0),
+      numClasses: 1,
+      features,
+    });
     const s = r.select({ text: 'q', features: query.data }, 4, new Rng(0));
     const rel = Array.from({ length: 30 }, (_, i) => cosine(rowOf(query, 0), rowOf(features, i)));
     const candidates = sortDescending(rel).slice(0, 10);
@@ -86,7 +94,9 @@ describe('dpp retriever', () => {
     });
     const kernel = dppKernel(
       candidates.map((i) => rel[i]),
-      Float64Array.from({ length: 100 }, (_, ij) => cosine(rowOf(features, candidates[Math.floor(ij / 10)]), rowOf(features, candidates[ij % 10]))),
+      Float64Array.from({ length: 100 }, (_, ij) =>
+        cosine(rowOf(features, candidates[Math.floor(ij / 10)]), rowOf(features, candidates[ij % 10])),
+      ),
       0.1,
     );
     kernel.forEach((v, ij) => expect(v).toBeCloseTo(L[ij], 12));

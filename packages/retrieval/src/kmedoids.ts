@@ -110,10 +110,13 @@ export class KMedoidsRetriever extends BaseRetriever<KMedoidsOptions> {
   protected override prepare(pool: Pool): void {
     const size = pool.texts.length;
     const cap = this.options.maxItems ?? 2000;
-    this.sample = size <= cap ? Array.from({ length: size }, (_, i) => i) : new Rng(this.options.seed ?? 0).sample(size, cap).sort((a, b) => a - b);
+    this.sample =
+      size <= cap ? Array.from({ length: size }, (_, i) => i) : new Rng(this.options.seed ?? 0).sample(size, cap).sort((a, b) => a - b);
     const m = this.sample.length;
     // A text without a known word has cosine 0 even with itself: its own distance is still 0.
-    this.distances = Float64Array.from(cosineSpace(pool, this.name).among(this.sample), (c, ij) => (ij % (m + 1) === 0 ? 0 : Math.max(0, 1 - c)));
+    this.distances = Float64Array.from(cosineSpace(pool, this.name).among(this.sample), (c, ij) =>
+      ij % (m + 1) === 0 ? 0 : Math.max(0, 1 - c),
+    );
     this.cache.clear();
   }
 
@@ -133,7 +136,10 @@ export class KMedoidsRetriever extends BaseRetriever<KMedoidsOptions> {
 
   protected choose(query: Query, n: number, _rng: Rng): Selection {
     if (n + 1 > this.sample.length && this.sample.length < this.pool.texts.length) {
-      throw new OptionError(`n = ${n} medoids is more than the ${this.sample.length - 1} the k-medoids sample allows`, 'raise maxItems or ask for fewer demonstrations');
+      throw new OptionError(
+        `n = ${n} medoids is more than the ${this.sample.length - 1} the k-medoids sample allows`,
+        'raise maxItems or ask for fewer demonstrations',
+      );
     }
     let chosen = this.medoids(n);
     if (query.index !== undefined && chosen.indices.includes(query.index)) chosen = this.medoids(n + 1);

@@ -27,7 +27,12 @@ describe('knn (KATE)', () => {
   it('matches a brute-force sort of cosine similarities on feature vectors', () => {
     const features = randomMatrix(40, 7, 1);
     const queries = randomMatrix(5, 7, 2);
-    const r = new KnnRetriever().fit({ texts: Array.from({ length: 40 }, (_, i) => `t${i}`), labels: new Array(40).fill(0), numClasses: 1, features });
+    const r = new KnnRetriever().fit({
+      texts: Array.from({ length: 40 }, (_, i) => `t${i}`),
+      labels: new Array(40).fill(0),
+      numClasses: 1,
+      features,
+    });
     for (let q = 0; q < queries.rows; q++) {
       const query = rowOf(queries, q);
       const ref = Array.from({ length: 40 }, (_, i) => cosine(query, rowOf(features, i)));
@@ -65,7 +70,12 @@ describe('model-kernel', () => {
     };
     const rows = Array.from({ length: 30 }, () => dist(12));
     const features = { rows: 30, cols: 12, data: Float32Array.from(rows.flat()) };
-    const r = new ModelKernelRetriever().fit({ texts: rows.map((_, i) => `x${i}`), labels: new Array(30).fill(0), numClasses: 1, features });
+    const r = new ModelKernelRetriever().fit({
+      texts: rows.map((_, i) => `x${i}`),
+      labels: new Array(30).fill(0),
+      numClasses: 1,
+      features,
+    });
     const q = dist(12);
     const ref = rows.map((row) => row.reduce((s, v, k) => s + v * q[k], 0));
     const s = r.select({ text: 'q', features: Float32Array.from(q) }, 5, new Rng(0));

@@ -121,12 +121,14 @@ const positive = (v: number | undefined, what: string, integer: boolean) => {
 export function createRetriever(name: string, options: RetrieverOptions = {}): Retriever {
   const strategy = parseStrategy(name);
   positive(options.k1, 'k1', false);
-  if (options.b !== undefined && !(options.b >= 0 && options.b <= 1)) throw new OptionError(`b ${options.b} is not in [0, 1]`, 'give BM25 b between 0 and 1');
+  if (options.b !== undefined && !(options.b >= 0 && options.b <= 1))
+    throw new OptionError(`b ${options.b} is not in [0, 1]`, 'give BM25 b between 0 and 1');
   positive(options.candidates, 'candidates', true);
   positive(options.scale, 'scale', false);
   positive(options.k, 'k', true);
   positive(options.rho, 'rho', false);
   positive(options.maxItems, 'maxItems', true);
-  if (options.seed !== undefined && !Number.isInteger(options.seed)) throw new OptionError(`seed ${options.seed} is not an integer`, 'give a whole-number seed');
+  if (options.seed !== undefined && !Number.isInteger(options.seed))
+    throw new OptionError(`seed ${options.seed} is not an integer`, 'give a whole-number seed');
   return RETRIEVAL_STRATEGIES[strategy].create(options);
 }

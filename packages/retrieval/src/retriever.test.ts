@@ -5,7 +5,10 @@ import { balancedCounts } from './balanced.js';
 import { createRetriever, RETRIEVAL_STRATEGY_NAMES } from './registry.js';
 import { orderDemonstrations, type Pool } from './retriever.js';
 
-const TEXTS = Array.from({ length: 24 }, (_, i) => `review ${i} is ${['good', 'bad', 'fine'][i % 3]} and ${['long', 'short'][i % 2]} word${i % 5}`);
+const TEXTS = Array.from(
+  { length: 24 },
+  (_, i) => `review ${i} is ${['good', 'bad', 'fine'][i % 3]} and ${['long', 'short'][i % 2]} word${i % 5}`,
+);
 const LABELS = TEXTS.map((_, i) => i % 3);
 const FEATURES = randomMatrix(24, 6, 11);
 const POOL: Pool = { texts: TEXTS, labels: LABELS, numClasses: 3, features: FEATURES };
@@ -39,7 +42,12 @@ describe('every strategy', () => {
         expect(new Set(a.indices).size, name).toBe(n);
         expect(a.indices, name).not.toContain(3);
         expect(a.scores.every(Number.isFinite), name).toBe(true);
-        expect(createRetriever(name).fit(poolFor(name)).select({ ...queryFor(name, n), index: 3 }, n, new Rng(7)), name).toEqual(a);
+        expect(
+          createRetriever(name)
+            .fit(poolFor(name))
+            .select({ ...queryFor(name, n), index: 3 }, n, new Rng(7)),
+          name,
+        ).toEqual(a);
       }
       expect(r.select(queryFor(name, 0), 0, new Rng(0))).toEqual({ indices: [], scores: [] });
     }
@@ -48,7 +56,8 @@ describe('every strategy', () => {
   it('draws differently for another seed where it is random, and identically where it is not', () => {
     for (const name of RETRIEVAL_STRATEGY_NAMES) {
       const r = createRetriever(name).fit(poolFor(name));
-      const same = JSON.stringify(r.select(queryFor(name, 1), 8, new Rng(1))) === JSON.stringify(r.select(queryFor(name, 1), 8, new Rng(2)));
+      const same =
+        JSON.stringify(r.select(queryFor(name, 1), 8, new Rng(1))) === JSON.stringify(r.select(queryFor(name, 1), 8, new Rng(2)));
       expect(same, name).toBe(name !== 'random' && name !== 'balanced');
     }
   });
@@ -127,19 +136,53 @@ describe('errors name the problem and the fix in one line', () => {
       [() => knn().select(query(0), 25, new Rng(0)), /n = 25 demonstrations is more than the 24 the pool can give; ask for at most 24/],
       [() => knn().select({ ...query(0), index: 0 }, 24, new Rng(0)), /more than the 23 the pool can give/],
       [() => createRetriever('bm25').fit({ texts: [], labels: [], numClasses: 2 }), /the demonstration pool is empty; give at least one/],
-      [() => createRetriever('nearest'), /unknown retrieval strategy 'nearest'; use one of random, balanced, bm25, knn, model-kernel, in-distribution, dpp, votek, kmedoids/],
-      [() => createRetriever('knn').fit({ ...POOL, features: { rows: 24, cols: 5, data: FEATURES.data } }), /pool features are 24 x 5 \(144 values\) for 24 texts/],
+      [
+        () => createRetriever('nearest'),
+        /unknown retrieval strategy 'nearest'; use one of random, balanced, bm25, knn, model-kernel, in-distribution, dpp, votek, kmedoids/,
+      ],
+      [
+        () => createRetriever('knn').fit({ ...POOL, features: { rows: 24, cols: 5, data: FEATURES.data } }),
+        /pool features are 24 x 5 \(144 values\) for 24 texts/,
+      ],
       [() => createRetriever('knn').fit({ ...POOL, features: { ...FEATURES, rows: 23 } }), /pool features are 23 x 6/],
-      [() => knn().select({ text: 'q', features: new Float32Array(5) }, 2, new Rng(0)), /the query has 5 features but the pool's rows have 6/],
-      [() => createRetriever('knn').fit({ ...POOL, features: { ...FEATURES, data: FEATURES.data.map((v, i) => (i === 20 ? Number.NaN : v)) } }), /pool features: holds NaN at row 3, column 2; give finite feature values/],
-      [() => knn().select({ text: 'q', features: Float32Array.from([0, 0, Number.POSITIVE_INFINITY, 0, 0, 0]) }, 2, new Rng(0)), /query features: holds Infinity at row 0, column 2/],
-      [() => createRetriever('random').fit({ texts: ['a', 'b'], labels: [0, 2], numClasses: 2 }), /pool label 2 of item 1 is outside the 2 classes \[0, 2\)/],
+      [
+        () => knn().select({ text: 'q', features: new Float32Array(5) }, 2, new Rng(0)),
+        /the query has 5 features but the pool's rows have 6/,
+      ],
+      [
+        () =>
+          createRetriever('knn').fit({
+            ...POOL,
+            features: { ...FEATURES, data: FEATURES.data.map((v, i) => (i === 20 ? Number.NaN : v)) },
+          }),
+        /pool features: holds NaN at row 3, column 2; give finite feature values/,
+      ],
+      [
+        () => knn().select({ text: 'q', features: Float32Array.from([0, 0, Number.POSITIVE_INFINITY, 0, 0, 0]) }, 2, new Rng(0)),
+        /query features: holds Infinity at row 0, column 2/,
+      ],
+      [
+        () => createRetriever('random').fit({ texts: ['a', 'b'], labels: [0, 2], numClasses: 2 }),
+        /pool label 2 of item 1 is outside the 2 classes \[0, 2\)/,
+      ],
       [() => createRetriever('random').fit({ texts: ['a', 'b'], labels: [0, 0.5], numClasses: 2 }), /pool label 0.5 of item 1 is outside/],
       [() => createRetriever('random').fit({ texts: ['a', 'b'], labels: [0], numClasses: 2 }), /the pool has 2 texts but 1 labels/],
-      [() => createRetriever('model-kernel').fit({ texts: TEXTS, labels: LABELS, numClasses: 3 }), /model-kernel needs the pool features P\(o \| x\).*; compute them with the model/],
-      [() => createRetriever('model-kernel').fit(POOL).select({ text: 'q' }, 2, new Rng(0)), /the pool has features but the query has none \(model-kernel\); give the query features/],
-      [() => createRetriever('knn').fit({ texts: TEXTS, labels: LABELS, numClasses: 3 }).select(query(0), 2, new Rng(0)), /the query has features but the pool has none/],
-      [() => createRetriever('in-distribution').fit({ texts: TEXTS, labels: LABELS, numClasses: 3 }), /in-distribution needs one feature per pool text, its mean log-probability per token under the model; compute them/],
+      [
+        () => createRetriever('model-kernel').fit({ texts: TEXTS, labels: LABELS, numClasses: 3 }),
+        /model-kernel needs the pool features P\(o \| x\).*; compute them with the model/,
+      ],
+      [
+        () => createRetriever('model-kernel').fit(POOL).select({ text: 'q' }, 2, new Rng(0)),
+        /the pool has features but the query has none \(model-kernel\); give the query features/,
+      ],
+      [
+        () => createRetriever('knn').fit({ texts: TEXTS, labels: LABELS, numClasses: 3 }).select(query(0), 2, new Rng(0)),
+        /the query has features but the pool has none/,
+      ],
+      [
+        () => createRetriever('in-distribution').fit({ texts: TEXTS, labels: LABELS, numClasses: 3 }),
+        /in-distribution needs one feature per pool text, its mean log-probability per token under the model; compute them/,
+      ],
       [() => createRetriever('in-distribution').fit(POOL), /in-distribution needs one feature per pool text.* \(got 6 columns\)/],
       [() => knn().select({ text: 'q', index: 24 }, 2, new Rng(0)), /query index 24 is not a pool item/],
       [() => knn().select(query(0), 1.5, new Rng(0)), /n = 1.5 is not a whole number/],

@@ -59,7 +59,12 @@ export function checkFinite(values: ArrayLike<number>, cols: number, what: strin
   for (let i = 0; i < values.length; i++) {
     if (!Number.isFinite(values[i])) {
       const at = cols > 0 ? `row ${Math.floor(i / cols)}, column ${i % cols}` : `value ${i}`;
-      throw new DataError(what, undefined, `holds ${values[i]} at ${at}`, 'give finite feature values (drop or recompute the rows with NaN or infinity)');
+      throw new DataError(
+        what,
+        undefined,
+        `holds ${values[i]} at ${at}`,
+        'give finite feature values (drop or recompute the rows with NaN or infinity)',
+      );
     }
   }
 }
@@ -77,7 +82,10 @@ export function checkPool(pool: Pool): void {
   for (let i = 0; i < size; i++) {
     const y = pool.labels[i];
     if (!Number.isInteger(y) || y < 0 || y >= pool.numClasses) {
-      throw new OptionError(`pool label ${y} of item ${i} is outside the ${pool.numClasses} classes [0, ${pool.numClasses})`, 'give class ids in [0, numClasses), or raise numClasses');
+      throw new OptionError(
+        `pool label ${y} of item ${i} is outside the ${pool.numClasses} classes [0, ${pool.numClasses})`,
+        'give class ids in [0, numClasses), or raise numClasses',
+      );
     }
   }
   const f = pool.features;
@@ -99,21 +107,31 @@ export function checkQuery(pool: Pool, query: Query): void {
       throw new ShapeError('the query has features but the pool has none', 'give the pool features too, or drop the query features');
     }
     if (query.features.length !== width) {
-      throw new ShapeError(`the query has ${query.features.length} features but the pool's rows have ${width}`, 'compute query and pool features the same way');
+      throw new ShapeError(
+        `the query has ${query.features.length} features but the pool's rows have ${width}`,
+        'compute query and pool features the same way',
+      );
     }
     checkFinite(query.features, width, 'query features');
   }
   const i = query.index;
   if (i !== undefined && (!Number.isInteger(i) || i < 0 || i >= pool.texts.length)) {
-    throw new OptionError(`query index ${i} is not a pool item (the pool has ${pool.texts.length})`, 'give the index of the query in the pool, or none');
+    throw new OptionError(
+      `query index ${i} is not a pool item (the pool has ${pool.texts.length})`,
+      'give the index of the query in the pool, or none',
+    );
   }
 }
 
 /** Checks n against the items a query may use (the pool without the query itself). */
 export function checkShots(n: number, available: number): void {
-  if (!Number.isInteger(n) || n < 0) throw new OptionError(`n = ${n} is not a whole number of demonstrations`, 'ask for 0 or more demonstrations');
+  if (!Number.isInteger(n) || n < 0)
+    throw new OptionError(`n = ${n} is not a whole number of demonstrations`, 'ask for 0 or more demonstrations');
   if (n > available) {
-    throw new OptionError(`n = ${n} demonstrations is more than the ${available} the pool can give`, `ask for at most ${available}, or give a larger pool`);
+    throw new OptionError(
+      `n = ${n} demonstrations is more than the ${available} the pool can give`,
+      `ask for at most ${available}, or give a larger pool`,
+    );
   }
 }
 
@@ -197,6 +215,9 @@ export function topN(scores: ArrayLike<number>, n: number, exclude?: number): Se
 
 /** The first n items of a selection other than `item` (a query-independent choice made without the query itself). */
 export function firstWithout(selection: Selection, item: number | undefined, n: number): Selection {
-  const keep = selection.indices.map((_, r) => r).filter((r) => selection.indices[r] !== item).slice(0, n);
+  const keep = selection.indices
+    .map((_, r) => r)
+    .filter((r) => selection.indices[r] !== item)
+    .slice(0, n);
   return { indices: keep.map((r) => selection.indices[r]), scores: keep.map((r) => selection.scores[r]) };
 }

@@ -30,7 +30,10 @@ export function rowsOf(m: Matrix, items: readonly number[]): Matrix {
 /** The query's features as a one-row matrix, or an error naming what is missing. */
 export function queryRow(query: Query, cols: number, strategy: string): Matrix {
   if (query.features === undefined) {
-    throw new ShapeError(`the pool has features but the query has none (${strategy})`, 'give the query features computed the same way as the pool rows');
+    throw new ShapeError(
+      `the pool has features but the query has none (${strategy})`,
+      'give the query features computed the same way as the pool rows',
+    );
   }
   return { rows: 1, cols, data: query.features };
 }

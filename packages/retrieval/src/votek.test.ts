@@ -31,8 +31,7 @@ describe('vote-k', () => {
     const deg = [0, 10, 20, 90, 100].map((d) => (d * Math.PI) / 180);
     const features = { rows: 5, cols: 2, data: Float32Array.from(deg.flatMap((a) => [Math.cos(a), Math.sin(a)])) };
     const pool = { texts: ['a', 'b', 'c', 'd', 'e'], labels: [0, 0, 0, 1, 1], numClasses: 2, features };
-    const rows = (items: readonly number[]) =>
-      Float32Array.from(items.flatMap((i) => deg.map((b) => Math.cos(deg[i] - b))));
+    const rows = (items: readonly number[]) => Float32Array.from(items.flatMap((i) => deg.map((b) => Math.cos(deg[i] - b))));
     expect(knnGraph(5, 2, rows).map((n) => [...n].sort())).toEqual(GRAPH.map((n) => [...n].sort()));
     const r = new VotekRetriever({ k: 2 }).fit(pool);
     const s = r.select({ text: 'anything', features: Float32Array.from([0, 1]) }, 3, new Rng(0));

@@ -68,7 +68,10 @@ function runCase(label: string, world: World, prompts: IclPrompt[], modes: ('den
     }
     return out;
   };
-  writeFileSync(files.priorFile, Float64Array.from(world.tasks, (t) => t.prior));
+  writeFileSync(
+    files.priorFile,
+    Float64Array.from(world.tasks, (t) => t.prior),
+  );
   writeFileSync(files.startFile, cat(world.tasks.map((t) => t.start)));
   writeFileSync(files.transitionFile, cat(world.tasks.map((t) => t.transition)));
   writeFileSync(files.emissionFile, cat(world.tasks.map((t) => t.emission)));
@@ -94,25 +97,55 @@ function runCase(label: string, world: World, prompts: IclPrompt[], modes: ('den
       let maxAbsDiff = 0;
       ours.forEach((row, p) => row.forEach((v, o) => (maxAbsDiff = Math.max(maxAbsDiff, Math.abs(v - theirs[p * m + o])))));
       const medianSeconds = median(result.seconds);
-      return [mode, { medianSeconds, seconds: result.seconds, peakRssBytes: result.peakRssBytes, numpyVersion: result.numpyVersion, maxAbsDiffPredictive: maxAbsDiff, ratio: seconds / medianSeconds }];
+      return [
+        mode,
+        {
+          medianSeconds,
+          seconds: result.seconds,
+          peakRssBytes: result.peakRssBytes,
+          numpyVersion: result.numpyVersion,
+          maxAbsDiffPredictive: maxAbsDiff,
+          ratio: seconds / medianSeconds,
+        },
+      ];
     }),
   );
   rmSync(dir, { recursive: true, force: true });
   return {
     label,
-    world: { name: world.spec.name, states: d, tokens: m, tasks: world.tasks.length, activeTasks: world.tasks.filter((t) => t.prior > 0).length, sharedDynamics: world.sharedDynamics },
+    world: {
+      name: world.spec.name,
+      states: d,
+      tokens: m,
+      tasks: world.tasks.length,
+      activeTasks: world.tasks.filter((t) => t.prior > 0).length,
+      sharedDynamics: world.sharedDynamics,
+    },
     prompts: prompts.length,
     demos: N,
     k: K,
     iclkr: { medianSeconds: seconds, seconds: times, peakRssBytes: process.resourceUsage().maxRSS * 1024, rssBeforeBytes },
-    numpy: references as Record<string, { medianSeconds: number; seconds: number[]; peakRssBytes: number; numpyVersion: string; maxAbsDiffPredictive: number; ratio: number } | null>,
+    numpy: references as Record<
+      string,
+      {
+        medianSeconds: number;
+        seconds: number[];
+        peakRssBytes: number;
+        numpyVersion: string;
+        maxAbsDiffPredictive: number;
+        ratio: number;
+      } | null
+    >,
   };
 }
 
 const ginc = compileWorld(gincWorld({}, new Rng(2024)));
 const gincCase = runCase('GINC (deterministic emission)', ginc, prompts(ginc, new Rng(7), PROMPTS), ['dense', 'sparse']);
 const random = compileWorld(randomWorld({}, new Rng(2025)));
-const randomCase = runCase('random world (dense emission, shared dynamics)', random, prompts(random, new Rng(8), DENSE_PROMPTS), ['dense', 'shared']);
+const randomCase = runCase('random world (dense emission, shared dynamics)', random, prompts(random, new Rng(8), DENSE_PROMPTS), [
+  'dense',
+  'shared',
+]);
 
 const result = {
   benchmark: 'exact Bayesian predictive, restart mode',
@@ -134,7 +167,13 @@ for (const c of [gincCase, randomCase]) {
       `${c.world.activeTasks} of ${c.world.tasks} tasks with positive prior; median of ${RUNS}`,
   );
   console.table([
-    { implementation: 'iclkr (float64 JS)', 'median s': c.iclkr.medianSeconds.toFixed(3), 'iclkr / this': '1.000', 'peak RSS': mb(c.iclkr.peakRssBytes), 'max |diff| vs iclkr': '-' },
+    {
+      implementation: 'iclkr (float64 JS)',
+      'median s': c.iclkr.medianSeconds.toFixed(3),
+      'iclkr / this': '1.000',
+      'peak RSS': mb(c.iclkr.peakRssBytes),
+      'max |diff| vs iclkr': '-',
+    },
     ...Object.entries(c.numpy).map(([mode, r]) => ({
       implementation: `numpy ${mode}`,
       'median s': r ? r.medianSeconds.toFixed(3) : 'n/a',
@@ -144,4 +183,6 @@ for (const c of [gincCase, randomCase]) {
     })),
   ]);
 }
-console.log('peak RSS: the whole process (iclkr: node with tfjs loaded by @iclkr/core, both worlds and their prompts so far; numpy: python with the data)');
+console.log(
+  'peak RSS: the whole process (iclkr: node with tfjs loaded by @iclkr/core, both worlds and their prompts so far; numpy: python with the data)',
+);

@@ -76,15 +76,24 @@ print(json.dumps({'seconds': time.perf_counter() - t0, 'numpy': np.__version__})
 
 function pythonReference(world: World): { tokensPerSecond: number; seconds: number; numpy: string } | null {
   const task = world.tasks[0];
-  const rows = (flat: Float64Array, n: number) => Array.from({ length: flat.length / n }, (_, i) => Array.from(flat.subarray(i * n, (i + 1) * n)));
-  const args = { transition: rows(task.transition, world.d), emission: rows(task.emission, world.m), start: Array.from(task.start), tokens: PYTHON_TOKENS };
+  const rows = (flat: Float64Array, n: number) =>
+    Array.from({ length: flat.length / n }, (_, i) => Array.from(flat.subarray(i * n, (i + 1) * n)));
+  const args = {
+    transition: rows(task.transition, world.d),
+    emission: rows(task.emission, world.m),
+    start: Array.from(task.start),
+    tokens: PYTHON_TOKENS,
+  };
   const dir = mkdtempSync(join(tmpdir(), 'iclkr-bench-'));
   try {
     const script = join(dir, 'ginc_loop.py');
     const input = join(dir, 'hmm.json');
     writeFileSync(script, PYTHON);
     writeFileSync(input, JSON.stringify(args));
-    const out = execFileSync(process.env.BENCH_PYTHON ?? 'python3', [script, input], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const out = execFileSync(process.env.BENCH_PYTHON ?? 'python3', [script, input], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const r = JSON.parse(out.trim().split('\n').pop()!);
     return { tokensPerSecond: PYTHON_TOKENS / r.seconds, seconds: r.seconds, numpy: r.numpy };
   } catch (error) {
@@ -127,8 +136,20 @@ writeBenchResult('theory-corpus', result);
 const rate = (x: number) => `${(x / 1e6).toFixed(2)}M`;
 console.log(`corpus generation, ${DOCS} docs x ${LENGTH} tokens, tokens/s median of ${RUNS} (node ${process.version})`);
 console.table([
-  ...PRESET_NAMES.map((name) => ({ run: `${name} (in memory)`, 'tokens/s': rate(presets[name].tokensPerSecond), 'ratio vs ginc': (presets[name].tokensPerSecond / gincRate).toFixed(2) })),
+  ...PRESET_NAMES.map((name) => ({
+    run: `${name} (in memory)`,
+    'tokens/s': rate(presets[name].tokensPerSecond),
+    'ratio vs ginc': (presets[name].tokensPerSecond / gincRate).toFixed(2),
+  })),
   { run: 'ginc written to disk', 'tokens/s': rate(disk.tokensPerSecond), 'ratio vs ginc': (disk.tokensPerSecond / gincRate).toFixed(2) },
-  { run: 'ginc, naive categorical sampler', 'tokens/s': rate(naiveResult.tokensPerSecond), 'ratio vs ginc': (naiveResult.tokensPerSecond / gincRate).toFixed(3) },
-  { run: "ginc, GINC's hmmlearn-style loop (python)", 'tokens/s': python ? rate(python.tokensPerSecond) : 'n/a', 'ratio vs ginc': python ? (python.tokensPerSecond / gincRate).toFixed(4) : '-' },
+  {
+    run: 'ginc, naive categorical sampler',
+    'tokens/s': rate(naiveResult.tokensPerSecond),
+    'ratio vs ginc': (naiveResult.tokensPerSecond / gincRate).toFixed(3),
+  },
+  {
+    run: "ginc, GINC's hmmlearn-style loop (python)",
+    'tokens/s': python ? rate(python.tokensPerSecond) : 'n/a',
+    'ratio vs ginc': python ? (python.tokensPerSecond / gincRate).toFixed(4) : '-',
+  },
 ]);

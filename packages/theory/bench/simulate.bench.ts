@@ -16,7 +16,14 @@ const out = {
   targetSeconds: 60,
   threads: backend.threads,
   world: world.spec.generator,
-  rows: result.rows.map((r) => ({ n: r.n, l1: r.l1, accVsBayes: r.accVsBayes, accVsBayesUnnormalized: r.unnormalized.accVsBayes, voteAccVsBayes: r.voteAccVsBayes, bayesAccVsLabel: r.bayesAccVsLabel })),
+  rows: result.rows.map((r) => ({
+    n: r.n,
+    l1: r.l1,
+    accVsBayes: r.accVsBayes,
+    accVsBayesUnnormalized: r.unnormalized.accVsBayes,
+    voteAccVsBayes: r.voteAccVsBayes,
+    bayesAccVsLabel: r.bayesAccVsLabel,
+  })),
   date: new Date().toISOString(),
 };
 writeBenchResult('theory-simulate', out);

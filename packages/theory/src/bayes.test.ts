@@ -48,13 +48,19 @@ function tinyWorld(seed: number): World {
   const rng = new Rng(seed);
   const d = 3;
   const m = 4;
-  return makeWorld(stochastic(rng, d, d), stochastic(rng, d, m, 1), 3, [
-    { prior: 0.3, start: Array.from(rng.dirichlet(1, d)) },
-    { prior: 0.2, start: Array.from(rng.dirichlet(1, d)) },
-    { prior: 0.35, start: Array.from(rng.dirichlet(1, d)), transition: stochastic(rng, d, d, 1) },
-    { prior: 0.15, start: Array.from(rng.dirichlet(1, d)), emission: stochastic(rng, d, m, 2) },
-    { prior: 0, start: Array.from(rng.dirichlet(1, d)), transition: stochastic(rng, d, d) },
-  ], [0, 2]);
+  return makeWorld(
+    stochastic(rng, d, d),
+    stochastic(rng, d, m, 1),
+    3,
+    [
+      { prior: 0.3, start: Array.from(rng.dirichlet(1, d)) },
+      { prior: 0.2, start: Array.from(rng.dirichlet(1, d)) },
+      { prior: 0.35, start: Array.from(rng.dirichlet(1, d)), transition: stochastic(rng, d, d, 1) },
+      { prior: 0.15, start: Array.from(rng.dirichlet(1, d)), emission: stochastic(rng, d, m, 2) },
+      { prior: 0, start: Array.from(rng.dirichlet(1, d)), transition: stochastic(rng, d, d) },
+    ],
+    [0, 2],
+  );
 }
 
 /** d=4, m=5 (token 4 the delimiter): token 1 is emitted by every state, token 3 by two, tokens 0, 2 and 4 by one. */
@@ -146,7 +152,8 @@ function expectClose(actual: number[], expected: number[], tol: number) {
 /** Prompts over n = 0..2 demonstrations and example lengths k = 1..3 (continuous ones shorter, to keep 3^l paths small). */
 function promptGrid(rng: Rng, m: number, mode: BayesMode, vocabulary = m): IclPrompt[] {
   const prompts: IclPrompt[] = [];
-  for (let n = 0; n <= 2; n++) for (let k = 1; k <= (mode === 'restart' || n < 2 ? 3 : 2); k++) prompts.push(randomPrompt(rng, m, n, k, vocabulary));
+  for (let n = 0; n <= 2; n++)
+    for (let k = 1; k <= (mode === 'restart' || n < 2 ? 3 : 2); k++) prompts.push(randomPrompt(rng, m, n, k, vocabulary));
   return prompts;
 }
 
@@ -187,7 +194,9 @@ describe('bayesPredictive agrees with brute-force enumeration over hidden paths 
       const rng = new Rng(7);
       // Sampled prompts are possible under their task (random ones often are not), each mode sampled its own way.
       const prompts = Array.from({ length: 12 }, (_, i) =>
-        mode === 'restart' ? samplePrompt(world, rng, i % 3, i % 3, 1 + (i % 3)) : sampleDocumentPrompt(world, rng, i % 3, i % 3, 1 + (i % 3)),
+        mode === 'restart'
+          ? samplePrompt(world, rng, i % 3, i % 3, 1 + (i % 3))
+          : sampleDocumentPrompt(world, rng, i % 3, i % 3, 1 + (i % 3)),
       );
       const got = bayesPredictive(world, prompts, { mode });
       prompts.forEach((prompt, i) => {
@@ -305,7 +314,11 @@ describe('long prompts', () => {
 
     it(`n = 256, k = 10 gives finite results in a dense world (${mode})`, () => {
       const world = tinyWorld(13);
-      const got = bayesPredictive(world, [0, 1].map(() => randomPrompt(new Rng(14), world.m, 256, 10, 3)), { mode });
+      const got = bayesPredictive(
+        world,
+        [0, 1].map(() => randomPrompt(new Rng(14), world.m, 256, 10, 3)),
+        { mode },
+      );
       for (const r of got) {
         expectFinite(r);
         expect(r.logEvidence).toBeLessThan(-2000);
@@ -325,19 +338,30 @@ describe('long prompts', () => {
         la = Array.from({ length: d }, (_, s) => {
           const terms = la.map((v, r) => v + Math.log(task.transition[r * d + s]));
           const max = Math.max(...terms);
-          return (max === -Infinity ? max : max + Math.log(terms.reduce((a, v) => a + Math.exp(v - max), 0))) + Math.log(task.emission[s * m + o]);
+          return (
+            (max === -Infinity ? max : max + Math.log(terms.reduce((a, v) => a + Math.exp(v - max), 0))) +
+            Math.log(task.emission[s * m + o])
+          );
         });
       }
       const max = Math.max(...la);
       return max + Math.log(la.reduce((a, v) => a + Math.exp(v - max), 0));
     };
     const joint = world.tasks.map((task) =>
-      task.prior === 0 ? -Infinity : Math.log(task.prior) + prompt.demos.reduce((acc, [x, y]) => acc + logForward(task, [...x, y]), 0) + logForward(task, [...prompt.query]),
+      task.prior === 0
+        ? -Infinity
+        : Math.log(task.prior) +
+          prompt.demos.reduce((acc, [x, y]) => acc + logForward(task, [...x, y]), 0) +
+          logForward(task, [...prompt.query]),
     );
     const max = Math.max(...joint);
     const z = max + Math.log(joint.reduce((a, v) => a + Math.exp(v - max), 0));
     expect(Math.abs(got.logEvidence - z) / Math.abs(z)).toBeLessThan(1e-12);
-    expectClose(got.taskPosterior, joint.map((j) => Math.exp(j - z)), 1e-9);
+    expectClose(
+      got.taskPosterior,
+      joint.map((j) => Math.exp(j - z)),
+      1e-9,
+    );
   });
 });
 
@@ -353,7 +377,11 @@ describe('bad input is a typed error, raised before any work', () => {
   };
 
   it('a token outside the vocabulary names the prompt and the token', () => {
-    expectError([good, { demos: [[[0, 7], 2]], query: [1] }], DataError, /prompts: prompt 1: token 7 in demo 0 input is outside the vocabulary 0\.\.3/);
+    expectError(
+      [good, { demos: [[[0, 7], 2]], query: [1] }],
+      DataError,
+      /prompts: prompt 1: token 7 in demo 0 input is outside the vocabulary 0\.\.3/,
+    );
     expectError([good, { demos: [[[0], 4]], query: [1] }], DataError, /prompt 1: token 4 in demo 0 label is outside/);
     expectError([{ demos: [], query: [-1] }], DataError, /prompt 0: token -1 in the query is outside/);
   });
@@ -375,17 +403,35 @@ describe('bad input is a typed error, raised before any work', () => {
   it('a prompt impossible under every task with positive prior is a DataError', () => {
     // A deterministic cycle 0 -> 1 -> 2 -> 0, state s emitting token s; the prior-0 task could jump 0 -> 2.
     const cycle = makeWorld(
-      [[0, 1, 0], [0, 0, 1], [1, 0, 0]],
-      [[1, 0, 0], [0, 1, 0], [0, 0, 1]],
+      [
+        [0, 1, 0],
+        [0, 0, 1],
+        [1, 0, 0],
+      ],
+      [
+        [1, 0, 0],
+        [0, 1, 0],
+        [0, 0, 1],
+      ],
       2,
       [
         { prior: 0.5, start: [1, 0, 0] },
         { prior: 0.5, start: [0.5, 0.5, 0] },
-        { prior: 0, start: [1, 0, 0], transition: [[0, 0, 1], [0, 0, 1], [1, 0, 0]] },
+        {
+          prior: 0,
+          start: [1, 0, 0],
+          transition: [
+            [0, 0, 1],
+            [0, 0, 1],
+            [1, 0, 0],
+          ],
+        },
       ],
     );
     expect(() => bayesPredictive(cycle, [{ demos: [], query: [0, 2] }])).toThrow(DataError);
-    expect(() => bayesPredictive(cycle, [{ demos: [], query: [0, 2] }])).toThrow(/prompt 0 has probability 0 under every task with positive prior \(restart mode\)/);
+    expect(() => bayesPredictive(cycle, [{ demos: [], query: [0, 2] }])).toThrow(
+      /prompt 0 has probability 0 under every task with positive prior \(restart mode\)/,
+    );
     expect(() => bayesPredictive(cycle, [{ demos: [[[2], 0]], query: [0] }])).toThrow(DataError);
     // Continuous: "0 1 delim(2) 0" is possible, "0 1 delim 1" is not.
     const [ok] = bayesPredictive(cycle, [{ demos: [[[0], 1]], query: [0] }], { mode: 'continuous' });

@@ -107,7 +107,11 @@ function encode(prompts: readonly IclPrompt[], world: World, options: BayesOptio
         throw fail(i, `${where} holds ${JSON.stringify(token) ?? String(token)}, not an integer token`, pairFix);
       }
       if (token < 0 || token >= m) {
-        throw fail(i, `token ${token} in ${where} is outside the vocabulary 0..${m - 1}`, `use token ids below ${m}, the world's vocabulary size`);
+        throw fail(
+          i,
+          `token ${token} in ${where} is outside the vocabulary 0..${m - 1}`,
+          `use token ids below ${m}, the world's vocabulary size`,
+        );
       }
       tokens.push(token);
     };
@@ -136,7 +140,10 @@ function labelMask(world: World, labelsOnly: boolean | undefined): Uint8Array | 
   if (!labelsOnly) return undefined;
   const labels = world.spec.labels;
   if (!labels || labels.length === 0) {
-    throw new OptionError('the world has no label tokens to restrict the predictive to', "drop the labels-only option, or use a world whose JSON lists 'labels'");
+    throw new OptionError(
+      'the world has no label tokens to restrict the predictive to',
+      "drop the labels-only option, or use a world whose JSON lists 'labels'",
+    );
   }
   const mask = new Uint8Array(world.m);
   for (const label of labels) mask[label] = 1;

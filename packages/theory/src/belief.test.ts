@@ -41,7 +41,10 @@ describe('belief-state operators T_x', () => {
     const pPre = [0.5, 0.5, 0];
     const raw = [0, 1, 2].map((t) => pPre.reduce((s, p, i) => s + p * op[i][t], 0) * world.tasks[0].emission[t * 4 + 3]);
     const total = raw.reduce((s, v) => s + v, 0);
-    close(vecs.dataSync(), raw.map((v) => v / total));
+    close(
+      vecs.dataSync(),
+      raw.map((v) => v / total),
+    );
     vecs.dispose();
   });
 

@@ -80,7 +80,13 @@ export function beliefOperators(world: World, xs: readonly (readonly number[])[]
       const cols = emissionColumns(world, B);
       let op = tf.matMul(tf.tensor2d(first, [b * d, d]), t);
       for (let j = 2; j < k; j++) {
-        const scale = tf.gather(cols, tf.tensor1d(Int32Array.from(xs, (x) => x[j]), 'int32'));
+        const scale = tf.gather(
+          cols,
+          tf.tensor1d(
+            Int32Array.from(xs, (x) => x[j]),
+            'int32',
+          ),
+        );
         const scaled = tf.mul(tf.reshape(op, [b, d, d]), tf.expandDims(scale, 1));
         op = tf.matMul(tf.reshape(scaled, [b * d, d]), t);
       }
@@ -106,7 +112,14 @@ export function beliefVectors(world: World, xs: readonly (readonly number[])[]):
     const parts = dynamicsBlocks(world).map((block) => {
       const t = tf.tensor2d(Float32Array.from(block.transition), [d, d]);
       const cols = emissionColumns(world, block.emission);
-      const emit = (j: number) => tf.gather(cols, tf.tensor1d(Int32Array.from(xs, (x) => x[j]), 'int32'));
+      const emit = (j: number) =>
+        tf.gather(
+          cols,
+          tf.tensor1d(
+            Int32Array.from(xs, (x) => x[j]),
+            'int32',
+          ),
+        );
       // No per-step rescaling: it would lose the blocks' relative weights. float32 holds about
       // 38 decades, enough for inputs of a few dozen tokens.
       let alpha = tf.mul(tf.tensor2d(Float32Array.from(block.start), [1, d]), emit(0));

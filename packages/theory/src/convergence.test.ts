@@ -56,7 +56,18 @@ describe('the convergence experiment', () => {
     expect(r.bounds.epsTheta).toHaveLength(3);
     expect(Number.isFinite(r.rows[1].unnormalized.l1)).toBe(true);
     expect(r.settings).toMatchObject({ kernel: 'theorem', sigmaSamples: 100, operatorDimension: 16 });
-    const meta = { schemaVersion: 2, kind: 'simulate', createdAt: '', seed: 1, backend: 'x', versions: {}, settings: {}, seconds: 0, command: null, gitCommit: null };
+    const meta = {
+      schemaVersion: 2,
+      kind: 'simulate',
+      createdAt: '',
+      seed: 1,
+      backend: 'x',
+      versions: {},
+      settings: {},
+      seconds: 0,
+      command: null,
+      gitCommit: null,
+    };
     expect(() => simulateReportSchema.parse({ meta, world: 'w', ...r, paper: null })).not.toThrow();
   });
 
@@ -64,7 +75,9 @@ describe('the convergence experiment', () => {
     expect(() => runConvergence(classify, { shots: [-1], prompts: 5, seed: 0 })).toThrow(/shots -1 are not integers >= 0/);
     expect(() => runConvergence(classify, { shots: [1], prompts: 1, seed: 0 })).toThrow(/prompts 1 is not an integer >= 2/);
     expect(() => runConvergence(classify, { shots: [1], prompts: 5, seed: 0, ood: true })).toThrow(/no out-of-distribution tasks/);
-    expect(() => runConvergence(classify, { shots: [1], prompts: 5, seed: 0, kernel: 'attention', temperature: 0 })).toThrow(/temperature 0/);
+    expect(() => runConvergence(classify, { shots: [1], prompts: 5, seed: 0, kernel: 'attention', temperature: 0 })).toThrow(
+      /temperature 0/,
+    );
     const before = tf.memory().numTensors;
     runConvergence(smallWorld(2, 4, 6, 3), { shots: [2], prompts: 4, seed: 1, sigmaSamples: 20 });
     runConvergence(classify, { shots: [2], prompts: 4, seed: 1, kernel: 'attention' });

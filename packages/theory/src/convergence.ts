@@ -79,7 +79,8 @@ export function estimatorKernelRows(
   temperature = DEFAULT_TEMPERATURE,
   onProgress?: ConvergenceProgress,
 ): Float64Array[] {
-  if (kernel === 'theorem' && theorem === undefined) throw new OptionError('the theorem kernel needs its TheoremKernel (Sigma)', 'pass a TheoremKernel built for the world');
+  if (kernel === 'theorem' && theorem === undefined)
+    throw new OptionError('the theorem kernel needs its TheoremKernel (Sigma)', 'pass a TheoremKernel built for the world');
   const rows: Float64Array[] = [];
   const chunk = 16;
   for (let start = 0; start < prompts.length; start += chunk) {
@@ -188,11 +189,7 @@ function score(estimates: Float64Array[], bayes: Float64Array[], labels: readonl
  * and 1/n forms, compared per n over the label tokens (the world's labels, else every token but
  * the delimiter; both distributions restricted to them and renormalised).
  */
-export function runConvergence(
-  world: World,
-  settings: ConvergenceSettings,
-  onProgress?: ConvergenceProgress,
-): ConvergenceResult {
+export function runConvergence(world: World, settings: ConvergenceSettings, onProgress?: ConvergenceProgress): ConvergenceResult {
   const started = performance.now();
   const shots = [...new Set(settings.shots)].sort((a, b) => a - b);
   if (shots.length === 0 || !shots.every((n) => Number.isInteger(n) && n >= 0)) {
@@ -213,13 +210,18 @@ export function runConvergence(
       settings.ood ? 'drop --ood or use a world with prior-0 tasks' : 'give some task a positive prior',
     );
   }
-  const labels = world.spec.labels ? [...world.spec.labels] : Array.from({ length: world.m }, (_, o) => o).filter((o) => o !== world.delimiter);
+  const labels = world.spec.labels
+    ? [...world.spec.labels]
+    : Array.from({ length: world.m }, (_, o) => o).filter((o) => o !== world.delimiter);
   const labelIndex = new Map(labels.map((o, c) => [o, c]));
   const rng = new Rng(settings.seed);
   const kernelRng = rng.fork();
   const nMax = shots[shots.length - 1];
 
-  const theorem = kernel === 'theorem' ? new TheoremKernel(world, { inputLength: k, samples: settings.sigmaSamples, ridge: settings.ridge }, kernelRng) : undefined;
+  const theorem =
+    kernel === 'theorem'
+      ? new TheoremKernel(world, { inputLength: k, samples: settings.sigmaSamples, ridge: settings.ridge }, kernelRng)
+      : undefined;
   try {
     onProgress?.('sigma', 1, 1);
     const weights = pool.map((t) => (settings.ood ? 1 : t.prior));
@@ -236,7 +238,11 @@ export function runConvergence(
     const table: ConvergenceRow[] = [];
     const emptyShots: number[] = [];
     for (const n of shots) {
-      const exact = possibleBayes(world, prompts.map((p) => ({ demos: p.demos.slice(0, n), query: p.query })), mode);
+      const exact = possibleBayes(
+        world,
+        prompts.map((p) => ({ demos: p.demos.slice(0, n), query: p.query })),
+        mode,
+      );
       const kept = prompts.map((_, i) => i).filter((i) => exact[i] !== null);
       if (kept.length === 0) {
         emptyShots.push(n);
@@ -285,13 +291,22 @@ export function runConvergence(
         shots,
         seed: settings.seed,
         promptTasks: settings.ood ? 'out-of-distribution (prior 0), uniform' : 'in-distribution, by prior',
-        labelTokens: world.spec.labels ? 'the world\'s labels' : 'every token but the delimiter',
+        labelTokens: world.spec.labels ? "the world's labels" : 'every token but the delimiter',
         labels: 'sampled from the task (y is the next emitted token)',
-        distance: 'L1 = sum_y |estimate(y) - P(y | prompt)| over the label tokens, TV = L1 / 2; both forms scored as they are (the normalised form sums to 1)',
+        distance:
+          'L1 = sum_y |estimate(y) - P(y | prompt)| over the label tokens, TV = L1 / 2; both forms scored as they are (the normalised form sums to 1)',
         kl: `KL(Bayes || estimate) with the estimate clipped at 0, smoothed by ${KL_SMOOTHING} and renormalised`,
-        accuracy: 'argmax of the estimate against the Bayes argmax (accVsBayes) and the sampled query label (accVsLabel), tied maxima sharing the credit; 95% Wilson intervals; distances: normal 95% intervals over prompts',
+        accuracy:
+          'argmax of the estimate against the Bayes argmax (accVsBayes) and the sampled query label (accVsLabel), tied maxima sharing the credit; 95% Wilson intervals; distances: normal 95% intervals over prompts',
         ...(theorem
-          ? { sigmaSamples: theorem.samples, ridge: theorem.ridge, lambda: theorem.lambda, operatorDimension: theorem.dimension, sigma: 'second moment of vec(T_x), x from the pre-training distribution, plus lambda I (Woodbury, float32 Gram, float64 Cholesky)' }
+          ? {
+              sigmaSamples: theorem.samples,
+              ridge: theorem.ridge,
+              lambda: theorem.lambda,
+              operatorDimension: theorem.dimension,
+              sigma:
+                'second moment of vec(T_x), x from the pre-training distribution, plus lambda I (Woodbury, float32 Gram, float64 Cholesky)',
+            }
           : { beliefVector: 'P(current hidden state | x) under the pre-training mixture (filtering distribution)' }),
         ...(kernel === 'attention' ? { temperature } : {}),
         excluded:

@@ -17,7 +17,13 @@ describe('writeCorpus / openCorpus', () => {
   it('writes tokens, description and world, reporting progress, and reads documents back', async () => {
     const dir = join(root, 'a');
     const progress: number[] = [];
-    const description = await writeCorpus(dir, world, { docs: 9, length: 100, seed: 4, chunkTokens: 300, onProgress: (done, total) => progress.push(done / total) });
+    const description = await writeCorpus(dir, world, {
+      docs: 9,
+      length: 100,
+      seed: 4,
+      chunkTokens: 300,
+      onProgress: (done, total) => progress.push(done / total),
+    });
     expect(progress).toEqual([3 / 9, 6 / 9, 1]);
     expect(readdirSync(dir).sort()).toEqual(['corpus.json', 'tokens.bin', 'world.json']);
     expect(readFileSync(join(dir, 'tokens.bin')).length).toBe(9 * 100 * 2);

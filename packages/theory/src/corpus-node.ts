@@ -75,12 +75,22 @@ export async function openCorpus(dir: string): Promise<Corpus> {
     text = await readFile(descriptionPath, 'utf8');
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-    throw new DataError(descriptionPath, undefined, `cannot read the corpus description (${reason})`, 'pass a folder written by `iclkr generate`');
+    throw new DataError(
+      descriptionPath,
+      undefined,
+      `cannot read the corpus description (${reason})`,
+      'pass a folder written by `iclkr generate`',
+    );
   }
   const description = parseCorpusDescription(text, descriptionPath);
   const world = await loadWorld(join(dir, description.world));
   if (world.m !== description.vocabulary) {
-    throw new DataError(descriptionPath, undefined, `vocabulary ${description.vocabulary} differs from the world's ${world.m}`, 'regenerate the corpus with `iclkr generate`');
+    throw new DataError(
+      descriptionPath,
+      undefined,
+      `vocabulary ${description.vocabulary} differs from the world's ${world.m}`,
+      'regenerate the corpus with `iclkr generate`',
+    );
   }
   const tokensPath = join(dir, description.file);
   const bytesPerToken = dtypeBytes(description.dtype);
@@ -91,7 +101,12 @@ export async function openCorpus(dir: string): Promise<Corpus> {
   );
   if (size !== expected) {
     const found = size < 0 ? 'is missing' : `has ${size} bytes`;
-    throw new DataError(tokensPath, undefined, `${found}, expected ${expected} (${description.tokens} ${description.dtype} tokens)`, 'the corpus is incomplete: regenerate it with `iclkr generate`');
+    throw new DataError(
+      tokensPath,
+      undefined,
+      `${found}, expected ${expected} (${description.tokens} ${description.dtype} tokens)`,
+      'the corpus is incomplete: regenerate it with `iclkr generate`',
+    );
   }
   const handle = await open(tokensPath, 'r');
   const docBytes = description.docLength * bytesPerToken;

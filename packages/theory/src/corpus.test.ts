@@ -52,7 +52,19 @@ describe('corpus description', () => {
   const description = describeCorpus(world, { docs: 2, length: 5, seed: 9 }, [0, 2]);
 
   it('records format, sizes, seed and generator, and parses back', () => {
-    expect(description).toMatchObject({ format: CORPUS_FORMAT, version: 1, dtype: 'uint16', docs: 2, docLength: 5, tokens: 10, vocabulary: 12, delimiter: 11, restart: false, seed: 9, docTasks: [0, 2] });
+    expect(description).toMatchObject({
+      format: CORPUS_FORMAT,
+      version: 1,
+      dtype: 'uint16',
+      docs: 2,
+      docLength: 5,
+      tokens: 10,
+      vocabulary: 12,
+      delimiter: 11,
+      restart: false,
+      seed: 9,
+      docTasks: [0, 2],
+    });
     expect(description.generator).toMatchObject({ name: 'random' });
     expect(parseCorpusDescription(JSON.stringify(description), 'c.json')).toEqual(description);
   });

@@ -43,7 +43,15 @@ describe('presets', () => {
       emissionConcentration: 0.006,
       delimiterProbability: 0.05,
     });
-    expect(Object.keys(presetParams('ginc'))).toEqual(['n_values', 'n_slots', 'n_symbols', 'transition_temp', 'start_temp', 'value_identity_coeff', 'n_hmms']);
+    expect(Object.keys(presetParams('ginc'))).toEqual([
+      'n_values',
+      'n_slots',
+      'n_symbols',
+      'transition_temp',
+      'start_temp',
+      'value_identity_coeff',
+      'n_hmms',
+    ]);
     expect(presetParams('recall')).toMatchObject({ inputTokens: 32, inputLength: 1, labellings: 192 });
   });
 
@@ -62,8 +70,12 @@ describe('presets', () => {
     } catch (e) {
       error = e;
     }
-    expect((error as OptionError).fix).toBe('use one of n_values, n_slots, n_symbols, transition_temp, start_temp, value_identity_coeff, n_hmms');
+    expect((error as OptionError).fix).toBe(
+      'use one of n_values, n_slots, n_symbols, transition_temp, start_temp, value_identity_coeff, n_hmms',
+    );
     expect(() => worldFromPreset('paper-table3', 1, { tasks: 'x' })).toThrow('randomWorld: tasks x is not an integer >= 1');
-    expect(() => worldFromPreset('paper-table3', 1, { emissionConcentration: -1 })).toThrow('randomWorld: emissionConcentration -1 is not in (0, inf)');
+    expect(() => worldFromPreset('paper-table3', 1, { emissionConcentration: -1 })).toThrow(
+      'randomWorld: emissionConcentration -1 is not in (0, inf)',
+    );
   });
 });

@@ -25,7 +25,14 @@ export const PRESETS = {
     seeded(
       {
         ...randomWorld(
-          { tasks: 8, states: 80, tokens: 100, transitionConcentration: 0.006, emissionConcentration: 0.006, ...(params as RandomWorldParams) },
+          {
+            tasks: 8,
+            states: 80,
+            tokens: 100,
+            transitionConcentration: 0.006,
+            emissionConcentration: 0.006,
+            ...(params as RandomWorldParams),
+          },
           new Rng(seed),
         ),
         name: 'paper-table3',
@@ -40,7 +47,13 @@ export const PRESETS = {
    * flipped with probability 0.01 so held-out labellings keep a Bayesian answer.
    */
   classify: (seed: number, params: PresetParams = {}) =>
-    seeded({ ...classifyWorld({ labellings: 192, oodLabellings: 64, labelNoise: 0.01, ...(params as ClassifyParams) }, new Rng(seed)), name: 'classify' }, seed),
+    seeded(
+      {
+        ...classifyWorld({ labellings: 192, oodLabellings: 64, labelNoise: 0.01, ...(params as ClassifyParams) }, new Rng(seed)),
+        name: 'classify',
+      },
+      seed,
+    ),
   /**
    * The classification world with one-token inputs (in-context associative recall with noisy class
    * tokens): 8 classes each emitting 4 of 32 input tokens, 2 labels, 192 labellings in pre-training
@@ -50,7 +63,15 @@ export const PRESETS = {
     seeded(
       {
         ...classifyWorld(
-          { inputTokens: 32, inputLength: 1, sparsity: 0.125, labellings: 192, oodLabellings: 64, labelNoise: 0.01, ...(params as ClassifyParams) },
+          {
+            inputTokens: 32,
+            inputLength: 1,
+            sparsity: 0.125,
+            labellings: 192,
+            oodLabellings: 64,
+            labelNoise: 0.01,
+            ...(params as ClassifyParams),
+          },
           new Rng(seed),
         ),
         name: 'recall',

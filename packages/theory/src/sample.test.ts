@@ -136,7 +136,9 @@ describe('sampleSegment', () => {
       [2, 2],
     ]) {
       const rng = new Rng(seed);
-      const counts = count(Array.from({ length: n }, () => sampleSegment(world, task, 2, rng, { allowDelimiter: true })).map((s) => [...s.x, s.y].join()));
+      const counts = count(
+        Array.from({ length: n }, () => sampleSegment(world, task, 2, rng, { allowDelimiter: true })).map((s) => [...s.x, s.y].join()),
+      );
       const expected = new Map<string, number>();
       for (const seq of sequences(3, 3)) {
         const p = pathProbability(world, world.tasks[task], seq);

@@ -114,7 +114,15 @@ export type TokenArray = Uint16Array | Uint32Array | number[];
  * continuously; with `restart`, the state after each delimiter is drawn from the task's start
  * distribution instead of the transition row. The inner loop of corpus generation.
  */
-export function emitDocument(world: World, task: number, out: TokenArray, offset: number, length: number, restart: boolean, rng: Rng): void {
+export function emitDocument(
+  world: World,
+  task: number,
+  out: TokenArray,
+  offset: number,
+  length: number,
+  restart: boolean,
+  rng: Rng,
+): void {
   const { start, transition, emission } = taskTables(world, world.tasks[task]);
   const delimiter = world.delimiter;
   let s = draw(start, 0, rng);
@@ -208,7 +216,16 @@ function allowedLabels(world: World, allowDelimiter: boolean): number[] {
 }
 
 /** Draws one segment without argument checks (see `sampleSegment`). */
-function segment(world: World, task: number, k: number, rng: Rng, label: LabelMode, allowDelimiter: boolean, allowed: readonly number[], scratch: Float64Array): Segment {
+function segment(
+  world: World,
+  task: number,
+  k: number,
+  rng: Rng,
+  label: LabelMode,
+  allowDelimiter: boolean,
+  allowed: readonly number[],
+  scratch: Float64Array,
+): Segment {
   const t = world.tasks[task];
   const { start, transition, emission } = taskTables(world, t);
   for (let attempt = 0; attempt < MAX_TRIES; attempt++) {
@@ -253,7 +270,16 @@ export function sampleSegment(world: World, task: number, k: number, rng: Rng, o
   checkTask(world, task);
   checkLength(world, k);
   const allowDelimiter = options.allowDelimiter ?? false;
-  return segment(world, task, k, rng, options.label ?? 'sample', allowDelimiter, allowedLabels(world, allowDelimiter), new Float64Array(world.m));
+  return segment(
+    world,
+    task,
+    k,
+    rng,
+    options.label ?? 'sample',
+    allowDelimiter,
+    allowedLabels(world, allowDelimiter),
+    new Float64Array(world.m),
+  );
 }
 
 /** Options of `samplePrompt`: segment options for the demonstrations, and the query's label mode. */

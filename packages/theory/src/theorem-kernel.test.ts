@@ -46,10 +46,24 @@ describe("the theorem's kernel", () => {
     expect(kernel.eta).toBeCloseTo(Math.max(...vs.map((v) => Math.hypot(...v))), 5);
   });
 
-  it('equals vec(T_x)^T (Sigma + lambda I)^-1 vec(T_x\') computed densely', () => {
+  it("equals vec(T_x)^T (Sigma + lambda I)^-1 vec(T_x') computed densely", () => {
     const inv = inverse(sigma.map((r, i) => r.map((v, j) => v + (i === j ? lambda : 0))));
-    const queries = [[0, 1], [3, 2]];
-    const inputs = [[[0, 1], [2, 2], [4, 0]], [[1, 1], [3, 2], [0, 4]]];
+    const queries = [
+      [0, 1],
+      [3, 2],
+    ];
+    const inputs = [
+      [
+        [0, 1],
+        [2, 2],
+        [4, 0],
+      ],
+      [
+        [1, 1],
+        [3, 2],
+        [0, 4],
+      ],
+    ];
     const rows = kernel.rows(queries, inputs);
     queries.forEach((q, p) => {
       const z = inv.map((r) => r.reduce((s, v, j) => s + v * vec(q)[j], 0));
@@ -89,7 +103,12 @@ describe("the theorem's kernel", () => {
     const recall = worldFromPreset('recall', 0);
     const tiny = new TheoremKernel(recall, { inputLength: 1, ridge: 3e-3, samples: 300 }, new Rng(1));
     const inputs = Array.from({ length: 32 }, (_, t) => [t]);
-    expect(() => tiny.rows(inputs, inputs.map((x) => [x]))).toThrow(/lost float32 precision at ridge 0\.003: K\(x, x\) = \S+, below its floor/);
+    expect(() =>
+      tiny.rows(
+        inputs,
+        inputs.map((x) => [x]),
+      ),
+    ).toThrow(/lost float32 precision at ridge 0\.003: K\(x, x\) = \S+, below its floor/);
     tiny.dispose();
     // At the default ridge the kernel is sane: mean K over sampled prompts ranks same input >
     // same class > other class, as the world's classes imply (the classes are the reference).
@@ -102,7 +121,9 @@ describe("the theorem's kernel", () => {
     );
     const groups: Record<string, number[]> = { input: [], class: [], other: [] };
     prompts.forEach((p, i) =>
-      p.demos.forEach(([x], j) => groups[x[0] === p.query[0] ? 'input' : p.demoClasses![j] === p.queryClass ? 'class' : 'other'].push(rows[i][j])),
+      p.demos.forEach(([x], j) =>
+        groups[x[0] === p.query[0] ? 'input' : p.demoClasses![j] === p.queryClass ? 'class' : 'other'].push(rows[i][j]),
+      ),
     );
     const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
     expect(mean(groups.input)).toBeGreaterThan(mean(groups.class));
@@ -110,4 +131,3 @@ describe("the theorem's kernel", () => {
     ok.dispose();
   });
 });
-

@@ -62,7 +62,8 @@ export class TheoremKernel {
     }
     const samples = options.samples ?? THEOREM_KERNEL_DEFAULTS.samples;
     const ridge = options.ridge ?? THEOREM_KERNEL_DEFAULTS.ridge;
-    if (!Number.isInteger(samples) || samples < 2) throw new OptionError(`Sigma samples ${samples} is not an integer >= 2`, 'pass at least 2 samples');
+    if (!Number.isInteger(samples) || samples < 2)
+      throw new OptionError(`Sigma samples ${samples} is not an integer >= 2`, 'pass at least 2 samples');
     if (!(ridge > 0)) throw new OptionError(`ridge ${ridge} is not positive`, 'pass a ridge > 0');
     this.world = world;
     this.k = options.inputLength;
@@ -119,11 +120,13 @@ export class TheoremKernel {
    * Sigma's eigenvalues and the query lies in the sampled operators' span.
    */
   private checkPrecision(vq: tf.Tensor2D, z: tf.Tensor2D): void {
-    const [self, norms] = tf.tidy(() => [tf.sum(tf.mul(vq, z), 1), tf.sum(tf.square(vq), 1)]).map((t) => {
-      const data = t.dataSync();
-      t.dispose();
-      return data;
-    });
+    const [self, norms] = tf
+      .tidy(() => [tf.sum(tf.mul(vq, z), 1), tf.sum(tf.square(vq), 1)])
+      .map((t) => {
+        const data = t.dataSync();
+        t.dispose();
+        return data;
+      });
     const floor = 1 / (this.sigmaTrace + this.lambda);
     self.forEach((k, i) => {
       if (!(k >= norms[i] * floor * (1 - 1e-3))) {

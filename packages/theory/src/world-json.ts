@@ -8,7 +8,12 @@ export function parseWorldJson(text: string, source: string): World {
   try {
     spec = JSON.parse(text);
   } catch (error) {
-    throw new DataError(source, undefined, `is not valid JSON (${(error as Error).message})`, 'fix the JSON syntax or regenerate the world with `iclkr generate --save-world`');
+    throw new DataError(
+      source,
+      undefined,
+      `is not valid JSON (${(error as Error).message})`,
+      'fix the JSON syntax or regenerate the world with `iclkr generate --save-world`',
+    );
   }
   return compileWorld(spec as WorldSpec, source);
 }

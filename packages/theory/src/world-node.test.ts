@@ -26,6 +26,8 @@ describe('loadWorld / saveWorld', () => {
     writeFileSync(bad, '{"tokens": 2, "states": 1, "delimiter": 0, "transition": [[1]], "emission": [[0.5, 0.4]], "tasks": []}');
     await expect(loadWorld(bad)).rejects.toThrow(DataError);
     await expect(loadWorld(bad)).rejects.toThrow(/bad\.json: emission\[0\] sums to 0\.9/);
-    await expect(saveWorld(join(dir, 'no', 'such', 'w.json'), randomWorld({ tasks: 1, states: 2, tokens: 2 }, new Rng(1)))).rejects.toThrow(IclkrError);
+    await expect(saveWorld(join(dir, 'no', 'such', 'w.json'), randomWorld({ tasks: 1, states: 2, tokens: 2 }, new Rng(1)))).rejects.toThrow(
+      IclkrError,
+    );
   });
 });

@@ -55,13 +55,23 @@ describe('compileWorld', () => {
     expect(Array.from(w.tasks[0].transition.subarray(3, 6))).toEqual([0.2, 0.7, 0.1]);
     expect(Array.from(w.tasks[1].emission.subarray(0, 3))).toEqual([0.8, 0.2, 0]);
     expect(w.tasks[0].transition).toBe(w.tasks[1].transition);
-    const own = compileWorld({ ...tinySpec(), tasks: [{ ...tinySpec().tasks[0], prior: 1, emission: tinySpec().emission }, { ...tinySpec().tasks[1], prior: 0 }] });
+    const own = compileWorld({
+      ...tinySpec(),
+      tasks: [
+        { ...tinySpec().tasks[0], prior: 1, emission: tinySpec().emission },
+        { ...tinySpec().tasks[1], prior: 0 },
+      ],
+    });
     expect(own.sharedDynamics).toBe(false);
     expect(own.tasks[1].prior).toBe(0);
   });
 
   it.each([
-    ['transition[1]', [0.2, 0.7, 0.2], /w\.json: transition\[1\] sums to 1\.1\d*, not 1 .*; normalise transition\[1\] so that it sums to 1/],
+    [
+      'transition[1]',
+      [0.2, 0.7, 0.2],
+      /w\.json: transition\[1\] sums to 1\.1\d*, not 1 .*; normalise transition\[1\] so that it sums to 1/,
+    ],
     ['emission[0][1]', -0.2, /emission\[0\]\[1\] is negative \(-0\.2\); replace emission\[0\]\[1\] by a probability/],
     ['emission[0][1]', null, /emission\[0\]\[1\] is null, not a finite number/],
     ['emission[0]', [1, 0], /emission\[0\] has 2 entries, expected 3; give emission\[0\] exactly 3 probabilities/],
@@ -73,7 +83,15 @@ describe('compileWorld', () => {
     ['tasks[0].prior', 0.5, /task priors sum to 1\.1, not 1 .*; normalise the priors/],
     ['tasks[1].prior', -0.6, /tasks\[1\]\.prior is -0\.6, not a number >= 0/],
     ['tasks[0].start', [0.5, 0, 0], /tasks\[0\]\.start sums to 0\.5, not 1/],
-    ['tasks[0].transition', [[1, 0, 0], [1, 0, 0], [1, 1, 0]], /tasks\[0\]\.transition\[2\] sums to 2/],
+    [
+      'tasks[0].transition',
+      [
+        [1, 0, 0],
+        [1, 0, 0],
+        [1, 1, 0],
+      ],
+      /tasks\[0\]\.transition\[2\] sums to 2/,
+    ],
     ['tasks[0].name', 7, /tasks\[0\]\.name is not a string/],
     ['tasks[0].priors', 1, /tasks\[0\]: unknown field 'priors'; remove it or use one of name, prior, start/],
     ['label', [0], /unknown field 'label'; remove it or use one of/],

@@ -66,7 +66,6 @@ export interface World {
   readonly sharedDynamics: boolean;
 }
 
-
 /** How far a probability vector's sum may stray from 1. */
 export const SUM_TOLERANCE = 1e-6;
 
@@ -109,21 +108,28 @@ class Checker {
     for (let j = 0; j < n; j++) {
       const p = value[j];
       if (typeof p !== 'number' || !Number.isFinite(p)) {
-        this.fail(`${path}[${j}] is ${JSON.stringify(p) ?? 'missing'}, not a finite number`, `replace ${path}[${j}] by a probability in [0, 1]`);
+        this.fail(
+          `${path}[${j}] is ${JSON.stringify(p) ?? 'missing'}, not a finite number`,
+          `replace ${path}[${j}] by a probability in [0, 1]`,
+        );
       }
       if (p < 0) this.fail(`${path}[${j}] is negative (${p})`, `replace ${path}[${j}] by a probability in [0, 1]`);
       out[offset + j] = p;
       sum += p;
     }
     if (Math.abs(sum - 1) > SUM_TOLERANCE) {
-      this.fail(`${path} sums to ${Number(sum.toPrecision(10))}, not 1 (tolerance ${SUM_TOLERANCE})`, `normalise ${path} so that it sums to 1`);
+      this.fail(
+        `${path} sums to ${Number(sum.toPrecision(10))}, not 1 (tolerance ${SUM_TOLERANCE})`,
+        `normalise ${path} so that it sums to 1`,
+      );
     }
   }
 
   /** A row-stochastic `rows` x `cols` matrix, flattened row-major. */
   stochastic(value: unknown, path: string, rows: number, cols: number): Float64Array {
     if (!Array.isArray(value)) this.fail(`${path} is not an array`, `give ${path} as ${rows} rows of ${cols} probabilities`);
-    if (value.length !== rows) this.fail(`${path} has ${value.length} rows, expected ${rows}`, `give ${path} exactly ${rows} rows (one per state)`);
+    if (value.length !== rows)
+      this.fail(`${path} has ${value.length} rows, expected ${rows}`, `give ${path} exactly ${rows} rows (one per state)`);
     const out = new Float64Array(rows * cols);
     for (let i = 0; i < rows; i++) this.distribution(value[i], `${path}[${i}]`, cols, out, i * cols);
     return out;
@@ -142,7 +148,8 @@ class Checker {
  */
 export function compileWorld(spec: WorldSpec, source = 'world'): World {
   const c: Checker = new Checker(source);
-  if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) c.fail('is not a JSON object', 'give the world as an object with tokens, states, delimiter, transition, emission and tasks');
+  if (typeof spec !== 'object' || spec === null || Array.isArray(spec))
+    c.fail('is not a JSON object', 'give the world as an object with tokens, states, delimiter, transition, emission and tasks');
   c.fields(spec, KNOWN_FIELDS, '');
   if (spec.name !== undefined && typeof spec.name !== 'string') c.fail('name is not a string', 'give name as a string or leave it out');
   const m = c.integer(spec.tokens, 'tokens', 2);
@@ -150,16 +157,21 @@ export function compileWorld(spec: WorldSpec, source = 'world'): World {
   const delimiter = c.integer(spec.delimiter, 'delimiter', 0, m - 1);
   const transition = c.stochastic(spec.transition, 'transition', d, d);
   const emission = c.stochastic(spec.emission, 'emission', d, m);
-  if (!Array.isArray(spec.tasks) || spec.tasks.length === 0) c.fail('has no tasks', 'give tasks as a non-empty array of { name, prior, start }');
+  if (!Array.isArray(spec.tasks) || spec.tasks.length === 0)
+    c.fail('has no tasks', 'give tasks as a non-empty array of { name, prior, start }');
   let priorSum = 0;
   let shared = true;
   const tasks: Task[] = spec.tasks.map((t, i) => {
     const path = `tasks[${i}]`;
-    if (typeof t !== 'object' || t === null || Array.isArray(t)) c.fail(`${path} is not an object`, 'give each task as { name, prior, start }');
+    if (typeof t !== 'object' || t === null || Array.isArray(t))
+      c.fail(`${path} is not an object`, 'give each task as { name, prior, start }');
     c.fields(t, KNOWN_TASK_FIELDS, `${path}: `);
     if (typeof t.name !== 'string') c.fail(`${path}.name is not a string`, `give ${path} a name`);
     if (typeof t.prior !== 'number' || !Number.isFinite(t.prior) || t.prior < 0) {
-      c.fail(`${path}.prior is ${JSON.stringify(t.prior) ?? 'missing'}, not a number >= 0`, `set ${path}.prior to a probability (0 marks an out-of-distribution task)`);
+      c.fail(
+        `${path}.prior is ${JSON.stringify(t.prior) ?? 'missing'}, not a number >= 0`,
+        `set ${path}.prior to a probability (0 marks an out-of-distribution task)`,
+      );
     }
     priorSum += t.prior;
     const start = new Float64Array(d);
@@ -174,10 +186,14 @@ export function compileWorld(spec: WorldSpec, source = 'world'): World {
     };
   });
   if (Math.abs(priorSum - 1) > SUM_TOLERANCE) {
-    c.fail(`task priors sum to ${Number(priorSum.toPrecision(10))}, not 1 (tolerance ${SUM_TOLERANCE})`, 'normalise the priors of the in-distribution tasks so that they sum to 1');
+    c.fail(
+      `task priors sum to ${Number(priorSum.toPrecision(10))}, not 1 (tolerance ${SUM_TOLERANCE})`,
+      'normalise the priors of the in-distribution tasks so that they sum to 1',
+    );
   }
   if (spec.labels !== undefined) {
-    if (!Array.isArray(spec.labels) || spec.labels.length === 0) c.fail('labels is not a non-empty array', 'give labels as an array of token ids or leave it out');
+    if (!Array.isArray(spec.labels) || spec.labels.length === 0)
+      c.fail('labels is not a non-empty array', 'give labels as an array of token ids or leave it out');
     spec.labels.forEach((l, i) => {
       c.integer(l, `labels[${i}]`, 0, m - 1);
       if (l === delimiter) c.fail(`labels[${i}] is the delimiter token ${delimiter}`, 'use label tokens other than the delimiter');
@@ -187,7 +203,10 @@ export function compileWorld(spec: WorldSpec, source = 'world'): World {
   if (spec.inputLength !== undefined) c.integer(spec.inputLength, 'inputLength', 1);
   if (spec.stateClass !== undefined) {
     if (!Array.isArray(spec.stateClass) || spec.stateClass.length !== d) {
-      c.fail(`stateClass has ${Array.isArray(spec.stateClass) ? spec.stateClass.length : 'no'} entries, expected ${d}`, `give stateClass one class (or -1) per state`);
+      c.fail(
+        `stateClass has ${Array.isArray(spec.stateClass) ? spec.stateClass.length : 'no'} entries, expected ${d}`,
+        `give stateClass one class (or -1) per state`,
+      );
     }
     spec.stateClass.forEach((k, i) => c.integer(k, `stateClass[${i}]`, -1));
   }

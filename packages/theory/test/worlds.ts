@@ -29,8 +29,7 @@ export function bruteOperator(transition: Float64Array, emission: Float64Array, 
   for (const o of x) {
     const next = Array.from({ length: d }, () => new Array<number>(d).fill(0));
     for (let i = 0; i < d; i++)
-      for (let s = 0; s < d; s++)
-        for (let t = 0; t < d; t++) next[i][t] += op[i][s] * emission[s * m + o] * transition[s * d + t];
+      for (let s = 0; s < d; s++) for (let t = 0; t < d; t++) next[i][t] += op[i][s] * emission[s * m + o] * transition[s * d + t];
     op = next;
   }
   return op;

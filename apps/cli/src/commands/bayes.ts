@@ -37,8 +37,18 @@ export const bayesCommand = defineCommand({
   summary:
     'Exact Bayesian predictive of ICL prompts in a world (HMM task mixture): for each prompt of a\nJSONL file, P(task | prompt) and P(next token | prompt), one JSON line per prompt, in order.',
   options: {
-    world: { kind: 'string', required: true, placeholder: 'FILE', description: 'the world (JSON: tokens, states, delimiter, transition, emission, tasks)' },
-    prompts: { kind: 'string', required: true, placeholder: 'FILE', description: 'prompts, one JSON object per line: {"demos": [[[x...], y], ...], "query": [x...]}' },
+    world: {
+      kind: 'string',
+      required: true,
+      placeholder: 'FILE',
+      description: 'the world (JSON: tokens, states, delimiter, transition, emission, tasks)',
+    },
+    prompts: {
+      kind: 'string',
+      required: true,
+      placeholder: 'FILE',
+      description: 'prompts, one JSON object per line: {"demos": [[[x...], y], ...], "query": [x...]}',
+    },
     mode: {
       kind: 'choice',
       choices: BAYES_MODES,

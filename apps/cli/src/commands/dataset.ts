@@ -11,7 +11,11 @@ export const datasetCommand = defineCommand({
   options: {
     file: { kind: 'string', required: true, placeholder: 'FILE', description: 'the data file, e.g. ../shared/data/sst2/glue-dev.tsv' },
     format: { kind: 'choice', choices: TEXT_FORMATS, description: 'file format (default: detected)' },
-    encoding: { kind: 'choice', choices: ['utf-8', 'windows-1252'], description: 'text encoding (default: UTF-8 when valid, else windows-1252)' },
+    encoding: {
+      kind: 'choice',
+      choices: ['utf-8', 'windows-1252'],
+      description: 'text encoding (default: UTF-8 when valid, else windows-1252)',
+    },
     examples: { kind: 'int', min: 0, placeholder: 'N', description: 'examples to show', default: 3 },
     json: { kind: 'boolean', description: 'print a JSON summary' },
   },
@@ -30,7 +34,12 @@ export const datasetCommand = defineCommand({
     }
     context.stdout.write(
       `${data.name}: ${data.texts.length} examples, ${data.labelNames.length} classes\n` +
-        textTable({ title: '', header: ['class', 'count'], rows: data.labelNames.map((name, c) => [name, String(counts[c])]), note: null }) +
+        textTable({
+          title: '',
+          header: ['class', 'count'],
+          rows: data.labelNames.map((name, c) => [name, String(counts[c])]),
+          note: null,
+        }) +
         examples.map((e) => `[${e.label}] ${e.text}`).join('\n') +
         (examples.length ? '\n' : ''),
     );

@@ -17,7 +17,9 @@ export const demoCommand = defineCommand({
     const rows = runDemo({ seed: values.seed, train: values.train, test: values.test }, io);
     io.finish();
     if (values.json) {
-      context.stdout.write(`${JSON.stringify({ seed: values.seed, train: values.train, test: values.test, backend: context.backend.name, rows }, null, 2)}\n`);
+      context.stdout.write(
+        `${JSON.stringify({ seed: values.seed, train: values.train, test: values.test, backend: context.backend.name, rows }, null, 2)}\n`,
+      );
       return;
     }
     context.stdout.write(

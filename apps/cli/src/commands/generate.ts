@@ -14,9 +14,17 @@ export const generateCommand = defineCommand({
     ...WORLD_OPTIONS,
     docs: { kind: 'int', min: 1, placeholder: 'N', description: 'number of documents', default: 1000 },
     'doc-length': { kind: 'int', min: 1, placeholder: 'L', description: 'tokens per document', default: 10240 },
-    out: { kind: 'string', required: true, placeholder: 'DIR', description: 'output folder (must not exist, or be empty); written atomically' },
+    out: {
+      kind: 'string',
+      required: true,
+      placeholder: 'DIR',
+      description: 'output folder (must not exist, or be empty); written atomically',
+    },
     seed: seedOption('the preset world and of the sampling stream'),
-    restart: { kind: 'boolean', description: "after each delimiter, restart from the document task's start distribution instead of following the HMM" },
+    restart: {
+      kind: 'boolean',
+      description: "after each delimiter, restart from the document task's start distribution instead of following the HMM",
+    },
     'save-world': { kind: 'string', placeholder: 'FILE', description: 'also write the world JSON to FILE (atomically, after the corpus)' },
   },
   async run(values, context) {

@@ -15,14 +15,22 @@ export const iclCommand = defineCommand({
     "Score a model's in-context prediction on prompts of its world (x_1 y_1 delim ... x_n y_n delim x_test)\nagainst the sampled label, the exact Bayesian predictive, the demonstrations' majority label and the\nsame-class oracle, per n and k, in- and out-of-distribution; a table, --json, or a report folder.",
   options: {
     model: MODEL_OPTION,
-    world: { kind: 'string', placeholder: 'PRESET|FILE', description: `world of the prompts: ${PRESET_NAMES.join(', ')} or a world JSON file (default: the model's own)` },
+    world: {
+      kind: 'string',
+      placeholder: 'PRESET|FILE',
+      description: `world of the prompts: ${PRESET_NAMES.join(', ')} or a world JSON file (default: the model's own)`,
+    },
     shots: { kind: 'ints', min: 0, placeholder: 'N1,N2,...', description: 'numbers of demonstrations n', default: [0, 1, 2, 4, 8, 16, 32] },
     lengths: { kind: 'ints', min: 1, placeholder: 'K1,K2,...', description: "input lengths k (default: the world's inputLength, else 3)" },
     prompts: { kind: 'int', min: 1, placeholder: 'N', description: 'prompts per (n, k)', default: 500 },
     ood: { kind: 'boolean', description: 'also score out-of-distribution tasks (prior 0 in pre-training)' },
     seed: seedOption('the prompts (and of a preset --world)'),
     json: { kind: 'boolean', description: 'print the JSON report on stdout instead of the table' },
-    out: { kind: 'string', placeholder: 'DIR', description: 'write report.json, figures/ and report.html to DIR (must not exist, or be empty; atomic)' },
+    out: {
+      kind: 'string',
+      placeholder: 'DIR',
+      description: 'write report.json, figures/ and report.html to DIR (must not exist, or be empty; atomic)',
+    },
   },
   async run(values, context) {
     if (values.out !== undefined) await checkFolderFree(values.out);

@@ -20,11 +20,36 @@ import { defineCommand } from '../command.js';
 import { reportFiles, reportText } from '../report-output.js';
 
 /** Options that fix the world or the model, which a resumed run takes from its checkpoint instead. */
-const FIXED_ON_RESUME = ['preset', 'world', 'corpus', 'layers', 'heads', 'dim', 'mlp', 'context', 'positions', 'attn-only', 'tied', 'batch', 'lr', 'warmup', 'label-weight', 'seed'];
+const FIXED_ON_RESUME = [
+  'preset',
+  'world',
+  'corpus',
+  'layers',
+  'heads',
+  'dim',
+  'mlp',
+  'context',
+  'positions',
+  'attn-only',
+  'tied',
+  'batch',
+  'lr',
+  'warmup',
+  'label-weight',
+  'seed',
+];
 
 const OPTIONS = {
-  preset: { kind: 'choice', choices: RECIPE_NAMES, description: 'training recipe: world, model and optimisation (default: default, which trains the built-in model)' },
-  world: { kind: 'string', placeholder: 'PRESET|FILE', description: `world to sample documents from: ${PRESET_NAMES.join(', ')} or a world JSON file (default: the recipe's)` },
+  preset: {
+    kind: 'choice',
+    choices: RECIPE_NAMES,
+    description: 'training recipe: world, model and optimisation (default: default, which trains the built-in model)',
+  },
+  world: {
+    kind: 'string',
+    placeholder: 'PRESET|FILE',
+    description: `world to sample documents from: ${PRESET_NAMES.join(', ')} or a world JSON file (default: the recipe's)`,
+  },
   corpus: { kind: 'string', placeholder: 'DIR', description: 'train on random windows of a corpus written by `iclkr generate` instead' },
   layers: { kind: 'int', min: 1, placeholder: 'L', description: 'transformer blocks' },
   heads: { kind: 'int', min: 1, placeholder: 'H', description: 'attention heads per block' },
@@ -41,8 +66,19 @@ const OPTIONS = {
   'label-weight': { kind: 'number', check: 'positive', placeholder: 'W', description: 'loss weight of label targets' },
   'eval-every': { kind: 'int', min: 1, placeholder: 'S', description: 'steps between validation and ICL probes' },
   'checkpoint-minutes': { kind: 'number', check: 'positive', placeholder: 'M', description: 'minutes between checkpoints', default: 3 },
-  seed: { kind: 'int', min: 0, max: MAX_SEED, placeholder: 'S', description: "seed of the world preset, the initialisation and the batches (default: the recipe's)" },
-  out: { kind: 'string', required: true, placeholder: 'DIR', description: 'model folder: config.json, model.safetensors, world.json, training state, log.json, report.json, figures/, report.html' },
+  seed: {
+    kind: 'int',
+    min: 0,
+    max: MAX_SEED,
+    placeholder: 'S',
+    description: "seed of the world preset, the initialisation and the batches (default: the recipe's)",
+  },
+  out: {
+    kind: 'string',
+    required: true,
+    placeholder: 'DIR',
+    description: 'model folder: config.json, model.safetensors, world.json, training state, log.json, report.json, figures/, report.html',
+  },
   resume: { kind: 'boolean', description: 'continue the run checkpointed in --out' },
 } as const;
 
@@ -84,12 +120,18 @@ async function corpusWorld(dir: string): Promise<World> {
 async function resumed(values: OptionValues<typeof OPTIONS>): Promise<PretrainStart> {
   const given = FIXED_ON_RESUME.filter((name) => values.given.has(name));
   if (given.length > 0) {
-    throw new OptionError(`--resume continues the checkpoint's own run; --${given[0]} cannot change it`, `drop --${given[0]} (only --steps, --eval-every and --checkpoint-minutes apply)`);
+    throw new OptionError(
+      `--resume continues the checkpoint's own run; --${given[0]} cannot change it`,
+      `drop --${given[0]} (only --steps, --eval-every and --checkpoint-minutes apply)`,
+    );
   }
   const checkpoint = await loadGptCheckpoint(values.out);
   if (checkpoint.training === undefined || checkpoint.world === undefined) {
     checkpoint.model.dispose();
-    throw new OptionError(`${values.out} has no training state to resume`, 'pass a folder written by `iclkr pretrain`, or start a new run without --resume');
+    throw new OptionError(
+      `${values.out} has no training state to resume`,
+      'pass a folder written by `iclkr pretrain`, or start a new run without --resume',
+    );
   }
   const saved = checkpoint.training.log as TrainingLog;
   return {
@@ -109,9 +151,13 @@ async function resumed(values: OptionValues<typeof OPTIONS>): Promise<PretrainSt
 async function fresh(values: OptionValues<typeof OPTIONS>): Promise<PretrainStart> {
   const recipe = recipeFromOptions(values);
   await checkFolderFree(values.out).catch(() => {
-    throw new OptionError(`${values.out} already exists and is not empty`, 'pass --resume to continue its run, or choose a new --out folder');
+    throw new OptionError(
+      `${values.out} already exists and is not empty`,
+      'pass --resume to continue its run, or choose a new --out folder',
+    );
   });
-  if (values.corpus !== undefined && values.world !== undefined) throw new OptionError('--corpus and --world both given', 'pass one: a corpus carries its own world');
+  if (values.corpus !== undefined && values.world !== undefined)
+    throw new OptionError('--corpus and --world both given', 'pass one: a corpus carries its own world');
   const world = recipe.corpus !== undefined ? await corpusWorld(recipe.corpus) : await resolveWorld(recipe.world, recipe.seed);
   const config = { ...recipe.model, vocabSize: world.m };
   checkGptConfig(config);
@@ -134,7 +180,11 @@ export const pretrainCommand = defineCommand({
     const onSigint = () => abort.abort();
     process.once('SIGINT', onSigint);
     try {
-      if (start.startStep >= recipe.steps) throw new OptionError(`the checkpoint is already at step ${start.startStep} of ${recipe.steps}`, 'pass a larger --steps to train further');
+      if (start.startStep >= recipe.steps)
+        throw new OptionError(
+          `the checkpoint is already at step ${start.startStep} of ${recipe.steps}`,
+          'pass a larger --steps to train further',
+        );
       corpus = recipe.corpus !== undefined ? await openCorpus(recipe.corpus) : undefined;
       const io = context.io(abort.signal);
       const { report, step } = await runPretrain(
@@ -145,8 +195,12 @@ export const pretrainCommand = defineCommand({
           checkpointSeconds: 60 * values['checkpoint-minutes'],
           save: folderCheckpointSaver(out, (r) => reportFiles(r)),
           onLog: (e) => {
-            const icl = e.icl.map((r) => `n=${r.n} ${r.accuracy.toPrecision(3)} (majority ${r.majorityAccuracy?.toPrecision(3)})`).join(', ');
-            io.log(`step ${e.step}: loss ${e.loss.toPrecision(4)}, validation ${e.valLoss.toPrecision(4)}, ${Math.round(e.tokensPerSecond)} tokens/s; ICL ${icl}`);
+            const icl = e.icl
+              .map((r) => `n=${r.n} ${r.accuracy.toPrecision(3)} (majority ${r.majorityAccuracy?.toPrecision(3)})`)
+              .join(', ');
+            io.log(
+              `step ${e.step}: loss ${e.loss.toPrecision(4)}, validation ${e.valLoss.toPrecision(4)}, ${Math.round(e.tokensPerSecond)} tokens/s; ICL ${icl}`,
+            );
           },
         },
         io,
@@ -154,9 +208,15 @@ export const pretrainCommand = defineCommand({
       );
       io.finish();
       if (report.stopped) {
-        throw new IclkrError('interrupted', `stopped at step ${step} of ${recipe.steps}; the checkpoint in ${out} is complete`, `resume with: iclkr pretrain --out ${out} --resume`);
+        throw new IclkrError(
+          'interrupted',
+          `stopped at step ${step} of ${recipe.steps}; the checkpoint in ${out} is complete`,
+          `resume with: iclkr pretrain --out ${out} --resume`,
+        );
       }
-      context.stdout.write(`${reportText(presentReport(report))}model written to ${out}; evaluate it fully with: iclkr icl --model ${out}\n`);
+      context.stdout.write(
+        `${reportText(presentReport(report))}model written to ${out}; evaluate it fully with: iclkr icl --model ${out}\n`,
+      );
     } finally {
       process.removeListener('SIGINT', onSigint);
       await corpus?.close();

@@ -28,40 +28,105 @@ const TEXT_ONLY = ['demos', 'template', 'label-words', 'tokenizer', 'retrieval',
 /** Options that only task worlds take, refused for text. */
 const WORLD_ONLY = ['world', 'length', 'ood', 'kernel'] as const;
 /** Options an activations folder replaces: it carries its own prompts and model outputs. */
-const NOT_WITH_ACTIVATIONS = ['model', 'world', 'data', 'demos', 'template', 'label-words', 'tokenizer', 'shots', 'length', 'prompts', 'ood', 'kernel', 'retrieval', 'order', 'pool'] as const;
+const NOT_WITH_ACTIVATIONS = [
+  'model',
+  'world',
+  'data',
+  'demos',
+  'template',
+  'label-words',
+  'tokenizer',
+  'shots',
+  'length',
+  'prompts',
+  'ood',
+  'kernel',
+  'retrieval',
+  'order',
+  'pool',
+] as const;
 
 const OPTIONS = {
   model: {
     kind: 'string',
     placeholder: 'DIR',
-    description: 'model folder: `iclkr pretrain` output, or a Hugging Face GPT-2, Llama, Qwen2 or GPT-NeoX folder with --data (default: the built-in model)',
+    description:
+      'model folder: `iclkr pretrain` output, or a Hugging Face GPT-2, Llama, Qwen2 or GPT-NeoX folder with --data (default: the built-in model)',
   },
-  world: { kind: 'string', placeholder: 'PRESET|FILE', description: `world of the prompts: ${PRESET_NAMES.join(', ')} or a world JSON file (default: the model's own)` },
+  world: {
+    kind: 'string',
+    placeholder: 'PRESET|FILE',
+    description: `world of the prompts: ${PRESET_NAMES.join(', ')} or a world JSON file (default: the model's own)`,
+  },
   activations: {
     kind: 'string',
     placeholder: 'DIR',
-    description: 'analyse activations computed elsewhere instead of running a model (prompts.json + activations.safetensors; docs/activations.md)',
+    description:
+      'analyse activations computed elsewhere instead of running a model (prompts.json + activations.safetensors; docs/activations.md)',
   },
-  data: { kind: 'string', placeholder: 'FILE', description: 'probe text instead: the examples whose queries are scored (e.g. ../shared/data/sst2/glue-dev.tsv)' },
-  demos: { kind: 'string', placeholder: 'FILE', description: 'with --data: the pool demonstrations are drawn from (e.g. ../shared/data/sst2/stsa.binary.train)' },
-  template: { kind: 'string', placeholder: 'T', description: 'with --data: a demonstration line with {x} and {y}', default: DEFAULT_TEMPLATE },
-  'label-words': { kind: 'string', placeholder: 'W1,W2,...', description: 'with --data: the word of each class, in class order (default: the class names)' },
+  data: {
+    kind: 'string',
+    placeholder: 'FILE',
+    description: 'probe text instead: the examples whose queries are scored (e.g. ../shared/data/sst2/glue-dev.tsv)',
+  },
+  demos: {
+    kind: 'string',
+    placeholder: 'FILE',
+    description: 'with --data: the pool demonstrations are drawn from (e.g. ../shared/data/sst2/stsa.binary.train)',
+  },
+  template: {
+    kind: 'string',
+    placeholder: 'T',
+    description: 'with --data: a demonstration line with {x} and {y}',
+    default: DEFAULT_TEMPLATE,
+  },
+  'label-words': {
+    kind: 'string',
+    placeholder: 'W1,W2,...',
+    description: 'with --data: the word of each class, in class order (default: the class names)',
+  },
   tokenizer: { kind: 'string', placeholder: 'DIR', description: 'with --data: tokenizer folder (default: the model folder)' },
-  retrieval: { kind: 'choice', choices: RETRIEVAL_STRATEGY_NAMES, placeholder: 'STRATEGY', description: `with --data: ${STRATEGY_DESCRIPTION}`, default: 'random' },
+  retrieval: {
+    kind: 'choice',
+    choices: RETRIEVAL_STRATEGY_NAMES,
+    placeholder: 'STRATEGY',
+    description: `with --data: ${STRATEGY_DESCRIPTION}`,
+    default: 'random',
+  },
   order: { ...ORDER_AND_POOL_OPTIONS.order, description: `with --data: ${ORDER_AND_POOL_OPTIONS.order.description}` },
   pool: { ...ORDER_AND_POOL_OPTIONS.pool, description: `with --data: ${ORDER_AND_POOL_OPTIONS.pool.description}` },
   shots: { kind: 'int', min: 1, placeholder: 'N', description: 'demonstrations per prompt n', default: 16 },
   length: { kind: 'int', min: 1, placeholder: 'K', description: "input length k in a world (default: the world's inputLength, else 3)" },
   prompts: { kind: 'int', min: 2, placeholder: 'N', description: 'prompts to probe', default: 500 },
   ood: { kind: 'boolean', description: 'draw world prompts from out-of-distribution tasks (prior 0)' },
-  kernel: { kind: 'choice', choices: TRUE_KERNELS, description: "the world's true kernel behind kernelCorrelation (both are reported; default: theorem where it fits)" },
-  'select-frac': { kind: 'number', check: 'fraction', placeholder: 'F', description: 'fraction of prompts that choose the best head; the rest score it', default: 0.7 },
+  kernel: {
+    kind: 'choice',
+    choices: TRUE_KERNELS,
+    description: "the world's true kernel behind kernelCorrelation (both are reported; default: theorem where it fits)",
+  },
+  'select-frac': {
+    kind: 'number',
+    check: 'fraction',
+    placeholder: 'F',
+    description: 'fraction of prompts that choose the best head; the rest score it',
+    default: 0.7,
+  },
   resolution: { kind: 'int', min: 1, placeholder: 'R', description: 'cells each input is resampled to in the attention map', default: 30 },
-  'probe-prompts': { kind: 'int', min: 0, placeholder: 'N', description: 'prompts whose keys and values train the probes (bounds their memory)', default: 256 },
+  'probe-prompts': {
+    kind: 'int',
+    min: 0,
+    placeholder: 'N',
+    description: 'prompts whose keys and values train the probes (bounds their memory)',
+    default: 256,
+  },
   batch: { kind: 'int', min: 1, placeholder: 'B', description: 'prompts per forward pass', default: 32 },
   seed: seedOption('the prompts, the split and the probe folds (and of a preset --world)'),
   json: { kind: 'boolean', description: 'print the JSON report on stdout instead of the summary' },
-  out: { kind: 'string', placeholder: 'DIR', description: 'write report.json, figures/ and report.html to DIR (must not exist, or be empty; atomic)' },
+  out: {
+    kind: 'string',
+    placeholder: 'DIR',
+    description: 'write report.json, figures/ and report.html to DIR (must not exist, or be empty; atomic)',
+  },
 } as const;
 
 type Values = OptionValues<typeof OPTIONS>;
@@ -72,10 +137,20 @@ function firstGiven(values: Values, names: readonly string[]): string | undefine
 }
 
 /** Text prompts: the data, the pool, the tokenizer and the model the options name. */
-async function textSource(values: Values, data: string, settings: ProbeSettings, modelDir: string, context: CommandContext): Promise<ProbeSource> {
+async function textSource(
+  values: Values,
+  data: string,
+  settings: ProbeSettings,
+  modelDir: string,
+  context: CommandContext,
+): Promise<ProbeSource> {
   const worldOption = firstGiven(values, WORLD_ONLY);
   if (worldOption !== undefined) throw new OptionError(`--${worldOption} applies to task worlds only`, 'drop it when probing --data');
-  if (values.demos === undefined) throw new OptionError('--data needs --demos FILE, the pool demonstrations are drawn from', 'pass --demos with a training split of the same task');
+  if (values.demos === undefined)
+    throw new OptionError(
+      '--data needs --demos FILE, the pool demonstrations are drawn from',
+      'pass --demos with a training split of the same task',
+    );
   const dataset = await loadTextDataset(data);
   const demos = await loadTextDataset(values.demos);
   checkSameClasses(dataset, demos);
@@ -109,12 +184,16 @@ async function textSource(values: Values, data: string, settings: ProbeSettings,
 /** World prompts: our GPT and its world (or --world). */
 async function worldSource(values: Values, settings: ProbeSettings, modelDir: string): Promise<ProbeSource> {
   const textOption = firstGiven(values, TEXT_ONLY);
-  if (textOption !== undefined) throw new OptionError(`--${textOption} applies to text prompts only`, 'pass --data and --demos to probe text, or drop it');
+  if (textOption !== undefined)
+    throw new OptionError(`--${textOption} applies to text prompts only`, 'pass --data and --demos to probe text, or drop it');
   const checkpoint = await loadGptCheckpoint(modelDir);
   try {
     const world = values.world !== undefined ? await resolveWorld(values.world, settings.seed) : modelWorld(checkpoint.world, modelDir);
     if (checkpoint.model.config.vocabSize < world.m) {
-      throw new OptionError(`the model's vocabulary (${checkpoint.model.config.vocabSize}) is smaller than the world's (${world.m})`, 'probe the model on the world it was trained on');
+      throw new OptionError(
+        `the model's vocabulary (${checkpoint.model.config.vocabSize}) is smaller than the world's (${world.m})`,
+        'probe the model on the world it was trained on',
+      );
     }
     return worldProbeSource(checkpoint.model, world, {
       ...settings,
@@ -151,7 +230,11 @@ export const probeCommand = defineCommand({
     let source: ProbeSource;
     if (values.activations !== undefined) {
       const clash = firstGiven(values, NOT_WITH_ACTIVATIONS);
-      if (clash !== undefined) throw new OptionError(`--${clash} does not apply to --activations, which holds its own prompts and model outputs`, `drop --${clash}`);
+      if (clash !== undefined)
+        throw new OptionError(
+          `--${clash} does not apply to --activations, which holds its own prompts and model outputs`,
+          `drop --${clash}`,
+        );
       source = await activationsProbeSource(values.activations, settings);
     } else if (values.data !== undefined) {
       source = await textSource(values, values.data, settings, modelDir, context);

@@ -25,9 +25,18 @@ export const reportCommand = defineCommand({
     'Read a report.json (or a report folder) written by any iclkr command, of this layout version or the\nprevious one (migrated on read), and print its summary and tables; --out draws its figures and page again.',
   positional: 'path',
   options: {
-    path: { kind: 'string', required: true, placeholder: 'PATH', description: 'a report.json, or a folder holding one (also given as the one argument: iclkr report DIR)' },
+    path: {
+      kind: 'string',
+      required: true,
+      placeholder: 'PATH',
+      description: 'a report.json, or a folder holding one (also given as the one argument: iclkr report DIR)',
+    },
     json: { kind: 'boolean', description: 'print the report as this version of iclkr writes it (migrated)' },
-    out: { kind: 'string', placeholder: 'DIR', description: 'write report.json, figures/ and report.html to DIR (must not exist, or be empty; atomic)' },
+    out: {
+      kind: 'string',
+      placeholder: 'DIR',
+      description: 'write report.json, figures/ and report.html to DIR (must not exist, or be empty; atomic)',
+    },
   },
   async run(values, context) {
     if (values.out !== undefined) await checkFolderFree(values.out);

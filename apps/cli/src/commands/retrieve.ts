@@ -18,7 +18,12 @@ export const retrieveCommand = defineCommand({
   summary:
     'Choose in-context demonstrations: for each query of --data (in file order), n examples of --demos picked by a\nstrategy, one JSON line per query: {"query", "indices", "scores", "labels"}, with indices into --demos in\nprompt order and the score each got (docs/retrieval.md).',
   options: {
-    demos: { kind: 'string', required: true, placeholder: 'FILE', description: 'the pool demonstrations are chosen from (e.g. ../shared/data/sst2/stsa.binary.train)' },
+    demos: {
+      kind: 'string',
+      required: true,
+      placeholder: 'FILE',
+      description: 'the pool demonstrations are chosen from (e.g. ../shared/data/sst2/stsa.binary.train)',
+    },
     data: { kind: 'string', required: true, placeholder: 'FILE', description: 'the queries (e.g. ../shared/data/sst2/glue-dev.tsv)' },
     strategy: { kind: 'choice', choices: RETRIEVAL_STRATEGY_NAMES, placeholder: 'STRATEGY', description: STRATEGY_DESCRIPTION },
     ...ORDER_AND_POOL_OPTIONS,
@@ -28,10 +33,20 @@ export const retrieveCommand = defineCommand({
     model: {
       kind: 'string',
       placeholder: 'DIR',
-      description: 'model-kernel, in-distribution: the text model whose P(o | x) is the similarity, or whose log-likelihoods rank the pool (a GPT-2, Llama, Qwen2 or GPT-NeoX folder)',
+      description:
+        'model-kernel, in-distribution: the text model whose P(o | x) is the similarity, or whose log-likelihoods rank the pool (a GPT-2, Llama, Qwen2 or GPT-NeoX folder)',
     },
-    tokenizer: { kind: 'string', placeholder: 'DIR', description: 'model-kernel, in-distribution: tokenizer folder (default: the model folder)' },
-    template: { kind: 'string', placeholder: 'T', description: 'model-kernel, in-distribution: the prompt line whose {x} position each text is run in', default: DEFAULT_TEMPLATE },
+    tokenizer: {
+      kind: 'string',
+      placeholder: 'DIR',
+      description: 'model-kernel, in-distribution: tokenizer folder (default: the model folder)',
+    },
+    template: {
+      kind: 'string',
+      placeholder: 'T',
+      description: 'model-kernel, in-distribution: the prompt line whose {x} position each text is run in',
+      default: DEFAULT_TEMPLATE,
+    },
     batch: { kind: 'int', min: 1, placeholder: 'B', description: 'model-kernel, in-distribution: texts per forward pass', default: 32 },
     out: { kind: 'string', placeholder: 'FILE', description: 'write the JSON lines to FILE (atomically) instead of stdout' },
   },
@@ -41,12 +56,16 @@ export const retrieveCommand = defineCommand({
     if (shots === undefined) throw new OptionError('missing --shots', 'pass --shots N, the demonstrations per query');
     const usesModel = needsModel(strategy);
     const stray = MODEL_ONLY.find((name) => values.given.has(name));
-    if (!usesModel && stray !== undefined) throw new OptionError(`--${stray} applies to --strategy model-kernel or in-distribution only`, `drop --${stray}`);
+    if (!usesModel && stray !== undefined)
+      throw new OptionError(`--${stray} applies to --strategy model-kernel or in-distribution only`, `drop --${stray}`);
     const data = await loadTextDataset(values.data);
     const demos = await loadTextDataset(values.demos);
     checkSameClasses(data, demos);
     if (prompts !== undefined && prompts > data.texts.length) {
-      throw new OptionError(`--prompts ${prompts} is more than the ${data.texts.length} examples of --data`, `pass --prompts ${data.texts.length} or fewer`);
+      throw new OptionError(
+        `--prompts ${prompts} is more than the ${data.texts.length} examples of --data`,
+        `pass --prompts ${data.texts.length} or fewer`,
+      );
     }
     let model: TextModel | undefined;
     if (usesModel) {

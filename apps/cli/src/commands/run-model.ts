@@ -42,7 +42,13 @@ export const runModelCommand = defineCommand({
   },
   async run(values, context) {
     const { model: modelDir, 'input-ids': idsPath, out } = values;
-    const names = values.cache !== undefined ? values.cache.split(',').map((n) => n.trim()).filter(Boolean) : [];
+    const names =
+      values.cache !== undefined
+        ? values.cache
+            .split(',')
+            .map((n) => n.trim())
+            .filter(Boolean)
+        : [];
     const ids = parseInputIds(new TextDecoder().decode(await readInputFile(idsPath)), idsPath);
     const model = await loadModel(modelDir);
     const input = tf.tensor2d(ids, [ids.length, ids[0].length], 'int32');

@@ -14,7 +14,13 @@ export const simulateCommand = defineCommand({
     "The paper's Table 3 experiment on an HMM task mixture: the kernel-regression estimator vs the exact\nBayesian predictive for n = 1, 2, 4, ... demonstrations (L1, TV, KL, accuracy, 95% CIs); a table or a report folder.",
   options: {
     ...WORLD_OPTIONS,
-    shots: { kind: 'ints', min: 0, placeholder: 'N1,N2,...', description: 'numbers of demonstrations n (n = 0 scores the uniform guess)', default: [1, 2, 4, 8, 16, 32, 64, 128] },
+    shots: {
+      kind: 'ints',
+      min: 0,
+      placeholder: 'N1,N2,...',
+      description: 'numbers of demonstrations n (n = 0 scores the uniform guess)',
+      default: [1, 2, 4, 8, 16, 32, 64, 128],
+    },
     prompts: { kind: 'int', min: 2, placeholder: 'N', description: 'prompts per n (the same prompts serve every n)', default: 200 },
     kernel: {
       kind: 'choice',
@@ -22,7 +28,12 @@ export const simulateCommand = defineCommand({
       description: "the estimator's kernel (default: theorem, vec(T_x)^T Sigma^-1 vec(T_x'), where vec(T_x) is small enough, else belief)",
     },
     length: { kind: 'int', min: 1, placeholder: 'K', description: "example length k (default: the world's inputLength, else 2)" },
-    mode: { kind: 'choice', choices: BAYES_MODES, description: 'exact predictive: delimiters restart sampling (the theorem) or one continuous sequence', default: 'restart' },
+    mode: {
+      kind: 'choice',
+      choices: BAYES_MODES,
+      description: 'exact predictive: delimiters restart sampling (the theorem) or one continuous sequence',
+      default: 'restart',
+    },
     'sigma-samples': {
       kind: 'int',
       min: 1,
@@ -30,12 +41,28 @@ export const simulateCommand = defineCommand({
       description: 'samples of x from the pre-training distribution to estimate Sigma (theorem kernel)',
       default: THEOREM_KERNEL_DEFAULTS.samples,
     },
-    ridge: { kind: 'number', check: 'positive', placeholder: 'R', description: 'ridge added to Sigma, relative to its mean eigenvalue (theorem kernel)', default: THEOREM_KERNEL_DEFAULTS.ridge },
-    temperature: { kind: 'number', check: 'positive', placeholder: 'T', description: 'temperature of the attention kernel', default: DEFAULT_TEMPERATURE },
+    ridge: {
+      kind: 'number',
+      check: 'positive',
+      placeholder: 'R',
+      description: 'ridge added to Sigma, relative to its mean eigenvalue (theorem kernel)',
+      default: THEOREM_KERNEL_DEFAULTS.ridge,
+    },
+    temperature: {
+      kind: 'number',
+      check: 'positive',
+      placeholder: 'T',
+      description: 'temperature of the attention kernel',
+      default: DEFAULT_TEMPERATURE,
+    },
     ood: { kind: 'boolean', description: 'draw prompts from out-of-distribution tasks (prior 0) instead of in-distribution ones' },
     seed: seedOption('the preset world and of the experiment'),
     json: { kind: 'boolean', description: 'print the JSON report on stdout instead of the table' },
-    out: { kind: 'string', placeholder: 'DIR', description: 'write report.json, figures/ and report.html to DIR (must not exist, or be empty; atomic)' },
+    out: {
+      kind: 'string',
+      placeholder: 'DIR',
+      description: 'write report.json, figures/ and report.html to DIR (must not exist, or be empty; atomic)',
+    },
   },
   async run(values, context) {
     const source = worldSource(values);
@@ -48,7 +75,10 @@ export const simulateCommand = defineCommand({
     const report = runSimulate(
       {
         world,
-        source: source.preset !== undefined ? { preset: source.preset, ...(source.params ? { param: source.params } : {}) } : { world: source.path },
+        source:
+          source.preset !== undefined
+            ? { preset: source.preset, ...(source.params ? { param: source.params } : {}) }
+            : { world: source.path },
         shots: values.shots,
         prompts: values.prompts,
         kernel: values.kernel,

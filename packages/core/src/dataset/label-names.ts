@@ -54,12 +54,7 @@ export function parseClassNames(text: string, source: string): LabelScheme {
   const names = entries.map((entry, i) => numbered[i]?.[2] ?? entry.trim());
   names.forEach((name, i) => {
     if (name === '') {
-      throw new DataError(
-        source,
-        lineOf(i),
-        `class ${i + 1} has no name`,
-        'write one class name per entry',
-      );
+      throw new DataError(source, lineOf(i), `class ${i + 1} has no name`, 'write one class name per entry');
     }
   });
   if (!numbered.every((m): m is RegExpExecArray => m !== null)) {

@@ -10,8 +10,7 @@ const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
 const DATA = process.env.ICLKR_SHARED_DATA ?? path.resolve(repoRoot, '../shared/data');
 
 const load = (file: string) => loadTextDataset(path.join(DATA, file));
-const classCounts = (d: TextDataset) =>
-  d.labelNames.map((_, k) => d.labels.filter((l) => l === k).length);
+const classCounts = (d: TextDataset) => d.labelNames.map((_, k) => d.labels.filter((l) => l === k).length);
 const SENTIMENT = ['negative', 'positive'];
 
 // Row and class counts: the data README's table, and `cut | sort | uniq -c` on the files.
@@ -25,24 +24,9 @@ describe('the shared data sets', () => {
     ['cr/custrev.all', 'cr', SENTIMENT, [1368, 2407]],
     ['subj/subj.all', 'subj', ['subjective', 'objective'], [5000, 5000]],
     ['mpqa/mpqa.all', 'mpqa', SENTIMENT, [7294, 3312]],
-    [
-      'trec/train.txt',
-      'trec',
-      ['ABBR', 'DESC', 'ENTY', 'HUM', 'LOC', 'NUM'],
-      [86, 1162, 1250, 1223, 835, 896],
-    ],
-    [
-      'trec/test.txt',
-      'trec',
-      ['ABBR', 'DESC', 'ENTY', 'HUM', 'LOC', 'NUM'],
-      [9, 138, 94, 65, 81, 113],
-    ],
-    [
-      'agnews/test.csv',
-      'agnews',
-      ['World', 'Sports', 'Business', 'Science/Tech'],
-      [1900, 1900, 1900, 1900],
-    ],
+    ['trec/train.txt', 'trec', ['ABBR', 'DESC', 'ENTY', 'HUM', 'LOC', 'NUM'], [86, 1162, 1250, 1223, 835, 896]],
+    ['trec/test.txt', 'trec', ['ABBR', 'DESC', 'ENTY', 'HUM', 'LOC', 'NUM'], [9, 138, 94, 65, 81, 113]],
+    ['agnews/test.csv', 'agnews', ['World', 'Sports', 'Business', 'Science/Tech'], [1900, 1900, 1900, 1900]],
   ])('%s', async (file, name, labelNames, counts) => {
     const d = await load(file);
     const rows = counts.reduce((a, b) => a + b, 0);
@@ -64,9 +48,7 @@ describe('the shared data sets', () => {
     const [mr, subj] = await Promise.all([load('mr/rt-polarity.all'), load('subj/subj.all')]);
     expect(mr.texts[31]).toBe('the action clich\u00e9s just pile up .'); // line 32, byte 0xE9
     expect(mr.texts[790]).toContain('all its aspects \u2014 from'); // line 791, byte 0x97
-    expect(subj.texts[20]).toBe(
-      'si el siglo xxi necesita de h\u00e9roes , el hombre ara\u00f1a parece haber llegado para quedarse .',
-    );
+    expect(subj.texts[20]).toBe('si el siglo xxi necesita de h\u00e9roes , el hombre ara\u00f1a parece haber llegado para quedarse .');
     expect(subj.texts[117]).toMatch(/^the plan to make enough into \u2018an inspiring/); // byte 0x91
     expect(subj.texts.some((t) => /[\u0080-\u009f\ufffd]/.test(t))).toBe(false);
   });
@@ -83,9 +65,7 @@ describe('the shared data sets', () => {
       "Fears for T N pension after talks. Unions representing workers at Turner   Newall say they are 'disappointed' after talks with stricken parent firm Federal Mogul.",
     );
     expect(ag.labelNames[ag.labels[0]]).toBe('Business'); // class index 3
-    expect(ag.texts[1]).toMatch(
-      /^The Race is On: .* \(SPACE\.com\)\. SPACE\.com - TORONTO, Canada -- A second\\team/,
-    );
+    expect(ag.texts[1]).toMatch(/^The Race is On: .* \(SPACE\.com\)\. SPACE\.com - TORONTO, Canada -- A second\\team/);
   });
 
   it('keeps TREC fine classes', async () => {

@@ -11,25 +11,16 @@ import { decodeText } from './text.js';
  * Loads a text classification file. Without `labelNames`, a `classes.txt` beside the file
  * names the classes (AG News); otherwise the known data set's names apply.
  */
-export async function loadTextDataset(
-  path: string,
-  options: Omit<TextDatasetOptions, 'source'> = {},
-): Promise<TextDataset> {
+export async function loadTextDataset(path: string, options: Omit<TextDatasetOptions, 'source'> = {}): Promise<TextDataset> {
   const bytes = await readInputFile(path);
-  const classes = options.labelNames
-    ? undefined
-    : await readClassNames(join(dirname(path), 'classes.txt'));
+  const classes = options.labelNames ? undefined : await readClassNames(join(dirname(path), 'classes.txt'));
   return parseTextDataset(bytes, { ...options, ...classes, source: path });
 }
 
 /** Loads a numeric table (CSV, TSV or JSONL). */
-export async function loadNumericTable(
-  path: string,
-  options: Omit<NumericTableOptions, 'source'> = {},
-): Promise<NumericTable> {
+export async function loadNumericTable(path: string, options: Omit<NumericTableOptions, 'source'> = {}): Promise<NumericTable> {
   return parseNumericTable(await readInputFile(path), { ...options, source: path });
 }
-
 
 async function readClassNames(path: string): Promise<LabelScheme | undefined> {
   let bytes: Uint8Array;

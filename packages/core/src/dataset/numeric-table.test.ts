@@ -45,9 +45,7 @@ describe('parseNumericTable', () => {
     expect(t.featureNames).toEqual(['a', 'b']);
     const y = parseNumericTable('a,y\n1,2\n', { source: 'test.csv', requireTarget: false });
     expect(y.targetName).toBe('y');
-    expect(
-      parseNumericTable('a,b\n1,2\n', { source: 'test.csv', requireTarget: false }).featureNames,
-    ).toEqual(['a', 'b']);
+    expect(parseNumericTable('a,b\n1,2\n', { source: 'test.csv', requireTarget: false }).featureNames).toEqual(['a', 'b']);
   });
 
   it('sniffs TSV and JSONL from the first line when the extension does not say', () => {
@@ -81,13 +79,9 @@ describe('parseNumericTable errors', () => {
   it('rejects ragged rows', () => {
     fails('a,y\n1,2\n3\n', 'n.csv:3: row has 1 fields but the header has 2');
     fails('a,y\n1,2\n\n3,4\n', 'n.csv:3: row has 1 fields but the header has 2');
-    fails(
-      '{"a":1,"y":2}\n{"a":1,"y":2,"z":3}\n',
-      'n.jsonl:2: has fields (a, y, z) but line 1 has (a, y)',
-      {
-        source: 'n.jsonl',
-      },
-    );
+    fails('{"a":1,"y":2}\n{"a":1,"y":2,"z":3}\n', 'n.jsonl:2: has fields (a, y, z) but line 1 has (a, y)', {
+      source: 'n.jsonl',
+    });
   });
 
   it('rejects non-numeric, empty and non-finite features', () => {

@@ -1,14 +1,7 @@
 /** Numeric feature tables (CSV, TSV, JSONL) for kernel regression. */
 import { DataError } from '../errors.js';
 import type { Matrix } from '../matrix.js';
-import {
-  findColumn,
-  type RawTable,
-  readTable,
-  requireColumn,
-  type TableFormat,
-  tableFormat,
-} from './table.js';
+import { findColumn, type RawTable, readTable, requireColumn, type TableFormat, tableFormat } from './table.js';
 import { parseReal } from './targets.js';
 import { decodeText } from './text.js';
 
@@ -39,10 +32,7 @@ export interface NumericTableOptions {
 }
 
 /** Parses a numeric table from its bytes or text; every feature must be a finite float32. */
-export function parseNumericTable(
-  input: string | Uint8Array,
-  options: NumericTableOptions,
-): NumericTable {
+export function parseNumericTable(input: string | Uint8Array, options: NumericTableOptions): NumericTable {
   const { source } = options;
   const text = decodeText(input, source);
   const table = readTable(text, source, options.format ?? tableFormat(source, text) ?? 'csv');
@@ -59,12 +49,7 @@ export function parseNumericTable(
       const at = r * columns.length + j;
       data[at] = value;
       if (!Number.isFinite(data[at])) {
-        throw new DataError(
-          source,
-          table.lines[r],
-          `${name} ${value} overflows float32`,
-          'rescale the feature',
-        );
+        throw new DataError(source, table.lines[r], `${name} ${value} overflows float32`, 'rescale the feature');
       }
     });
   });

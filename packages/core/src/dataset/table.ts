@@ -43,12 +43,7 @@ function readDelimited(text: string, source: string, format: 'csv' | 'tsv'): Raw
   } catch (e) {
     if (!(e instanceof CsvError)) throw e;
     const line = typeof e.lines === 'number' ? e.lines : undefined;
-    throw new DataError(
-      source,
-      line,
-      e.message,
-      'close the quote or double any quote inside a field',
-    );
+    throw new DataError(source, line, e.message, 'close the quote or double any quote inside a field');
   }
   // info.lines is the line a record ends on; a quoted field can span several lines.
   const lines = records.map((_, i) => (i === 0 ? 1 : records[i - 1].info.lines + 1));
@@ -66,12 +61,7 @@ function readDelimited(text: string, source: string, format: 'csv' | 'tsv'): Raw
     return record;
   });
   if (rows.length === 0) {
-    throw new DataError(
-      source,
-      2,
-      'the file has a header but no rows',
-      'add data rows below the header',
-    );
+    throw new DataError(source, 2, 'the file has a header but no rows', 'add data rows below the header');
   }
   return { header, rows, lines: lines.slice(1) };
 }
@@ -87,12 +77,7 @@ function checkHeader(header: string[], source: string): void {
       );
     }
     if (header.indexOf(name) !== i) {
-      throw new DataError(
-        source,
-        1,
-        `column '${name}' appears twice`,
-        'give every column its own name',
-      );
+      throw new DataError(source, 1, `column '${name}' appears twice`, 'give every column its own name');
     }
   });
 }
@@ -122,20 +107,10 @@ function parseObject(line: string, source: string, lineNo: number): Record<strin
   try {
     value = JSON.parse(line);
   } catch (e) {
-    throw new DataError(
-      source,
-      lineNo,
-      `invalid JSON (${(e as Error).message})`,
-      'write one JSON object per line',
-    );
+    throw new DataError(source, lineNo, `invalid JSON (${(e as Error).message})`, 'write one JSON object per line');
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new DataError(
-      source,
-      lineNo,
-      `'${preview(line)}' is not a JSON object`,
-      'write one JSON object per line',
-    );
+    throw new DataError(source, lineNo, `'${preview(line)}' is not a JSON object`, 'write one JSON object per line');
   }
   return value as Record<string, unknown>;
 }
@@ -160,13 +135,7 @@ export function findColumn(table: RawTable, names: string[]): number {
 }
 
 /** Like findColumn, but a missing column is a DataError listing the columns and the flag. */
-export function requireColumn(
-  table: RawTable,
-  names: string[],
-  source: string,
-  role: string,
-  flag: string,
-): number {
+export function requireColumn(table: RawTable, names: string[], source: string, role: string, flag: string): number {
   const i = findColumn(table, names);
   if (i < 0) {
     const wanted = names.map((n) => `'${n}'`).join(' or ');

@@ -13,17 +13,13 @@ describe('classTargets', () => {
 
   it('maps names and integers (from firstLabel) onto given label names', () => {
     const names = ['World', 'Sports', 'Business'];
-    expect([...classTargets(['3', '1', 'Sports'], names, { firstLabel: 1 }).labels]).toEqual([
-      2, 0, 1,
-    ]);
+    expect([...classTargets(['3', '1', 'Sports'], names, { firstLabel: 1 }).labels]).toEqual([2, 0, 1]);
     expect([...classTargets(['0', '2'], names).labels]).toEqual([0, 2]);
   });
 
   it('names the file and line of an unknown or empty label', () => {
     const at = { source: 'd.tsv', lines: [2, 3] };
-    expect(() => classTargets(['1', '2'], ['neg', 'pos'], at)).toThrow(
-      "d.tsv:3: unknown label '2' (classes: neg, pos)",
-    );
+    expect(() => classTargets(['1', '2'], ['neg', 'pos'], at)).toThrow("d.tsv:3: unknown label '2' (classes: neg, pos)");
     expect(() => classTargets(['1', ' '], undefined, at)).toThrow('d.tsv:3: the label is empty');
   });
 });
@@ -36,13 +32,9 @@ describe('realTargets', () => {
   it('rejects empty, non-numeric and non-finite values with their line', () => {
     const lines = [2, 3];
     expect(() => realTargets(['1', ''], 'y.csv', lines)).toThrow('y.csv:3: target is empty');
-    expect(() => realTargets(['1', 'abc'], 'y.csv', lines)).toThrow(
-      "y.csv:3: target 'abc' is not a finite number",
-    );
+    expect(() => realTargets(['1', 'abc'], 'y.csv', lines)).toThrow("y.csv:3: target 'abc' is not a finite number");
     for (const bad of ['NaN', 'Infinity', '1e999', '0x10']) {
-      expect(() => realTargets([bad], 'y.csv')).toThrow(
-        `y.csv: target '${bad}' is not a finite number`,
-      );
+      expect(() => realTargets([bad], 'y.csv')).toThrow(`y.csv: target '${bad}' is not a finite number`);
     }
   });
 });

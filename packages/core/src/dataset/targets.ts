@@ -25,11 +25,7 @@ export interface ClassTargetOptions {
  * and an integer `firstLabel + i` is class i; anything else is a DataError. Without, the classes
  * are the distinct raw labels, sorted numerically when all are numbers, else as strings.
  */
-export function classTargets(
-  values: string[],
-  labelNames?: string[],
-  options: ClassTargetOptions = {},
-): ClassTargets {
+export function classTargets(values: string[], labelNames?: string[], options: ClassTargetOptions = {}): ClassTargets {
   const { firstLabel = 0, source = 'labels', lines } = options;
   const raw = values.map((v) => v.trim());
   const names = labelNames ?? distinctSorted(raw);
@@ -61,9 +57,7 @@ function integerClass(value: string, firstLabel: number, count: number): number 
 
 function distinctSorted(values: string[]): string[] {
   const distinct = [...new Set(values)];
-  return distinct.every((v) => DECIMAL.test(v))
-    ? distinct.sort((a, b) => Number(a) - Number(b))
-    : distinct.sort();
+  return distinct.every((v) => DECIMAL.test(v)) ? distinct.sort((a, b) => Number(a) - Number(b)) : distinct.sort();
 }
 
 /**
@@ -77,21 +71,12 @@ export function looksLikeClasses(values: readonly string[], maxClasses = 20): bo
 }
 
 /** Parses regression targets; a value that is not a finite number is a DataError. */
-export function realTargets(
-  values: string[],
-  source: string,
-  lines?: ArrayLike<number>,
-): Float64Array {
+export function realTargets(values: string[], source: string, lines?: ArrayLike<number>): Float64Array {
   return Float64Array.from(values, (v, i) => parseReal(v, source, lines?.[i], 'target'));
 }
 
 /** Parses a finite decimal number (no hex, NaN or Infinity); `what` names the cell in errors. */
-export function parseReal(
-  cell: string,
-  source: string,
-  line: number | undefined,
-  what: string,
-): number {
+export function parseReal(cell: string, source: string, line: number | undefined, what: string): number {
   const s = cell.trim();
   const value = DECIMAL.test(s) ? Number(s) : Number.NaN;
   if (Number.isFinite(value)) return value;

@@ -34,8 +34,7 @@ describe('parseTextDataset formats', () => {
   });
 
   it('reads quoted CSV, joining the text columns as sentences', () => {
-    const csv =
-      'Class Index,Title,Description\n3,Fears for pension,"Unions say, ""no"""\n1,Why?,"two\nlines"\n';
+    const csv = 'Class Index,Title,Description\n3,Fears for pension,"Unions say, ""no"""\n1,Why?,"two\nlines"\n';
     const d = parseTextDataset(csv, {
       source: 'news.csv',
       labelNames: ['World', 'Sports', 'Business'],
@@ -66,32 +65,23 @@ describe('parseTextDataset formats', () => {
   it('sniffs the format when the extension does not say it', () => {
     expect(parseTextDataset('{"text":"x","label":1}', { source: 'a' }).texts).toEqual(['x']);
     expect(parseTextDataset('sentence\tlabel\nx\t1', { source: 'a' }).texts).toEqual(['x']);
-    expect(parseTextDataset('DESC:def What is x ?', { source: 'a' }).fineLabels).toEqual([
-      'DESC:def',
-    ]);
-    expect(() =>
-      parseTextDataset('DESC:def What is x ?', { source: 'a', format: 'label-text' }),
-    ).toThrow("a:1: expected '<integer label> <text>'");
+    expect(parseTextDataset('DESC:def What is x ?', { source: 'a' }).fineLabels).toEqual(['DESC:def']);
+    expect(() => parseTextDataset('DESC:def What is x ?', { source: 'a', format: 'label-text' })).toThrow(
+      "a:1: expected '<integer label> <text>'",
+    );
   });
 
   it('decodes bytes, cp1252 included', () => {
-    const d = parseTextDataset(
-      Uint8Array.from([0x30, 0x20, 0x63, 0x6c, 0x69, 0x63, 0x68, 0xe9, 0x73]),
-      {
-        source: 'mr/rt-polarity.all',
-      },
-    );
+    const d = parseTextDataset(Uint8Array.from([0x30, 0x20, 0x63, 0x6c, 0x69, 0x63, 0x68, 0xe9, 0x73]), {
+      source: 'mr/rt-polarity.all',
+    });
     expect(d.texts).toEqual(['clichés']);
     expect(d.name).toBe('mr');
   });
 });
 
 describe('parseTextDataset errors', () => {
-  const fails = (
-    text: string,
-    options: Parameters<typeof parseTextDataset>[1],
-    message: string,
-  ) => {
+  const fails = (text: string, options: Parameters<typeof parseTextDataset>[1], message: string) => {
     expect(() => parseTextDataset(text, options)).toThrow(DataError);
     expect(() => parseTextDataset(text, options)).toThrow(message);
   };
@@ -102,28 +92,16 @@ describe('parseTextDataset errors', () => {
   });
 
   it('rejects a `<label> <text>` line without a label, naming its line', () => {
-    fails(
-      '0 fine\nno label here\n',
-      { source: 'mr.all' },
-      "mr.all:2: expected '<integer label> <text>', got 'no label here'",
-    );
+    fails('0 fine\nno label here\n', { source: 'mr.all' }, "mr.all:2: expected '<integer label> <text>', got 'no label here'");
     fails('0 fine\n\n1 gap\n', { source: 'mr.all' }, 'mr.all:2: expected');
   });
 
   it('rejects a TREC line without a colon', () => {
-    fails(
-      'NUM:dist How far ?\nHUM Who ?\n',
-      { source: 't.txt', format: 'trec' },
-      "t.txt:2: expected 'COARSE:fine question'",
-    );
+    fails('NUM:dist How far ?\nHUM Who ?\n', { source: 't.txt', format: 'trec' }, "t.txt:2: expected 'COARSE:fine question'");
   });
 
   it('rejects an unknown class of a known data set', () => {
-    fails(
-      '0 a\n2 b\n',
-      { source: 'sst2/stsa.binary.dev' },
-      "stsa.binary.dev:2: unknown label '2' (classes: negative, positive)",
-    );
+    fails('0 a\n2 b\n', { source: 'sst2/stsa.binary.dev' }, "stsa.binary.dev:2: unknown label '2' (classes: negative, positive)");
     fails('NUM:dist a ?\nFOO:bar b ?\n', { source: 'q.txt' }, "q.txt:2: unknown label 'FOO'");
   });
 
@@ -133,51 +111,25 @@ describe('parseTextDataset errors', () => {
       { source: 'g.tsv' },
       "g.tsv:1: label column 'label' or 'class index' or 'class' not found in the header (columns: sentence, target)",
     );
-    fails(
-      'text,label\nx,1\n',
-      { source: 'g.csv', textColumns: ['body'] },
-      "g.csv:1: text column 'body' not found",
-    );
-    fails(
-      'label\n1\n',
-      { source: 'g.csv' },
-      'g.csv:1: the file has a label column but no text column',
-    );
+    fails('text,label\nx,1\n', { source: 'g.csv', textColumns: ['body'] }, "g.csv:1: text column 'body' not found");
+    fails('label\n1\n', { source: 'g.csv' }, 'g.csv:1: the file has a label column but no text column');
   });
 
   it('rejects ragged rows, bad quoting and empty labels', () => {
-    fails(
-      'sentence\tlabel\na\t1\nb\n',
-      { source: 'g.tsv' },
-      'g.tsv:3: row has 1 fields but the header has 2',
-    );
+    fails('sentence\tlabel\na\t1\nb\n', { source: 'g.tsv' }, 'g.tsv:3: row has 1 fields but the header has 2');
     fails('text,label\n"open,1\n', { source: 'g.csv' }, 'g.csv:2: Quote Not Closed');
     fails('text,label\nx,\n', { source: 'g.csv' }, 'g.csv:2: the label is empty');
   });
 
   it('rejects malformed JSONL lines', () => {
-    fails(
-      '{"text":"a","label":1}\n{"text":"b"\n',
-      { source: 'd.jsonl' },
-      'd.jsonl:2: invalid JSON',
-    );
-    fails(
-      '{"text":"a","label":1}\n[1]\n',
-      { source: 'd.jsonl' },
-      "d.jsonl:2: '[1]' is not a JSON object",
-    );
-    fails(
-      '{"text":"a","label":1}\n{"text":"b"}\n',
-      { source: 'd.jsonl' },
-      'd.jsonl:2: has fields (text) but line 1 has (text, label)',
-    );
+    fails('{"text":"a","label":1}\n{"text":"b"\n', { source: 'd.jsonl' }, 'd.jsonl:2: invalid JSON');
+    fails('{"text":"a","label":1}\n[1]\n', { source: 'd.jsonl' }, "d.jsonl:2: '[1]' is not a JSON object");
+    fails('{"text":"a","label":1}\n{"text":"b"}\n', { source: 'd.jsonl' }, 'd.jsonl:2: has fields (text) but line 1 has (text, label)');
     fails('{"text":"a","label":null}\n', { source: 'd.jsonl' }, "d.jsonl:1: field 'label' is null");
   });
 
   it('rejects an unknown format', () => {
-    expect(() => parseTextDataset('0 a', { source: 'a', format: 'xml' as 'csv' })).toThrow(
-      OptionError,
-    );
+    expect(() => parseTextDataset('0 a', { source: 'a', format: 'xml' as 'csv' })).toThrow(OptionError);
   });
 });
 
@@ -191,9 +143,7 @@ describe('label names', () => {
       labelNames: ['World', 'Sports', 'Business', 'Science/Tech'],
       firstLabel: 1,
     });
-    expect(() => parseClassNames('1-World, 3-Sports', 'c')).toThrow(
-      'c:1: class number 3 should be 2',
-    );
+    expect(() => parseClassNames('1-World, 3-Sports', 'c')).toThrow('c:1: class number 3 should be 2');
   });
 
   it('recognises the known data sets by file or folder', () => {

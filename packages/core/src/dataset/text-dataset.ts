@@ -54,10 +54,7 @@ interface RawRows {
 }
 
 /** Parses a text classification file from its bytes or its decoded text. */
-export function parseTextDataset(
-  input: string | Uint8Array,
-  options: TextDatasetOptions,
-): TextDataset {
+export function parseTextDataset(input: string | Uint8Array, options: TextDatasetOptions): TextDataset {
   const { source } = options;
   const text = decodeText(input, source, options.encoding);
   const format = options.format ?? detectFormat(source, text);
@@ -117,28 +114,15 @@ function readRows(text: string, format: TextFormat, options: TextDatasetOptions)
     case 'jsonl':
       return tableRows(readTable(text, source, format), options);
     default:
-      throw new OptionError(
-        `unknown text format '${format}'`,
-        `use one of ${TEXT_FORMATS.join(', ')}`,
-      );
+      throw new OptionError(`unknown text format '${format}'`, `use one of ${TEXT_FORMATS.join(', ')}`);
   }
 }
 
-function matchLines(
-  text: string,
-  source: string,
-  pattern: RegExp,
-  expected: string,
-): RegExpExecArray[] {
+function matchLines(text: string, source: string, pattern: RegExp, expected: string): RegExpExecArray[] {
   return dataLines(text, source).map((line, i) => {
     const m = pattern.exec(line);
     if (m === null) {
-      throw new DataError(
-        source,
-        i + 1,
-        `expected ${expected}, got '${preview(line)}'`,
-        `fix or remove line ${i + 1}`,
-      );
+      throw new DataError(source, i + 1, `expected ${expected}, got '${preview(line)}'`, `fix or remove line ${i + 1}`);
     }
     return m;
   });
@@ -150,9 +134,7 @@ function lineNumbers(rows: unknown[]): number[] {
 
 function tableRows(table: RawTable, options: TextDatasetOptions): RawRows {
   const { source } = options;
-  const labelColumns = options.labelColumn
-    ? [options.labelColumn]
-    : ['label', 'class index', 'class'];
+  const labelColumns = options.labelColumn ? [options.labelColumn] : ['label', 'class index', 'class'];
   const label = requireColumn(table, labelColumns, source, 'label', '--label-column');
   const textColumns = options.textColumns
     ? options.textColumns.map((c) => requireColumn(table, [c], source, 'text', '--text-column'))
@@ -169,12 +151,7 @@ function defaultTextColumns(table: RawTable, label: number, source: string): num
   if (named >= 0) return [named];
   const others = table.header.map((_, i) => i).filter((i) => i !== label);
   if (others.length === 0) {
-    throw new DataError(
-      source,
-      1,
-      'the file has a label column but no text column',
-      'add a text column',
-    );
+    throw new DataError(source, 1, 'the file has a label column but no text column', 'add a text column');
   }
   return others;
 }

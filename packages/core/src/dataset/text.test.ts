@@ -17,9 +17,7 @@ describe('decodeText', () => {
   });
 
   it('keeps the bytes windows-1252 leaves undefined as C1 controls', () => {
-    expect(decodeText(bytes(0x81, 0x8d, 0x8f, 0x90, 0x9d), 'f', 'windows-1252')).toBe(
-      '\x81\x8d\x8f\x90\x9d',
-    );
+    expect(decodeText(bytes(0x81, 0x8d, 0x8f, 0x90, 0x9d), 'f', 'windows-1252')).toBe('\x81\x8d\x8f\x90\x9d');
   });
 
   it('obeys a forced encoding', () => {

@@ -16,11 +16,7 @@ const CP1252_80_9F =
  * fallback: MR and SUBJ ship as cp1252 bytes, which are almost never valid UTF-8 by accident.
  * A leading byte-order mark is dropped; a string is taken as already decoded.
  */
-export function decodeText(
-  input: string | Uint8Array,
-  source: string,
-  encoding?: TextEncoding,
-): string {
+export function decodeText(input: string | Uint8Array, source: string, encoding?: TextEncoding): string {
   if (typeof input === 'string') return input.replace(/^\uFEFF/, '');
   if (encoding === undefined) return decodeUtf8(input) ?? decodeWindows1252(input);
   if (encoding === 'windows-1252') return decodeWindows1252(input);
@@ -43,9 +39,7 @@ function decodeUtf8(bytes: Uint8Array): string | undefined {
 }
 
 function decodeWindows1252(bytes: Uint8Array): string {
-  return new TextDecoder('windows-1252')
-    .decode(bytes)
-    .replace(/[\u0080-\u009f]/g, (c) => CP1252_80_9F[c.charCodeAt(0) - 0x80]);
+  return new TextDecoder('windows-1252').decode(bytes).replace(/[\u0080-\u009f]/g, (c) => CP1252_80_9F[c.charCodeAt(0) - 0x80]);
 }
 
 /** The text without blank lines at its end (a final newline, or several); throws when empty. */

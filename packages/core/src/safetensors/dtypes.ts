@@ -85,10 +85,7 @@ export function dtypeArrayType(dtype: SafetensorsDtype): TypedArrayCtor {
  * copied into a fresh, aligned buffer so that the tensor owns its memory and never pins a whole
  * file's buffer. Safetensors is little-endian, as is every platform Node and browsers run on.
  */
-export function bytesToTypedArray<D extends SafetensorsDtype>(
-  dtype: D,
-  bytes: Uint8Array,
-): SafetensorsDataTypes[D] {
+export function bytesToTypedArray<D extends SafetensorsDtype>(dtype: D, bytes: Uint8Array): SafetensorsDataTypes[D] {
   const copy = new ArrayBuffer(bytes.byteLength);
   new Uint8Array(copy).set(bytes);
   return new DTYPES[dtype].ctor(copy) as SafetensorsDataTypes[D];

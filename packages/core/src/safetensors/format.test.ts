@@ -2,12 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { SafetensorsError } from '../errors.js';
 import { SAFETENSORS_DTYPES, type SafetensorsTensor } from './dtypes.js';
-import {
-  decodeSafetensors,
-  encodeSafetensors,
-  expectTensor,
-  parseSafetensorsHeader,
-} from './format.js';
+import { decodeSafetensors, encodeSafetensors, expectTensor, parseSafetensorsHeader } from './format.js';
 
 const FIXTURES = '/work/shared/fixtures';
 
@@ -60,14 +55,30 @@ function sample(): Map<string, SafetensorsTensor> {
 describe('encodeSafetensors / decodeSafetensors', () => {
   it('encodes exactly the bytes built by hand', () => {
     const want = new Uint8Array([
-      0x88, 0, 0, 0, 0, 0, 0, 0,
+      0x88,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
       ...new TextEncoder().encode(
         '{"__metadata__":{"k":"v"},' +
           '"b":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},' +
           '"a":{"dtype":"I8","shape":[1,3],"data_offsets":[8,11]}}  ',
       ),
-      0x00, 0x00, 0x80, 0x3f, 0x00, 0x00, 0x00, 0xc0, // float32 1, -2
-      0x01, 0xff, 0x80, // int8 1, -1, -128
+      0x00,
+      0x00,
+      0x80,
+      0x3f,
+      0x00,
+      0x00,
+      0x00,
+      0xc0, // float32 1, -2
+      0x01,
+      0xff,
+      0x80, // int8 1, -1, -128
     ]);
     const got = encodeSafetensors(
       {
@@ -209,10 +220,7 @@ describe('validation', () => {
 
   it('rejects data_offsets that are not [begin, end] with begin <= end', () => {
     for (const data_offsets of [[8, 0], [0], [0, 4, 8], '0,4', [-4, 0], [0.5, 4]]) {
-      expectDecodeError(
-        file({ w: { dtype: 'F32', shape: [1], data_offsets } }, 8),
-        /tensor "w" has data_offsets .*not \[begin, end\]/,
-      );
+      expectDecodeError(file({ w: { dtype: 'F32', shape: [1], data_offsets } }, 8), /tensor "w" has data_offsets .*not \[begin, end\]/);
     }
   });
 
@@ -253,10 +261,7 @@ describe('validation', () => {
   });
 
   it('accepts a header padded with spaces and tensors listed out of order', () => {
-    const bytes = file(
-      `{"b":{"dtype":"I8","shape":[1],"data_offsets":[4,5]},"a":{"dtype":"F32","shape":[],"data_offsets":[0,4]}}   `,
-      5,
-    );
+    const bytes = file(`{"b":{"dtype":"I8","shape":[1],"data_offsets":[4,5]},"a":{"dtype":"F32","shape":[],"data_offsets":[0,4]}}   `, 5);
     bytes.set([0, 0, 0x80, 0x3f, 7], bytes.byteLength - 5);
     const { tensors } = decodeSafetensors(bytes);
     expect([...tensors.keys()]).toEqual(['a', 'b']);
@@ -285,9 +290,7 @@ describe('encode validation', () => {
       /tensor "w" has shape \[2, 2\] \(4 elements\) but 3 data elements/,
     );
     expect(encodeError({ w: { dtype: 'F8', shape: [1], data: new Uint8Array(1) } })).toMatch(/unknown dtype "F8"/);
-    expect(encodeError({ w: { dtype: 'F32', shape: [-1], data: new Float32Array(1) } })).toMatch(
-      /not an array of non-negative integers/,
-    );
+    expect(encodeError({ w: { dtype: 'F32', shape: [-1], data: new Float32Array(1) } })).toMatch(/not an array of non-negative integers/);
     expect(encodeError({ __metadata__: { dtype: 'F32', shape: [1], data: new Float32Array(1) } })).toMatch(
       /invalid tensor name "__metadata__"/,
     );
@@ -307,22 +310,14 @@ describe('expectTensor', () => {
 
   it('returns the tensor when it matches, with null as a wildcard and a list of dtypes', () => {
     expect(expectTensor('m.st', tensors, 'h.0.w')).toBe(tensors['h.0.w']);
-    expect(expectTensor('m.st', tensors, 'h.0.w', { dtype: ['F32', 'F16', 'BF16'], shape: [null, 8] })).toBe(
-      tensors['h.0.w'],
-    );
-    expect(expectTensor('m.st', new Map(Object.entries(tensors)), 'h.0.w', { dtype: 'F16' }).data).toBeInstanceOf(
-      Uint16Array,
-    );
+    expect(expectTensor('m.st', tensors, 'h.0.w', { dtype: ['F32', 'F16', 'BF16'], shape: [null, 8] })).toBe(tensors['h.0.w']);
+    expect(expectTensor('m.st', new Map(Object.entries(tensors)), 'h.0.w', { dtype: 'F16' }).data).toBeInstanceOf(Uint16Array);
   });
 
   it('names the file, the tensor and the problem', () => {
-    expect(() => expectTensor('m.st', tensors, 'h.1.w')).toThrow(
-      /^m\.st: tensor "h\.1\.w" is missing \(the file holds "h\.0\.w"\)$/,
-    );
+    expect(() => expectTensor('m.st', tensors, 'h.1.w')).toThrow(/^m\.st: tensor "h\.1\.w" is missing \(the file holds "h\.0\.w"\)$/);
     expect(() => expectTensor('m.st', tensors, 'toString')).toThrow(/tensor "toString" is missing/);
-    expect(() => expectTensor('m.st', tensors, 'h.0.w', { dtype: 'F32' })).toThrow(
-      /tensor "h\.0\.w" has dtype F16 but F32 was expected/,
-    );
+    expect(() => expectTensor('m.st', tensors, 'h.0.w', { dtype: 'F32' })).toThrow(/tensor "h\.0\.w" has dtype F16 but F32 was expected/);
     expect(() => expectTensor('m.st', tensors, 'h.0.w', { shape: [8, 4] })).toThrow(
       /tensor "h\.0\.w" has shape \[4, 8\] but \[8, 4\] was expected/,
     );

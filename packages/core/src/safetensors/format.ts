@@ -53,9 +53,7 @@ export interface SafetensorsContents {
 }
 
 /** Tensors to write or look up: a Map or a plain object keyed by name. */
-export type SafetensorsTensorMap =
-  | ReadonlyMap<string, SafetensorsTensor>
-  | Readonly<Record<string, SafetensorsTensor>>;
+export type SafetensorsTensorMap = ReadonlyMap<string, SafetensorsTensor> | Readonly<Record<string, SafetensorsTensor>>;
 
 function formatShape(shape: readonly unknown[]): string {
   return `[${shape.map((d) => (d === null ? '*' : String(d))).join(', ')}]`;
@@ -82,11 +80,7 @@ function elementCount(shape: unknown): number | undefined {
  * Reads N from the first 8 bytes and checks it against the file size. Exposed so that a reader
  * holding only a prefix (an HTTP range request, a file handle) knows how many bytes to fetch.
  */
-export function readSafetensorsHeaderLength(
-  prefix: Uint8Array,
-  source: string,
-  fileSize: number,
-): number {
+export function readSafetensorsHeaderLength(prefix: Uint8Array, source: string, fileSize: number): number {
   if (fileSize < 8 || prefix.byteLength < 8) {
     throw new SafetensorsError(
       source,
@@ -97,19 +91,11 @@ export function readSafetensorsHeaderLength(
   const view = new DataView(prefix.buffer, prefix.byteOffset, 8);
   const length = view.getBigUint64(0, true);
   if (length > BigInt(MAX_SAFETENSORS_HEADER_BYTES)) {
-    throw new SafetensorsError(
-      source,
-      `header length ${length} bytes exceeds the ${MAX_SAFETENSORS_HEADER_BYTES}-byte limit`,
-      CORRUPT_FIX,
-    );
+    throw new SafetensorsError(source, `header length ${length} bytes exceeds the ${MAX_SAFETENSORS_HEADER_BYTES}-byte limit`, CORRUPT_FIX);
   }
   const n = Number(length);
   if (8 + n > fileSize) {
-    throw new SafetensorsError(
-      source,
-      `header length ${n} bytes runs past the end of the ${fileSize}-byte file`,
-      TRUNCATED_FIX,
-    );
+    throw new SafetensorsError(source, `header length ${n} bytes runs past the end of the ${fileSize}-byte file`, TRUNCATED_FIX);
   }
   return n;
 }
@@ -134,11 +120,7 @@ export function parseSafetensorsHeaderJson(
   try {
     json = JSON.parse(text);
   } catch (err) {
-    throw new SafetensorsError(
-      source,
-      `header is not valid JSON (${(err as Error).message})`,
-      CORRUPT_FIX,
-    );
+    throw new SafetensorsError(source, `header is not valid JSON (${(err as Error).message})`, CORRUPT_FIX);
   }
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
     throw new SafetensorsError(source, `header is not a JSON object but ${describe(json)}`, CORRUPT_FIX);
@@ -153,11 +135,7 @@ export function parseSafetensorsHeaderJson(
       }
       for (const [key, value] of Object.entries(raw)) {
         if (typeof value !== 'string') {
-          throw new SafetensorsError(
-            source,
-            `${METADATA_KEY} entry "${key}" is ${describe(value)}, not a string`,
-            CORRUPT_FIX,
-          );
+          throw new SafetensorsError(source, `${METADATA_KEY} entry "${key}" is ${describe(value)}, not a string`, CORRUPT_FIX);
         }
       }
       // fromEntries makes own properties even for a key such as "__proto__".
@@ -183,8 +161,7 @@ export function parseSafetensorsHeaderJson(
       const after = previous ? `after tensor "${previous.name}" ` : 'at the start of the buffer ';
       throw new SafetensorsError(
         source,
-        `gap of ${entry.begin - position} bytes ${after}before tensor "${entry.name}" ` +
-          '(safetensors requires tensors to be contiguous)',
+        `gap of ${entry.begin - position} bytes ${after}before tensor "${entry.name}" ` + '(safetensors requires tensors to be contiguous)',
         CORRUPT_FIX,
       );
     }
@@ -219,11 +196,7 @@ function parseEntry(source: string, name: string, raw: unknown, bufferLength: nu
   }
   const count = elementCount(shape);
   if (count === undefined) {
-    throw new SafetensorsError(
-      source,
-      `tensor "${name}" has shape ${describe(shape)}, not an array of non-negative integers`,
-      CORRUPT_FIX,
-    );
+    throw new SafetensorsError(source, `tensor "${name}" has shape ${describe(shape)}, not an array of non-negative integers`, CORRUPT_FIX);
   }
   if (
     !Array.isArray(offsets) ||
@@ -275,11 +248,7 @@ export function parseSafetensorsHeader(
       `pass at least the first ${dataStart} bytes of the file`,
     );
   }
-  const { metadata, entries } = parseSafetensorsHeaderJson(
-    bytes.subarray(8, dataStart),
-    source,
-    fileSize - dataStart,
-  );
+  const { metadata, entries } = parseSafetensorsHeaderJson(bytes.subarray(8, dataStart), source, fileSize - dataStart);
   return { headerLength, dataStart, metadata, entries };
 }
 
@@ -372,8 +341,7 @@ export function encodeSafetensors(
     if (tensor.data.length !== count) {
       throw new SafetensorsError(
         target,
-        `tensor "${name}" has shape ${formatShape(tensor.shape)} (${count} elements) but ` +
-          `${tensor.data.length} data elements`,
+        `tensor "${name}" has shape ${formatShape(tensor.shape)} (${count} elements) but ` + `${tensor.data.length} data elements`,
         ENCODE_FIX,
       );
     }
@@ -398,9 +366,7 @@ export function encodeSafetensors(
   let offset = 0;
   for (const [name, tensor] of items) {
     const end = offset + tensor.data.byteLength;
-    parts.push(
-      `${JSON.stringify(name)}:${JSON.stringify({ dtype: tensor.dtype, shape: tensor.shape, data_offsets: [offset, end] })}`,
-    );
+    parts.push(`${JSON.stringify(name)}:${JSON.stringify({ dtype: tensor.dtype, shape: tensor.shape, data_offsets: [offset, end] })}`);
     offset = end;
   }
   const json = new TextEncoder().encode(`{${parts.join(',')}}`);
@@ -424,9 +390,7 @@ export interface TensorExpectation<D extends SafetensorsDtype = SafetensorsDtype
 }
 
 /** The tensor type `expectTensor` returns for the dtypes `D` it accepts. */
-export type ExpectedTensor<D extends SafetensorsDtype> = D extends SafetensorsDtype
-  ? SafetensorsTensorOf<D>
-  : never;
+export type ExpectedTensor<D extends SafetensorsDtype> = D extends SafetensorsDtype ? SafetensorsTensorOf<D> : never;
 
 const EXPECT_FIX = 'use a checkpoint whose tensors match the model configuration';
 
@@ -444,7 +408,10 @@ export function checkTensorInfo(
 ): void {
   if (info === undefined) {
     const names = available();
-    const sample = names.slice(0, 5).map((n) => `"${n}"`).join(', ');
+    const sample = names
+      .slice(0, 5)
+      .map((n) => `"${n}"`)
+      .join(', ');
     const more = names.length > 5 ? `, ... (${names.length} in all)` : '';
     throw new SafetensorsError(
       file,
@@ -453,22 +420,13 @@ export function checkTensorInfo(
     );
   }
   if (expected.dtype !== undefined) {
-    const allowed: readonly SafetensorsDtype[] = Array.isArray(expected.dtype)
-      ? expected.dtype
-      : [expected.dtype as SafetensorsDtype];
+    const allowed: readonly SafetensorsDtype[] = Array.isArray(expected.dtype) ? expected.dtype : [expected.dtype as SafetensorsDtype];
     if (!allowed.includes(info.dtype)) {
-      throw new SafetensorsError(
-        file,
-        `tensor "${name}" has dtype ${info.dtype} but ${allowed.join(' or ')} was expected`,
-        EXPECT_FIX,
-      );
+      throw new SafetensorsError(file, `tensor "${name}" has dtype ${info.dtype} but ${allowed.join(' or ')} was expected`, EXPECT_FIX);
     }
   }
   const shape = expected.shape;
-  if (
-    shape !== undefined &&
-    (shape.length !== info.shape.length || shape.some((d, i) => d !== null && d !== info.shape[i]))
-  ) {
+  if (shape !== undefined && (shape.length !== info.shape.length || shape.some((d, i) => d !== null && d !== info.shape[i]))) {
     throw new SafetensorsError(
       file,
       `tensor "${name}" has shape ${formatShape(info.shape)} but ${formatShape(shape)} was expected`,

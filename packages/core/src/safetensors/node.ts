@@ -35,10 +35,7 @@ export interface SafetensorsFile {
   /** The header entry of `name`, checked against `expected`; reads no data. */
   expect(name: string, expected?: TensorExpectation): SafetensorsEntry;
   /** Reads one tensor, after checking it against `expected` when given. */
-  read<D extends SafetensorsDtype = SafetensorsDtype>(
-    name: string,
-    expected?: TensorExpectation<D>,
-  ): Promise<ExpectedTensor<D>>;
+  read<D extends SafetensorsDtype = SafetensorsDtype>(name: string, expected?: TensorExpectation<D>): Promise<ExpectedTensor<D>>;
   /** Reads every tensor, one positional read each. */
   readAll(): Promise<Map<string, SafetensorsTensor>>;
   /** Closes the file handle; later reads throw. Safe to call twice. */
@@ -96,10 +93,7 @@ class OpenSafetensorsFile implements SafetensorsFile {
     return entry!;
   }
 
-  async read<D extends SafetensorsDtype = SafetensorsDtype>(
-    name: string,
-    expected: TensorExpectation<D> = {},
-  ): Promise<ExpectedTensor<D>> {
+  async read<D extends SafetensorsDtype = SafetensorsDtype>(name: string, expected: TensorExpectation<D> = {}): Promise<ExpectedTensor<D>> {
     const entry = this.expect(name, expected);
     if (this.handle === undefined) {
       throw new SafetensorsError(this.path, `cannot read tensor "${name}": the file is closed`, 'read tensors before calling close()');

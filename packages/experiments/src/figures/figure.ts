@@ -31,9 +31,34 @@ export const FIGURE_CONFIG: Config = {
   font: FIGURE_FONT,
   background: 'white',
   view: { stroke: '#bbbbbb' },
-  title: { anchor: 'start', fontSize: TITLE_SIZE, subtitleFontSize: SUBTITLE_SIZE, subtitleColor: '#333333', limit: 0, offset: 10, subtitlePadding: 4 },
-  axis: { labelLimit: 0, titleLimit: 0, labelFontSize: 11, titleFontSize: 12, titleFontWeight: 'normal', gridColor: '#ececec', titlePadding: 6 },
-  legend: { labelLimit: 0, titleLimit: 0, labelFontSize: 11, titleFontSize: 12, titleFontWeight: 'normal', symbolStrokeWidth: 2, symbolSize: 70, rowPadding: 4 },
+  title: {
+    anchor: 'start',
+    fontSize: TITLE_SIZE,
+    subtitleFontSize: SUBTITLE_SIZE,
+    subtitleColor: '#333333',
+    limit: 0,
+    offset: 10,
+    subtitlePadding: 4,
+  },
+  axis: {
+    labelLimit: 0,
+    titleLimit: 0,
+    labelFontSize: 11,
+    titleFontSize: 12,
+    titleFontWeight: 'normal',
+    gridColor: '#ececec',
+    titlePadding: 6,
+  },
+  legend: {
+    labelLimit: 0,
+    titleLimit: 0,
+    labelFontSize: 11,
+    titleFontSize: 12,
+    titleFontWeight: 'normal',
+    symbolStrokeWidth: 2,
+    symbolSize: 70,
+    rowPadding: 4,
+  },
   header: { labelLimit: 0, titleLimit: 0, labelFontSize: 12, titleFontSize: 12, labelPadding: 4 },
   text: { limit: 0 },
   concat: { spacing: 28 },
@@ -118,7 +143,11 @@ export function nAxis(ns: readonly number[], title = 'demonstrations n'): NAxis 
   const hi = values[values.length - 1] ?? 2;
   if (lo > 0) {
     const margin = 2 ** 0.3;
-    return { scale: { type: 'log', base: 2, domain: [lo / margin, hi * margin], nice: false }, axis, shifted: (n, shift) => n * 2 ** shift };
+    return {
+      scale: { type: 'log', base: 2, domain: [lo / margin, hi * margin], nice: false },
+      axis,
+      shifted: (n, shift) => n * 2 ** shift,
+    };
   }
   // symlog with constant 1 places n at log(1 + n): n = 0 at 0 and powers of two nearly evenly.
   const up = (n: number) => Math.log2(1 + n);
@@ -145,7 +174,13 @@ export const PALETTE = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '
 export function seriesEncodings(styles: readonly SeriesStyle[], title: string) {
   const domain = styles.map((s) => s.name);
   return {
-    color: { field: 'series', type: 'nominal', title, scale: { domain, range: styles.map((s) => s.color) }, legend: { orient: 'bottom', direction: 'vertical', columns: 2, symbolType: 'stroke', symbolSize: 400, symbolStrokeWidth: 2.5 } },
+    color: {
+      field: 'series',
+      type: 'nominal',
+      title,
+      scale: { domain, range: styles.map((s) => s.color) },
+      legend: { orient: 'bottom', direction: 'vertical', columns: 2, symbolType: 'stroke', symbolSize: 400, symbolStrokeWidth: 2.5 },
+    },
     strokeDash: { field: 'series', type: 'nominal', title, scale: { domain, range: styles.map((s) => [...s.dash]) } },
     // A legend symbol is one mark: it shows the line's colour and dash; the shapes (on a copy of the series
     // field, so that vega-lite does not merge them into the legend) tell coinciding points apart in the plot.

@@ -61,7 +61,9 @@ async function rendered(figure: Figure) {
 
 /** The data marks' items of one marktype (symbols, rects, texts) whose datum has `field`. */
 function data(items: Awaited<ReturnType<typeof rendered>>['items'], marktype: string, field: string) {
-  return items.filter((i) => i.marktype === marktype && i.role === 'mark' && i.item.datum && field in i.item.datum).map((i) => i.item.datum!);
+  return items
+    .filter((i) => i.marktype === marktype && i.role === 'mark' && i.item.datum && field in i.item.datum)
+    .map((i) => i.item.datum!);
 }
 
 /** Every text is inside the SVG (as vega estimates text widths without a canvas), none truncated, and the figure fits the page. */
@@ -112,7 +114,9 @@ describe('simulateFigures', () => {
   it('gives the 1/n form its own panel and says in the legend where the forms coincide', async () => {
     const distance = await rendered(figures[0]);
     const points = data(distance.items, 'symbol', 'series');
-    expect(new Set(points.filter((p) => String(p.series).includes('1/n form')).map((p) => p.panel))).toEqual(new Set(["1/n form (the theorem's; own scale)"]));
+    expect(new Set(points.filter((p) => String(p.series).includes('1/n form')).map((p) => p.panel))).toEqual(
+      new Set(["1/n form (the theorem's; own scale)"]),
+    );
     const accuracy = await rendered(figures[1]);
     const labels = accuracy.items.filter((i) => i.role === 'legend-label').map((i) => String(i.item.text));
     // accVsBayes of the two forms is equal wherever no prompt is tied or excluded: n = 2, 4, 8 in the fixture.
@@ -199,7 +203,9 @@ describe('probeFigures', () => {
     const best = data(r.items, 'rect', 'best').filter((d) => d.best === true);
     // The chosen cell and its two outlines (black, then white) in each panel.
     expect(best.length).toBe(3 * 3);
-    const span = byName.get('agreement')!.spec as unknown as { concat: { data: { values: { layer: number; head: number; value: number }[] } }[] };
+    const span = byName.get('agreement')!.spec as unknown as {
+      concat: { data: { values: { layer: number; head: number; value: number }[] } }[];
+    };
     for (const c of span.concat[0].data.values) {
       const h = probe.heads.find((x) => x.layer === c.layer && x.head === c.head)!;
       expect(c.value).toBe(h.heldOut!.agreement);
@@ -212,12 +218,18 @@ describe('probeFigures', () => {
       heads: probe.heads.map((h) => ({
         ...h,
         heldOut: null,
-        variants: { span: { ...h.variants.span, heldOut: null }, label: { ...h.variants.label, heldOut: null }, line: { ...h.variants.line, heldOut: null } },
+        variants: {
+          span: { ...h.variants.span, heldOut: null },
+          label: { ...h.variants.label, heldOut: null },
+          line: { ...h.variants.line, heldOut: null },
+        },
       })),
     } as ProbeReport;
     const accuracy = probeFigures(old).find((f) => f.name === 'accuracy')!;
     expect(titleText(accuracy)).toContain(`all prompts (${probe.prompts})`);
-    const values = (accuracy.spec as unknown as { concat: { data: { values: { value: number }[] } }[] }).concat[0].data.values.map((c) => c.value);
+    const values = (accuracy.spec as unknown as { concat: { data: { values: { value: number }[] } }[] }).concat[0].data.values.map(
+      (c) => c.value,
+    );
     expect(values).toEqual(probe.heads.map((h) => h.accuracy));
   });
 
@@ -271,7 +283,7 @@ describe('probeFigures', () => {
     const bigValues = (big.spec as unknown as { data: { values: { row: string; value: number }[] } }).data.values;
     expect(bigValues.length).toBe(28 * map.cells.length);
     expect(titleText(big)).toContain('one row per layer, the mean over its 16 heads');
-    const mean = (map.values[1].reduce((s, h) => s + h[0], 0)) / 4;
+    const mean = map.values[1].reduce((s, h) => s + h[0], 0) / 4;
     expect(bigValues.find((v) => v.row === 'L1')!.value).toBeCloseTo(mean, 12);
 
     // 20 demonstrations of 32 cells and x_test: 15 layers x 4 heads x 670 cells is over the limit.
@@ -306,7 +318,9 @@ describe('pretrainFigures', () => {
     for (const n of ns) {
       const model = icl.filter((p) => p.series === 'model' && p.panel === `n = ${n} demonstrations`);
       expect(model.map((p) => p.value)).toEqual(pretrain.entries.map((e) => e.icl.find((r) => r.n === n)!.accuracy));
-      expect(icl.filter((p) => p.series === 'majority of the demonstrations' && p.panel === `n = ${n} demonstrations`).length).toBe(pretrain.entries.length);
+      expect(icl.filter((p) => p.series === 'majority of the demonstrations' && p.panel === `n = ${n} demonstrations`).length).toBe(
+        pretrain.entries.length,
+      );
     }
   });
 });

@@ -48,7 +48,9 @@ export function headHeatmap(options: HeadHeatmapOptions): Figure {
     field: 'value',
     type: 'quantitative',
     title: options.legendTitle,
-    scale: diverging ? { domain: [-1, 1], domainMid: 0, scheme: 'blueorange', clamp: true } : { domain: [0, 1], scheme: 'viridis', clamp: true },
+    scale: diverging
+      ? { domain: [-1, 1], domainMid: 0, scheme: 'blueorange', clamp: true }
+      : { domain: [0, 1], scheme: 'viridis', clamp: true },
     legend: {
       values: diverging ? [-1, -0.5, 0, 0.5, 1] : [0, 0.25, 0.5, 0.75, 1],
       format: '.3~r',
@@ -74,10 +76,21 @@ export function headHeatmap(options: HeadHeatmapOptions): Figure {
     height,
     layer: [
       { transform: [{ filter: 'datum.value === null' }], mark: { type: 'rect', color: '#d9d9d9' }, encoding: { x, y } },
-      { transform: [{ filter: 'datum.value !== null' }], mark: { type: 'rect' }, encoding: { x, y, color, tooltip: [x, y, { field: 'label', title: options.legendTitle }] } },
+      {
+        transform: [{ filter: 'datum.value !== null' }],
+        mark: { type: 'rect' },
+        encoding: { x, y, color, tooltip: [x, y, { field: 'label', title: options.legendTitle }] },
+      },
       { transform: [{ filter: 'datum.best' }], mark: { type: 'rect', filled: false, stroke: 'black', strokeWidth: 4 }, encoding: { x, y } },
-      { transform: [{ filter: 'datum.best' }], mark: { type: 'rect', filled: false, stroke: 'white', strokeWidth: 1.5 }, encoding: { x, y } },
-      { mark: { type: 'text', fontSize: cell.width >= 48 ? 11 : 10, baseline: 'middle' }, encoding: { x, y, text: { field: 'label' }, fill: { field: 'ink', type: 'nominal', scale: null } } },
+      {
+        transform: [{ filter: 'datum.best' }],
+        mark: { type: 'rect', filled: false, stroke: 'white', strokeWidth: 1.5 },
+        encoding: { x, y },
+      },
+      {
+        mark: { type: 'text', fontSize: cell.width >= 48 ? 11 : 10, baseline: 'middle' },
+        encoding: { x, y, text: { field: 'label' }, fill: { field: 'ink', type: 'nominal', scale: null } },
+      },
     ],
   });
   return {

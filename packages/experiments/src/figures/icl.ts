@@ -14,7 +14,13 @@ const PREDICTORS: readonly Predictor[] = [
   { name: 'model', color: PALETTE[0], dash: [], shape: 'circle', pick: (r) => r.accuracy, band: (r) => r.accuracyCi },
   { name: 'exact Bayes', color: PALETTE[1], dash: [6, 3], shape: 'square', pick: (r) => r.bayesAccuracy },
   { name: 'majority of the demonstrations', color: '#7f7f7f', dash: [2, 2], shape: 'triangle-up', pick: (r) => r.majorityAccuracy },
-  { name: "same-class oracle (majority of x_test's class)", color: PALETTE[4], dash: [8, 3, 2, 3], shape: 'diamond', pick: (r) => r.oracleAccuracy },
+  {
+    name: "same-class oracle (majority of x_test's class)",
+    color: PALETTE[4],
+    dash: [8, 3, 2, 3],
+    shape: 'diamond',
+    pick: (r) => r.oracleAccuracy,
+  },
 ];
 
 /** The model's name for titles: the folder's basename, or 'built-in model'. */
@@ -45,14 +51,24 @@ export function iclFigures(report: IclReport): Figure[] {
       const group = rows.filter((r) => r.ood === ood && r.k === k).sort((a, b) => a.n - b.n);
       if (group.length === 0) continue;
       const series = predictors.map((p) => ({ name: p.name, values: new Map(group.map((r) => [r.n, p.pick(r)])) }));
-      for (const [name, renamed] of coincidenceNames(series)) if (group.length > 1 && renamed.endsWith('at every n')) names.set(name, renamed);
+      for (const [name, renamed] of coincidenceNames(series))
+        if (group.length > 1 && renamed.endsWith('at every n')) names.set(name, renamed);
       predictors.forEach((p, i) => {
         const offset = (i - (predictors.length - 1) / 2) * 0.06;
         for (const r of group) {
           const value = p.pick(r);
           if (value === null) continue;
           const band = p.band?.(r);
-          points.push({ series: p.name, x: r.n, xShown: axis.shifted(r.n, offset), value, low: band?.[0] ?? null, high: band?.[1] ?? null, panel: tasks(ood), ...(ks.length > 1 ? { row: rowName(k) } : {}) });
+          points.push({
+            series: p.name,
+            x: r.n,
+            xShown: axis.shifted(r.n, offset),
+            value,
+            low: band?.[0] ?? null,
+            high: band?.[1] ?? null,
+            panel: tasks(ood),
+            ...(ks.length > 1 ? { row: rowName(k) } : {}),
+          });
         }
       });
     }
@@ -62,7 +78,8 @@ export function iclFigures(report: IclReport): Figure[] {
   const world = displayName(report.world);
   const width = panels.length * (WIDTH + 60) + (panels.length - 1) * 28;
   const subtitle = [
-    `${prompts.join(' / ')} prompts per point; the band is the model's 95% interval.` + (ks.length === 1 ? ` Input length k = ${ks[0]}.` : ''),
+    `${prompts.join(' / ')} prompts per point; the band is the model's 95% interval.` +
+      (ks.length === 1 ? ` Input length k = ${ks[0]}.` : ''),
     'Points that share an n are drawn a few pixels apart so that equal values stay visible.',
     ...(names.size > 0 ? [`Coinciding in every panel: ${[...names.values()].join('; ')}.`] : []),
   ];

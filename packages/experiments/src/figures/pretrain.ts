@@ -26,7 +26,9 @@ export function pretrainFigures(report: PretrainReport): Figure[] {
   const world = displayName(report.world);
   const last = entries[entries.length - 1];
   const point = (series: string, step: number, value: number | null, panel?: string): SeriesPoint[] =>
-    value === null || !Number.isFinite(value) ? [] : [{ series, x: step, xShown: step, value, low: null, high: null, ...(panel ? { panel } : {}) }];
+    value === null || !Number.isFinite(value)
+      ? []
+      : [{ series, x: step, xShown: step, value, low: null, high: null, ...(panel ? { panel } : {}) }];
   const lossStyles: SeriesStyle[] = [
     { name: 'training loss (mean since the previous entry)', color: PALETTE[0], dash: [], shape: 'circle' },
     { name: 'validation loss', color: PALETTE[1], dash: [6, 3], shape: 'square' },
@@ -37,7 +39,9 @@ export function pretrainFigures(report: PretrainReport): Figure[] {
     spec: finishSpec({
       title: figureTitle(
         `Pre-training loss on ${world}`,
-        [`Cross-entropy in nats per token. After ${formatNumber(last.step)} steps (${formatNumber(last.tokens)} tokens): training ${formatNumber(last.loss)}, validation ${formatNumber(last.valLoss)}.${report.stopped ? ' The run was stopped before its last step.' : ''}`],
+        [
+          `Cross-entropy in nats per token. After ${formatNumber(last.step)} steps (${formatNumber(last.tokens)} tokens): training ${formatNumber(last.loss)}, validation ${formatNumber(last.valLoss)}.${report.stopped ? ' The run was stopped before its last step.' : ''}`,
+        ],
         WIDTH + 80,
       ),
       ...seriesChart({
@@ -76,7 +80,7 @@ export function pretrainFigures(report: PretrainReport): Figure[] {
     spec: finishSpec({
       title: figureTitle(
         `In-context accuracy during pre-training on ${world}: the quick ICL probe at each evaluation`,
-        ['Accuracy against the sampled label on the probe\'s prompts, one panel per number of demonstrations n.'],
+        ["Accuracy against the sampled label on the probe's prompts, one panel per number of demonstrations n."],
         ns.length * (panelWidth + 60),
       ),
       ...seriesChart({

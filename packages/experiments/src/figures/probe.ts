@@ -41,7 +41,9 @@ function headFigures(report: ProbeReport): Figure[] {
   const base = scope.heldOut ? report.heldOut : { modelAccuracy: report.modelAccuracy, majority: report.majority, oracle: report.oracle };
   const baselines =
     `On the same prompts: the model's accuracy ${formatNumber(base.modelAccuracy)}; majority vote agreement ${formatNumber(base.majority.agreement)}, accuracy ${formatNumber(base.majority.accuracy)}` +
-    (base.oracle ? `; same-class oracle agreement ${formatNumber(base.oracle.agreement)}, accuracy ${formatNumber(base.oracle.accuracy)}.` : '.');
+    (base.oracle
+      ? `; same-class oracle agreement ${formatNumber(base.oracle.agreement)}, accuracy ${formatNumber(base.oracle.accuracy)}.`
+      : '.');
   const outlined = `Outlined: the head chosen on the ${selection} selection prompts in each panel.`;
   const vote = 'Panels: where a_i, the largest attention from the last position, is read. The vote is argmax_y sum_i a_i e(y_i).';
   const figures: Figure[] = [
@@ -109,7 +111,10 @@ const MAX_MAP_CELLS = 12_000;
 const MAX_MAP_ROWS = 64;
 
 /** The map's columns, with runs of one segment pooled (mean of `pool` neighbours) where the grid would exceed MAX_MAP_CELLS. */
-function pooledMap(map: ProbeReport['attentionMap'], rows: readonly (readonly number[])[]): { cells: { kind: string; line: number; name: string }[]; rows: number[][]; pool: number } {
+function pooledMap(
+  map: ProbeReport['attentionMap'],
+  rows: readonly (readonly number[])[],
+): { cells: { kind: string; line: number; name: string }[]; rows: number[][]; pool: number } {
   const runs: { kind: string; line: number; name: string; members: number[] }[] = [];
   map.cells.forEach((c, j) => {
     const last = runs[runs.length - 1];
@@ -123,7 +128,12 @@ function pooledMap(map: ProbeReport['attentionMap'], rows: readonly (readonly nu
   let pool = 1;
   while (pool < longest && rows.length * columns(pool) > MAX_MAP_CELLS) pool++;
   const groups = runs.flatMap((r) =>
-    Array.from({ length: Math.ceil(r.members.length / pool) }, (_, g) => ({ kind: r.kind, line: r.line, name: r.name, members: r.members.slice(g * pool, (g + 1) * pool) })),
+    Array.from({ length: Math.ceil(r.members.length / pool) }, (_, g) => ({
+      kind: r.kind,
+      line: r.line,
+      name: r.name,
+      members: r.members.slice(g * pool, (g + 1) * pool),
+    })),
   );
   return {
     cells: groups.map(({ kind, line, name }) => ({ kind, line, name })),
@@ -148,7 +158,9 @@ function attentionMapFigure(report: ProbeReport): Figure {
   const map = report.attentionMap;
   const byLayer = map.values.flat().length > MAX_MAP_ROWS;
   const heads = map.values[0]?.length ?? 0;
-  const mapRows = byLayer ? map.values.map((layer) => layer[0].map((_, j) => layer.reduce((s, h) => s + h[j], 0) / layer.length)) : map.values.flat();
+  const mapRows = byLayer
+    ? map.values.map((layer) => layer[0].map((_, j) => layer.reduce((s, h) => s + h[j], 0) / layer.length))
+    : map.values.flat();
   const { cells, rows, pool } = pooledMap(map, mapRows);
   const names = byLayer ? map.values.map((_, l) => `L${l}`) : mapRowNames(map);
   const cellWidth = Math.max(1, Math.min(8, Math.floor(900 / cells.length)));
@@ -156,7 +168,9 @@ function attentionMapFigure(report: ProbeReport): Figure {
   const width = cellWidth * cells.length;
   const height = rowHeight * names.length;
   const max = Math.max(1e-9, ...rows.flat().filter(Number.isFinite));
-  const values = rows.flatMap((r, i) => r.map((v, j) => ({ row: names[i], j, j1: j + 1, value: v, segment: cells[j].name, label: formatNumber(v) })));
+  const values = rows.flatMap((r, i) =>
+    r.map((v, j) => ({ row: names[i], j, j1: j + 1, value: v, segment: cells[j].name, label: formatNumber(v) })),
+  );
   // Ticks: the middle of each x_i and x_test run, and every y_i cell; the rest are described in the subtitle.
   const ticks: { at: number; name: string }[] = [];
   let start = 0;
@@ -168,7 +182,10 @@ function attentionMapFigure(report: ProbeReport): Figure {
   });
   const boundaries = cells.flatMap((c, j) => (j > 0 && c.line !== cells[j - 1].line ? [j] : []));
   const labelExpr = `[${ticks.map((t) => `'${t.name}'`).join(',')}][indexof([${ticks.map((t) => t.at).join(',')}], datum.value)]`;
-  const resolution = pool > 1 ? `x spans resampled to ${map.resolution} cells, pooled by ${pool} to keep the figure small` : `x spans resampled to ${map.resolution} cells`;
+  const resolution =
+    pool > 1
+      ? `x spans resampled to ${map.resolution} cells, pooled by ${pool} to keep the figure small`
+      : `x spans resampled to ${map.resolution} cells`;
   const figureWidth = Math.max(640, width + 120);
   return {
     name: 'attention-map',
@@ -197,8 +214,20 @@ function attentionMapFigure(report: ProbeReport): Figure {
               axis: { values: ticks.map((t) => t.at), labelExpr, grid: false, labelAngle: 0, labelOverlap: false, labelFontSize: 10 },
             },
             x2: { field: 'j1' },
-            y: { field: 'row', type: 'ordinal', sort: names, title: byLayer ? 'layer (mean over heads)' : 'layer, head', axis: { values: thinned(names, rowHeight), labelFontSize: rowHeight >= 10 ? 10 : 9 } },
-            color: { field: 'value', type: 'quantitative', title: 'attention', scale: { domain: [0, max], scheme: 'viridis', nice: false }, legend: { format: '.3~r', gradientLength: Math.max(120, Math.min(height, 240)) } },
+            y: {
+              field: 'row',
+              type: 'ordinal',
+              sort: names,
+              title: byLayer ? 'layer (mean over heads)' : 'layer, head',
+              axis: { values: thinned(names, rowHeight), labelFontSize: rowHeight >= 10 ? 10 : 9 },
+            },
+            color: {
+              field: 'value',
+              type: 'quantitative',
+              title: 'attention',
+              scale: { domain: [0, max], scheme: 'viridis', nice: false },
+              legend: { format: '.3~r', gradientLength: Math.max(120, Math.min(height, 240)) },
+            },
             tooltip: [
               { field: 'row', title: 'layer, head' },
               { field: 'segment', title: 'segment' },
@@ -258,7 +287,10 @@ function attentionSegmentsFigure(report: ProbeReport): Figure {
     spec: finishSpec({
       title: figureTitle(
         `Mean attention per token of each prompt segment (${report.prompts} prompts, n\u00a0=\u00a0${report.shots})`,
-        ['The attention map averaged over each segment\'s cells: x_i, its label y_i, its delimiter d_i, and x_test.', ...(printed ? ['Values printed with 2 significant digits.'] : [])],
+        [
+          "The attention map averaged over each segment's cells: x_i, its label y_i, its delimiter d_i, and x_test.",
+          ...(printed ? ['Values printed with 2 significant digits.'] : []),
+        ],
         Math.max(640, Math.min(MAX_FIGURE_WIDTH, width + 120)),
       ),
       data: { values },
@@ -270,12 +302,28 @@ function attentionSegmentsFigure(report: ProbeReport): Figure {
           encoding: {
             x,
             y,
-            color: { field: 'value', type: 'quantitative', title: 'attention', scale: { domain: [0, max], scheme: 'viridis', nice: false }, legend: { format: '.3~r', gradientLength: 160 } },
+            color: {
+              field: 'value',
+              type: 'quantitative',
+              title: 'attention',
+              scale: { domain: [0, max], scheme: 'viridis', nice: false },
+              legend: { format: '.3~r', gradientLength: 160 },
+            },
             tooltip: [y, x, { field: 'label', title: 'attention' }],
           },
         },
         ...(printed
-          ? [{ mark: { type: 'text', fontSize: 9, baseline: 'middle' }, encoding: { x, y, text: { field: 'label' }, fill: { condition: { test: `datum.value < ${max * 0.5}`, value: 'white' }, value: 'black' } } }]
+          ? [
+              {
+                mark: { type: 'text', fontSize: 9, baseline: 'middle' },
+                encoding: {
+                  x,
+                  y,
+                  text: { field: 'label' },
+                  fill: { condition: { test: `datum.value < ${max * 0.5}`, value: 'white' }, value: 'black' },
+                },
+              },
+            ]
           : []),
       ],
     }),
@@ -308,26 +356,71 @@ function probesFigure(report: ProbeReport): Figure | null {
   const height = 200;
   const panel = (p: (typeof PROBES)[number]) => {
     const probe = report.probes[p.key]!;
-    const values = probe.heads.flatMap((h) => offsets.map((o, i) => ({ offset: o, accuracy: h.accuracy[i], head: `L${h.layer}H${h.head}`, layer: h.layer, label: formatNumber(h.accuracy[i]) })));
-    const x = { field: 'offset', type: 'ordinal', sort: [...offsets], title: 'offset from the label position (tokens)', axis: { labelAngle: 0, grid: true } };
+    const values = probe.heads.flatMap((h) =>
+      offsets.map((o, i) => ({
+        offset: o,
+        accuracy: h.accuracy[i],
+        head: `L${h.layer}H${h.head}`,
+        layer: h.layer,
+        label: formatNumber(h.accuracy[i]),
+      })),
+    );
+    const x = {
+      field: 'offset',
+      type: 'ordinal',
+      sort: [...offsets],
+      title: 'offset from the label position (tokens)',
+      axis: { labelAngle: 0, grid: true },
+    };
     const y = { field: 'accuracy', type: 'quantitative', title: 'held-out accuracy', scale: { domain: [0, 1], nice: false } };
     const color = byHead
-      ? { field: 'head', type: 'nominal', title: 'head', sort: heads.map((h) => h.name), scale: { range: PALETTE }, legend: { orient: 'right' } }
-      : { field: 'layer', type: 'quantitative', title: 'layer', scale: { scheme: 'viridis', domain: [layers[0], layers[layers.length - 1]] }, legend: { orient: 'right', format: 'd', gradientLength: 160 } };
+      ? {
+          field: 'head',
+          type: 'nominal',
+          title: 'head',
+          sort: heads.map((h) => h.name),
+          scale: { range: PALETTE },
+          legend: { orient: 'right' },
+        }
+      : {
+          field: 'layer',
+          type: 'quantitative',
+          title: 'layer',
+          scale: { scheme: 'viridis', domain: [layers[0], layers[layers.length - 1]] },
+          legend: { orient: 'right', format: 'd', gradientLength: 160 },
+        };
     return {
-      title: { text: [`${p.name}: ${p.target}`, `${probe.examples} examples, chance ${formatNumber(probe.chance)}`], anchor: 'middle', fontSize: 12 },
+      title: {
+        text: [`${p.name}: ${p.target}`, `${probe.examples} examples, chance ${formatNumber(probe.chance)}`],
+        anchor: 'middle',
+        fontSize: 12,
+      },
       width,
       height,
       layer: [
         {
           data: { values },
-          mark: { type: 'line', ...(byHead ? { point: { filled: true, size: 30 } } : {}), strokeWidth: byHead ? 1.5 : 1, opacity: byHead ? 0.85 : 0.6 },
-          encoding: { x, y, color, detail: { field: 'head' }, tooltip: [{ field: 'head' }, { field: 'offset', title: 'offset' }, { field: 'label', title: 'accuracy' }] },
+          mark: {
+            type: 'line',
+            ...(byHead ? { point: { filled: true, size: 30 } } : {}),
+            strokeWidth: byHead ? 1.5 : 1,
+            opacity: byHead ? 0.85 : 0.6,
+          },
+          encoding: {
+            x,
+            y,
+            color,
+            detail: { field: 'head' },
+            tooltip: [{ field: 'head' }, { field: 'offset', title: 'offset' }, { field: 'label', title: 'accuracy' }],
+          },
         },
         {
           data: { values: [{ chance: probe.chance, label: `chance ${formatNumber(probe.chance)}` }] },
           layer: [
-            { mark: { type: 'rule', color: '#333333', strokeDash: [4, 3], strokeWidth: 1.5 }, encoding: { y: { field: 'chance', type: 'quantitative' } } },
+            {
+              mark: { type: 'rule', color: '#333333', strokeDash: [4, 3], strokeWidth: 1.5 },
+              encoding: { y: { field: 'chance', type: 'quantitative' } },
+            },
             {
               mark: { type: 'text', align: 'right', baseline: 'bottom', dy: -2, fontSize: 10, color: '#333333' },
               encoding: { y: { field: 'chance', type: 'quantitative' }, x: { value: width - 2 }, text: { field: 'label' } },

@@ -36,7 +36,9 @@ export function seriesChart(options: SeriesChartOptions): Record<string, unknown
   const { styles, legendTitle } = options;
   const enc = seriesEncodings(styles, legendTitle);
   const x = { field: 'xShown', type: 'quantitative', title: options.x.title, scale: options.x.scale, axis: options.x.axis };
-  const yScale: Record<string, unknown> = options.y.domain ? { domain: [...options.y.domain], nice: false } : { zero: options.y.zero ?? false, nice: true };
+  const yScale: Record<string, unknown> = options.y.domain
+    ? { domain: [...options.y.domain], nice: false }
+    : { zero: options.y.zero ?? false, nice: true };
   const y = { field: 'value', type: 'quantitative', title: options.y.title, scale: yScale };
   const tooltip = [
     { field: 'series', type: 'nominal', title: legendTitle },
@@ -46,7 +48,12 @@ export function seriesChart(options: SeriesChartOptions): Record<string, unknown
     { field: 'high', type: 'quantitative', title: '95% high', format: '.3~r' },
   ];
   // The band fills by series on its own channel without a legend, so the legend shows lines and points.
-  const fill = { field: 'band', type: 'nominal', scale: { domain: styles.map((s) => s.name), range: styles.map((s) => s.color) }, legend: null };
+  const fill = {
+    field: 'band',
+    type: 'nominal',
+    scale: { domain: styles.map((s) => s.name), range: styles.map((s) => s.color) },
+    legend: null,
+  };
   const layers = (rules: readonly { value: number; label: string }[]): Record<string, unknown>[] => [
     {
       transform: [{ filter: 'isValid(datum.low) && isValid(datum.high)' }],
@@ -58,7 +65,11 @@ export function seriesChart(options: SeriesChartOptions): Record<string, unknown
     ...(rules.length === 0
       ? []
       : [
-          { data: { values: rules.map((r) => ({ ...r })) }, mark: { type: 'rule', color: '#555555', strokeDash: [2, 3], strokeWidth: 1.5 }, encoding: { y: { field: 'value', type: 'quantitative' } } },
+          {
+            data: { values: rules.map((r) => ({ ...r })) },
+            mark: { type: 'rule', color: '#555555', strokeDash: [2, 3], strokeWidth: 1.5 },
+            encoding: { y: { field: 'value', type: 'quantitative' } },
+          },
           {
             data: { values: rules.map((r) => ({ ...r })) },
             mark: { type: 'text', align: 'right', baseline: 'bottom', dx: -3, dy: -2, fontSize: 10, color: '#333333' },

@@ -52,7 +52,17 @@ function panelPoints(panel: string | undefined, series: readonly Series[], shift
     return [...s.values].flatMap(([n, value]) => {
       if (value === null || !Number.isFinite(value)) return [];
       const interval = s.intervals?.get(n);
-      return [{ series: s.name, x: n, xShown: shift(n, offset), value, low: interval?.[0] ?? null, high: interval?.[1] ?? null, ...(panel ? { panel } : {}) }];
+      return [
+        {
+          series: s.name,
+          x: n,
+          xShown: shift(n, offset),
+          value,
+          low: interval?.[0] ?? null,
+          high: interval?.[1] ?? null,
+          ...(panel ? { panel } : {}),
+        },
+      ];
     });
   });
 }
@@ -83,7 +93,10 @@ export function simulateFigures(report: SimulateReport): Figure[] {
   const prompts = typeof report.settings.prompts === 'number' ? `${report.settings.prompts} prompts per n` : 'prompts per n';
   const world = displayName(report.world);
   const referenced = table3.distance.size > 0 || table3.accuracy.size > 0;
-  const paperNote = (what: string) => (referenced ? `Black crosses: the paper's Table 3 ${what} at our n.` : 'No paper reference: the world is not the calibrated paper-table3 world.');
+  const paperNote = (what: string) =>
+    referenced
+      ? `Black crosses: the paper's Table 3 ${what} at our n.`
+      : 'No paper reference: the world is not the calibrated paper-table3 world.';
   const shifted = 'Points of series that share an n are drawn a few pixels apart so that equal values stay visible.';
 
   const paperDistance: Series = { name: "paper's distance (Table 3)", values: inRange(table3.distance) };
@@ -92,7 +105,10 @@ export function simulateFigures(report: SimulateReport): Figure[] {
     statSeries('TV, normalised', rows, own, 'tv'),
     ...(paperDistance.values.size > 0 ? [paperDistance] : []),
   ]);
-  const unnormalisedPanel = named([statSeries('L1, 1/n form', rows, unnormalised, 'l1'), statSeries('TV, 1/n form', rows, unnormalised, 'tv')]);
+  const unnormalisedPanel = named([
+    statSeries('L1, 1/n form', rows, unnormalised, 'l1'),
+    statSeries('TV, 1/n form', rows, unnormalised, 'tv'),
+  ]);
   const distanceStyles: SeriesStyle[] = [
     { name: normalisedPanel[0].name, ...STYLE.normalised },
     { name: normalisedPanel[1].name, ...STYLE.tv },
@@ -108,11 +124,18 @@ export function simulateFigures(report: SimulateReport): Figure[] {
     spec: finishSpec({
       title: figureTitle(
         `Distance of the ${kernel} estimate to the exact Bayesian predictive, ${world}`,
-        [`Mean over ${prompts} with 95% intervals (bands). L1 = sum over labels of |estimate - Bayes|, TV = L1 / 2.`, paperNote('distance (the paper does not define it)'), shifted],
+        [
+          `Mean over ${prompts} with 95% intervals (bands). L1 = sum over labels of |estimate - Bayes|, TV = L1 / 2.`,
+          paperNote('distance (the paper does not define it)'),
+          shifted,
+        ],
         figureWidth,
       ),
       ...seriesChart({
-        points: [...panelPoints(distancePanels[0], normalisedPanel, axis.shifted), ...panelPoints(distancePanels[1], unnormalisedPanel, axis.shifted)],
+        points: [
+          ...panelPoints(distancePanels[0], normalisedPanel, axis.shifted),
+          ...panelPoints(distancePanels[1], unnormalisedPanel, axis.shifted),
+        ],
         styles: distanceStyles,
         legendTitle: 'distance',
         x: { title: 'demonstrations n', scale: axis.scale, axis: axis.axis },
@@ -150,7 +173,11 @@ export function simulateFigures(report: SimulateReport): Figure[] {
     spec: finishSpec({
       title: figureTitle(
         `Accuracy of the ${kernel} estimate, ${world}`,
-        [`Share of ${prompts} where the estimate's argmax matches (95% Wilson intervals as bands; ties share the credit).`, paperNote('accuracy'), shifted],
+        [
+          `Share of ${prompts} where the estimate's argmax matches (95% Wilson intervals as bands; ties share the credit).`,
+          paperNote('accuracy'),
+          shifted,
+        ],
         figureWidth,
       ),
       ...seriesChart({

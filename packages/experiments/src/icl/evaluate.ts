@@ -57,7 +57,11 @@ export function checkPromptsFit(settings: IclSettings, nCtx: number): void {
 function scoreRow(model: HookedModel, world: World, prompts: Prompt[], n: number, k: number, ood: boolean, rng: Rng): IclRow {
   const labels = world.spec.labels;
   const scored = labels ?? Array.from({ length: world.m }, (_, t) => t).filter((t) => t !== world.delimiter);
-  const model_ = nextTokenDistributions(model, prompts.map((p) => promptTokens(p, world.delimiter)), { restrict: scored });
+  const model_ = nextTokenDistributions(
+    model,
+    prompts.map((p) => promptTokens(p, world.delimiter)),
+    { restrict: scored },
+  );
   const bayes = bayesPredictive(world, prompts, { labelsOnly: labels !== undefined });
   const hits: number[] = [];
   const bayesHits: number[] = [];
@@ -98,15 +102,26 @@ function scoreRow(model: HookedModel, world: World, prompts: Prompt[], n: number
 }
 
 /** Evaluates `model` on prompts of `world` for every (n, k) (and out of distribution when asked); `onProgress(done, total)` after each row. */
-export function evaluateIcl(model: HookedModel, world: World, settings: IclSettings, onProgress?: (done: number, total: number) => void): IclRow[] {
+export function evaluateIcl(
+  model: HookedModel,
+  world: World,
+  settings: IclSettings,
+  onProgress?: (done: number, total: number) => void,
+): IclRow[] {
   checkPromptsFit(settings, model.config.nCtx);
   if (model.config.vocabSize < world.m) {
-    throw new OptionError(`the model's vocabulary (${model.config.vocabSize}) is smaller than the world's (${world.m})`, 'evaluate the model on the world it was trained on');
+    throw new OptionError(
+      `the model's vocabulary (${model.config.vocabSize}) is smaller than the world's (${world.m})`,
+      'evaluate the model on the world it was trained on',
+    );
   }
   const dists = settings.ood ? [false, true] : [false];
   for (const ood of dists) {
     if (taskPool(world, ood).tasks.length === 0) {
-      throw new OptionError(`the world has no ${ood ? 'out-of-distribution tasks (prior 0)' : 'task with prior > 0'}`, ood ? 'drop --ood' : 'fix the world');
+      throw new OptionError(
+        `the world has no ${ood ? 'out-of-distribution tasks (prior 0)' : 'task with prior > 0'}`,
+        ood ? 'drop --ood' : 'fix the world',
+      );
     }
   }
   const rows: IclRow[] = [];
@@ -117,7 +132,9 @@ export function evaluateIcl(model: HookedModel, world: World, settings: IclSetti
       for (const n of settings.shots) {
         // One stream per (n, k, ood): a row's prompts do not depend on which other rows were asked.
         const rng = new Rng((settings.seed * 1_000_003 + n * 1009 + k * 31 + (ood ? 7 : 0)) | 0);
-        const prompts = Array.from({ length: settings.prompts }, () => samplePrompt(world, pool.tasks[rng.categorical(pool.weights)], n, k, rng));
+        const prompts = Array.from({ length: settings.prompts }, () =>
+          samplePrompt(world, pool.tasks[rng.categorical(pool.weights)], n, k, rng),
+        );
         rows.push(scoreRow(model, world, prompts, n, k, ood, rng));
         onProgress?.(rows.length, total);
       }

@@ -81,7 +81,8 @@ function paperHtml(paper: Paper | null | undefined): string {
     const diff = v.paper !== null && v.ours !== null ? formatNumber(v.ours - v.paper) : '-';
     return `<tr><td>${e(v.name)}</td><td class="num">${e(formatNumber(v.paper))}</td><td class="num">${e(formatNumber(v.ours))}</td><td class="num">${e(diff)}</td><td class="text">${e(v.note ?? '')}</td></tr>`;
   });
-  const list = (items: readonly string[]) => (items.length === 0 ? '<p>-</p>' : `<ul>\n${items.map((s) => `<li>${e(s)}</li>`).join('\n')}\n</ul>`);
+  const list = (items: readonly string[]) =>
+    items.length === 0 ? '<p>-</p>' : `<ul>\n${items.map((s) => `<li>${e(s)}</li>`).join('\n')}\n</ul>`;
   return [
     `<p><strong>Paper:</strong> ${e(paper.citation)}</p>`,
     `<p><strong>Experiment:</strong> ${e(paper.experiment)}</p>`,
@@ -122,7 +123,8 @@ function runHtml(report: PresentedReport): string {
 /** The report's own settings beside meta's: simulate's experiment choices, pretrain's recipe and model config. */
 function experimentSettings(report: PresentedReport): { title: string; settings: Readonly<Record<string, unknown>> }[] {
   const out: { title: string; settings: Readonly<Record<string, unknown>> }[] = [];
-  if ('settings' in report && report.settings) out.push({ title: "The experiment's choices", settings: report.settings as Record<string, unknown> });
+  if ('settings' in report && report.settings)
+    out.push({ title: "The experiment's choices", settings: report.settings as Record<string, unknown> });
   if ('recipe' in report) out.push({ title: 'Recipe', settings: report.recipe }, { title: 'Model config', settings: report.modelConfig });
   return out;
 }
@@ -133,7 +135,9 @@ function experimentSettings(report: PresentedReport): { title: string; settings:
  */
 export function reportHtml(input: ReportPageInput): string {
   const tables = input.tables.map((t, i) => tableHtml(t, `table-${i + 1}`)).join('\n');
-  const figures = input.figures.map(({ figure, svg }) => `<figure id="figure-${e(figure.name)}" aria-label="${e(figure.title)}">\n${svg}\n</figure>`).join('\n');
+  const figures = input.figures
+    .map(({ figure, svg }) => `<figure id="figure-${e(figure.name)}" aria-label="${e(figure.title)}">\n${svg}\n</figure>`)
+    .join('\n');
   const extra = experimentSettings(input.report)
     .map((s) => `<h3>${e(s.title)}</h3>\n${settingsHtml(s.settings)}`)
     .join('\n');

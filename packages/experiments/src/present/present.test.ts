@@ -43,20 +43,35 @@ describe('formatNumber', () => {
   });
 
   it('reads its own output as numeric cells', () => {
-    for (const cell of ['0.805', '-0.0352', '8,192,000', '1.02e-6', '-', '0.5 [0.25, 0.75]', '∞']) expect(isNumericCell(cell), cell).toBe(true);
+    for (const cell of ['0.805', '-0.0352', '8,192,000', '1.02e-6', '-', '0.5 [0.25, 0.75]', '∞'])
+      expect(isNumericCell(cell), cell).toBe(true);
     for (const cell of ['L1H0', 'in-distribution', 'a_i at y_i']) expect(isNumericCell(cell), cell).toBe(false);
   });
 });
 
 describe('textTable', () => {
-  const table: Table = { title: 'T', header: ['name', 'value'], rows: [['a', '1'], ['bb', '0.25']], note: 'over all prompts' };
+  const table: Table = {
+    title: 'T',
+    header: ['name', 'value'],
+    rows: [
+      ['a', '1'],
+      ['bb', '0.25'],
+    ],
+    note: 'over all prompts',
+  };
 
   it('aligns numbers to the right and ends with the note', () => {
     expect(textTable(table)).toBe('T\nname  value\n----  -----\na         1\nbb     0.25\nover all prompts\n');
   });
 
   it('splits a wide table into blocks that repeat the key columns', () => {
-    const wide: Table = { title: 'W', header: ['layer', 'head', ...Array.from({ length: 12 }, (_, i) => `column ${i}`)], rows: [['0', '1', ...Array.from({ length: 12 }, () => '0.5')]], note: null, key: 2 };
+    const wide: Table = {
+      title: 'W',
+      header: ['layer', 'head', ...Array.from({ length: 12 }, (_, i) => `column ${i}`)],
+      rows: [['0', '1', ...Array.from({ length: 12 }, () => '0.5')]],
+      note: null,
+      key: 2,
+    };
     const text = textTable(wide, { width: 60 });
     for (const line of text.split('\n')) expect(line.length).toBeLessThanOrEqual(60);
     expect(text.split('\n').filter((l) => l.startsWith('layer  head')).length).toBeGreaterThan(1);
@@ -118,7 +133,13 @@ describe('reportHtml', () => {
   it('holds the summary, every table, every figure, the paper section, the settings and the run, all escaped', async () => {
     const p = presentReport(simulate);
     const figures = await Promise.all(p.figures.map(async (figure) => ({ figure, svg: await renderFigureSvg(figure) })));
-    const html = reportHtml({ title: `${p.title} <script>`, summary: [...p.summary, 'a & b'], tables: p.tables, figures, report: simulate });
+    const html = reportHtml({
+      title: `${p.title} <script>`,
+      summary: [...p.summary, 'a & b'],
+      tables: p.tables,
+      figures,
+      report: simulate,
+    });
     expect(html).toMatch(/^<!doctype html>/);
     expect(html).toContain('iclkr simulate: paper-table3 &lt;script&gt;');
     expect(html).not.toContain('<script>');

@@ -20,13 +20,19 @@ function simulateSummary(r: SimulateReport): string[] {
   const last = r.rows[r.rows.length - 1];
   return [
     `World ${displayName(r.world)}, ${String(r.settings.kernel ?? 'kernel')} kernel, ${String(r.settings.prompts ?? '?')} prompts per n, seed ${r.meta.seed ?? '-'}, ${f(r.meta.seconds)} s.`,
-    ...(last ? [`At n = ${last.n}: L1 ${f(last.l1)}, accuracy against the Bayes argmax ${f(last.accVsBayes)} (the plain label vote ${f(last.voteAccVsBayes)}).`] : []),
+    ...(last
+      ? [
+          `At n = ${last.n}: L1 ${f(last.l1)}, accuracy against the Bayes argmax ${f(last.accVsBayes)} (the plain label vote ${f(last.voteAccVsBayes)}).`,
+        ]
+      : []),
   ];
 }
 
 function iclSummary(r: IclReport): string[] {
   const prompts = [...new Set(r.rows.map((x) => x.prompts))].join(' / ');
-  return [`${displayName(r.model)} on world ${displayName(r.world)}: ${prompts} prompts per row, seed ${r.meta.seed ?? '-'}, ${f(r.meta.seconds)} s.`];
+  return [
+    `${displayName(r.model)} on world ${displayName(r.world)}: ${prompts} prompts per row, seed ${r.meta.seed ?? '-'}, ${f(r.meta.seconds)} s.`,
+  ];
 }
 
 function probeSummary(r: ProbeReport): string[] {
@@ -49,7 +55,11 @@ function pretrainSummary(r: PretrainReport): string[] {
     .join(', ');
   return [
     `Pre-training on ${displayName(r.world)} (${size}).`,
-    ...(last ? [`${r.stopped ? 'Stopped' : 'Finished'} at step ${f(last.step)} (${f(last.tokens)} tokens, ${f(last.seconds)} s): loss ${f(last.loss)}, validation loss ${f(last.valLoss)}.`] : ['No log entries.']),
+    ...(last
+      ? [
+          `${r.stopped ? 'Stopped' : 'Finished'} at step ${f(last.step)} (${f(last.tokens)} tokens, ${f(last.seconds)} s): loss ${f(last.loss)}, validation loss ${f(last.valLoss)}.`,
+        ]
+      : ['No log entries.']),
   ];
 }
 
@@ -58,19 +68,39 @@ export function presentReport(report: PresentedReport): Presentation {
   switch (report.meta.kind) {
     case 'simulate': {
       const r = report as SimulateReport;
-      return { title: `iclkr simulate: ${displayName(r.world)}`, summary: simulateSummary(r), tables: simulateTables(r), figures: simulateFigures(r) };
+      return {
+        title: `iclkr simulate: ${displayName(r.world)}`,
+        summary: simulateSummary(r),
+        tables: simulateTables(r),
+        figures: simulateFigures(r),
+      };
     }
     case 'icl': {
       const r = report as IclReport;
-      return { title: `iclkr icl: ${displayName(r.model)} on ${displayName(r.world)}`, summary: iclSummary(r), tables: iclTables(r), figures: iclFigures(r) };
+      return {
+        title: `iclkr icl: ${displayName(r.model)} on ${displayName(r.world)}`,
+        summary: iclSummary(r),
+        tables: iclTables(r),
+        figures: iclFigures(r),
+      };
     }
     case 'probe': {
       const r = report as ProbeReport;
-      return { title: `iclkr probe: ${displayName(r.model)} on ${r.source}`, summary: probeSummary(r), tables: probeTables(r), figures: probeFigures(r) };
+      return {
+        title: `iclkr probe: ${displayName(r.model)} on ${r.source}`,
+        summary: probeSummary(r),
+        tables: probeTables(r),
+        figures: probeFigures(r),
+      };
     }
     case 'pretrain': {
       const r = report as PretrainReport;
-      return { title: `iclkr pretrain: ${displayName(r.world)}`, summary: pretrainSummary(r), tables: pretrainTables(r), figures: pretrainFigures(r) };
+      return {
+        title: `iclkr pretrain: ${displayName(r.world)}`,
+        summary: pretrainSummary(r),
+        tables: pretrainTables(r),
+        figures: pretrainFigures(r),
+      };
     }
     default:
       throw new Error(`no presentation for a report of kind '${(report as { meta: { kind: string } }).meta.kind}'`);

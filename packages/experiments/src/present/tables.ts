@@ -57,10 +57,7 @@ export function simulateTables(report: SimulateReport): Table[] {
     {
       title: "The bound's constants",
       header: ['constant', 'value'],
-      rows: [
-        ['eta = sup ||T_x||_F', f(eta)],
-        ...(epsTheta ?? []).map((e, i) => [`eps_theta, task ${i + 1}`, f(e)]),
-      ],
+      rows: [['eta = sup ||T_x||_F', f(eta)], ...(epsTheta ?? []).map((e, i) => [`eps_theta, task ${i + 1}`, f(e)])],
       note: epsTheta === null ? 'eps_theta was not computed for this world.' : null,
     },
   ];
@@ -72,7 +69,18 @@ export function iclTables(report: IclReport): Table[] {
   return [
     {
       title: 'In-context accuracy against the sampled label',
-      header: ['tasks', 'k', 'n', 'prompts', 'model accuracy [95% CI]', 'majority of demos', 'same-class oracle', 'exact Bayes', 'model agrees with Bayes', 'KL(Bayes || model), nats'],
+      header: [
+        'tasks',
+        'k',
+        'n',
+        'prompts',
+        'model accuracy [95% CI]',
+        'majority of demos',
+        'same-class oracle',
+        'exact Bayes',
+        'model agrees with Bayes',
+        'KL(Bayes || model), nats',
+      ],
       rows: rows.map((r) => [
         r.ood ? 'out-of-distribution' : 'in-distribution',
         String(r.k),
@@ -100,34 +108,78 @@ export function probeTables(report: ProbeReport): Table[] {
   const tables: Table[] = [
     {
       title: 'The model and the label-vote baselines',
-      header: ['predictor', `agreement (all ${report.prompts})`, `accuracy (all ${report.prompts})`, `agreement (held out ${held.prompts})`, `accuracy (held out ${held.prompts})`],
+      header: [
+        'predictor',
+        `agreement (all ${report.prompts})`,
+        `accuracy (all ${report.prompts})`,
+        `agreement (held out ${held.prompts})`,
+        `accuracy (held out ${held.prompts})`,
+      ],
       rows: [
         ["the model's ICL prediction", '1', f(report.modelAccuracy), '1', f(held.modelAccuracy)],
-        ['majority of the demonstrations', f(report.majority.agreement), f(report.majority.accuracy), f(held.majority.agreement), f(held.majority.accuracy)],
+        [
+          'majority of the demonstrations',
+          f(report.majority.agreement),
+          f(report.majority.accuracy),
+          f(held.majority.agreement),
+          f(held.majority.accuracy),
+        ],
         ...(report.oracle && held.oracle
-          ? [["same-class oracle (majority of x_test's class)", f(report.oracle.agreement), f(report.oracle.accuracy), f(held.oracle.agreement), f(held.oracle.accuracy)]]
+          ? [
+              [
+                "same-class oracle (majority of x_test's class)",
+                f(report.oracle.agreement),
+                f(report.oracle.accuracy),
+                f(held.oracle.agreement),
+                f(held.oracle.accuracy),
+              ],
+            ]
           : []),
       ],
       note: `Agreement: with the model's prediction; accuracy: against the gold label. 'all': all ${report.prompts} prompts; 'held out': the ${held.prompts} prompts not used to choose heads.`,
     },
     {
       title: 'Best head per a_i variant (chosen on the selection prompts)',
-      header: ['a_i read over', 'head', `agreement (selection ${selection})`, `accuracy (selection ${selection})`, `agreement (held out ${held.prompts})`, `accuracy (held out ${held.prompts})`, 'held-out accuracy over majority', `r(a, ${kernel}) (all)`],
+      header: [
+        'a_i read over',
+        'head',
+        `agreement (selection ${selection})`,
+        `accuracy (selection ${selection})`,
+        `agreement (held out ${held.prompts})`,
+        `accuracy (held out ${held.prompts})`,
+        'held-out accuracy over majority',
+        `r(a, ${kernel}) (all)`,
+      ],
       rows: VARIANTS.map((v) => {
         const b = report.bestByVariant[v];
         const name = { span: "[x_i, y_i] (the paper's)", label: 'y_i alone', line: 'the line with its delimiter' }[v];
-        return [name, `L${b.layer}H${b.head}`, f(b.selectionAgreement), f(b.selectionAccuracy), f(b.heldOutAgreement), f(b.heldOutAccuracy), f(b.heldOutAccuracy - held.majority.accuracy), f(b.kernelCorrelation)];
+        return [
+          name,
+          `L${b.layer}H${b.head}`,
+          f(b.selectionAgreement),
+          f(b.selectionAccuracy),
+          f(b.heldOutAgreement),
+          f(b.heldOutAccuracy),
+          f(b.heldOutAccuracy - held.majority.accuracy),
+          f(b.kernelCorrelation),
+        ];
       }),
       note: `Each variant's head is the one with the best agreement on the ${selection} selection prompts; its scores on the other ${held.prompts} are the honest ones. The correlation is over all prompts.`,
     },
   ];
-  const scoreColumns = heldOut
-    ? VARIANTS.flatMap((v) => [`${v}: agr. (held out)`, `${v}: acc. (held out)`])
-    : [];
+  const scoreColumns = heldOut ? VARIANTS.flatMap((v) => [`${v}: agr. (held out)`, `${v}: acc. (held out)`]) : [];
   tables.push({
     title: 'Every head: the attention vote and its correlations',
     key: 2,
-    header: ['layer', 'head', ...scoreColumns, ...VARIANTS.flatMap((v) => [`${v}: agr. (all)`, `${v}: acc. (all)`]), `span: r(a, ${kernel})`, `line: r(a, ${kernel})`, 'span: r(a, output sim.)'],
+    header: [
+      'layer',
+      'head',
+      ...scoreColumns,
+      ...VARIANTS.flatMap((v) => [`${v}: agr. (all)`, `${v}: acc. (all)`]),
+      `span: r(a, ${kernel})`,
+      `line: r(a, ${kernel})`,
+      'span: r(a, output sim.)',
+    ],
     rows: report.heads.map((h) => [
       String(h.layer),
       String(h.head),
@@ -144,8 +196,22 @@ export function probeTables(report: ProbeReport): Table[] {
   });
   tables.push({
     title: 'Explicit kernel-regression baselines',
-    header: ['baseline', 'what it is', `agreement (all ${report.prompts})`, `accuracy (all ${report.prompts})`, `agreement (held out ${held.prompts})`, `accuracy (held out ${held.prompts})`],
-    rows: report.baselines.map((b) => [b.name, b.description, f(b.all.agreement), f(b.all.accuracy), f(b.heldOut.agreement), f(b.heldOut.accuracy)]),
+    header: [
+      'baseline',
+      'what it is',
+      `agreement (all ${report.prompts})`,
+      `accuracy (all ${report.prompts})`,
+      `agreement (held out ${held.prompts})`,
+      `accuracy (held out ${held.prompts})`,
+    ],
+    rows: report.baselines.map((b) => [
+      b.name,
+      b.description,
+      f(b.all.agreement),
+      f(b.all.accuracy),
+      f(b.heldOut.agreement),
+      f(b.heldOut.accuracy),
+    ]),
     note: "Votes over the demonstrations' labels weighted by a similarity computed outside the attention: agreement with the model's prediction, accuracy against the gold label.",
   });
   const probes = [
@@ -176,7 +242,17 @@ export function pretrainTables(report: PretrainReport): Table[] {
   return [
     {
       title: `Pre-training log (${report.world})`,
-      header: ['step', 'tokens', 'loss', 'val. loss', 'learning rate', 'grad. norm', 'tokens/s', 'seconds', ...ns.flatMap((n) => [`n=${n}: model`, `n=${n}: majority`])],
+      header: [
+        'step',
+        'tokens',
+        'loss',
+        'val. loss',
+        'learning rate',
+        'grad. norm',
+        'tokens/s',
+        'seconds',
+        ...ns.flatMap((n) => [`n=${n}: model`, `n=${n}: majority`]),
+      ],
       rows: entries.map((e) => [
         String(e.step),
         f(e.tokens),

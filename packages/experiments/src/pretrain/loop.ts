@@ -85,7 +85,13 @@ export async function trainLoop(trainer: Steppable, options: LoopOptions): Promi
     options.onStep?.(step, last.loss);
     if (step % options.evalEvery === 0 || step === options.steps) {
       const valLoss = options.validation.reduce((s, b) => s + trainer.evalLoss(b), 0) / options.validation.length;
-      const icl = options.probe().map(({ n, accuracy, majorityAccuracy, oracleAccuracy, bayesAccuracy }) => ({ n, accuracy, majorityAccuracy, oracleAccuracy, bayesAccuracy }));
+      const icl = options.probe().map(({ n, accuracy, majorityAccuracy, oracleAccuracy, bayesAccuracy }) => ({
+        n,
+        accuracy,
+        majorityAccuracy,
+        oracleAccuracy,
+        bayesAccuracy,
+      }));
       const entry: LogEntry = {
         step,
         tokens: step * batch.batch * batch.length,

@@ -73,7 +73,11 @@ function stepSeed(seed: number, step: number): number {
  * loss); checkpoints every `checkpointSeconds`, at the end and when stopped. Returns the report
  * (its `stopped` says which) and the step reached.
  */
-export async function runPretrain(settings: PretrainSettings, io: ExperimentIo, run: RunContext): Promise<{ report: PretrainReport; step: number }> {
+export async function runPretrain(
+  settings: PretrainSettings,
+  io: ExperimentIo,
+  run: RunContext,
+): Promise<{ report: PretrainReport; step: number }> {
   const { recipe, world, config, params, model } = settings;
   const started = performance.now();
   const trainer = new GptTrainer(model, params, { lr: recipe.lr, warmup: recipe.warmup, steps: recipe.steps });
@@ -88,8 +92,18 @@ export async function runPretrain(settings: PretrainSettings, io: ExperimentIo, 
   const probeShots = PROBE_SHOTS.filter((n) => n * (k + 2) + k <= config.nCtx);
   const command = run.command ?? 'iclkr pretrain';
   const report = (entries: readonly LogEntry[], stopped: boolean): PretrainReport => {
-    const body = { world: world.spec.name ?? recipe.world, modelConfig: { ...config }, recipe: { ...recipe }, stopped, entries: entries.map((e) => ({ ...e, icl: [...e.icl] })) };
-    return pretrainReportSchema.parse({ meta: reportMeta('pretrain', run, { seed: recipe.seed, settings: { ...recipe }, started }), ...body, paper: pretrainPaper(body) });
+    const body = {
+      world: world.spec.name ?? recipe.world,
+      modelConfig: { ...config },
+      recipe: { ...recipe },
+      stopped,
+      entries: entries.map((e) => ({ ...e, icl: [...e.icl] })),
+    };
+    return pretrainReportSchema.parse({
+      meta: reportMeta('pretrain', run, { seed: recipe.seed, settings: { ...recipe }, started }),
+      ...body,
+      paper: pretrainPaper(body),
+    });
   };
   let stopped = false;
   const result = await trainLoop(trainer, {
@@ -104,7 +118,12 @@ export async function runPretrain(settings: PretrainSettings, io: ExperimentIo, 
     probe: () => evaluateIcl(model, world, { shots: probeShots, lengths: [k], prompts: 200, ood: false, seed: recipe.seed + 1 }),
     save: (step, log, seconds) =>
       settings.save(
-        { config, params, world: settings.worldJson, training: { state: trainer.state(), log: { recipe, command, step, seconds, entries: log } } },
+        {
+          config,
+          params,
+          world: settings.worldJson,
+          training: { state: trainer.state(), log: { recipe, command, step, seconds, entries: log } },
+        },
         report(log, step < recipe.steps),
       ),
     stopRequested: () => {

@@ -46,7 +46,16 @@ export function probeReportBody(result: ProbeResult, source: ProbeSource): Omit<
     heads,
     kernel: kernels[0] ?? null,
     baselines: result.baselines,
-    attentionMap: { resolution: result.map.resolution, cells: [...result.map.cells], values: result.map.values.map((l) => l.map((h) => Array.from(h))) },
-    probes: { offsets: [...(result.values ?? result.keys ?? { offsets: [] }).offsets], keys: probe(result.keys), values: probe(result.values), keyClasses: probe(result.keyClasses) },
+    attentionMap: {
+      resolution: result.map.resolution,
+      cells: [...result.map.cells],
+      values: result.map.values.map((l) => l.map((h) => Array.from(h))),
+    },
+    probes: {
+      offsets: [...(result.values ?? result.keys ?? { offsets: [] }).offsets],
+      keys: probe(result.keys),
+      values: probe(result.values),
+      keyClasses: probe(result.keyClasses),
+    },
   };
 }

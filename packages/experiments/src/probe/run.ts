@@ -16,7 +16,11 @@ export async function runProbe(source: ProbeSource, settings: ProbeSettings, io:
   const shots = result.summary.heads.length > 0 ? result.map.cells.filter((c) => c.kind === 'y').length : settings.shots;
   const body = probeReportBody(result, { model: source.model, source: source.source, shots, labels: source.names });
   return probeReportSchema.parse({
-    meta: reportMeta('probe', run, { seed: settings.seed, settings: { model: source.model, source: source.source, ...settings, ...source.settings }, started }),
+    meta: reportMeta('probe', run, {
+      seed: settings.seed,
+      settings: { model: source.model, source: source.source, ...settings, ...source.settings },
+      started,
+    }),
     ...body,
     paper: probePaper(body),
   });

@@ -60,7 +60,13 @@ function modelSource(
 export function worldProbeSource(
   model: HookedModel,
   world: World,
-  settings: ProbeSettings & { readonly modelName: string; readonly worldName: string; readonly length: number; readonly ood: boolean; readonly kernel?: (typeof TRUE_KERNELS)[number] },
+  settings: ProbeSettings & {
+    readonly modelName: string;
+    readonly worldName: string;
+    readonly length: number;
+    readonly ood: boolean;
+    readonly kernel?: (typeof TRUE_KERNELS)[number];
+  },
 ): ProbeSource {
   const { tokens, names } = worldLabels(world);
   return modelSource(model, tokens, settings, {
@@ -89,7 +95,12 @@ export interface TextProbeInput {
 export function textProbeSource(input: TextProbeInput, settings: ProbeSettings, io: ExperimentIo): ProbeSource {
   const { model, tokenizer, data, demos, template, labelWords, retrieval } = input;
   const tokens = labelTokens(tokenizer, template, labelWords);
-  const chooser = new DemonstrationChooser(demos, { ...retrieval, seed: settings.seed, shots: settings.shots }, { model, tokenizer, template, batch: settings.batch }, io);
+  const chooser = new DemonstrationChooser(
+    demos,
+    { ...retrieval, seed: settings.seed, shots: settings.shots },
+    { model, tokenizer, template, batch: settings.batch },
+    io,
+  );
   const demonstrations: string[] = [];
   return modelSource(model, tokens, settings, {
     model: input.modelName,

@@ -47,7 +47,11 @@ export function labelTokens(tokenizer: Tokenizer, template: string, words: reado
     return ids[spans.y[0].start];
   });
   const clash = tokens.findIndex((t, i) => tokens.indexOf(t) !== i);
-  if (clash >= 0) throw new OptionError(`label words '${words[tokens.indexOf(tokens[clash])]}' and '${words[clash]}' start with the same token`, 'pick label words whose first tokens differ (--label-words)');
+  if (clash >= 0)
+    throw new OptionError(
+      `label words '${words[tokens.indexOf(tokens[clash])]}' and '${words[clash]}' start with the same token`,
+      'pick label words whose first tokens differ (--label-words)',
+    );
   return tokens;
 }
 
@@ -67,18 +71,34 @@ export function checkSameClasses(data: TextDataset, demos: TextDataset): void {
  * demonstrations chosen from the pool (at random without replacement unless `choose` says
  * otherwise), tokenized with their spans.
  */
-export function* textPrompts(tokenizer: Tokenizer, data: TextDataset, demos: TextDataset, settings: TextPromptSettings): Generator<ProbePrompt[]> {
+export function* textPrompts(
+  tokenizer: Tokenizer,
+  data: TextDataset,
+  demos: TextDataset,
+  settings: TextPromptSettings,
+): Generator<ProbePrompt[]> {
   checkSameClasses(data, demos);
   const { shots: n, template, labelWords: words } = settings;
   if (n < 1) throw new OptionError(`--shots ${n} leaves no demonstration to attend to`, 'pass --shots 1 or more');
-  if (demos.texts.length < n) throw new OptionError(`--demos has ${demos.texts.length} examples, fewer than --shots ${n}`, 'pass a larger demonstration pool or fewer shots');
-  if (settings.prompts > data.texts.length) throw new OptionError(`--prompts ${settings.prompts} is more than the ${data.texts.length} examples of --data`, `pass --prompts ${data.texts.length} or fewer`);
+  if (demos.texts.length < n)
+    throw new OptionError(
+      `--demos has ${demos.texts.length} examples, fewer than --shots ${n}`,
+      'pass a larger demonstration pool or fewer shots',
+    );
+  if (settings.prompts > data.texts.length)
+    throw new OptionError(
+      `--prompts ${settings.prompts} is more than the ${data.texts.length} examples of --data`,
+      `pass --prompts ${data.texts.length} or fewer`,
+    );
   const rng = new Rng(settings.seed);
   const order = rng.shuffle(data.texts.map((_, i) => i)).slice(0, settings.prompts);
   const choose = settings.choose ?? randomChoice(demos, n);
   for (let start = 0; start < order.length; start += settings.batch) {
     const queries = order.slice(start, start + settings.batch);
-    const selections = choose(queries.map((q) => data.texts[q]), rng);
+    const selections = choose(
+      queries.map((q) => data.texts[q]),
+      rng,
+    );
     yield queries.map((q, b) => {
       settings.onChosen?.(q, selections[b]);
       const chosen = selections[b].indices;

@@ -1,7 +1,16 @@
 /** Probing prompts from a task world: sampled ICL prompts with spans, label ids, classes and the world's true kernels. */
 import { OptionError, Rng } from '@iclkr/core';
 import { tokenPromptSpans, type ProbePrompt } from '@iclkr/probing';
-import { defaultEstimatorKernel, type EstimatorKernel, estimatorKernelRows, MAX_OPERATOR_DIMENSION, promptTokens, samplePrompt, TheoremKernel, type World } from '@iclkr/theory';
+import {
+  defaultEstimatorKernel,
+  type EstimatorKernel,
+  estimatorKernelRows,
+  MAX_OPERATOR_DIMENSION,
+  promptTokens,
+  samplePrompt,
+  TheoremKernel,
+  type World,
+} from '@iclkr/theory';
 import { taskPool } from '../icl/evaluate.js';
 
 /** What to sample: n demonstrations of length k per prompt, `prompts` prompts in batches. */
@@ -18,7 +27,9 @@ export interface WorldPromptSettings {
 
 /** The label tokens of a world (its label set, else every token but the delimiter) and their names. */
 export function worldLabels(world: World): { tokens: number[]; names: string[] } {
-  const tokens = world.spec.labels ? [...world.spec.labels] : Array.from({ length: world.m }, (_, t) => t).filter((t) => t !== world.delimiter);
+  const tokens = world.spec.labels
+    ? [...world.spec.labels]
+    : Array.from({ length: world.m }, (_, t) => t).filter((t) => t !== world.delimiter);
   return { tokens, names: tokens.map((t) => `token ${t}`) };
 }
 
@@ -33,7 +44,10 @@ export const TRUE_KERNELS = ['theorem', 'belief'] as const;
 export function trueKernelNames(world: World, headline?: (typeof TRUE_KERNELS)[number]): EstimatorKernel[] {
   const fits = defaultEstimatorKernel(world) === 'theorem';
   if (headline === 'theorem' && !fits) {
-    throw new OptionError(`the theorem's kernel does not fit this world (vec(T_x) above ${MAX_OPERATOR_DIMENSION} values)`, 'pass --kernel belief');
+    throw new OptionError(
+      `the theorem's kernel does not fit this world (vec(T_x) above ${MAX_OPERATOR_DIMENSION} values)`,
+      'pass --kernel belief',
+    );
   }
   const all: EstimatorKernel[] = fits ? ['theorem', 'belief'] : ['belief'];
   return headline === undefined ? all : [headline, ...all.filter((k) => k !== headline)];
@@ -47,7 +61,11 @@ export function* worldPrompts(world: World, settings: WorldPromptSettings): Gene
   const { shots: n, length: k } = settings;
   if (n < 1) throw new OptionError(`--shots ${n} leaves no demonstration to attend to`, 'pass --shots 1 or more (the paper reads n = 16)');
   const pool = taskPool(world, settings.ood);
-  if (pool.tasks.length === 0) throw new OptionError(`the world has no ${settings.ood ? 'out-of-distribution task (prior 0)' : 'task with prior > 0'}`, settings.ood ? 'drop --ood' : 'fix the world');
+  if (pool.tasks.length === 0)
+    throw new OptionError(
+      `the world has no ${settings.ood ? 'out-of-distribution task (prior 0)' : 'task with prior > 0'}`,
+      settings.ood ? 'drop --ood' : 'fix the world',
+    );
   const { tokens: labelTokens } = worldLabels(world);
   const rng = new Rng((settings.seed * 1_000_003 + n * 1009 + k * 31 + (settings.ood ? 7 : 0)) | 0);
   const kernels = trueKernelNames(world, settings.kernel);

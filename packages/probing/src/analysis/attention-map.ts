@@ -15,7 +15,8 @@ import type { PromptSpans, SegmentKind } from './spans.js';
 export function resampleLinear(values: ArrayLike<number>, length: number): Float64Array {
   const m = values.length;
   if (m === 0) throw new ShapeError('cannot resample an empty span', 'give spans with at least one token');
-  if (!Number.isInteger(length) || length < 1) throw new OptionError(`resample length ${length} is not a positive integer`, 'use a length >= 1');
+  if (!Number.isInteger(length) || length < 1)
+    throw new OptionError(`resample length ${length} is not a positive integer`, 'use a length >= 1');
   const out = new Float64Array(length);
   for (let r = 0; r < length; r++) {
     const t = length === 1 ? 0 : (r * (m - 1)) / (length - 1);

@@ -73,7 +73,9 @@ describe('demonstration weights and the vote', () => {
       err = e;
     }
     expect(err).toBeInstanceOf(OptionError);
-    expect((err as OptionError).oneLine()).toBe('demonstration 2 has label 3, outside the label set 0..1; map label words to ids 0..C-1 of the label set');
+    expect((err as OptionError).oneLine()).toBe(
+      'demonstration 2 has label 3, outside the label set 0..1; map label words to ids 0..C-1 of the label set',
+    );
     expect(() => attentionVote([0.5], [0, 1], 2)).toThrow(ShapeError);
     expect(() => sameClassOracle([0, 1], [0], 0, 2)).toThrow(ShapeError);
     expect(() => demonstrationWeights(uniformRow(spans.y[2].end - 1), spans)).toThrow(ShapeError);
@@ -119,7 +121,8 @@ describe('AttentionVoteAccumulator on hand-built heads', () => {
   const votes = new AttentionVoteAccumulator({ numClasses: 2 });
   for (const item of items) votes.add(item);
   const stats = votes.stats();
-  const head = (h: number, variant: 'span' | 'label' = 'span') => stats.heads.find((s) => s.layer === 0 && s.head === h && s.variant === variant)!;
+  const head = (h: number, variant: 'span' | 'label' = 'span') =>
+    stats.heads.find((s) => s.layer === 0 && s.head === h && s.variant === variant)!;
 
   it('a head that attends to the same-class demonstrations votes the oracle', () => {
     expect(stats.oracle!.agreement).toBe(1);
@@ -148,7 +151,10 @@ describe('AttentionVoteAccumulator on hand-built heads', () => {
       const v = attentionVote(demonstrationWeights(item.rows[0][1], item.spans), item.labels, 2).distribution;
       tv += totalVariation(item.modelDistribution, v);
       const total = 1 + 2 * VOTE_KL_SMOOTHING;
-      kl += klDivergence(item.modelDistribution, Array.from(v, (p) => (p + VOTE_KL_SMOOTHING) / total));
+      kl += klDivergence(
+        item.modelDistribution,
+        Array.from(v, (p) => (p + VOTE_KL_SMOOTHING) / total),
+      );
     }
     expect(head(1).tv).toBeCloseTo(tv / items.length, 12);
     expect(head(1).kl).toBeCloseTo(kl / items.length, 12);

@@ -29,7 +29,10 @@ export function demonstrationWeights(row: ArrayLike<number>, spans: PromptSpans,
     const start = variant === 'label' ? spans.y[i].start : spans.x[i].start;
     const end = variant === 'line' ? Math.max(spans.y[i].end, spans.delimiters[i].end) : spans.y[i].end;
     if (end > row.length) {
-      throw new ShapeError(`demonstration ${i + 1} ends at position ${end} but the attention row has ${row.length} positions`, "pass the same prompt's attention row");
+      throw new ShapeError(
+        `demonstration ${i + 1} ends at position ${end} but the attention row has ${row.length} positions`,
+        "pass the same prompt's attention row",
+      );
     }
     let max = Number.NEGATIVE_INFINITY;
     for (let p = start; p < end; p++) if (row[p] > max) max = row[p];
@@ -40,11 +43,15 @@ export function demonstrationWeights(row: ArrayLike<number>, spans: PromptSpans,
 
 /** Checks demonstration labels are class ids in [0, numClasses). */
 export function checkLabels(labels: ArrayLike<number>, numClasses: number, what = 'demonstration'): void {
-  if (!Number.isInteger(numClasses) || numClasses < 1) throw new OptionError(`${numClasses} labels is not a positive count`, 'give the size of the label set');
+  if (!Number.isInteger(numClasses) || numClasses < 1)
+    throw new OptionError(`${numClasses} labels is not a positive count`, 'give the size of the label set');
   for (let i = 0; i < labels.length; i++) {
     const y = labels[i];
     if (!Number.isInteger(y) || y < 0 || y >= numClasses) {
-      throw new OptionError(`${what} ${i + 1} has label ${y}, outside the label set 0..${numClasses - 1}`, 'map label words to ids 0..C-1 of the label set');
+      throw new OptionError(
+        `${what} ${i + 1} has label ${y}, outside the label set 0..${numClasses - 1}`,
+        'map label words to ids 0..C-1 of the label set',
+      );
     }
   }
 }
@@ -58,7 +65,11 @@ function sameLength(a: ArrayLike<unknown>, b: ArrayLike<unknown>, what: string):
  * any real weights, such as a kernel's) and the vote normalised to a distribution (uniform when
  * the weights do not sum to a positive total).
  */
-export function attentionVote(weights: ArrayLike<number>, labels: ArrayLike<number>, numClasses: number): { prediction: number; distribution: Float64Array } {
+export function attentionVote(
+  weights: ArrayLike<number>,
+  labels: ArrayLike<number>,
+  numClasses: number,
+): { prediction: number; distribution: Float64Array } {
   sameLength(weights, labels, 'attention weights and demonstration labels');
   checkLabels(labels, numClasses);
   const votes = new Float64Array(numClasses);
@@ -87,7 +98,10 @@ export function sameClassOracle(labels: ArrayLike<number>, classes: ArrayLike<nu
 /** KL(model || vote) with the vote smoothed by VOTE_KL_SMOOTHING and renormalised. */
 function smoothedKl(model: ArrayLike<number>, vote: ArrayLike<number>): number {
   const total = 1 + vote.length * VOTE_KL_SMOOTHING;
-  return klDivergence(model, Array.from(vote, (v) => (v + VOTE_KL_SMOOTHING) / total));
+  return klDivergence(
+    model,
+    Array.from(vote, (v) => (v + VOTE_KL_SMOOTHING) / total),
+  );
 }
 
 /** One scored prompt: attention rows, spans, demonstration labels, gold, the model's label distribution. */
@@ -171,16 +185,25 @@ export class AttentionVoteAccumulator {
     checkLabels(item.labels, c);
     checkLabels([item.gold], c, 'gold label of prompt');
     if (item.modelDistribution.length !== c) {
-      throw new ShapeError(`model distribution has ${item.modelDistribution.length} values for ${c} labels`, 'restrict the next-token distribution to the label words');
+      throw new ShapeError(
+        `model distribution has ${item.modelDistribution.length} values for ${c} labels`,
+        'restrict the next-token distribution to the label words',
+      );
     }
     if ((item.classes === undefined) !== (item.queryClass === undefined)) {
-      throw new OptionError('classes given without queryClass or the reverse', 'give both the demonstrations\' classes and x_test\'s class, or neither');
+      throw new OptionError(
+        'classes given without queryClass or the reverse',
+        "give both the demonstrations' classes and x_test's class, or neither",
+      );
     }
     if (item.classes && this.prompts > 0 && this.oracle[0] === undefined) {
       throw new OptionError(`prompt ${this.prompts} has classes but earlier prompts had none`, 'give classes for every prompt or for none');
     }
     if (!item.classes && this.oracle.some((o) => o !== undefined)) {
-      throw new OptionError(`prompt ${this.prompts} has no classes but earlier prompts had them`, 'give classes for every prompt or for none');
+      throw new OptionError(
+        `prompt ${this.prompts} has no classes but earlier prompts had them`,
+        'give classes for every prompt or for none',
+      );
     }
     this.shape ??= [layers, heads];
     this.model.push(argmax(item.modelDistribution));
@@ -219,7 +242,8 @@ export class AttentionVoteAccumulator {
     const idx = subset ?? this.perPrompt.map((_, i) => i);
     if (idx.length === 0) throw new OptionError('scoring an empty set of prompts', 'give a subset with at least one prompt');
     for (const i of idx) {
-      if (!Number.isInteger(i) || i < 0 || i >= this.prompts) throw new OptionError(`prompt index ${i} is outside 0..${this.prompts - 1}`, 'pick prompts that were added');
+      if (!Number.isInteger(i) || i < 0 || i >= this.prompts)
+        throw new OptionError(`prompt index ${i} is outside 0..${this.prompts - 1}`, 'pick prompts that were added');
     }
     const at = (values: readonly number[]) => idx.map((i) => values[i]);
     const model = at(this.model);
@@ -248,12 +272,18 @@ export class AttentionVoteAccumulator {
 }
 
 /** Prompt indices 0..count-1 split by a seeded shuffle: the first round(selectFrac * count) select, the rest are held out; both sorted. */
-export function selectionSplit(count: number, options: { selectFrac?: number; seed?: number } = {}): { selection: number[]; heldOut: number[] } {
+export function selectionSplit(
+  count: number,
+  options: { selectFrac?: number; seed?: number } = {},
+): { selection: number[]; heldOut: number[] } {
   const frac = options.selectFrac ?? 0.7;
   if (!(frac > 0 && frac < 1)) throw new OptionError(`selectFrac ${frac} is not between 0 and 1`, 'use a fraction such as 0.7');
   const k = Math.round(frac * count);
   if (k < 1 || k >= count) {
-    throw new OptionError(`${count} prompts leave an empty selection or held-out part at selectFrac ${frac}`, 'score more prompts or change selectFrac');
+    throw new OptionError(
+      `${count} prompts leave an empty selection or held-out part at selectFrac ${frac}`,
+      'score more prompts or change selectFrac',
+    );
   }
   const order = new Rng(options.seed ?? 0).shuffle(Array.from({ length: count }, (_, i) => i));
   const sort = (a: number[]) => a.sort((x, y) => x - y);
@@ -275,7 +305,10 @@ export interface BestHead {
  * with the highest agreement on the selection part (ties: higher selection accuracy, then the
  * lowest layer, then the lowest head) and score it on the held-out part.
  */
-export function bestHead(votes: AttentionVoteAccumulator, options: { selectFrac?: number; seed?: number; variant?: VoteVariant } = {}): BestHead {
+export function bestHead(
+  votes: AttentionVoteAccumulator,
+  options: { selectFrac?: number; seed?: number; variant?: VoteVariant } = {},
+): BestHead {
   const variant = options.variant ?? 'span';
   const split = selectionSplit(votes.prompts, options);
   const onSelection = votes.stats(split.selection).heads.filter((s) => s.variant === variant);

@@ -7,11 +7,14 @@ import { tokenPromptSpans } from './spans.js';
 
 describe('outputSimilarity', () => {
   it('is the inner product of next-token distributions', () => {
-    const sim = outputSimilarity([0.5, 0.5, 0], [
-      [1, 0, 0],
-      [0, 0.5, 0.5],
-      [0, 0, 1],
-    ]);
+    const sim = outputSimilarity(
+      [0.5, 0.5, 0],
+      [
+        [1, 0, 0],
+        [0, 0.5, 0.5],
+        [0, 0, 1],
+      ],
+    );
     expect(Array.from(sim)).toEqual([0.5, 0.25, 0]);
     expect(() => outputSimilarity([1, 0], [[1, 0, 0]])).toThrow(ShapeError);
   });
@@ -29,7 +32,8 @@ function prompts(count: number) {
   return Array.from({ length: count }, () => {
     const sim = Array.from({ length: n }, () => rng.uniform());
     const max = Math.max(...sim);
-    const row = (w: (s: number) => number) => attentionRow(spans.length, [[spans.query.start, 1], ...sim.map((s, i) => [spans.y[i].start, w(s)] as [number, number])]);
+    const row = (w: (s: number) => number) =>
+      attentionRow(spans.length, [[spans.query.start, 1], ...sim.map((s, i) => [spans.y[i].start, w(s)] as [number, number])]);
     return { spans, sim, rows: [[row((s) => s), row((s) => max - s + 0.01), uniformRow(spans.length)]] };
   });
 }

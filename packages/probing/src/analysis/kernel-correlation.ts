@@ -13,7 +13,10 @@ import type { PromptSpans } from './spans.js';
 export function outputSimilarity(query: ArrayLike<number>, demonstrations: readonly ArrayLike<number>[]): Float64Array {
   return Float64Array.from(demonstrations, (p, i) => {
     if (p.length !== query.length) {
-      throw new ShapeError(`distribution of demonstration ${i + 1} has ${p.length} values, the query's ${query.length}`, 'give distributions over the same outputs');
+      throw new ShapeError(
+        `distribution of demonstration ${i + 1} has ${p.length} values, the query's ${query.length}`,
+        'give distributions over the same outputs',
+      );
     }
     let s = 0;
     for (let o = 0; o < p.length; o++) s += query[o] * p[o];
@@ -73,10 +76,14 @@ export class KernelCorrelation {
   add(rows: LayerHeadRows, spans: PromptSpans, similarity: ArrayLike<number>): this {
     const [layers, heads] = checkRows(rows, spans.length, this.shape);
     if (similarity.length !== spans.y.length) {
-      throw new ShapeError(`${similarity.length} similarities for ${spans.y.length} demonstrations`, 'give one similarity per demonstration');
+      throw new ShapeError(
+        `${similarity.length} similarities for ${spans.y.length} demonstrations`,
+        'give one similarity per demonstration',
+      );
     }
     for (let i = 0; i < similarity.length; i++) {
-      if (!Number.isFinite(similarity[i])) throw new OptionError(`similarity of demonstration ${i + 1} is ${similarity[i]}`, 'give finite similarities');
+      if (!Number.isFinite(similarity[i]))
+        throw new OptionError(`similarity of demonstration ${i + 1} is ${similarity[i]}`, 'give finite similarities');
     }
     if (!this.shape) {
       this.shape = [layers, heads];

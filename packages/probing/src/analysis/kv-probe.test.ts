@@ -94,7 +94,12 @@ describe('ridgeProbe', () => {
     expect(() => ridgeProbe(x, labels, { lambdas: [0] })).toThrow(OptionError);
     expect(() => ridgeProbe(x, labels, { groups: labels, folds: 3 })).toThrow(/2 groups cannot fill 3 folds/);
     expect(() => ridgeProbe(x, labels.slice(1))).toThrow(ShapeError);
-    expect(() => ridgeProbe(x, labels.map((y) => y + 0.5))).toThrow(OptionError);
+    expect(() =>
+      ridgeProbe(
+        x,
+        labels.map((y) => y + 0.5),
+      ),
+    ).toThrow(OptionError);
     const bad = { ...x, data: Float32Array.from(x.data, (v, i) => (i === 4 ? Number.NaN : v)) };
     expect(() => ridgeProbe(bad, labels)).toThrow(/feature row 2 holds NaN/);
   });

@@ -43,14 +43,16 @@ interface FoldStats {
 
 function checkLambdas(lambdas: readonly number[]): void {
   if (lambdas.length === 0) throw new OptionError('no ridge lambdas', 'give at least one lambda, e.g. [0.01]');
-  for (const l of lambdas) if (!(l > 0 && Number.isFinite(l))) throw new OptionError(`ridge lambda ${l} is not positive`, 'use lambdas > 0');
+  for (const l of lambdas)
+    if (!(l > 0 && Number.isFinite(l))) throw new OptionError(`ridge lambda ${l} is not positive`, 'use lambdas > 0');
 }
 
 /** Fold of each example: its group's position in a seeded shuffle of the distinct groups, mod k. */
 function assignFolds(n: number, k: number, seed: number, groups?: ArrayLike<number>): Int32Array {
   const key = (i: number) => (groups ? groups[i] : i);
   const distinct = [...new Set(Array.from({ length: n }, (_, i) => key(i)))].sort((a, b) => a - b);
-  if (distinct.length < k) throw new OptionError(`${distinct.length} groups cannot fill ${k} folds`, `use at most ${distinct.length} folds or give more examples`);
+  if (distinct.length < k)
+    throw new OptionError(`${distinct.length} groups cannot fill ${k} folds`, `use at most ${distinct.length} folds or give more examples`);
   const order = new Rng(seed).shuffle(distinct);
   const fold = new Map(order.map((g, p) => [g, p % k]));
   return Int32Array.from({ length: n }, (_, i) => fold.get(key(i))!);
@@ -74,10 +76,14 @@ export function ridgeProbe(x: Matrix, targets: ArrayLike<number>, options: Ridge
   const n = x.rows;
   const d = x.cols;
   if (targets.length !== n) throw new ShapeError(`${n} feature rows but ${targets.length} targets`, 'give one target per row');
-  if (options.groups && options.groups.length !== n) throw new ShapeError(`${n} feature rows but ${options.groups.length} groups`, 'give one group per row');
-  for (let i = 0; i < n; i++) if (!Number.isInteger(targets[i])) throw new OptionError(`target ${i + 1} is ${targets[i]}, not an integer class`, 'give class ids or token ids as targets');
+  if (options.groups && options.groups.length !== n)
+    throw new ShapeError(`${n} feature rows but ${options.groups.length} groups`, 'give one group per row');
+  for (let i = 0; i < n; i++)
+    if (!Number.isInteger(targets[i]))
+      throw new OptionError(`target ${i + 1} is ${targets[i]}, not an integer class`, 'give class ids or token ids as targets');
   for (let i = 0; i < x.data.length; i++) {
-    if (!Number.isFinite(x.data[i])) throw new OptionError(`feature row ${Math.floor(i / d) + 1} holds ${x.data[i]}`, 'probe finite activations');
+    if (!Number.isFinite(x.data[i]))
+      throw new OptionError(`feature row ${Math.floor(i / d) + 1} holds ${x.data[i]}`, 'probe finite activations');
   }
   const classes = [...new Set(Array.from(targets))].sort((a, b) => a - b);
   const classOf = new Map(classes.map((c, j) => [c, j]));
@@ -167,7 +173,13 @@ export function ridgeProbe(x: Matrix, targets: ArrayLike<number>, options: Ridge
   const predictions = new Int32Array(n);
   let hits = 0;
   for (let f = 0; f < k; f++) {
-    const predict = fit([f], choose(all.filter((g) => g !== f), [f]));
+    const predict = fit(
+      [f],
+      choose(
+        all.filter((g) => g !== f),
+        [f],
+      ),
+    );
     for (const i of stats[f].rows) {
       const p = predict(i);
       predictions[i] = classes[p];
@@ -223,7 +235,11 @@ export class KvProbe {
     this.options = options;
     this.offsets = options.offsets ?? [-1, 0, 1, 2, 3];
     for (const v of [options.heads, options.dHead]) {
-      if (!Number.isInteger(v) || v < 1) throw new OptionError(`heads ${options.heads} / dHead ${options.dHead} is not a positive size`, 'give the model config\'s heads and d_head');
+      if (!Number.isInteger(v) || v < 1)
+        throw new OptionError(
+          `heads ${options.heads} / dHead ${options.dHead} is not a positive size`,
+          "give the model config's heads and d_head",
+        );
     }
     if (this.offsets.length === 0 || this.offsets.some((o) => !Number.isInteger(o))) {
       throw new OptionError(`offsets [${this.offsets.join(', ')}] are not whole numbers`, 'give integer offsets such as [-1, 0, 1, 2, 3]');
@@ -236,19 +252,25 @@ export class KvProbe {
     const { heads, dHead } = this.options;
     const width = heads * dHead;
     if (this.layers !== undefined && blocks.length !== this.layers) {
-      throw new ShapeError(`${blocks.length} layers, earlier prompts had ${this.layers}`, 'pass every layer\'s block for every prompt');
+      throw new ShapeError(`${blocks.length} layers, earlier prompts had ${this.layers}`, "pass every layer's block for every prompt");
     }
     if (blocks.length === 0) throw new ShapeError('no layer blocks', 'pass one [pos, head, d_head] block per layer');
     const positions = blocks[0].length / width;
     blocks.forEach((b, l) => {
       if (b.length !== positions * width || !Number.isInteger(positions)) {
-        throw new ShapeError(`layer ${l} block has ${b.length} values, not positions x ${heads} heads x ${dHead}`, 'pass hook_k/hook_v of one prompt, [pos, head, d_head], for every layer');
+        throw new ShapeError(
+          `layer ${l} block has ${b.length} values, not positions x ${heads} heads x ${dHead}`,
+          'pass hook_k/hook_v of one prompt, [pos, head, d_head], for every layer',
+        );
       }
     });
-    if (targets.length !== labelPositions.length) throw new ShapeError(`${labelPositions.length} label positions but ${targets.length} targets`, 'give one target per demonstration');
+    if (targets.length !== labelPositions.length)
+      throw new ShapeError(`${labelPositions.length} label positions but ${targets.length} targets`, 'give one target per demonstration');
     if (!this.pairs) {
       this.layers = blocks.length;
-      this.pairs = this.options.select ? [...this.options.select] : Array.from({ length: blocks.length * heads }, (_, j) => [Math.floor(j / heads), j % heads] as const);
+      this.pairs = this.options.select
+        ? [...this.options.select]
+        : Array.from({ length: blocks.length * heads }, (_, j) => [Math.floor(j / heads), j % heads] as const);
       for (const [l, h] of this.pairs) {
         if (!(Number.isInteger(l) && l >= 0 && l < blocks.length && Number.isInteger(h) && h >= 0 && h < heads)) {
           throw new OptionError(`selected head (${l}, ${h}) is outside ${blocks.length} layers x ${heads} heads`, 'select existing heads');
@@ -262,7 +284,10 @@ export class KvProbe {
     labelPositions.forEach((p, i) => {
       for (const o of this.offsets) {
         if (!Number.isInteger(p + o) || p + o < 0 || p + o >= positions) {
-          throw new ShapeError(`label position ${p} of demonstration ${i + 1} with offset ${o} is outside the prompt's ${positions} positions`, 'pass label positions from the same prompt\'s spans');
+          throw new ShapeError(
+            `label position ${p} of demonstration ${i + 1} with offset ${o} is outside the prompt's ${positions} positions`,
+            "pass label positions from the same prompt's spans",
+          );
         }
       }
       for (const [l, h] of pairs) {
@@ -285,7 +310,8 @@ export class KvProbe {
 
   /** Fits and scores every (head, offset) probe. */
   result(): KvProbeResult {
-    if (!this.pairs || this.targets.length === 0) throw new OptionError('keys/values probe has no examples', 'add prompts with demonstrations before result()');
+    if (!this.pairs || this.targets.length === 0)
+      throw new OptionError('keys/values probe has no examples', 'add prompts with demonstrations before result()');
     const { dHead } = this.options;
     const n = this.targets.length;
     const stride = this.pairs.length * this.offsets.length * dHead;

@@ -8,7 +8,15 @@
 import { type Matrix, OptionError, ShapeError } from '@iclkr/core';
 import { accuracy, agreement, argmax, NadarayaWatson } from '@iclkr/kernels';
 import { AttentionMap, type AttentionMapResult } from './attention-map.js';
-import { AttentionVoteAccumulator, attentionVote, checkLabels, type Score, selectionSplit, VOTE_VARIANTS, type VoteVariant } from './attention-vote.js';
+import {
+  AttentionVoteAccumulator,
+  attentionVote,
+  checkLabels,
+  type Score,
+  selectionSplit,
+  VOTE_VARIANTS,
+  type VoteVariant,
+} from './attention-vote.js';
 import { type HeadCorrelation, KernelCorrelation } from './kernel-correlation.js';
 import { KvProbe, type KvProbeResult } from './kv-probe.js';
 import type { LayerHeadRows } from './pattern.js';
@@ -92,8 +100,12 @@ export interface ProbeResult {
 
 /** One correlation accumulator per vote variant (pooled Spearman off: memory does not grow with prompts). */
 const correlations = () =>
-  Object.fromEntries(VOTE_VARIANTS.map((variant) => [variant, new KernelCorrelation({ variant, pooledSpearman: false })])) as Record<VoteVariant, KernelCorrelation>;
-const results = (c: Record<VoteVariant, KernelCorrelation>) => Object.fromEntries(VOTE_VARIANTS.map((v) => [v, c[v].result()])) as Record<VoteVariant, HeadCorrelation[]>;
+  Object.fromEntries(VOTE_VARIANTS.map((variant) => [variant, new KernelCorrelation({ variant, pooledSpearman: false })])) as Record<
+    VoteVariant,
+    KernelCorrelation
+  >;
+const results = (c: Record<VoteVariant, KernelCorrelation>) =>
+  Object.fromEntries(VOTE_VARIANTS.map((v) => [v, c[v].result()])) as Record<VoteVariant, HeadCorrelation[]>;
 
 /**
  * The streaming analyses: `add` one prompt with its activations at a time, then `result`. Every
@@ -117,7 +129,8 @@ export class ProbeAnalyses {
     this.options = options;
     checkLabels([], options.numClasses);
     const probePrompts = options.probePrompts ?? 256;
-    if (!Number.isInteger(probePrompts) || probePrompts < 0) throw new OptionError(`probePrompts ${probePrompts} is not a whole number`, 'give 0 or more prompts');
+    if (!Number.isInteger(probePrompts) || probePrompts < 0)
+      throw new OptionError(`probePrompts ${probePrompts} is not a whole number`, 'give 0 or more prompts');
     this.votes = new AttentionVoteAccumulator({ numClasses: options.numClasses });
     this.map = new AttentionMap({ resolution: options.resolution });
     const shape = { heads: options.kvHeads, dHead: options.dHead, offsets: options.offsets, lambdas: options.lambdas, seed: options.seed };
@@ -139,9 +152,13 @@ export class ProbeAnalyses {
   /** Checks a prompt's tokens, spans and labels. */
   check(p: ProbePrompt): void {
     if (p.spans.length !== p.tokens.length) {
-      throw new ShapeError(`prompt spans cover ${p.spans.length} tokens but the prompt has ${p.tokens.length}`, 'build spans from the same tokens');
+      throw new ShapeError(
+        `prompt spans cover ${p.spans.length} tokens but the prompt has ${p.tokens.length}`,
+        'build spans from the same tokens',
+      );
     }
-    if (p.labels.length !== p.spans.y.length) throw new ShapeError(`${p.labels.length} labels for ${p.spans.y.length} demonstrations`, 'give one label per demonstration');
+    if (p.labels.length !== p.spans.y.length)
+      throw new ShapeError(`${p.labels.length} labels for ${p.spans.y.length} demonstrations`, 'give one label per demonstration');
     checkLabels(p.labels, this.options.numClasses);
     checkLabels([p.gold], this.options.numClasses, 'gold label of prompt');
   }
@@ -151,17 +168,33 @@ export class ProbeAnalyses {
     this.check(p);
     const { rows } = acts;
     const c = this.options.numClasses;
-    this.votes.add({ rows, spans: p.spans, labels: p.labels, gold: p.gold, modelDistribution: acts.modelDistribution, classes: p.classes, queryClass: p.queryClass });
+    this.votes.add({
+      rows,
+      spans: p.spans,
+      labels: p.labels,
+      gold: p.gold,
+      modelDistribution: acts.modelDistribution,
+      classes: p.classes,
+      queryClass: p.queryClass,
+    });
     this.map.add(rows, p.spans);
     if (acts.outputSimilarity !== undefined) {
       this.withSimilarity++;
       for (const k of Object.values(this.output)) k.add(rows, p.spans, acts.outputSimilarity);
-      this.baseline('output-similarity', "vote weighted by the model's output similarity P(o | x_test)^T P(o | x_i)", attentionVote(acts.outputSimilarity, p.labels, c).prediction);
+      this.baseline(
+        'output-similarity',
+        "vote weighted by the model's output similarity P(o | x_test)^T P(o | x_i)",
+        attentionVote(acts.outputSimilarity, p.labels, c).prediction,
+      );
     }
     for (const [name, values] of Object.entries(p.trueKernels ?? {})) {
       if (!this.truth.has(name)) this.truth.set(name, correlations());
       for (const k of Object.values(this.truth.get(name)!)) k.add(rows, p.spans, values);
-      this.baseline(`true-kernel:${name}`, `vote weighted by the world's ${name} kernel K(x_test, x_i)`, attentionVote(values, p.labels, c).prediction);
+      this.baseline(
+        `true-kernel:${name}`,
+        `vote weighted by the world's ${name} kernel K(x_test, x_i)`,
+        attentionVote(values, p.labels, c).prediction,
+      );
     }
     acts.hidden?.query.forEach((q, l) => {
       this.baseline(
@@ -183,12 +216,20 @@ export class ProbeAnalyses {
 
   /** Scores everything accumulated. */
   result(): ProbeResult {
-    if (this.prompts < 2) throw new OptionError(`${this.prompts} prompt(s) probed`, 'probe at least 2 prompts (a selection and a held-out part)');
+    if (this.prompts < 2)
+      throw new OptionError(`${this.prompts} prompt(s) probed`, 'probe at least 2 prompts (a selection and a held-out part)');
     if (this.withSimilarity !== 0 && this.withSimilarity !== this.prompts) {
-      throw new OptionError(`${this.withSimilarity} of ${this.prompts} prompts give the output similarity`, 'give it for every prompt or for none');
+      throw new OptionError(
+        `${this.withSimilarity} of ${this.prompts} prompts give the output similarity`,
+        'give it for every prompt or for none',
+      );
     }
     for (const [name, b] of this.baselines) {
-      if (b.predictions.length !== this.prompts) throw new OptionError(`baseline ${name} is missing for some prompts`, 'give every prompt the same optional activations and true kernels');
+      if (b.predictions.length !== this.prompts)
+        throw new OptionError(
+          `baseline ${name} is missing for some prompts`,
+          'give every prompt the same optional activations and true kernels',
+        );
     }
     const selectFrac = this.options.selectFrac ?? 0.7;
     const seed = this.options.seed ?? 0;
@@ -223,7 +264,10 @@ export class ProbeAnalyses {
     if (!this.baselines.has(name)) this.baselines.set(name, { description, predictions: [] });
     const entry = this.baselines.get(name)!;
     if (entry.predictions.length !== this.votes.prompts - 1) {
-      throw new OptionError(`baseline ${name} is missing for some prompts`, 'give every prompt the same optional activations and true kernels');
+      throw new OptionError(
+        `baseline ${name} is missing for some prompts`,
+        'give every prompt the same optional activations and true kernels',
+      );
     }
     entry.predictions.push(prediction);
   }
@@ -233,7 +277,11 @@ export class ProbeAnalyses {
     if (demos.length === 0) return 0;
     const d = query.length;
     const x: Matrix = { rows: demos.length, cols: d, data: Float32Array.from(demos.flatMap((f) => Array.from(f))) };
-    const nw = new NadarayaWatson({ kernel: 'cosine', normalize: false }).fit(x, { kind: 'class', labels, numClasses: this.options.numClasses });
+    const nw = new NadarayaWatson({ kernel: 'cosine', normalize: false }).fit(x, {
+      kind: 'class',
+      labels,
+      numClasses: this.options.numClasses,
+    });
     const out = nw.predict({ rows: 1, cols: d, data: Float32Array.from(query) });
     return argmax(out.data);
   }
@@ -247,8 +295,22 @@ export class ProbeAnalyses {
     const keep = all.flatMap((pos, i) => (pos + lo >= 0 && pos + hi < p.tokens.length ? [i] : []));
     if (keep.length === 0) return;
     const positions = keep.map((i) => all[i]);
-    if (inputArgmax !== undefined) this.keys.add(kv.keys, positions, keep.map((i) => inputArgmax[i]));
-    this.values.add(kv.values, positions, keep.map((i) => p.labels[i]));
-    if (p.classes) this.keyClasses.add(kv.keys, positions, keep.map((i) => p.classes![i]));
+    if (inputArgmax !== undefined)
+      this.keys.add(
+        kv.keys,
+        positions,
+        keep.map((i) => inputArgmax[i]),
+      );
+    this.values.add(
+      kv.values,
+      positions,
+      keep.map((i) => p.labels[i]),
+    );
+    if (p.classes)
+      this.keyClasses.add(
+        kv.keys,
+        positions,
+        keep.map((i) => p.classes![i]),
+      );
   }
 }

@@ -60,7 +60,8 @@ class KnownModel implements HookedModel {
       // Head 0's final row: equal weight on y_i where x_i (the token before it) equals x_test.
       const same = [];
       for (let k = 1; k < t - 1; k++) if (ids[p][k] >= 2 && ids[p][k - 1] === query) same.push(k);
-      for (let k = 0; k < t; k++) pattern[(p * 2 * t + (t - 1)) * t + k] = same.length === 0 ? 1 / t : same.includes(k) ? 1 / same.length : 0;
+      for (let k = 0; k < t; k++)
+        pattern[(p * 2 * t + (t - 1)) * t + k] = same.length === 0 ? 1 / t : same.includes(k) ? 1 / same.length : 0;
     }
     const cache = new Map<string, tf.Tensor>();
     const heads = tf.tensor4d(oneHot, [b, t, 1, V]).tile([1, 1, 2, 1]);
@@ -86,7 +87,15 @@ function prompts(count: number, n: number, seed: number): ProbePrompt[] {
     const labels = xs.map((x) => (rng.uniform() < 0.25 ? 1 - x : x));
     const query = rng.int(2);
     const tokens = [...xs.flatMap((x, i) => [x, 2 + labels[i], 3]), query];
-    return { tokens, spans, labels, gold: query, classes: xs, queryClass: query, trueKernels: { same: xs.map((x) => (x === query ? 1 : 0)) } };
+    return {
+      tokens,
+      spans,
+      labels,
+      gold: query,
+      classes: xs,
+      queryClass: query,
+      trueKernels: { same: xs.map((x) => (x === query ? 1 : 0)) },
+    };
   });
 }
 
@@ -127,7 +136,10 @@ describe('Probe on a model with known attention', () => {
     // Head 1 by hand: per-prompt Pearson of a = e_1 with the indicator, averaged where defined.
     const byHand = all.flatMap((p) => {
       const k = p.trueKernels!.same as number[];
-      const r = pearson(k.map((_, i) => (i === 0 ? 1 : 0)), k);
+      const r = pearson(
+        k.map((_, i) => (i === 0 ? 1 : 0)),
+        k,
+      );
       return Number.isFinite(r) ? [r] : [];
     });
     expect(same[1].pearson).toBeCloseTo(mean(byHand), 10);
@@ -169,14 +181,27 @@ describe('Probe on a model with known attention', () => {
     expect(() => new Probe(model, { labelTokens: [2, 3] }).add([{ ...p, labels: [0, 5, 1] }])).toThrow(OptionError);
     const long = prompts(1, 30, 2)[0];
     expect(() => new Probe(model, { labelTokens: [2, 3] }).add([long])).toThrow(/more than the model's context of 64/);
-    const blind: HookedModel = { config: CONFIG, run: (ids) => ({ logits: tf.zeros([...ids.shape, V]) as tf.Tensor3D, cache: new Map() }), dispose() {} };
+    const blind: HookedModel = {
+      config: CONFIG,
+      run: (ids) => ({ logits: tf.zeros([...ids.shape, V]) as tf.Tensor3D, cache: new Map() }),
+      dispose() {},
+    };
     expect(() => new Probe(blind, { labelTokens: [2, 3] }).add([p])).toThrow(/does not report attention patterns/);
   });
 });
 
 describe('Probe on prompts of different lengths', () => {
   it('gives in one right-padded batch what it gives prompt by prompt (a random GPT, learned positions)', () => {
-    const config = { vocabSize: 12, nCtx: 40, nLayers: 2, nHeads: 2, dModel: 16, dMlp: 32, positions: 'learned' as const, tiedEmbeddings: false };
+    const config = {
+      vocabSize: 12,
+      nCtx: 40,
+      nLayers: 2,
+      nHeads: 2,
+      dModel: 16,
+      dMlp: 32,
+      positions: 'learned' as const,
+      tiedEmbeddings: false,
+    };
     const rng = new Rng(9);
     const prompts: ProbePrompt[] = Array.from({ length: 12 }, () => {
       const segments: Segment[] = [];
@@ -188,11 +213,19 @@ describe('Probe on prompts of different lengths', () => {
       };
       for (let i = 0; i < 3; i++) {
         labels.push(rng.int(2));
-        piece('x', i, Array.from({ length: 1 + rng.int(4) }, () => rng.int(8)));
+        piece(
+          'x',
+          i,
+          Array.from({ length: 1 + rng.int(4) }, () => rng.int(8)),
+        );
         piece('y', i, [8 + labels[i]]);
         piece('delimiter', i, [10]);
       }
-      piece('query', 3, Array.from({ length: 1 + rng.int(4) }, () => rng.int(8)));
+      piece(
+        'query',
+        3,
+        Array.from({ length: 1 + rng.int(4) }, () => rng.int(8)),
+      );
       return { tokens, spans: spansFromSegments(segments), labels, gold: rng.int(2) };
     });
     const model = createGpt(config, initGptParams(config, new Rng(2)));

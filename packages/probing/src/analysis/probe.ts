@@ -65,9 +65,16 @@ export class Probe {
     this.options = options;
     const { vocabSize, nKvHeads, dHead } = model.config;
     const bad = options.labelTokens.find((t) => !Number.isInteger(t) || t < 0 || t >= vocabSize);
-    if (bad !== undefined) throw new OptionError(`label token ${bad} is outside the model's vocabulary [0, ${vocabSize})`, 'give label words the model can predict');
+    if (bad !== undefined)
+      throw new OptionError(
+        `label token ${bad} is outside the model's vocabulary [0, ${vocabSize})`,
+        'give label words the model can predict',
+      );
     if (new Set(options.labelTokens).size !== options.labelTokens.length) {
-      throw new OptionError(`two labels share a first token (${options.labelTokens.join(', ')})`, 'use label words whose first tokens differ');
+      throw new OptionError(
+        `two labels share a first token (${options.labelTokens.join(', ')})`,
+        'use label words whose first tokens differ',
+      );
     }
     this.analyses = new ProbeAnalyses({ ...options, numClasses: options.labelTokens.length, kvHeads: nKvHeads, dHead });
   }
@@ -85,7 +92,10 @@ export class Probe {
     for (const p of batch) {
       this.analyses.check(p);
       if (p.tokens.length > this.model.config.nCtx) {
-        throw new OptionError(`a prompt has ${p.tokens.length} tokens, more than the model's context of ${this.model.config.nCtx}`, 'use fewer or shorter demonstrations (--shots)');
+        throw new OptionError(
+          `a prompt has ${p.tokens.length} tokens, more than the model's context of ${this.model.config.nCtx}`,
+          'use fewer or shorter demonstrations (--shots)',
+        );
       }
     }
     const { nLayers, nHeads, vocabSize } = this.model.config;
@@ -111,7 +121,10 @@ export class Probe {
   private run(group: readonly ProbePrompt[]): PromptActivations[] {
     const { nLayers, nHeads } = this.model.config;
     const kv = this.analyses.wantsKv;
-    const names = Array.from({ length: nLayers }, (_, l) => [ATTN(l, 'hook_pattern'), ...(kv ? [ATTN(l, 'hook_k'), ATTN(l, 'hook_v')] : [])]).flat();
+    const names = Array.from({ length: nLayers }, (_, l) => [
+      ATTN(l, 'hook_pattern'),
+      ...(kv ? [ATTN(l, 'hook_k'), ATTN(l, 'hook_v')] : []),
+    ]).flat();
     const { ids, last, length } = rightPadded(group.map((p) => p.tokens));
     const { logits, cache } = this.model.run(ids, { cache: names, logitPositions: last });
     ids.dispose();
@@ -120,10 +133,16 @@ export class Probe {
     let distributions: Float32Array;
     const blocks: { k: Float32Array; v: Float32Array; shape: [number, number, number, number] }[] = [];
     try {
-      distributions = read(tf.tidy(() => tf.softmax(tf.gather(logitsAt(logits, last).squeeze([1]), Int32Array.from(this.options.labelTokens), 1))));
+      distributions = read(
+        tf.tidy(() => tf.softmax(tf.gather(logitsAt(logits, last).squeeze([1]), Int32Array.from(this.options.labelTokens), 1))),
+      );
       rowsByLayer = Array.from({ length: nLayers }, (_, l) => {
         const pattern = cache.get(ATTN(l, 'hook_pattern'));
-        if (pattern === undefined) throw new OptionError('the model does not report attention patterns (hook_pattern)', 'probe a model whose attention fires hook_pattern, such as our GPT, GPT-2 or Llama');
+        if (pattern === undefined)
+          throw new OptionError(
+            'the model does not report attention patterns (hook_pattern)',
+            'probe a model whose attention fires hook_pattern, such as our GPT, GPT-2 or Llama',
+          );
         return read(rowsAt(pattern, 2, last));
       });
       if (kv) {
@@ -144,10 +163,15 @@ export class Probe {
       return {
         rows,
         modelDistribution: distributions.subarray(b * c, (b + 1) * c),
-        outputSimilarity: outputSimilarity(query.distribution, demos.map((d) => d.distribution)),
+        outputSimilarity: outputSimilarity(
+          query.distribution,
+          demos.map((d) => d.distribution),
+        ),
         inputArgmax: demos.map((d) => argmax(d.distribution)),
         hidden: { query: query.features, demos: demos.map((d) => d.features) },
-        ...(kv ? { kv: { keys: blocks.map((x) => promptBlock(x.k, x.shape, b)), values: blocks.map((x) => promptBlock(x.v, x.shape, b)) } } : {}),
+        ...(kv
+          ? { kv: { keys: blocks.map((x) => promptBlock(x.k, x.shape, b)), values: blocks.map((x) => promptBlock(x.v, x.shape, b)) } }
+          : {}),
       };
     });
   }
@@ -178,7 +202,17 @@ export class Probe {
         const dist = tidyData(() => tf.softmax(logitsAt(logits, last).squeeze([1])));
         // Mean over each input's own positions (the padding after it is left out).
         const pooled = names.map((n) =>
-          tidyData(() => tf.concat(last.map((end, b) => cache.get(n)!.slice([b, 0, 0], [1, end + 1, dModel]).mean(1)), 0)),
+          tidyData(() =>
+            tf.concat(
+              last.map((end, b) =>
+                cache
+                  .get(n)!
+                  .slice([b, 0, 0], [1, end + 1, dModel])
+                  .mean(1),
+              ),
+              0,
+            ),
+          ),
         );
         chunk.forEach(([key], i) => {
           this.inputs.set(key, {

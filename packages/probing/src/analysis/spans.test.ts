@@ -96,8 +96,13 @@ describe('textPromptSpans with the GPT-2 tokenizer on SST-2', () => {
   });
 
   it('follows a custom template and separator, text after {y} included', () => {
-    const { text, ids, spans } = textPromptSpans(gpt2, demos.slice(0, 2), 'a gem', { template: 'Review: {x}\nSentiment: {y}.', separator: '\n\n' });
-    expect(text).toBe(`Review: ${demos[0].x}\nSentiment: ${demos[0].y}.\n\nReview: ${demos[1].x}\nSentiment: ${demos[1].y}.\n\nReview: a gem\nSentiment:`);
+    const { text, ids, spans } = textPromptSpans(gpt2, demos.slice(0, 2), 'a gem', {
+      template: 'Review: {x}\nSentiment: {y}.',
+      separator: '\n\n',
+    });
+    expect(text).toBe(
+      `Review: ${demos[0].x}\nSentiment: ${demos[0].y}.\n\nReview: ${demos[1].x}\nSentiment: ${demos[1].y}.\n\nReview: a gem\nSentiment:`,
+    );
     expectTiled(spans);
     expect(gpt2.decode(ids.slice(spans.y[1].start, spans.y[1].end))).toBe(` ${demos[1].y}`);
     expect(gpt2.decode(ids.slice(spans.query.start, spans.query.end))).toBe(' a gem');

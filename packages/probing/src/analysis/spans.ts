@@ -68,19 +68,22 @@ export function spansFromSegments(segments: readonly Segment[], what = 'prompt')
   const fix = 'give segments {kind, line, start, end} that tile the prompt in order, one x and y per demonstration and one query';
   let at = 0;
   for (const [i, seg] of segments.entries()) {
-    if (!SEGMENT_KINDS.includes(seg.kind)) throw new OptionError(`${what}: segment ${i} has kind ${JSON.stringify(seg.kind)}, not one of ${SEGMENT_KINDS.join(', ')}`, fix);
+    if (!SEGMENT_KINDS.includes(seg.kind))
+      throw new OptionError(`${what}: segment ${i} has kind ${JSON.stringify(seg.kind)}, not one of ${SEGMENT_KINDS.join(', ')}`, fix);
     if (![seg.line, seg.start, seg.end].every(Number.isInteger) || seg.start !== at || seg.end < seg.start) {
       throw new OptionError(`${what}: segment ${i} (${seg.kind} [${seg.start}, ${seg.end})) does not continue from position ${at}`, fix);
     }
     at = seg.end;
   }
   const queries = segments.filter((s) => s.kind === 'query');
-  if (queries.length !== 1 || queries[0].end === queries[0].start) throw new OptionError(`${what}: ${queries.length} query segments, or an empty one`, fix);
+  if (queries.length !== 1 || queries[0].end === queries[0].start)
+    throw new OptionError(`${what}: ${queries.length} query segments, or an empty one`, fix);
   const n = queries[0].line;
   for (const kind of ['x', 'y'] as const) {
     for (let line = 0; line < n; line++) {
       const found = segments.filter((s) => s.kind === kind && s.line === line);
-      if (found.length !== 1 || found[0].end === found[0].start) throw new OptionError(`${what}: demonstration ${line + 1} has ${found.length} ${kind} segments, or an empty one`, fix);
+      if (found.length !== 1 || found[0].end === found[0].start)
+        throw new OptionError(`${what}: demonstration ${line + 1} has ${found.length} ${kind} segments, or an empty one`, fix);
     }
   }
   return fromSegments(segments, n);
@@ -139,8 +142,13 @@ function parseTemplate(template: string): { prefix: string; xSpace: string; midd
   const example = `use a template such as '${DEFAULT_TEMPLATE}'`;
   for (const p of ['{x}', '{y}']) {
     const first = template.indexOf(p);
-    if (first < 0) throw new OptionError(`template '${template}' has no ${p} placeholder`, `put ${p} where the ${p === '{x}' ? 'input' : 'label'} goes; ${example}`);
-    if (template.indexOf(p, first + 1) >= 0) throw new OptionError(`template '${template}' has ${p} more than once`, `keep one ${p}; ${example}`);
+    if (first < 0)
+      throw new OptionError(
+        `template '${template}' has no ${p} placeholder`,
+        `put ${p} where the ${p === '{x}' ? 'input' : 'label'} goes; ${example}`,
+      );
+    if (template.indexOf(p, first + 1) >= 0)
+      throw new OptionError(`template '${template}' has ${p} more than once`, `keep one ${p}; ${example}`);
   }
   const xAt = template.indexOf('{x}');
   const yAt = template.indexOf('{y}');
@@ -183,8 +191,12 @@ export function textPromptSpans(
   const separator = options.separator ?? '\n';
   const n = demonstrations.length;
   demonstrations.forEach((d, i) => {
-    for (const [name, value] of [['x', d.x], ['y', d.y]] as const) {
-      if (value.trim() === '') throw new OptionError(`demonstration ${i + 1} has an empty ${name}`, `give every demonstration a non-empty ${name}`);
+    for (const [name, value] of [
+      ['x', d.x],
+      ['y', d.y],
+    ] as const) {
+      if (value.trim() === '')
+        throw new OptionError(`demonstration ${i + 1} has an empty ${name}`, `give every demonstration a non-empty ${name}`);
     }
   });
   if (query.trim() === '') throw new OptionError('the query x_test is empty', 'give a non-empty query text');

@@ -20,12 +20,21 @@ function build() {
     const labels = [0, 1, 2, 3, 4].map((i) => ((p >> i) & 1) ^ (i === 4 ? 0 : 1));
     const copied = labels[4];
     const sim = [0.1, 0.2, 0.3, 0.4, 0.9];
-    const good = attentionRow(spans.length, [[spans.query.start, 1], ...sim.map((s, i) => [spans.y[i].start, i === 4 ? 5 : s] as [number, number])]);
+    const good = attentionRow(spans.length, [
+      [spans.query.start, 1],
+      ...sim.map((s, i) => [spans.y[i].start, i === 4 ? 5 : s] as [number, number]),
+    ]);
     const rows = [
       [uniformRow(spans.length), attentionRow(spans.length, [[0, 1]])],
       [good, uniformRow(spans.length)],
     ];
-    const item = { rows, spans, labels, gold: p % 3 === 0 ? 1 - copied : copied, modelDistribution: copied === 0 ? [0.7, 0.3] : [0.2, 0.8] };
+    const item = {
+      rows,
+      spans,
+      labels,
+      gold: p % 3 === 0 ? 1 - copied : copied,
+      modelDistribution: copied === 0 ? [0.7, 0.3] : [0.2, 0.8],
+    };
     votes.add(item);
     corr.add(rows, spans, sim);
   }

@@ -4,7 +4,15 @@
  */
 
 import { OptionError } from '@iclkr/core';
-import { type AttentionVoteAccumulator, bestHead, type Score, selectionSplit, VOTE_KL_SMOOTHING, VOTE_VARIANTS, type VoteVariant } from './attention-vote.js';
+import {
+  type AttentionVoteAccumulator,
+  bestHead,
+  type Score,
+  selectionSplit,
+  VOTE_KL_SMOOTHING,
+  VOTE_VARIANTS,
+  type VoteVariant,
+} from './attention-vote.js';
 import type { KernelCorrelation } from './kernel-correlation.js';
 
 /** One head's scores in one variant over all prompts. */
@@ -67,7 +75,12 @@ export interface ProbeSummary {
  */
 export function probeSummary(
   votes: AttentionVoteAccumulator,
-  options: { correlations?: Partial<Record<VoteVariant, KernelCorrelation>>; selectFrac?: number; seed?: number; variant?: VoteVariant } = {},
+  options: {
+    correlations?: Partial<Record<VoteVariant, KernelCorrelation>>;
+    selectFrac?: number;
+    seed?: number;
+    variant?: VoteVariant;
+  } = {},
 ): ProbeSummary {
   const selectFrac = options.selectFrac ?? 0.7;
   const seed = options.seed ?? 0;
@@ -77,10 +90,14 @@ export function probeSummary(
   const correlations = Object.fromEntries(
     VOTE_VARIANTS.map((v) => {
       const c = options.correlations?.[v];
-      if (c && c.variant !== v) throw new OptionError(`the ${v} correlation reads a_i as ${c.variant}`, `give a KernelCorrelation({ variant: '${v}' })`);
+      if (c && c.variant !== v)
+        throw new OptionError(`the ${v} correlation reads a_i as ${c.variant}`, `give a KernelCorrelation({ variant: '${v}' })`);
       const result = c?.result();
       if (result && result.length !== shape[0] * shape[1]) {
-        throw new OptionError(`kernel correlation has ${result.length} heads, the votes ${shape[0] * shape[1]}`, 'accumulate both over the same model and prompts');
+        throw new OptionError(
+          `kernel correlation has ${result.length} heads, the votes ${shape[0] * shape[1]}`,
+          'accumulate both over the same model and prompts',
+        );
       }
       return [v, result];
     }),
@@ -91,7 +108,14 @@ export function probeSummary(
     const find = (list: typeof all.heads) => list.find((x) => x.variant === v && x.layer === layer && x.head === head)!;
     const s = find(all.heads);
     const h = find(held.heads);
-    return { agreement: s.agreement, accuracy: s.accuracy, kernelCorrelation: corr(v, layer, head), tv: s.tv, kl: s.kl, heldOut: { agreement: h.agreement, accuracy: h.accuracy } };
+    return {
+      agreement: s.agreement,
+      accuracy: s.accuracy,
+      kernelCorrelation: corr(v, layer, head),
+      tv: s.tv,
+      kl: s.kl,
+      heldOut: { agreement: h.agreement, accuracy: h.accuracy },
+    };
   };
   const heads = all.heads
     .filter((s) => s.variant === variant)
@@ -132,7 +156,10 @@ export function probeSummary(
 }
 
 /** A per-head value as a [layer][head] grid (NaN where a head is missing or the value is null), for heatmaps. */
-export function headGrid<T extends { readonly layer: number; readonly head: number }>(heads: readonly T[], value: (h: T) => number | null): number[][] {
+export function headGrid<T extends { readonly layer: number; readonly head: number }>(
+  heads: readonly T[],
+  value: (h: T) => number | null,
+): number[][] {
   const layers = Math.max(0, ...heads.map((h) => h.layer + 1));
   const width = Math.max(0, ...heads.map((h) => h.head + 1));
   const grid = Array.from({ length: layers }, () => new Array<number>(width).fill(Number.NaN));

@@ -21,7 +21,12 @@ export function alibiSlopes(nHeads: number): number[] {
   const powerOfTwo = (n: number) => Array.from({ length: n }, (_, h) => 2 ** ((-8 * (h + 1)) / n));
   const below = 2 ** Math.floor(Math.log2(nHeads));
   if (below === nHeads) return powerOfTwo(nHeads);
-  return [...powerOfTwo(below), ...powerOfTwo(2 * below).filter((_, i) => i % 2 === 0).slice(0, nHeads - below)];
+  return [
+    ...powerOfTwo(below),
+    ...powerOfTwo(2 * below)
+      .filter((_, i) => i % 2 === 0)
+      .slice(0, nHeads - below),
+  ];
 }
 
 /**

@@ -63,8 +63,7 @@ function yarnFrequencies(dim: number, base: number, s: Extract<RopeScaling, { ty
     attentionScaling = s.mscale && s.mscaleAllDim ? yarnMscale(factor, s.mscale) / yarnMscale(factor, s.mscaleAllDim) : yarnMscale(factor);
   }
   // The dimension whose wavelength turns `rotations` times over the original context.
-  const correctionDim = (rotations: number) =>
-    (dim * Math.log(s.originalMaxPositions / (rotations * 2 * Math.PI))) / (2 * Math.log(base));
+  const correctionDim = (rotations: number) => (dim * Math.log(s.originalMaxPositions / (rotations * 2 * Math.PI))) / (2 * Math.log(base));
   let low = correctionDim(betaFast);
   let high = correctionDim(betaSlow);
   if (s.truncate !== false) {

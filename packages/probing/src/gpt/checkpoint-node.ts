@@ -21,7 +21,10 @@ import type { GptConfig } from './config.js';
  * Writes a checkpoint folder at `dir` atomically (into a temporary folder, then renamed), so `dir`
  * is complete or absent; `dir` must be missing or an empty folder.
  */
-export async function saveGptCheckpoint(dir: string, contents: { config: GptConfig; params: ParamMap } & GptCheckpointExtras): Promise<void> {
+export async function saveGptCheckpoint(
+  dir: string,
+  contents: { config: GptConfig; params: ParamMap } & GptCheckpointExtras,
+): Promise<void> {
   // Encoding checks every parameter before anything touches the disk.
   const files = gptCheckpointToFiles(contents);
   await writeFolderAtomic(dir, async (temporary) => {

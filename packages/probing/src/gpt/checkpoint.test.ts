@@ -16,7 +16,16 @@ import type { GptConfig } from './config.js';
 import { createGpt, initGptParams } from './init.js';
 import { GptTrainer, type TrainBatch } from './trainer.js';
 
-const CONFIG: GptConfig = { vocabSize: 9, nCtx: 8, nLayers: 2, nHeads: 2, dModel: 8, dMlp: 16, positions: 'learned', tiedEmbeddings: false };
+const CONFIG: GptConfig = {
+  vocabSize: 9,
+  nCtx: 8,
+  nLayers: 2,
+  nHeads: 2,
+  dModel: 8,
+  dMlp: 16,
+  positions: 'learned',
+  tiedEmbeddings: false,
+};
 const WORLD = { name: 'toy', states: [1, 2, 3] };
 
 afterAll(removeTemporaryFolders);
@@ -77,10 +86,18 @@ async function broken(edit: Edit): Promise<string> {
 
 /** Damaged checkpoints: what is wrong, the edit, and the error the loader must raise. */
 const BROKEN: [string, Edit, typeof SafetensorsError | typeof DataError, RegExp][] = [
-  ['a missing tensor', { tensors: (t: Map<string, SafetensorsTensor>) => t.delete('blocks.1.mlp.b_in') }, SafetensorsError, /model\.safetensors: tensor "blocks\.1\.mlp\.b_in" is missing/],
+  [
+    'a missing tensor',
+    { tensors: (t: Map<string, SafetensorsTensor>) => t.delete('blocks.1.mlp.b_in') },
+    SafetensorsError,
+    /model\.safetensors: tensor "blocks\.1\.mlp\.b_in" is missing/,
+  ],
   [
     'a wrong shape',
-    { tensors: (t: Map<string, SafetensorsTensor>) => t.set('blocks.0.attn.W_Q', { dtype: 'F32', shape: [8, 4], data: new Float32Array(32) }) },
+    {
+      tensors: (t: Map<string, SafetensorsTensor>) =>
+        t.set('blocks.0.attn.W_Q', { dtype: 'F32', shape: [8, 4], data: new Float32Array(32) }),
+    },
     SafetensorsError,
     /tensor "blocks\.0\.attn\.W_Q" has shape \[8, 4\] but \[8, 8\] was expected/,
   ],
@@ -98,13 +115,31 @@ const BROKEN: [string, Edit, typeof SafetensorsError | typeof DataError, RegExp]
   ],
   [
     'a NaN',
-    { tensors: (t: Map<string, SafetensorsTensor>) => t.set('embed.W_E', { dtype: 'F32', shape: [9, 8], data: new Float32Array(72).fill(Number.NaN) }) },
+    {
+      tensors: (t: Map<string, SafetensorsTensor>) =>
+        t.set('embed.W_E', { dtype: 'F32', shape: [9, 8], data: new Float32Array(72).fill(Number.NaN) }),
+    },
     SafetensorsError,
     /tensor "embed\.W_E" holds NaN at index 0/,
   ],
-  ['heads that do not divide the width', { config: (c: Record<string, unknown>) => ({ ...c, nHeads: 3 }) }, DataError, /config\.json: gpt config: dModel 8 is not divisible by nHeads 3$/],
-  ['another model type', { config: (c: Record<string, unknown>) => ({ ...c, model_type: 'gpt2' }) }, DataError, /config\.json: model_type "gpt2" is not "iclkr-gpt"$/],
-  ['an unknown config field', { config: (c: Record<string, unknown>) => ({ ...c, nKvHeads: 1 }) }, DataError, /config\.json: unknown field "nKvHeads"$/],
+  [
+    'heads that do not divide the width',
+    { config: (c: Record<string, unknown>) => ({ ...c, nHeads: 3 }) },
+    DataError,
+    /config\.json: gpt config: dModel 8 is not divisible by nHeads 3$/,
+  ],
+  [
+    'another model type',
+    { config: (c: Record<string, unknown>) => ({ ...c, model_type: 'gpt2' }) },
+    DataError,
+    /config\.json: model_type "gpt2" is not "iclkr-gpt"$/,
+  ],
+  [
+    'an unknown config field',
+    { config: (c: Record<string, unknown>) => ({ ...c, nKvHeads: 1 }) },
+    DataError,
+    /config\.json: unknown field "nKvHeads"$/,
+  ],
 ];
 
 describe('GPT checkpoints', () => {
@@ -187,7 +222,9 @@ describe('GPT checkpoints', () => {
 /** Every file of a checkpoint folder, as bytes, by name. */
 async function folderFiles(dir: string): Promise<GptCheckpointFiles> {
   const names = await readdir(dir);
-  return Object.fromEntries(await Promise.all(names.map(async (name) => [name, new Uint8Array(await readFile(join(dir, name)))]))) as unknown as GptCheckpointFiles;
+  return Object.fromEntries(
+    await Promise.all(names.map(async (name) => [name, new Uint8Array(await readFile(join(dir, name)))])),
+  ) as unknown as GptCheckpointFiles;
 }
 
 /** The error `run` throws (it must throw). */
@@ -220,7 +257,12 @@ describe('GPT checkpoints from bytes', () => {
 
   it('gptCheckpointToFiles gives the bytes saveGptCheckpoint writes; JSON files may be text or bytes', async () => {
     const { dir, model, params, trainer } = await trainedCheckpoint();
-    const files = gptCheckpointToFiles({ config: CONFIG, params, world: WORLD, training: { state: trainer.state(), log: { entries: [1, 2] } } });
+    const files = gptCheckpointToFiles({
+      config: CONFIG,
+      params,
+      world: WORLD,
+      training: { state: trainer.state(), log: { entries: [1, 2] } },
+    });
     const onDisk = await folderFiles(dir);
     expect(Object.keys(files).sort()).toEqual(Object.keys(onDisk).sort());
     for (const [name, contents] of Object.entries(files)) {
@@ -256,7 +298,9 @@ describe('GPT checkpoints from bytes', () => {
     const fromBytes = thrown(() => gptCheckpointFromFiles(truncated, { fileName: (file) => join(dir, file) }));
     expect(fromBytes).toBeInstanceOf(SafetensorsError);
     expect(fromBytes.message).toBe(fromFolder.message);
-    expect(thrown(() => gptCheckpointFromFiles({ ...files, [GPT_FILES.config]: '{"model_type": ' })).message).toMatch(/^config\.json: is not valid JSON/);
+    expect(thrown(() => gptCheckpointFromFiles({ ...files, [GPT_FILES.config]: '{"model_type": ' })).message).toMatch(
+      /^config\.json: is not valid JSON/,
+    );
     const { [GPT_FILES.optimizer]: _, ...noOptimizer } = files;
     const missing = thrown(() => gptCheckpointFromFiles(noOptimizer));
     expect(missing).toBeInstanceOf(DataError);

@@ -108,7 +108,10 @@ export function gptCheckpointToFiles(contents: { config: GptConfig; params: Para
       for (const [key, prefix] of MOMENTS) {
         const values = training.state[key][name];
         if (!(values instanceof Float32Array) || values.length !== shape.reduce((a, b) => a * b, 1)) {
-          throw new OptionError(`checkpoint: the training state has no Adam moment ${key} of the right size for "${name}"`, 'save the state of the trainer of these parameters');
+          throw new OptionError(
+            `checkpoint: the training state has no Adam moment ${key} of the right size for "${name}"`,
+            'save the state of the trainer of these parameters',
+          );
         }
         moments.set(`${prefix}.${name}`, { dtype: 'F32', shape, data: values });
       }
@@ -123,10 +126,16 @@ export function gptCheckpointToFiles(contents: { config: GptConfig; params: Para
 /** The GptConfig of a parsed config.json; a DataError naming the file otherwise. */
 export function parseGptConfigJson(value: unknown, source = 'config.json'): GptConfig {
   const fix = 'use the config.json written with the checkpoint';
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new DataError(source, undefined, 'is not a JSON object', fix);
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new DataError(source, undefined, 'is not a JSON object', fix);
   const { model_type: modelType, ...rest } = value as Record<string, unknown>;
   if (modelType !== GPT_MODEL_TYPE) {
-    throw new DataError(source, undefined, `model_type ${JSON.stringify(modelType)} is not "${GPT_MODEL_TYPE}"`, 'load GPT-2 or Llama folders with loadModel');
+    throw new DataError(
+      source,
+      undefined,
+      `model_type ${JSON.stringify(modelType)} is not "${GPT_MODEL_TYPE}"`,
+      'load GPT-2 or Llama folders with loadModel',
+    );
   }
   const config = rest as unknown as GptConfig;
   try {
@@ -155,12 +164,21 @@ function parseJsonFile(contents: string | Uint8Array, source: string): unknown {
  * Decodes tensors `${prefix}${name}` of every spec (prefixes: one per tensor family the file
  * holds) from a safetensors file's bytes: F32, exact shapes, finite values, and no other tensors.
  */
-function checkedTensors(bytes: Uint8Array, source: string, specs: readonly GptParamSpec[], prefixes: readonly string[]): Map<string, Float32Array>[] {
+function checkedTensors(
+  bytes: Uint8Array,
+  source: string,
+  specs: readonly GptParamSpec[],
+  prefixes: readonly string[],
+): Map<string, Float32Array>[] {
   const { tensors } = decodeSafetensors(bytes, source);
   const wanted = new Set(prefixes.flatMap((prefix) => specs.map((s) => prefix + s.name)));
   const extra = [...tensors.keys()].find((name) => !wanted.has(name));
   if (extra !== undefined) {
-    throw new SafetensorsError(source, `tensor "${extra}" does not belong to this configuration`, 'use the files written with this config.json');
+    throw new SafetensorsError(
+      source,
+      `tensor "${extra}" does not belong to this configuration`,
+      'use the files written with this config.json',
+    );
   }
   return prefixes.map((prefix) => {
     const values = new Map<string, Float32Array>();
@@ -169,7 +187,11 @@ function checkedTensors(bytes: Uint8Array, source: string, specs: readonly GptPa
       const { data } = expectTensor(source, tensors, name, { dtype: 'F32', shape: spec.shape });
       const bad = data.findIndex((x) => !Number.isFinite(x));
       if (bad >= 0) {
-        throw new SafetensorsError(source, `tensor "${name}" holds ${data[bad]} at index ${bad}`, 'the file is corrupted or the run diverged; use an earlier checkpoint');
+        throw new SafetensorsError(
+          source,
+          `tensor "${name}" holds ${data[bad]} at index ${bad}`,
+          'the file is corrupted or the run diverged; use an earlier checkpoint',
+        );
       }
       values.set(spec.name, data);
     }
@@ -181,7 +203,12 @@ function checkedTensors(bytes: Uint8Array, source: string, specs: readonly GptPa
 function required<T extends string | Uint8Array>(contents: T | undefined, source: string, textAllowed: boolean, why: string): T {
   if (contents === undefined) throw new DataError(source, undefined, `is missing${why}`, 'pass every file of the checkpoint folder');
   if (!(contents instanceof Uint8Array) && !(textAllowed && typeof contents === 'string')) {
-    throw new DataError(source, undefined, `is a ${typeof contents}, not ${textAllowed ? 'text or bytes' : 'bytes (a Uint8Array)'}`, 'pass the file as read, e.g. new Uint8Array(await file.arrayBuffer())');
+    throw new DataError(
+      source,
+      undefined,
+      `is a ${typeof contents}, not ${textAllowed ? 'text or bytes' : 'bytes (a Uint8Array)'}`,
+      'pass the file as read, e.g. new Uint8Array(await file.arrayBuffer())',
+    );
   }
   return contents;
 }
@@ -211,10 +238,21 @@ export function gptCheckpointFromFiles(files: GptCheckpointFiles, options: GptCh
       throw new DataError(fileName(GPT_FILES.training), undefined, `"step" must be an integer >= 0, got ${JSON.stringify(step)}`, REFIX);
     }
     const optimizer = bytesFile(GPT_FILES.optimizer, files[GPT_FILES.optimizer], ` (${GPT_FILES.training} needs it)`);
-    const [m, v] = checkedTensors(optimizer, fileName(GPT_FILES.optimizer), specs, MOMENTS.map(([, prefix]) => `${prefix}.`));
+    const [m, v] = checkedTensors(
+      optimizer,
+      fileName(GPT_FILES.optimizer),
+      specs,
+      MOMENTS.map(([, prefix]) => `${prefix}.`),
+    );
     const state: TrainingState = { step, m: Object.fromEntries(m!), v: Object.fromEntries(v!) };
     training = { state, ...(files[GPT_FILES.log] === undefined ? {} : { log: jsonFile(GPT_FILES.log, files[GPT_FILES.log]) }) };
   }
   const params = gptVariables(config, (spec) => values!.get(spec.name)!);
-  return { config, model: createGpt(config, params), params, ...(world === undefined ? {} : { world }), ...(training === undefined ? {} : { training }) };
+  return {
+    config,
+    model: createGpt(config, params),
+    params,
+    ...(world === undefined ? {} : { world }),
+    ...(training === undefined ? {} : { training }),
+  };
 }

@@ -35,7 +35,10 @@ describe.each(VARIANTS)('our GPT (%s) against the naive float64 loops', (name, c
     const patternHooks = Array.from({ length: config.nLayers }, (_, l) => `blocks.${l}.attn.hook_pattern`);
     const { logits, cache } = model.run(input, { cache: patternHooks });
     const want = naiveForward(config, naive, ids);
-    const logitError = maxAbsDiff(logits.dataSync(), want.logits.flat().flatMap((l) => [...l]));
+    const logitError = maxAbsDiff(
+      logits.dataSync(),
+      want.logits.flat().flatMap((l) => [...l]),
+    );
     const scale = maxAbsDiff(logits.dataSync(), new Float32Array(logits.size));
     console.log(`${name}: logits max abs error ${logitError} (max |logit| ${scale})`);
     expect(scale).toBeGreaterThan(0.5);
@@ -45,7 +48,9 @@ describe.each(VARIANTS)('our GPT (%s) against the naive float64 loops', (name, c
       expect(got.shape).toEqual([3, config.nHeads, config.nCtx, config.nCtx]);
       const values = got.arraySync() as number[][][][];
       want.patterns[l]!.forEach((byHead, b) =>
-        byHead.forEach((rows, h) => rows.forEach((row, q) => expect(maxAbsDiff(values[b]![h]![q]!.slice(0, q + 1), row)).toBeLessThan(1e-5))),
+        byHead.forEach((rows, h) =>
+          rows.forEach((row, q) => expect(maxAbsDiff(values[b]![h]![q]!.slice(0, q + 1), row)).toBeLessThan(1e-5)),
+        ),
       );
     }
     tf.dispose([logits, input, ...cache.values()]);
@@ -79,7 +84,8 @@ describe('attention patterns', () => {
     const input = idsTensor(randomIds(config.vocabSize, 1, 4, 6));
     const { logits, cache } = model.run(input, { cache: (name) => name.startsWith('blocks.0.') });
     const names = [...cache.keys()];
-    for (const hook of ['hook_resid_pre', 'hook_attn_out', 'hook_resid_mid', 'hook_resid_post']) expect(names).toContain(`blocks.0.${hook}`);
+    for (const hook of ['hook_resid_pre', 'hook_attn_out', 'hook_resid_mid', 'hook_resid_post'])
+      expect(names).toContain(`blocks.0.${hook}`);
     expect(names.filter((n) => n.includes('mlp') || n.includes('ln2'))).toEqual([]);
     const mid = cache.get('blocks.0.hook_resid_mid')!.dataSync();
     expect(maxAbsDiff(mid, cache.get('blocks.0.hook_resid_post')!.dataSync())).toBe(0);
@@ -100,7 +106,16 @@ describe('ALiBi slopes', () => {
 describe('GPT configuration', () => {
   it('maps to a LayerNorm, gelu, biased ModelConfig', () => {
     const model = gptModelConfig({ ...TINY, dMlp: 0, tiedEmbeddings: true });
-    expect(model).toMatchObject({ normalization: 'layernorm', normEps: 1e-5, mlp: 'gelu', attnBias: true, mlpBias: true, dHead: 4, attnOnly: true, tiedEmbeddings: true });
+    expect(model).toMatchObject({
+      normalization: 'layernorm',
+      normEps: 1e-5,
+      mlp: 'gelu',
+      attnBias: true,
+      mlpBias: true,
+      dHead: 4,
+      attnOnly: true,
+      tiedEmbeddings: true,
+    });
   });
 
   it('names every parameter once, without W_U when tied and without MLP parts when attention-only', () => {

@@ -121,7 +121,11 @@ describe('GptTrainer', () => {
     expect(initial).toBeGreaterThan(1.5);
     expect(final).toBeLessThan(initial / 5);
     expect(trainer.stepCount).toBe(300);
-    const probs = nextTokenDistributions(model, [[0, 2, 4], [1, 2], [3, 4, 5, 6]]);
+    const probs = nextTokenDistributions(model, [
+      [0, 2, 4],
+      [1, 2],
+      [3, 4, 5, 6],
+    ]);
     expect(probs.map((p) => p.indexOf(Math.max(...p)))).toEqual([6, 3, 0]);
     expect(tf.memory().numTensors).toBe(before);
     model.dispose();

@@ -105,7 +105,12 @@ export class GptTrainer {
       warmup: option('warmup', options.warmup, Number.isSafeInteger(options.warmup) && options.warmup >= 0, 'an integer >= 0'),
       steps: option('steps', options.steps, Number.isSafeInteger(options.steps) && options.steps >= 1, 'an integer >= 1'),
       minLr: option('minLr', minLr, finite(minLr) && minLr >= 0, 'a number >= 0'),
-      weightDecay: option('weightDecay', options.weightDecay ?? 0.01, finite(options.weightDecay ?? 0.01) && (options.weightDecay ?? 0.01) >= 0, 'a number >= 0'),
+      weightDecay: option(
+        'weightDecay',
+        options.weightDecay ?? 0.01,
+        finite(options.weightDecay ?? 0.01) && (options.weightDecay ?? 0.01) >= 0,
+        'a number >= 0',
+      ),
       beta1: option('beta1', options.beta1 ?? 0.9, (options.beta1 ?? 0.9) >= 0 && (options.beta1 ?? 0.9) < 1, 'in [0, 1)'),
       beta2: option('beta2', options.beta2 ?? 0.98, (options.beta2 ?? 0.98) >= 0 && (options.beta2 ?? 0.98) < 1, 'in [0, 1)'),
       eps: option('eps', options.eps ?? 1e-8, finite(options.eps ?? 1e-8) && (options.eps ?? 1e-8) > 0, 'a positive number'),
@@ -115,7 +120,10 @@ export class GptTrainer {
     this.variables = this.names.map((name) => {
       const param = params[name];
       if (!(param instanceof tf.Variable)) {
-        throw new OptionError(`trainer: parameter "${name}" is not a tf.Variable`, 'create the parameters with initGptParams or loadGptCheckpoint');
+        throw new OptionError(
+          `trainer: parameter "${name}" is not a tf.Variable`,
+          'create the parameters with initGptParams or loadGptCheckpoint',
+        );
       }
       return param;
     });
@@ -207,12 +215,18 @@ export class GptTrainer {
   /** Resumes from a saved state; every parameter's moments must be present with its size. */
   restore(state: TrainingState): void {
     if (!Number.isSafeInteger(state.step) || state.step < 0) {
-      throw new OptionError(`training state: step must be an integer >= 0, got ${state.step}`, 'restore a state saved by GptTrainer.state()');
+      throw new OptionError(
+        `training state: step must be an integer >= 0, got ${state.step}`,
+        'restore a state saved by GptTrainer.state()',
+      );
     }
     const moments = this.names.map((name, k) => {
       const size = this.variables[k]!.size;
       const pair = [state.m[name], state.v[name]];
-      for (const [which, array] of [['m', pair[0]], ['v', pair[1]]] as const) {
+      for (const [which, array] of [
+        ['m', pair[0]],
+        ['v', pair[1]],
+      ] as const) {
         if (!(array instanceof Float32Array) || array.length !== size) {
           throw new ShapeError(
             `training state: Adam moment ${which} of "${name}" ${array instanceof Float32Array ? `has ${array.length} values, not ${size}` : 'is missing'}`,
@@ -224,7 +238,10 @@ export class GptTrainer {
     });
     const extra = Object.keys(state.m).find((name) => !this.names.includes(name));
     if (extra !== undefined) {
-      throw new ShapeError(`training state: moments of "${extra}", which is not a parameter of this model`, 'restore the state saved with these parameters');
+      throw new ShapeError(
+        `training state: moments of "${extra}", which is not a parameter of this model`,
+        'restore the state saved with these parameters',
+      );
     }
     moments.forEach(([m, v], k) => {
       this.m[k]!.set(m);
@@ -235,7 +252,11 @@ export class GptTrainer {
 
   private tensors(batch: TrainBatch): [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D] {
     const shape: [number, number] = [batch.batch, batch.length];
-    return [tf.tensor2d(batch.inputs, shape, 'int32'), tf.tensor2d(batch.targets, shape, 'int32'), tf.tensor2d(batch.weights, shape, 'float32')];
+    return [
+      tf.tensor2d(batch.inputs, shape, 'int32'),
+      tf.tensor2d(batch.targets, shape, 'int32'),
+      tf.tensor2d(batch.weights, shape, 'float32'),
+    ];
   }
 
   private checkBatch(batch: TrainBatch): void {
@@ -245,7 +266,8 @@ export class GptTrainer {
     }
     const n = batch.batch * batch.length;
     for (const key of ['inputs', 'targets', 'weights'] as const) {
-      if (batch[key].length !== n) throw new ShapeError(`batch: ${key} has ${batch[key].length} values, not ${batch.batch} x ${batch.length}`, fix);
+      if (batch[key].length !== n)
+        throw new ShapeError(`batch: ${key} has ${batch[key].length} values, not ${batch.batch} x ${batch.length}`, fix);
     }
     const vocab = this.model.config.vocabSize;
     let total = 0;
@@ -255,7 +277,8 @@ export class GptTrainer {
         throw new OptionError(`batch: target ${target} is outside the vocabulary [0, ${vocab})`, 'use targets from the model vocabulary');
       }
       const w = batch.weights[i]!;
-      if (!(w >= 0) || !Number.isFinite(w)) throw new OptionError(`batch: weight ${w} is not a finite number >= 0`, 'give non-negative loss weights');
+      if (!(w >= 0) || !Number.isFinite(w))
+        throw new OptionError(`batch: weight ${w} is not a finite number >= 0`, 'give non-negative loss weights');
       total += w;
     }
     if (!(total > 0)) throw new OptionError('batch: the loss weights sum to 0', 'weight at least one target');

@@ -57,12 +57,7 @@ export function configOneOf(config: HfConfig, key: string, supported: readonly u
 const FLOAT_DTYPES = ['F32', 'F16', 'BF16'] as const;
 
 /** Reads tensor `name` of `shape` from a checkpoint as a float32 tf tensor. */
-export function readWeight(
-  file: string,
-  tensors: SafetensorsTensorMap,
-  name: string,
-  shape: readonly number[],
-): tf.Tensor {
+export function readWeight(file: string, tensors: SafetensorsTensorMap, name: string, shape: readonly number[]): tf.Tensor {
   const tensor = expectTensor(file, tensors, name, { dtype: FLOAT_DTYPES, shape });
   return tf.tensor(toFloat32(tensor), [...shape], 'float32');
 }

@@ -91,7 +91,10 @@ export function gptNeoxParams(file: string, tensors: SafetensorsTensorMap, confi
       if (config.attnBias) {
         // Split a 1-D [q | k | v] so each bias owns 1-D data: the wasm backend's fused matMul reads a
         // bias's rank from its data, so a reshaped slice of [heads, 3, d_head] is refused as rank 3.
-        const qkvBias = read(`${m}attention.query_key_value.bias`, [3 * d]).reshape([nHeads, 3, dHead]).transpose([1, 0, 2]).reshape([3 * d]);
+        const qkvBias = read(`${m}attention.query_key_value.bias`, [3 * d])
+          .reshape([nHeads, 3, dHead])
+          .transpose([1, 0, 2])
+          .reshape([3 * d]);
         const [bq, bk, bv] = tf.split(qkvBias, 3, 0);
         Object.assign(params, {
           [`${b}attn.b_Q`]: bq!,

@@ -45,7 +45,12 @@ function optionalNumber(config: HfConfig, dict: Json, where: string, key: string
   const value = dict[key];
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'number' || !Number.isFinite(value) || (positive && !(value > 0))) {
-    throw new DataError(config.source, undefined, `"${where}.${key}" must be a ${positive ? 'positive ' : ''}number, got ${JSON.stringify(value)}`, FIX);
+    throw new DataError(
+      config.source,
+      undefined,
+      `"${where}.${key}" must be a ${positive ? 'positive ' : ''}number, got ${JSON.stringify(value)}`,
+      FIX,
+    );
   }
   return value;
 }
@@ -104,7 +109,9 @@ export function rotarySettings(config: HfConfig, dHead: number, maxPositions: nu
 
   const ropeTheta = optionalNumber(config, params, where, 'rope_theta') ?? topLevelNumber(config, defaults.thetaKeys) ?? defaults.theta;
   const partial =
-    optionalNumber(config, params, where, 'partial_rotary_factor') ?? topLevelNumber(config, defaults.partialKeys) ?? defaults.partialRotaryFactor;
+    optionalNumber(config, params, where, 'partial_rotary_factor') ??
+    topLevelNumber(config, defaults.partialKeys) ??
+    defaults.partialRotaryFactor;
   const rotaryDim = Math.floor(dHead * partial);
   if (partial > 1 || rotaryDim < 2 || rotaryDim % 2 !== 0) {
     throw new DataError(

@@ -81,7 +81,9 @@ describe('classifyWorld', () => {
   it('rejects impossible settings with the fix', () => {
     expect(() => classifyWorld({ classes: 13 }, new Rng(1))).toThrow(/'fresh' would make 2\^13 = 8192 tasks \(at most 4096\)/);
     expect(() => classifyWorld({ oodLabellings: 2 }, new Rng(1))).toThrow(/'fresh' uses every labelling/);
-    expect(() => classifyWorld({ classes: 2, labellings: 3, oodLabellings: 2 }, new Rng(1))).toThrow(/3 \+ 2 distinct labellings asked, but 2\^2 = 4 exist/);
+    expect(() => classifyWorld({ classes: 2, labellings: 3, oodLabellings: 2 }, new Rng(1))).toThrow(
+      /3 \+ 2 distinct labellings asked, but 2\^2 = 4 exist/,
+    );
     expect(() => classifyWorld({ labels: 1 }, new Rng(1))).toThrow(/labels 1 is not an integer >= 2/);
     expect(() => classifyWorld({ sparsity: 0 }, new Rng(1))).toThrow(/sparsity 0 is not in \(0, 1\]/);
   });
@@ -94,7 +96,10 @@ describe('classifyWorld', () => {
 
 describe('classifyWorld label noise', () => {
   it('spreads labelNoise over the other labels, so held-out labellings keep a Bayesian answer', () => {
-    const spec = classifyWorld({ classes: 3, labels: 3, inputTokens: 6, inputLength: 1, labellings: 4, oodLabellings: 2, labelNoise: 0.1 }, new Rng(2));
+    const spec = classifyWorld(
+      { classes: 3, labels: 3, inputTokens: 6, inputLength: 1, labellings: 4, oodLabellings: 2, labelNoise: 0.1 },
+      new Rng(2),
+    );
     const world = compileWorld(spec);
     const labelState = 3;
     expect(spec.emission[labelState].slice(6, 9)).toEqual([0.9, 0.05, 0.05]);

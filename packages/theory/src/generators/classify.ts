@@ -75,15 +75,25 @@ export function classifyWorld(params: ClassifyParams, rng: Rng): WorldSpec {
   let inDistribution: number;
   if (labellings === 'fresh') {
     if (total > MAX_FRESH_LABELLINGS) {
-      throw new OptionError(`${g}: 'fresh' would make ${L}^${C} = ${total} tasks (at most ${MAX_FRESH_LABELLINGS})`, 'pass a number of labellings instead');
+      throw new OptionError(
+        `${g}: 'fresh' would make ${L}^${C} = ${total} tasks (at most ${MAX_FRESH_LABELLINGS})`,
+        'pass a number of labellings instead',
+      );
     }
-    if (ood > 0) throw new OptionError(`${g}: 'fresh' uses every labelling, none is left out-of-distribution`, 'pass oodLabellings 0 or a number of labellings');
+    if (ood > 0)
+      throw new OptionError(
+        `${g}: 'fresh' uses every labelling, none is left out-of-distribution`,
+        'pass oodLabellings 0 or a number of labellings',
+      );
     codes = Array.from({ length: total }, (_, i) => i);
     inDistribution = total;
   } else {
     inDistribution = intParam(g, 'labellings', labellings, 1);
     if (inDistribution + ood > total) {
-      throw new OptionError(`${g}: ${inDistribution} + ${ood} distinct labellings asked, but ${L}^${C} = ${total} exist`, 'ask for fewer labellings or add classes');
+      throw new OptionError(
+        `${g}: ${inDistribution} + ${ood} distinct labellings asked, but ${L}^${C} = ${total} exist`,
+        'ask for fewer labellings or add classes',
+      );
     }
     codes = distinctCodes(total, inDistribution + ood, rng);
   }
@@ -131,6 +141,17 @@ export function classifyWorld(params: ClassifyParams, rng: Rng): WorldSpec {
     labels: Array.from({ length: L }, (_, l) => V + l),
     inputLength: k,
     stateClass: Array.from({ length: d }, (_, s) => (s < C * k ? Math.floor(s / k) : -1)),
-    generator: { name: 'classify', classes: C, labels: L, inputTokens: V, inputLength: k, sparsity, emissionConcentration: concentration, labellings, oodLabellings: ood, labelNoise: noise },
+    generator: {
+      name: 'classify',
+      classes: C,
+      labels: L,
+      inputTokens: V,
+      inputLength: k,
+      sparsity,
+      emissionConcentration: concentration,
+      labellings,
+      oodLabellings: ood,
+      labelNoise: noise,
+    },
   };
 }

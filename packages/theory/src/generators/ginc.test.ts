@@ -10,7 +10,16 @@ describe('gincWorld', () => {
 
   it('has GINC defaults: 100 states (value, slot), 50 symbols, delimiter 0, 10 concepts', () => {
     expect([spec.states, spec.tokens, spec.delimiter, spec.tasks.length]).toEqual([100, 50, 0, 10]);
-    expect(spec.generator).toEqual({ name: 'ginc', n_values: 10, n_slots: 10, n_symbols: 50, transition_temp: 0.1, start_temp: 10, value_identity_coeff: 0.9, n_hmms: 10 });
+    expect(spec.generator).toEqual({
+      name: 'ginc',
+      n_values: 10,
+      n_slots: 10,
+      n_symbols: 50,
+      transition_temp: 0.1,
+      start_temp: 10,
+      value_identity_coeff: 0.9,
+      n_hmms: 10,
+    });
   });
 
   it('has 5 in-distribution concepts (prior 1/5) and 5 out-of-distribution ones (prior 0)', () => {
@@ -32,8 +41,12 @@ describe('gincWorld', () => {
     const factors = spec.tasks.map((t) => {
       const T = t.transition!;
       // value[v][w] = sum_t T[(v,s),(w,t)] and slot[s][t] = sum_w T[(v,s),(w,t)] for any v, s.
-      const value = Array.from({ length: 10 }, (_, v) => Array.from({ length: 10 }, (_, w) => T[v * nSlots].slice(w * nSlots, w * nSlots + nSlots).reduce((a, b) => a + b, 0)));
-      const slot = Array.from({ length: nSlots }, (_, s) => Array.from({ length: nSlots }, (_, u) => T[s].filter((_, j) => j % nSlots === u).reduce((a, b) => a + b, 0)));
+      const value = Array.from({ length: 10 }, (_, v) =>
+        Array.from({ length: 10 }, (_, w) => T[v * nSlots].slice(w * nSlots, w * nSlots + nSlots).reduce((a, b) => a + b, 0)),
+      );
+      const slot = Array.from({ length: nSlots }, (_, s) =>
+        Array.from({ length: nSlots }, (_, u) => T[s].filter((_, j) => j % nSlots === u).reduce((a, b) => a + b, 0)),
+      );
       for (let i = 0; i < 100; i++) {
         for (let j = 0; j < 100; j++) {
           expect(T[i][j]).toBeCloseTo(value[Math.floor(i / nSlots)][Math.floor(j / nSlots)] * slot[i % nSlots][j % nSlots], 12);

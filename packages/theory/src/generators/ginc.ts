@@ -68,7 +68,9 @@ export function gincWorld(params: GincParams, rng: Rng): WorldSpec {
   const d = nValues * nSlots;
 
   // all_values = randint(1, n_symbols, (n_values, n_slots)); all_values[:, 0] = 0 (the delimiter).
-  const allValues = Array.from({ length: nValues }, () => Array.from({ length: nSlots }, (_, s) => (s === 0 ? 0 : 1 + rng.int(nSymbols - 1))));
+  const allValues = Array.from({ length: nValues }, () =>
+    Array.from({ length: nSlots }, (_, s) => (s === 0 ? 0 : 1 + rng.int(nSymbols - 1))),
+  );
   const emission = zeros(d, nSymbols);
   for (let i = 0; i < d; i++) emission[i][allValues[Math.floor(i / nSlots)][i % nSlots]] = 1;
 

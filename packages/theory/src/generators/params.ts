@@ -10,7 +10,14 @@ export function intParam(generator: string, name: string, value: number, min: nu
 }
 
 /** A real parameter inside (lo, hi), ends included as told. */
-export function realParam(generator: string, name: string, value: number, lo: number, hi: number, closed: { lo?: boolean; hi?: boolean } = {}): number {
+export function realParam(
+  generator: string,
+  name: string,
+  value: number,
+  lo: number,
+  hi: number,
+  closed: { lo?: boolean; hi?: boolean } = {},
+): number {
   const above = closed.lo ? value >= lo : value > lo;
   const below = closed.hi ? value <= hi : value < hi;
   if (!Number.isFinite(value) || !(above && below)) {

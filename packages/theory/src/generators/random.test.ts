@@ -16,7 +16,15 @@ describe('randomWorld', () => {
       expect(t.start.filter((p) => p !== 0)).toEqual([1]);
       expect(t.transition).toBeUndefined();
     });
-    expect(spec.generator).toEqual({ name: 'random', tasks: 8, states: 80, tokens: 100, transitionConcentration: 0.2, emissionConcentration: 0.2, delimiterProbability: 0.05 });
+    expect(spec.generator).toEqual({
+      name: 'random',
+      tasks: 8,
+      states: 80,
+      tokens: 100,
+      transitionConcentration: 0.2,
+      emissionConcentration: 0.2,
+      delimiterProbability: 0.05,
+    });
     expect(compileWorld(spec).sharedDynamics).toBe(true);
   });
 
@@ -30,10 +38,20 @@ describe('randomWorld', () => {
   });
 
   it('draws sparse-ish rows (concentration 0.2): the top 5 of 99 tokens carry about 40% of a row', () => {
-    const top5 = spec.emission.slice(0, 79).map((row) => [...row].sort((a, b) => b - a).slice(0, 5).reduce((a, b) => a + b, 0));
+    const top5 = spec.emission.slice(0, 79).map((row) =>
+      [...row]
+        .sort((a, b) => b - a)
+        .slice(0, 5)
+        .reduce((a, b) => a + b, 0),
+    );
     expect(top5.reduce((a, b) => a + b, 0) / top5.length).toBeGreaterThan(0.35);
     const flat = randomWorld({ emissionConcentration: 1 }, new Rng(1)).emission.slice(0, 79);
-    const flatTop5 = flat.map((row) => [...row].sort((a, b) => b - a).slice(0, 5).reduce((a, b) => a + b, 0));
+    const flatTop5 = flat.map((row) =>
+      [...row]
+        .sort((a, b) => b - a)
+        .slice(0, 5)
+        .reduce((a, b) => a + b, 0),
+    );
     expect(flatTop5.reduce((a, b) => a + b, 0) / flatTop5.length).toBeLessThan(0.25);
   });
 

@@ -66,6 +66,14 @@ export function randomWorld(params: RandomWorldParams, rng: Rng): WorldSpec {
     transition,
     emission,
     tasks: taskSpecs,
-    generator: { name: 'random', tasks, states: d, tokens: m, transitionConcentration: alphaT, emissionConcentration: alphaE, delimiterProbability: p },
+    generator: {
+      name: 'random',
+      tasks,
+      states: d,
+      tokens: m,
+      transitionConcentration: alphaT,
+      emissionConcentration: alphaE,
+      delimiterProbability: p,
+    },
   };
 }
