@@ -38,7 +38,10 @@ export const COMMANDS: readonly Command<any>[] = [
 
 function usage(): string {
   const rows = COMMANDS.map((c) => `  ${c.name.padEnd(16)} ${c.summary.split('\n')[0]}`);
-  return `Usage: iclkr <command> [options]\n\nIn-context learning as kernel regression.\n\nCommands:\n${rows.join('\n')}\n\nRun 'iclkr <command> --help' for a command's options.\n`;
+  return (
+    `Usage: iclkr <command> [options]\n\nIn-context learning as kernel regression.\n\nCommands:\n${rows.join('\n')}\n\n` +
+    `Run 'iclkr <command> --help' for a command's options.\n`
+  );
 }
 
 /**

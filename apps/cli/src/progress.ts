@@ -37,7 +37,9 @@ export class ProgressBar {
     if (elapsed * 1000 < this.delayMs) return;
     const fraction = total > 0 ? Math.min(1, done / total) : 1;
     const eta = fraction > 0 ? (elapsed * (1 - fraction)) / fraction : Number.POSITIVE_INFINITY;
-    const text = `${this.label} ${Math.round(100 * fraction)}% ${done}/${total} ${formatSeconds(elapsed)} elapsed, ${formatSeconds(eta)} left${status === '' ? '' : `, ${status}`}`;
+    const text =
+      `${this.label} ${Math.round(100 * fraction)}% ${done}/${total} ${formatSeconds(elapsed)} elapsed, ` +
+      `${formatSeconds(eta)} left${status === '' ? '' : `, ${status}`}`;
     if (this.sink.isTTY) {
       const filled = Math.round(WIDTH * fraction);
       this.sink.write(`\r[${'#'.repeat(filled)}${'-'.repeat(WIDTH - filled)}] ${text}\x1b[K`);

@@ -24,7 +24,10 @@ export async function writeReport(dir: string, report: PresentedReport, extra?: 
   const files = await reportFiles(report, extra);
   await writeReportFolder(dir, files);
   const figures = Object.keys(files).filter((name) => name.endsWith('.svg')).length;
-  return `report written to ${dir} (report.json, ${figures} figures in figures/, report.html${extra ? `, ${Object.keys(extra).join(', ')}` : ''})\n`;
+  return (
+    `report written to ${dir} (report.json, ${figures} figures in figures/, ` +
+    `report.html${extra ? `, ${Object.keys(extra).join(', ')}` : ''})\n`
+  );
 }
 
 /** A report as console text: its summary paragraphs, then its tables with their notes. */

@@ -17,6 +17,8 @@ export const ORDER_AND_POOL_OPTIONS = {
     kind: 'int',
     min: 1,
     placeholder: 'N',
-    description: `choose from a seeded random subset of N --demos examples (default: all of them; ${MODEL_POOL_DEFAULT} for model-kernel and in-distribution, which run each through the model)`,
+    description:
+      `choose from a seeded random subset of N --demos examples (default: all of them; ` +
+      `${MODEL_POOL_DEFAULT} for model-kernel and in-distribution, which run each through the model)`,
   },
 } as const;

@@ -16,7 +16,8 @@ export const WORLD_OPTIONS = {
     kind: 'string',
     placeholder: 'NAME=V,...',
     description:
-      "override the preset's generator parameters, e.g. transitionConcentration=1,emissionConcentration=1 (an unknown NAME lists the preset's)",
+      "override the preset's generator parameters, e.g. " +
+      "transitionConcentration=1,emissionConcentration=1 (an unknown NAME lists the preset's)",
   },
 } as const;
 

@@ -25,7 +25,8 @@ describe('iclkr', () => {
     const r = await run('kernel-regres');
     expect(r.code).toBe(1);
     expect(lastLine(r.stderr)).toBe(
-      "iclkr: error: unknown command 'kernel-regres'; use one of demo, kernel-regress, dataset, generate, bayes, simulate, run-model, pretrain, icl, probe, retrieve, report",
+      "iclkr: error: unknown command 'kernel-regres'; use one of demo, kernel-regress, " +
+        'dataset, generate, bayes, simulate, run-model, pretrain, icl, probe, retrieve, report',
     );
   });
 

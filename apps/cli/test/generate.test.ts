@@ -27,7 +27,10 @@ describe('iclkr generate', () => {
     );
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(
-      /^wrote .*ginc: 12 documents x 64 tokens = 768 uint16 tokens from world ginc \(10 tasks, 100 states, 50 tokens\), seed 3, in [\d.e-]+ s/,
+      new RegExp(
+        '^wrote .*ginc: 12 documents x 64 tokens = 768 uint16 tokens ' +
+          'from world ginc \\(10 tasks, 100 states, 50 tokens\\), seed 3, in [\\d.e-]+ s',
+      ),
     );
     expect(r.stdout).toContain(`world saved to ${worldFile}`);
     expect(readdirSync(out).sort()).toEqual(['corpus.json', 'tokens.bin', 'world.json']);
@@ -93,7 +96,8 @@ describe('iclkr generate', () => {
     const bad = join(dir, 'bad-world.json');
     writeFileSync(
       bad,
-      '{"tokens": 2, "states": 1, "delimiter": 0, "transition": [[1]], "emission": [[0.7, 0.2]], "tasks": [{"name": "t", "prior": 1, "start": [1]}]}',
+      '{"tokens": 2, "states": 1, "delimiter": 0, "transition": [[1]], "emission": ' +
+        '[[0.7, 0.2]], "tasks": [{"name": "t", "prior": 1, "start": [1]}]}',
     );
     const full = join(dir, 'full');
     mkdirSync(full);

@@ -90,7 +90,10 @@ describe('iclkr probe --retrieval', () => {
     const r = await run(...textProbe(), '--retrieval', 'model-kernel', '--pool', '30', '--json');
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(
-      /iclkr probe: model-kernel: runs each of the 30 pool texts \(\d+ tokens\) and then each query alone through the model for P\(o \| x\), holding 6 MB of distributions/,
+      new RegExp(
+        'iclkr probe: model-kernel: runs each of the 30 pool texts \\(\\d+ tokens\\) ' +
+          'and then each query alone through the model for P\\(o \\| x\\), holding 6 MB of distributions',
+      ),
     );
     const report = probeReportSchema.parse(JSON.parse(r.stdout));
     expect(report.meta.settings).toMatchObject({ retrieval: 'model-kernel', order: 'selected', pool: 30 });

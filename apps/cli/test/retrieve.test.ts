@@ -154,7 +154,10 @@ describe('iclkr retrieve', () => {
     );
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(
-      /model-kernel: runs each of the 20 pool texts \(\d+ tokens\) and then each query alone through the model for P\(o \| x\), holding 4 MB/,
+      new RegExp(
+        'model-kernel: runs each of the 20 pool texts \\(\\d+ tokens\\) ' +
+          'and then each query alone through the model for P\\(o \\| x\\), holding 4 MB',
+      ),
     );
     // Reference: each text after the template's "Input:" is GPT-2's encoding of " " + text.
     const tokenizer = await loadTokenizer(GPT2_TOKENIZER);

@@ -231,7 +231,8 @@ describe('iclkr simulate: bad input is a one-line error, exit 1, nothing written
   const badWorld = file(
     dir,
     'bad-world.json',
-    '{"tokens": 2, "states": 1, "delimiter": 0, "transition": [[1]], "emission": [[0.7, 0.2]], "tasks": [{"name": "t", "prior": 1, "start": [1]}]}',
+    '{"tokens": 2, "states": 1, "delimiter": 0, "transition": [[1]], "emission": ' +
+      '[[0.7, 0.2]], "tasks": [{"name": "t", "prior": 1, "start": [1]}]}',
   );
   const full = join(dir, 'full');
   mkdirSync(full);
@@ -281,7 +282,10 @@ describe('iclkr simulate: bad input is a one-line error, exit 1, nothing written
     [
       'unknown --param',
       [...p, '--param', 'alpha=1'],
-      /preset paper-table3 has no parameter 'alpha'; use one of tasks, states, tokens, transitionConcentration, emissionConcentration, delimiterProbability/,
+      new RegExp(
+        "preset paper-table3 has no parameter 'alpha'; use one of tasks, states, tokens, " +
+          'transitionConcentration, emissionConcentration, delimiterProbability',
+      ),
     ],
     [
       '--param not NAME=VALUE',

@@ -17,7 +17,10 @@ export {
 export { type Matrix, matrixFromRows, matrixRow } from './matrix.js';
 /** The single tfjs namespace all packages compute with (one engine, one backend registry). */
 export { tf } from './tf.js';
-/** Backend selection: tfjs-node, then wasm (in Node on every core once `@iclkr/core/node` is imported; `ICLKR_THREADS` sets the count), then cpu; `ICLKR_BACKEND` or an argument forces one. */
+/**
+ * Backend selection: tfjs-node, then wasm (in Node on every core once `@iclkr/core/node` is
+ * imported; `ICLKR_THREADS` sets the count), then cpu; `ICLKR_BACKEND` or an argument forces one.
+ */
 export {
   BACKENDS,
   type BackendChoice,

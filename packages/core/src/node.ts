@@ -10,7 +10,10 @@ import { nodeThreadedWasm } from './wasm-threads-node.js';
 // reach worker_threads, so it cannot load the threaded build by itself.
 useThreadedWasm(nodeThreadedWasm);
 
-/** `initBackend` for Node: the same selection, with wasm on tfjs's threaded build (`ICLKR_THREADS` threads, default one per core, at most 8). */
+/**
+ * `initBackend` for Node: the same selection, with wasm on tfjs's threaded build (`ICLKR_THREADS`
+ * threads, default one per core, at most 8).
+ */
 export function initBackend(requested?: string): Promise<BackendChoice> {
   useThreadedWasm(nodeThreadedWasm);
   return selectBackend(requested);

@@ -9,7 +9,10 @@ import { type AnyReport, REPORT_KINDS, REPORT_SCHEMAS, REPORT_VERSIONS, type Rep
 
 type Json = Record<string, unknown>;
 
-/** One step of a kind's history: a report of version v, as parsed JSON, to the shape of version v + 1 (schemaVersion is set by the caller). */
+/**
+ * One step of a kind's history: a report of version v, as parsed JSON, to the shape of version
+ * v + 1 (schemaVersion is set by the caller).
+ */
 type Migration = (report: Json) => Json;
 
 function isObject(value: unknown): value is Json {

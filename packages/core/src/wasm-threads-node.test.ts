@@ -55,7 +55,8 @@ describe('threaded wasm in Node', () => {
     expect(fallback.hash).toBe(matmulIn('1').hash);
   });
 
-  it('a Node program that imports only the browser-safe main entry (as built) still gets the threads: it loads @iclkr/core/node itself', () => {
+  it(`a Node program that imports only the browser-safe main entry (as built) still gets the threads: \
+it loads @iclkr/core/node itself`, () => {
     const main = matmulIn('2', {}, fileURLToPath(new URL('../dist/index.js', import.meta.url)));
     expect(main.line).toMatch(/^backend: wasm on 2 threads\b/);
     expect(main.hash).toBe(matmulIn('1').hash);

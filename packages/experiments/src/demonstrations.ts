@@ -162,13 +162,15 @@ export class DemonstrationChooser {
       const tokens = texts.reduce((s, t) => s + inputTokens(model.tokenizer, model.template, t).length, 0);
       if (modelView(strategy) === 'log-likelihood') {
         io?.log(
-          `${strategy}: scores each of the ${texts.length} pool texts (${tokens} tokens) by its mean log-probability per token under the model; --pool N changes the pool`,
+          `${strategy}: scores each of the ${texts.length} pool texts (${tokens} tokens) ` +
+            `by its mean log-probability per token under the model; --pool N changes the pool`,
         );
         features = modelLikelihoods(model, texts, io);
       } else {
         const megabytes = Math.ceil((texts.length * model.model.config.vocabSize * 4) / 2 ** 20);
         io?.log(
-          `${strategy}: runs each of the ${texts.length} pool texts (${tokens} tokens) and then each query alone through the model for P(o | x), holding ${megabytes} MB of distributions; --pool N changes the pool`,
+          `${strategy}: runs each of the ${texts.length} pool texts (${tokens} tokens) and then each query alone ` +
+            `through the model for P(o | x), holding ${megabytes} MB of distributions; --pool N changes the pool`,
         );
         features = modelFeatures(model, texts, io);
       }

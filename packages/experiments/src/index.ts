@@ -60,7 +60,10 @@ export { type BatchOptions, type BatchSource, corpusBatches, worldBatches } from
 export { type LogEntry, type LoopOptions, type Steppable, trainLoop } from './pretrain/loop.js';
 /** Pre-training as an experiment returning its log as a pretrain report. */
 export { type PretrainCheckpoint, type PretrainSettings, type PretrainStart, runPretrain, type TrainingLog } from './pretrain/run.js';
-/** The `paper` block of each report kind: the paper's numbers beside ours (computed from the report's data) and what is the same and what differs. */
+/**
+ * The `paper` block of each report kind: the paper's numbers beside ours (computed from the
+ * report's data) and what is the same and what differs.
+ */
 export {
   iclPaper,
   type IclPaperInput,
@@ -74,13 +77,19 @@ export {
   type SimulatePaperSettings,
   simulatePaper,
 } from './paper.js';
-/** A report figure (file name, title, Vega-Lite spec), the config every figure shares, and its rendering to SVG by vega (no DOM: Node or a browser). */
+/**
+ * A report figure (file name, title, Vega-Lite spec), the config every figure shares, and its
+ * rendering to SVG by vega (no DOM: Node or a browser).
+ */
 export { FIGURE_CONFIG, type Figure, renderFigureSvg } from './figures/figure.js';
 /** The simulate figures: distance and accuracy against n (both estimator forms, the label vote, the paper's Table 3), with 95% bands. */
 export { simulateFigures } from './figures/simulate.js';
 /** The icl figure: the model's accuracy against n beside exact Bayes and the baselines, per task distribution and k. */
 export { iclFigures } from './figures/icl.js';
-/** The probe figures: layer x head heatmaps (vote agreement and accuracy, held out; correlations), the attention map, the key/value probes. */
+/**
+ * The probe figures: layer x head heatmaps (vote agreement and accuracy, held out; correlations),
+ * the attention map, the key/value probes.
+ */
 export { probeFigures } from './figures/probe.js';
 /** The pretrain figures: the losses against steps, and the quick ICL probe's accuracy per n beside its baselines. */
 export { pretrainFigures } from './figures/pretrain.js';

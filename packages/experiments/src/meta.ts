@@ -15,7 +15,10 @@ export function libraryRun(version = '0.1.0'): RunContext {
   return { backend: { name: tf.getBackend() ?? 'unknown' }, command: null, gitCommit: null, version };
 }
 
-/** A report's `meta` block: kind and its version, creation time, seed, backend, versions, settings and seconds since `started` (performance.now()). */
+/**
+ * A report's `meta` block: kind and its version, creation time, seed, backend, versions, settings
+ * and seconds since `started` (performance.now()).
+ */
 export function reportMeta<K extends ReportKind>(
   kind: K,
   run: RunContext,

@@ -10,7 +10,10 @@ import { displayName } from './figures/figure.js';
 /** The paper every report compares with. */
 export const PAPER_CITATION = 'Han, Wang, Zhao, Ji 2023, "Explaining Emergent In-Context Learning as Kernel Regression", arXiv 2305.12766';
 
-/** GPT-J-6B on SST-2 in the paper: the best head of the conference version and the journal version's Table 2 (head chosen on 700 prompts, scored on 300). */
+/**
+ * GPT-J-6B on SST-2 in the paper: the best head of the conference version and the journal version's
+ * Table 2 (head chosen on 700 prompts, scored on 300).
+ */
 export const PAPER_PROBE = {
   model: 'GPT-J-6B',
   layers: 28,
@@ -89,7 +92,8 @@ export function simulatePaper(rows: readonly ConvergenceRow[], settings: Simulat
   ];
   if (comparable)
     same.unshift(
-      "The world is a mixture of random HMMs with 8 tasks, 80 states and 100 tokens, each task being its start state, as in the paper's Table 3.",
+      'The world is a mixture of random HMMs with 8 tasks, 80 states and 100 tokens, ' +
+        "each task being its start state, as in the paper's Table 3.",
     );
   if (settings.kernel === 'theorem') same.push("The kernel is the theorem's, K(x, x') = vec(T_x)^T Sigma^-1 vec(T_x').");
 
@@ -97,18 +101,23 @@ export function simulatePaper(rows: readonly ConvergenceRow[], settings: Simulat
   if (!calibrated) {
     differs.push(
       settings.preset === 'paper-table3'
-        ? `Our world is paper-table3 with ${andList(overrides)} changed, so it is no longer the world calibrated to the paper's n = 1 row; the paper's numbers are listed without ours.`
-        : `Our world is ${worldName}, not the paper's random HMM mixture (8 tasks, 80 states, 100 tokens); the paper's numbers are listed without ours.`,
+        ? `Our world is paper-table3 with ${andList(overrides)} changed, ` +
+            `so it is no longer the world calibrated to the paper's n = 1 row; the paper's numbers are listed without ours.`
+        : `Our world is ${worldName}, not the paper's random HMM mixture (8 tasks, 80 states, 100 tokens); ` +
+            `the paper's numbers are listed without ours.`,
     );
   } else if (!comparable) {
     differs.push(
-      "Our prompts come from out-of-distribution tasks, the paper's from the tasks of the pre-training mixture; the paper's numbers are listed without ours.",
+      "Our prompts come from out-of-distribution tasks, the paper's from the tasks " +
+        "of the pre-training mixture; the paper's numbers are listed without ours.",
     );
   }
   if (settings.kernel !== 'theorem') differs.push(`Our kernel is ${settings.kernel}, not the theorem's vec(T_x)^T Sigma^-1 vec(T_x').`);
   differs.push(
-    'The paper does not define its distance; ours is the L1 distance between the normalised estimate and the Bayes predictive over the label tokens (total variation and KL are in the rows).',
-    'The paper does not say how it estimated Sigma; ours is the second moment of vec(T_x) over samples of x from the pre-training distribution, plus a ridge.',
+    'The paper does not define its distance; ours is the L1 distance between the normalised estimate ' +
+      'and the Bayes predictive over the label tokens (total variation and KL are in the rows).',
+    'The paper does not say how it estimated Sigma; ours is the second moment of vec(T_x) ' +
+      'over samples of x from the pre-training distribution, plus a ridge.',
     `The paper does not give its input length; ours is k = ${settings.inputLength}.`,
     `The paper does not say how many prompts it scored; ours are ${settings.prompts} per n, with 95% intervals in the rows.`,
     calibrated
@@ -129,7 +138,8 @@ export function simulatePaper(rows: readonly ConvergenceRow[], settings: Simulat
     differs.push(
       below.length === 0
         ? `Our accuracy is at or above the paper's at every n both have (${andList(pairs.map((p) => p.n))}).`
-        : `Our accuracy is below the paper's at ${below.length} of the ${pairs.length} n both have; the largest gap is at n = ${gap.n} (${fmt(gap.ours)} against ${fmt(gap.paper)}).`,
+        : `Our accuracy is below the paper's at ${below.length} of the ${pairs.length} n both have; ` +
+            `the largest gap is at n = ${gap.n} (${fmt(gap.ours)} against ${fmt(gap.paper)}).`,
     );
   }
   return {
@@ -183,7 +193,9 @@ export function probePaper(report: ProbePaperInput): Paper {
       name: 'best head: agreement with the model, held out (Table 2)',
       paper: p.table2.agreement,
       ours: best.heldOutAgreement,
-      note: `paper: chosen on ${p.table2.selection} of ${p.table2.prompts} prompts, scored on the other ${p.table2.heldOut}; ours: chosen on ${selection}, scored on ${report.heldOut.prompts}`,
+      note:
+        `paper: chosen on ${p.table2.selection} of ${p.table2.prompts} prompts, scored on the other ${p.table2.heldOut}; ` +
+        `ours: chosen on ${selection}, scored on ${report.heldOut.prompts}`,
     },
     { name: 'best head: accuracy, held out (Table 2)', paper: p.table2.accuracy, ours: best.heldOutAccuracy, note: null },
     {
@@ -197,16 +209,20 @@ export function probePaper(report: ProbePaperInput): Paper {
     },
   ];
   const same = [
-    "a_i is the largest attention from the final position into the span [x_i, y_i], and a head's prediction is argmax_y sum_i a_i e(y_i) (the paper's span variant, bestHead).",
+    'a_i is the largest attention from the final position into the span [x_i, y_i], ' +
+      "and a head's prediction is argmax_y sum_i a_i e(y_i) (the paper's span variant, bestHead).",
     "Agreement compares a head's prediction with the model's own, accuracy with the gold label.",
     `As in the journal version's Table 2, the head is chosen on one part of the prompts (${selection} here, ` +
       `${p.table2.selection} there) and scored on the rest (${report.heldOut.prompts} here, ${p.table2.heldOut} there).`,
   ];
   const differs = [
-    `The model is ${displayName(report.model)} (${layers} layers of ${headsPerLayer} heads), not ${p.model} (${p.layers} layers of ${p.heads} heads, whose good heads sit in layers 16 to 21).`,
+    `The model is ${displayName(report.model)} (${layers} layers of ${headsPerLayer} heads), ` +
+      `not ${p.model} (${p.layers} layers of ${p.heads} heads, whose good heads sit in layers 16 to 21).`,
     text
-      ? `The prompts are ${report.prompts} prompts of n = ${report.shots} demonstrations from ${report.source}, not the paper's ${p.table2.prompts} SST-2 prompts.`
-      : `The prompts are ${report.prompts} prompts of n = ${report.shots} demonstrations from the synthetic ${report.source.startsWith('world ') ? '' : 'world '}${report.source}, ` +
+      ? `The prompts are ${report.prompts} prompts of n = ${report.shots} demonstrations ` +
+        `from ${report.source}, not the paper's ${p.table2.prompts} SST-2 prompts.`
+      : `The prompts are ${report.prompts} prompts of n = ${report.shots} demonstrations from ` +
+        `the synthetic ${report.source.startsWith('world ') ? '' : 'world '}${report.source}, ` +
         "while the paper's numbers are on SST-2 text: they show what a large model does on natural language, ours what a small " +
         'model does on the world it learnt, so they are set side by side, not expected to match.',
     `Held out, our best head's accuracy is ${fmt(best.heldOutAccuracy)} against the model's ${fmt(report.heldOut.modelAccuracy)} ` +
@@ -215,7 +231,9 @@ export function probePaper(report: ProbePaperInput): Paper {
   ];
   return {
     citation: PAPER_CITATION,
-    experiment: `Attention as kernel weights (the journal version's Table 2): the best head's vote against ${p.model}'s own prediction and the gold label on SST-2`,
+    experiment:
+      `Attention as kernel weights (the journal version's Table 2): ` +
+      `the best head's vote against ${p.model}'s own prediction and the gold label on SST-2`,
     values,
     same,
     differs,
@@ -238,7 +256,10 @@ function endRows(rows: readonly IclRow[], ood: boolean): { first: IclRow; last: 
 /** What `iclPaper` reads of an icl report. */
 export type IclPaperInput = Pick<IclReport, 'world' | 'model' | 'rows'>;
 
-/** What Bayes-optimal means here, and the model's accuracy beside Bayes's at the smallest and largest n (the paper has no such table: its column is null). */
+/**
+ * What Bayes-optimal means here, and the model's accuracy beside Bayes's at the smallest and
+ * largest n (the paper has no such table: its column is null).
+ */
 export function iclPaper(report: IclPaperInput): Paper {
   const values: Paper['values'] = [];
   const differs = [
@@ -273,12 +294,15 @@ export function iclPaper(report: IclPaperInput): Paper {
   return {
     citation: PAPER_CITATION,
     experiment:
-      'The theorem: in-context learning approaches the Bayesian predictive of the pre-training distribution as the number of demonstrations n grows',
+      'The theorem: in-context learning approaches the Bayesian predictive of ' +
+      'the pre-training distribution as the number of demonstrations n grows',
     values,
     same: [
       `Bayes-optimal here is the exact Bayesian predictive of the world that generated the pre-training data (${report.world}), ` +
-        "computed by enumeration over its tasks with the forward algorithm; the paper's theorem says in-context learning converges to it as n grows.",
-      "The demonstrations are drawn i.i.d. from one task of the world, in the theory's prompt form x_1 y_1 o_delim ... x_n y_n o_delim x_test.",
+        'computed by enumeration over its tasks with the forward algorithm; ' +
+        "the paper's theorem says in-context learning converges to it as n grows.",
+      'The demonstrations are drawn i.i.d. from one task of the world, ' +
+        "in the theory's prompt form x_1 y_1 o_delim ... x_n y_n o_delim x_test.",
     ],
     differs,
     researchLog: RESEARCH_LOGS.icl,
@@ -313,10 +337,12 @@ export function pretrainPaper(report: PretrainPaperInput): Paper {
   return {
     citation: PAPER_CITATION,
     experiment:
-      "None of the paper's: a small GPT pre-trained on a world from its theory, so that in-context learning emerges and can be compared with Bayes",
+      "None of the paper's: a small GPT pre-trained on a world from its theory, " +
+      'so that in-context learning emerges and can be compared with Bayes',
     values,
     same: [
-      `The pre-training documents come from ${report.world}, a mixture of HMMs, one per task: the kind of distribution the paper's theorem assumes.`,
+      `The pre-training documents come from ${report.world}, a mixture of HMMs, ` +
+        `one per task: the kind of distribution the paper's theorem assumes.`,
     ],
     differs,
     researchLog: RESEARCH_LOGS.pretrain,

@@ -15,7 +15,10 @@ export interface RetrieveSettings {
   readonly model?: TextModel;
 }
 
-/** One JSON line per query (`{"query", "indices", "scores", "labels"}`, indices into `demos` in prompt order); progress stage `retrieve`. */
+/**
+ * One JSON line per query (`{"query", "indices", "scores", "labels"}`, indices into `demos` in
+ * prompt order); progress stage `retrieve`.
+ */
 export function runRetrieve(settings: RetrieveSettings, io: ExperimentIo): string[] {
   const { demos, queries, batch } = settings;
   const chooser = new DemonstrationChooser(

@@ -148,5 +148,6 @@ console.table([
   },
 ]);
 console.log(
-  `max relative difference: iclkr vs numpy ${result.maxRelDiffVsNumpy?.toExponential(2)}, iclkr vs statsmodels ${result.statsmodels?.maxRelDiffVsIclkr?.toExponential(2) ?? 'n/a'}`,
+  `max relative difference: iclkr vs numpy ${result.maxRelDiffVsNumpy?.toExponential(2)}, ` +
+    `iclkr vs statsmodels ${result.statsmodels?.maxRelDiffVsIclkr?.toExponential(2) ?? 'n/a'}`,
 );

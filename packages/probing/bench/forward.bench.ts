@@ -126,7 +126,8 @@ const result = {
 };
 writeBenchResult('probing-forward', result);
 console.log(
-  `GPT-2-small-sized forward pass, backend ${backend.name} on ${backend.threads} thread(s), median of ${RUNS}; peak RSS ${(peakRssBytes / 2 ** 20).toFixed(0)} MB (PyTorch ${torchRef ? (torchRef.peakRssBytes / 2 ** 20).toFixed(0) : '-'} MB)`,
+  `GPT-2-small-sized forward pass, backend ${backend.name} on ${backend.threads} thread(s), median of ${RUNS}; ` +
+    `peak RSS ${(peakRssBytes / 2 ** 20).toFixed(0)} MB (PyTorch ${torchRef ? (torchRef.peakRssBytes / 2 ** 20).toFixed(0) : '-'} MB)`,
 );
 console.table(
   rows.map((r) => ({

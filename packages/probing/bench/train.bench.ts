@@ -142,7 +142,8 @@ const result = {
 writeBenchResult('probing-train', result);
 const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(0);
 console.log(
-  `GPT training throughput, backend ${backend.name}, median of ${WINDOWS} windows of ${STEPS_PER_WINDOW} steps (batch ${BATCH} x ${CONFIG.nCtx})`,
+  `GPT training throughput, backend ${backend.name}, ` +
+    `median of ${WINDOWS} windows of ${STEPS_PER_WINDOW} steps (batch ${BATCH} x ${CONFIG.nCtx})`,
 );
 console.table([
   {
@@ -161,7 +162,10 @@ console.table([
     })),
 ]);
 
-/** The kernel comparisons the notes above summarise: min ms per call, operands made new each call (XNNPACK caches packed right operands by tensor). */
+/**
+ * The kernel comparisons the notes above summarise: min ms per call, operands made new each call
+ * (XNNPACK caches packed right operands by tensor).
+ */
 function micro(): void {
   const time = (f: () => tf.Tensor) => {
     const ms: number[] = [];

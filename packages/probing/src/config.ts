@@ -109,7 +109,8 @@ function checkRotary(config: ModelConfig): void {
   const rotaryDim = config.rotaryDim ?? config.dHead;
   if (!Number.isInteger(rotaryDim) || rotaryDim < 2 || rotaryDim % 2 !== 0 || rotaryDim > config.dHead || !(config.ropeTheta > 0)) {
     throw new OptionError(
-      `model config: rotary positions need an even rotaryDim in [2, dHead ${config.dHead}] and a positive ropeTheta (got ${rotaryDim}, ${config.ropeTheta})`,
+      `model config: rotary positions need an even rotaryDim in [2, dHead ${config.dHead}] ` +
+        `and a positive ropeTheta (got ${rotaryDim}, ${config.ropeTheta})`,
       FIX,
     );
   }

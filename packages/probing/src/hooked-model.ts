@@ -10,7 +10,10 @@ import type { RunOptions, RunResult } from './model.js';
 /** A language model whose forward pass reports activations by TransformerLens hook name. */
 export interface HookedModel {
   readonly config: ModelConfig;
-  /** logits [batch, pos, vocab] (or [batch, 1, vocab] at `options.logitPositions`, where the model honours it) + cache filtered by name; the caller disposes both. */
+  /**
+   * logits [batch, pos, vocab] (or [batch, 1, vocab] at `options.logitPositions`, where the model
+   * honours it) + cache filtered by name; the caller disposes both.
+   */
   run(ids: tf.Tensor2D, options?: RunOptions): RunResult;
   /** dispose everything */
   dispose(): void;

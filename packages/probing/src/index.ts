@@ -38,7 +38,10 @@ export { GatedMLP } from './components/gated-mlp.js';
 export { makeNorm, TransformerBlock } from './components/transformer-block.js';
 /** Unembedding to logits (tied models pass W_E transposed). */
 export { Unembed } from './components/unembed.js';
-/** The transformer assembled from components: `run(ids, { cache, logitPositions })` gives logits (at every position, or one per row) and activations. */
+/**
+ * The transformer assembled from components: `run(ids, { cache, logitPositions })` gives logits (at
+ * every position, or one per row) and activations.
+ */
 export { type RunOptions, type RunResult, Transformer } from './model.js';
 /** A model from a Hugging Face config object and safetensors tensors (gpt2, llama, qwen2, gpt_neox). */
 export { checkpointConfig, modelFromCheckpoint, SUPPORTED_MODEL_TYPES } from './from-checkpoint.js';
@@ -108,9 +111,15 @@ export {
 } from './analysis/kv-probe.js';
 /** The probing summary (report body) built from the accumulators, and per-head grids for plots. */
 export { type HeadSummary, headGrid, type ProbeSummary, probeSummary } from './analysis/summary.js';
-/** The probing experiment on any HookedModel: prompts streamed once through the model into every analysis and explicit kernel-regression baselines. */
+/**
+ * The probing experiment on any HookedModel: prompts streamed once through the model into every
+ * analysis and explicit kernel-regression baselines.
+ */
 export { Probe, type ProbeOptions } from './analysis/probe.js';
-/** The probing analyses over prompts with known activations (from a model run or saved elsewhere): votes, maps, correlations, probes, baselines. */
+/**
+ * The probing analyses over prompts with known activations (from a model run or saved elsewhere):
+ * votes, maps, correlations, probes, baselines.
+ */
 export {
   type BaselineScore,
   ProbeAnalyses,
@@ -140,7 +149,10 @@ export {
   type TrainerOptions,
   type TrainingState,
 } from './gpt/trainer.js';
-/** Our GPT's checkpoint as files (config.json, model.safetensors, world, training state) from and to bytes, every tensor checked; folders are in `@iclkr/probing/node`. */
+/**
+ * Our GPT's checkpoint as files (config.json, model.safetensors, world, training state) from and to
+ * bytes, every tensor checked; folders are in `@iclkr/probing/node`.
+ */
 export {
   GPT_FILES,
   GPT_MODEL_TYPE,
@@ -152,7 +164,10 @@ export {
   gptCheckpointToFiles,
   parseGptConfigJson,
 } from './gpt/checkpoint.js';
-/** Differentiable ops on fast kernels (the components compute with them): products, channel-batched products, embedding lookup, LayerNorm, gelu_new, exact gelu. */
+/**
+ * Differentiable ops on fast kernels (the components compute with them): products, channel-batched
+ * products, embedding lookup, LayerNorm, gelu_new, exact gelu.
+ */
 export {
   type CustomOpResult,
   channelMatMul,

@@ -16,7 +16,10 @@ async function exists(path: string): Promise<boolean> {
   );
 }
 
-/** Reads `dir/config.json` and `dir/model.safetensors` (or the shards its index lists) and builds the model (GPT-2, Llama, or our GPT's checkpoint). */
+/**
+ * Reads `dir/config.json` and `dir/model.safetensors` (or the shards its index lists) and builds
+ * the model (GPT-2, Llama, or our GPT's checkpoint).
+ */
 export async function loadModel(dir: string): Promise<Transformer> {
   const configPath = join(dir, 'config.json');
   const text = new TextDecoder().decode(await readInputFile(configPath));

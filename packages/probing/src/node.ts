@@ -10,5 +10,8 @@ export { loadTokenizer } from './tokenizer-node.js';
 export { loadGptCheckpoint, saveGptCheckpoint } from './gpt/checkpoint-node.js';
 /** The checkpoint's file names, model type, types and config parser (also in the main entry, with the loader from bytes). */
 export { GPT_FILES, GPT_MODEL_TYPE, type GptCheckpoint, type GptCheckpointExtras, parseGptConfigJson } from './gpt/checkpoint.js';
-/** Activations computed elsewhere (prompts.json + activations.safetensors, docs/activations.md), read prompt by prompt for the probing analyses. */
+/**
+ * Activations computed elsewhere (prompts.json + activations.safetensors, docs/activations.md),
+ * read prompt by prompt for the probing analyses.
+ */
 export { ACTIVATIONS_FORMAT, type ActivationsMeta, type ActivationsSource, openActivations } from './activations-node.js';

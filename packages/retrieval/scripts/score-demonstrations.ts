@@ -55,6 +55,7 @@ for (const file of files) {
   const name = basename(file, '.jsonl').replace(/^retrieve-/, '');
   const distinct = new Set(lines.flatMap((l) => l.indices)).size;
   console.log(
-    `${name.padEnd(10)} ${String(lines.length).padStart(7)}  ${mean(b).toFixed(2).padStart(5)}  ${mean(t).toFixed(3)}   ${mean(j).toFixed(3)}    ${mean(hits).toFixed(3)}          ${distinct}`,
+    `${name.padEnd(10)} ${String(lines.length).padStart(7)}  ${mean(b).toFixed(2).padStart(5)}  ${mean(t).toFixed(3)}   ` +
+      `${mean(j).toFixed(3)}    ${mean(hits).toFixed(3)}          ${distinct}`,
   );
 }

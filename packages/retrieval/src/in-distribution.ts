@@ -15,8 +15,10 @@ export class InDistributionRetriever extends BaseRetriever {
   protected override prepare(pool: Pool): void {
     if (pool.features === undefined || pool.features.cols !== 1) {
       throw new OptionError(
-        `in-distribution needs one feature per pool text, its mean log-probability per token under the model${pool.features ? ` (got ${pool.features.cols} columns)` : ''}`,
-        'compute them with the model (e.g. spanLogLikelihoods from @iclkr/probing, or iclkr retrieve --strategy in-distribution --model DIR) and pass them as pool.features',
+        `in-distribution needs one feature per pool text, ` +
+          `its mean log-probability per token under the model${pool.features ? ` (got ${pool.features.cols} columns)` : ''}`,
+        'compute them with the model (e.g. spanLogLikelihoods from @iclkr/probing, ' +
+          'or iclkr retrieve --strategy in-distribution --model DIR) and pass them as pool.features',
       );
     }
   }

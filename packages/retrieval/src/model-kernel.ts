@@ -16,7 +16,8 @@ export class ModelKernelRetriever extends BaseRetriever {
     if (pool.features === undefined) {
       throw new OptionError(
         'model-kernel needs the pool features P(o | x): the next-token distribution of each text run alone',
-        'compute them with the model (e.g. nextTokenDistributions from @iclkr/probing, or iclkr probe --retrieval model-kernel) and pass them as pool.features',
+        'compute them with the model (e.g. nextTokenDistributions from @iclkr/probing, ' +
+          'or iclkr probe --retrieval model-kernel) and pass them as pool.features',
       );
     }
   }

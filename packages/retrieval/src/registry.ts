@@ -20,7 +20,10 @@ export interface StrategyInfo {
   readonly description: string;
   /** Where it comes from. */
   readonly citation: string;
-  /** `required`: the pool (and, unless query-independent, the queries) must carry features; `optional`: used when given, else TF-IDF; `unused`. */
+  /**
+   * `required`: the pool (and, unless query-independent, the queries) must carry features;
+   * `optional`: used when given, else TF-IDF; `unused`.
+   */
   readonly features: 'required' | 'optional' | 'unused';
   /** For required features, what a language model gives: each text's next-token distribution, or its mean log-probability per token. */
   readonly model?: 'next-token' | 'log-likelihood';

@@ -184,5 +184,6 @@ for (const c of [gincCase, randomCase]) {
   ]);
 }
 console.log(
-  'peak RSS: the whole process (iclkr: node with tfjs loaded by @iclkr/core, both worlds and their prompts so far; numpy: python with the data)',
+  'peak RSS: the whole process (iclkr: node with tfjs loaded by @iclkr/core, ' +
+    'both worlds and their prompts so far; numpy: python with the data)',
 );

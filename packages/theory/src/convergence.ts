@@ -294,10 +294,12 @@ export function runConvergence(world: World, settings: ConvergenceSettings, onPr
         labelTokens: world.spec.labels ? "the world's labels" : 'every token but the delimiter',
         labels: 'sampled from the task (y is the next emitted token)',
         distance:
-          'L1 = sum_y |estimate(y) - P(y | prompt)| over the label tokens, TV = L1 / 2; both forms scored as they are (the normalised form sums to 1)',
+          'L1 = sum_y |estimate(y) - P(y | prompt)| over the label tokens, ' +
+          'TV = L1 / 2; both forms scored as they are (the normalised form sums to 1)',
         kl: `KL(Bayes || estimate) with the estimate clipped at 0, smoothed by ${KL_SMOOTHING} and renormalised`,
         accuracy:
-          'argmax of the estimate against the Bayes argmax (accVsBayes) and the sampled query label (accVsLabel), tied maxima sharing the credit; 95% Wilson intervals; distances: normal 95% intervals over prompts',
+          'argmax of the estimate against the Bayes argmax (accVsBayes) and the sampled query label (accVsLabel), ' +
+          'tied maxima sharing the credit; 95% Wilson intervals; distances: normal 95% intervals over prompts',
         ...(theorem
           ? {
               sigmaSamples: theorem.samples,
@@ -310,7 +312,8 @@ export function runConvergence(world: World, settings: ConvergenceSettings, onPr
           : { beliefVector: 'P(current hidden state | x) under the pre-training mixture (filtering distribution)' }),
         ...(kernel === 'attention' ? { temperature } : {}),
         excluded:
-          'prompts with probability 0 under every in-distribution task (possible out of distribution) have no Bayes answer: they are left out of a row and counted in its `excluded`',
+          'prompts with probability 0 under every in-distribution task (possible out of distribution) ' +
+          'have no Bayes answer: they are left out of a row and counted in its `excluded`',
         ...(emptyShots.length > 0 ? { shotsWithoutPossiblePrompts: emptyShots } : {}),
       },
       bounds: { eta: theorem?.eta ?? null, epsTheta },

@@ -69,7 +69,10 @@ export {
   TheoremKernel,
   type TheoremKernelOptions,
 } from './theorem-kernel.js';
-/** The convergence experiment (the paper's Table 3): estimator vs exact Bayes per n, with intervals; the estimator kernels' values per prompt. */
+/**
+ * The convergence experiment (the paper's Table 3): estimator vs exact Bayes per n, with intervals;
+ * the estimator kernels' values per prompt.
+ */
 export {
   type ConvergenceProgress,
   type ConvergenceResult,

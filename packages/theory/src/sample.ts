@@ -133,7 +133,10 @@ export function emitDocument(
   }
 }
 
-/** How the label y of a segment is chosen: emitted by the chain (a draw from P(y | x, task)), or the most likely token (GINC's test label). */
+/**
+ * How the label y of a segment is chosen: emitted by the chain (a draw from P(y | x, task)), or the
+ * most likely token (GINC's test label).
+ */
 export type LabelMode = 'sample' | 'argmax';
 
 /** Options of `sampleSegment` and `samplePrompt`. */
@@ -300,7 +303,10 @@ export interface Prompt {
   readonly demoClasses?: number[];
 }
 
-/** A prompt of `n` i.i.d. segments of task `taskIndex` (each from the start distribution: delimiters restart) and a query of the same task. */
+/**
+ * A prompt of `n` i.i.d. segments of task `taskIndex` (each from the start distribution: delimiters
+ * restart) and a query of the same task.
+ */
 export function samplePrompt(world: World, taskIndex: number, n: number, k: number, rng: Rng, options: PromptOptions = {}): Prompt {
   checkTask(world, taskIndex);
   checkLength(world, k);

@@ -56,7 +56,8 @@ export class TheoremKernel {
     this.dimension = blocks * world.d * world.d;
     if (this.dimension > MAX_OPERATOR_DIMENSION) {
       throw new OptionError(
-        `the theorem's kernel needs vec(T_x) of dimension ${this.dimension} (${blocks} dynamics blocks x ${world.d}^2 states), above ${MAX_OPERATOR_DIMENSION}`,
+        `the theorem's kernel needs vec(T_x) of dimension ${this.dimension} ` +
+          `(${blocks} dynamics blocks x ${world.d}^2 states), above ${MAX_OPERATOR_DIMENSION}`,
         'use --kernel belief, cosine or attention for this world',
       );
     }
@@ -131,7 +132,8 @@ export class TheoremKernel {
     self.forEach((k, i) => {
       if (!(k >= norms[i] * floor * (1 - 1e-3))) {
         throw new OptionError(
-          `the theorem's kernel lost float32 precision at ridge ${this.ridge}: K(x, x) = ${k.toPrecision(3)}, below its floor ${(norms[i] * floor).toPrecision(3)}`,
+          `the theorem's kernel lost float32 precision at ridge ${this.ridge}: ` +
+            `K(x, x) = ${k.toPrecision(3)}, below its floor ${(norms[i] * floor).toPrecision(3)}`,
           'raise the ridge (e.g. --ridge 0.1)',
         );
       }

@@ -35,7 +35,8 @@ async function readPrompts(path: string): Promise<{ prompts: IclPrompt[]; lines:
 export const bayesCommand = defineCommand({
   name: 'bayes',
   summary:
-    'Exact Bayesian predictive of ICL prompts in a world (HMM task mixture): for each prompt of a\nJSONL file, P(task | prompt) and P(next token | prompt), one JSON line per prompt, in order.',
+    'Exact Bayesian predictive of ICL prompts in a world (HMM task mixture): for each prompt of a\n' +
+    'JSONL file, P(task | prompt) and P(next token | prompt), one JSON line per prompt, in order.',
   options: {
     world: {
       kind: 'string',

@@ -7,7 +7,8 @@ import { defineCommand } from '../command.js';
 export const datasetCommand = defineCommand({
   name: 'dataset',
   summary:
-    'Load a text classification data set (GLUE TSV, "<label> <text>" lines, TREC, CSV, JSONL) and\nshow its size, classes and first examples: a check that a file reads as intended.',
+    'Load a text classification data set (GLUE TSV, "<label> <text>" lines, TREC, CSV, JSONL) and\n' +
+    'show its size, classes and first examples: a check that a file reads as intended.',
   options: {
     file: { kind: 'string', required: true, placeholder: 'FILE', description: 'the data file, e.g. ../shared/data/sst2/glue-dev.tsv' },
     format: { kind: 'choice', choices: TEXT_FORMATS, description: 'file format (default: detected)' },

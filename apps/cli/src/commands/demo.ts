@@ -5,7 +5,8 @@ import { defineCommand } from '../command.js';
 export const demoCommand = defineCommand({
   name: 'demo',
   summary:
-    'Kernel-regression demo on seeded synthetic data: Nadaraya-Watson with leave-one-out bandwidth\nagainst fixed bandwidths, the unnormalised (1/n) form, the attention kernel and kernel ridge.',
+    'Kernel-regression demo on seeded synthetic data: Nadaraya-Watson with leave-one-out bandwidth\n' +
+    'against fixed bandwidths, the unnormalised (1/n) form, the attention kernel and kernel ridge.',
   options: {
     seed: { kind: 'int', placeholder: 'S', description: 'random seed', default: 0 },
     train: { kind: 'int', min: 2, placeholder: 'N', description: 'training examples per problem', default: 2000 },

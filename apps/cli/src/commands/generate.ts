@@ -9,7 +9,8 @@ import { WORLD_OPTIONS, worldSource } from '../world-source.js';
 export const generateCommand = defineCommand({
   name: 'generate',
   summary:
-    'Sample a pre-training corpus from an HMM task mixture (a preset world or a world JSON file) into a\nfolder: tokens.bin (little-endian uint16/uint32, documents back to back), corpus.json, world.json.',
+    'Sample a pre-training corpus from an HMM task mixture (a preset world or a world JSON file) into a\n' +
+    'folder: tokens.bin (little-endian uint16/uint32, documents back to back), corpus.json, world.json.',
   options: {
     ...WORLD_OPTIONS,
     docs: { kind: 'int', min: 1, placeholder: 'N', description: 'number of documents', default: 1000 },

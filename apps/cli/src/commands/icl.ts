@@ -12,7 +12,9 @@ import { showReport } from '../report-output.js';
 export const iclCommand = defineCommand({
   name: 'icl',
   summary:
-    "Score a model's in-context prediction on prompts of its world (x_1 y_1 delim ... x_n y_n delim x_test)\nagainst the sampled label, the exact Bayesian predictive, the demonstrations' majority label and the\nsame-class oracle, per n and k, in- and out-of-distribution; a table, --json, or a report folder.",
+    "Score a model's in-context prediction on prompts of its world (x_1 y_1 delim ... x_n y_n delim x_test)\n" +
+    "against the sampled label, the exact Bayesian predictive, the demonstrations' majority label and the\n" +
+    'same-class oracle, per n and k, in- and out-of-distribution; a table, --json, or a report folder.',
   options: {
     model: MODEL_OPTION,
     world: {

@@ -18,7 +18,8 @@ function parseBandwidth(value: string | undefined): number | 'loo' | undefined {
 export const kernelRegressCommand = defineCommand({
   name: 'kernel-regress',
   summary:
-    'Nadaraya-Watson kernel regression from a training table to a test table (CSV, TSV or JSONL\nwith numeric feature columns and a target column); prints or writes predictions and metrics.',
+    'Nadaraya-Watson kernel regression from a training table to a test table (CSV, TSV or JSONL\n' +
+    'with numeric feature columns and a target column); prints or writes predictions and metrics.',
   options: {
     train: { kind: 'string', required: true, placeholder: 'FILE', description: 'training table (.csv, .tsv or .jsonl)' },
     test: {

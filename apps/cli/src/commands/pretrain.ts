@@ -169,7 +169,8 @@ async function fresh(values: OptionValues<typeof OPTIONS>): Promise<PretrainStar
 export const pretrainCommand = defineCommand({
   name: 'pretrain',
   summary:
-    'Pre-train our own GPT on documents of an HMM task world (sampled on the fly, or from a corpus folder):\nAdamW with warm-up and cosine decay, validation loss and a quick ICL probe, resumable checkpoints.',
+    'Pre-train our own GPT on documents of an HMM task world (sampled on the fly, or from a corpus folder):\n' +
+    'AdamW with warm-up and cosine decay, validation loss and a quick ICL probe, resumable checkpoints.',
   options: OPTIONS,
   async run(values, context) {
     const start = values.resume ? await resumed(values) : await fresh(values);
@@ -199,7 +200,8 @@ export const pretrainCommand = defineCommand({
               .map((r) => `n=${r.n} ${r.accuracy.toPrecision(3)} (majority ${r.majorityAccuracy?.toPrecision(3)})`)
               .join(', ');
             io.log(
-              `step ${e.step}: loss ${e.loss.toPrecision(4)}, validation ${e.valLoss.toPrecision(4)}, ${Math.round(e.tokensPerSecond)} tokens/s; ICL ${icl}`,
+              `step ${e.step}: loss ${e.loss.toPrecision(4)}, validation ${e.valLoss.toPrecision(4)}, ` +
+                `${Math.round(e.tokensPerSecond)} tokens/s; ICL ${icl}`,
             );
           },
         },

@@ -51,7 +51,8 @@ const OPTIONS = {
     kind: 'string',
     placeholder: 'DIR',
     description:
-      'model folder: `iclkr pretrain` output, or a Hugging Face GPT-2, Llama, Qwen2 or GPT-NeoX folder with --data (default: the built-in model)',
+      'model folder: `iclkr pretrain` output, or a Hugging Face GPT-2, Llama, ' +
+      'Qwen2 or GPT-NeoX folder with --data (default: the built-in model)',
   },
   world: {
     kind: 'string',
@@ -213,7 +214,10 @@ async function worldSource(values: Values, settings: ProbeSettings, modelDir: st
 export const probeCommand = defineCommand({
   name: 'probe',
   summary:
-    "Read the kernel out of the attention heads (SPEC §3): per head, the vote argmax_y sum_i a_i e(y_i) with a_i the\nfinal position's attention to demonstration i, its agreement with the model (head chosen on a selection split,\nscored on the rest), a_i's correlation with the world's true kernel and the model's output similarity, the\naveraged attention map, key/value probes, and explicit kernel-regression baselines; a summary, --json or --out.",
+    'Read the kernel out of the attention heads (SPEC §3): per head, the vote argmax_y sum_i a_i e(y_i) with a_i the\n' +
+    "final position's attention to demonstration i, its agreement with the model (head chosen on a selection split,\n" +
+    "scored on the rest), a_i's correlation with the world's true kernel and the model's output similarity, the\n" +
+    'averaged attention map, key/value probes, and explicit kernel-regression baselines; a summary, --json or --out.',
   options: OPTIONS,
   async run(values, context) {
     if (values.out !== undefined) await checkFolderFree(values.out);

@@ -15,14 +15,18 @@ async function reportPath(path: string): Promise<string> {
 /** A kernel-regress report (it has no figures) as its metrics table. */
 function kernelRegressText(report: KernelRegressReport): string {
   const rows = Object.entries(report.metrics).map(([k, v]) => [k, formatNumber(v)]);
-  return `kernel ${report.kernel}, ${report.mode}, bandwidth ${formatNumber(report.bandwidth)}\n${textTable({ title: '', header: ['metric', 'value'], rows, note: null })}`;
+  return (
+    `kernel ${report.kernel}, ${report.mode}, bandwidth ${formatNumber(report.bandwidth)}\n` +
+    `${textTable({ title: '', header: ['metric', 'value'], rows, note: null })}`
+  );
 }
 
 /** `iclkr report`: reads any report (this version or the previous one, migrated) and shows it again. */
 export const reportCommand = defineCommand({
   name: 'report',
   summary:
-    'Read a report.json (or a report folder) written by any iclkr command, of this layout version or the\nprevious one (migrated on read), and print its summary and tables; --out draws its figures and page again.',
+    'Read a report.json (or a report folder) written by any iclkr command, of this layout version or the\n' +
+    'previous one (migrated on read), and print its summary and tables; --out draws its figures and page again.',
   positional: 'path',
   options: {
     path: {

@@ -16,7 +16,9 @@ const MODEL_ONLY = ['model', 'tokenizer', 'template', 'batch'] as const;
 export const retrieveCommand = defineCommand({
   name: 'retrieve',
   summary:
-    'Choose in-context demonstrations: for each query of --data (in file order), n examples of --demos picked by a\nstrategy, one JSON line per query: {"query", "indices", "scores", "labels"}, with indices into --demos in\nprompt order and the score each got (docs/retrieval.md).',
+    'Choose in-context demonstrations: for each query of --data (in file order), n examples of --demos picked by a\n' +
+    'strategy, one JSON line per query: {"query", "indices", "scores", "labels"}, with indices into --demos in\n' +
+    'prompt order and the score each got (docs/retrieval.md).',
   options: {
     demos: {
       kind: 'string',
@@ -34,7 +36,8 @@ export const retrieveCommand = defineCommand({
       kind: 'string',
       placeholder: 'DIR',
       description:
-        'model-kernel, in-distribution: the text model whose P(o | x) is the similarity, or whose log-likelihoods rank the pool (a GPT-2, Llama, Qwen2 or GPT-NeoX folder)',
+        'model-kernel, in-distribution: the text model whose P(o | x) is the similarity, ' +
+        'or whose log-likelihoods rank the pool (a GPT-2, Llama, Qwen2 or GPT-NeoX folder)',
     },
     tokenizer: {
       kind: 'string',

@@ -29,7 +29,9 @@ function parseInputIds(text: string, path: string): number[][] {
 export const runModelCommand = defineCommand({
   name: 'run-model',
   summary:
-    'Run one forward pass of a model folder (Hugging Face config.json + model.safetensors; gpt2 or\nllama) on given token ids and write the logits and requested activations, under their\nTransformerLens names, to a safetensors file: the check of our numbers against your framework.',
+    'Run one forward pass of a model folder (Hugging Face config.json + model.safetensors; gpt2 or\n' +
+    'llama) on given token ids and write the logits and requested activations, under their\n' +
+    'TransformerLens names, to a safetensors file: the check of our numbers against your framework.',
   options: {
     model: { kind: 'string', required: true, placeholder: 'DIR', description: 'model folder (config.json + model.safetensors)' },
     'input-ids': { kind: 'string', required: true, placeholder: 'FILE', description: 'JSON array of equally long arrays of token ids' },

@@ -11,7 +11,8 @@ import { WORLD_OPTIONS, worldSource } from '../world-source.js';
 export const simulateCommand = defineCommand({
   name: 'simulate',
   summary:
-    "The paper's Table 3 experiment on an HMM task mixture: the kernel-regression estimator vs the exact\nBayesian predictive for n = 1, 2, 4, ... demonstrations (L1, TV, KL, accuracy, 95% CIs); a table or a report folder.",
+    "The paper's Table 3 experiment on an HMM task mixture: the kernel-regression estimator vs the exact\n" +
+    'Bayesian predictive for n = 1, 2, 4, ... demonstrations (L1, TV, KL, accuracy, 95% CIs); a table or a report folder.',
   options: {
     ...WORLD_OPTIONS,
     shots: {

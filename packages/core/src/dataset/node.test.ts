@@ -62,7 +62,8 @@ describe('the shared data sets', () => {
   it('joins AG News title and description and names classes from classes.txt', async () => {
     const ag = await load('agnews/test.csv');
     expect(ag.texts[0]).toBe(
-      "Fears for T N pension after talks. Unions representing workers at Turner   Newall say they are 'disappointed' after talks with stricken parent firm Federal Mogul.",
+      'Fears for T N pension after talks. Unions representing workers at Turner   Newall ' +
+        "say they are 'disappointed' after talks with stricken parent firm Federal Mogul.",
     );
     expect(ag.labelNames[ag.labels[0]]).toBe('Business'); // class index 3
     expect(ag.texts[1]).toMatch(/^The Race is On: .* \(SPACE\.com\)\. SPACE\.com - TORONTO, Canada -- A second\\team/);

@@ -40,7 +40,9 @@ export function pretrainFigures(report: PretrainReport): Figure[] {
       title: figureTitle(
         `Pre-training loss on ${world}`,
         [
-          `Cross-entropy in nats per token. After ${formatNumber(last.step)} steps (${formatNumber(last.tokens)} tokens): training ${formatNumber(last.loss)}, validation ${formatNumber(last.valLoss)}.${report.stopped ? ' The run was stopped before its last step.' : ''}`,
+          `Cross-entropy in nats per token. After ${formatNumber(last.step)} steps (${formatNumber(last.tokens)} tokens): ` +
+            `training ${formatNumber(last.loss)}, validation ${formatNumber(last.valLoss)}.` +
+            `${report.stopped ? ' The run was stopped before its last step.' : ''}`,
         ],
         WIDTH + 80,
       ),

@@ -40,7 +40,8 @@ function headFigures(report: ProbeReport): Figure[] {
     }));
   const base = scope.heldOut ? report.heldOut : { modelAccuracy: report.modelAccuracy, majority: report.majority, oracle: report.oracle };
   const baselines =
-    `On the same prompts: the model's accuracy ${formatNumber(base.modelAccuracy)}; majority vote agreement ${formatNumber(base.majority.agreement)}, accuracy ${formatNumber(base.majority.accuracy)}` +
+    `On the same prompts: the model's accuracy ${formatNumber(base.modelAccuracy)}; ` +
+    `majority vote agreement ${formatNumber(base.majority.agreement)}, accuracy ${formatNumber(base.majority.accuracy)}` +
     (base.oracle
       ? `; same-class oracle agreement ${formatNumber(base.oracle.agreement)}, accuracy ${formatNumber(base.oracle.accuracy)}.`
       : '.');
@@ -153,7 +154,10 @@ function thinned(names: readonly string[], rowHeight: number): string[] {
   return names.filter((_, i) => i % every === 0);
 }
 
-/** The attention map: (layer, head) rows x prompt-cell columns, ticks at each x_i's middle, each y_i and x_test; rules between demonstrations. */
+/**
+ * The attention map: (layer, head) rows x prompt-cell columns, ticks at each x_i's middle, each y_i
+ * and x_test; rules between demonstrations.
+ */
 function attentionMapFigure(report: ProbeReport): Figure {
   const map = report.attentionMap;
   const byLayer = map.values.flat().length > MAX_MAP_ROWS;
@@ -192,10 +196,13 @@ function attentionMapFigure(report: ProbeReport): Figure {
     title: 'Mean attention of the final position over the prompt',
     spec: finishSpec({
       title: figureTitle(
-        `Mean attention of the final position over the prompt, per layer and head (${report.prompts} prompts, n\u00a0=\u00a0${report.shots})`,
+        `Mean attention of the final position over the prompt, ` +
+          `per layer and head (${report.prompts} prompts, n\u00a0=\u00a0${report.shots})`,
         [
-          `Columns in prompt order: each demonstration i is x_i (${resolution}), y_i and its delimiter d_i (one cell each, d_i right of y_i); x_test last.`,
-          `White lines separate demonstrations. Colour: mean attention weight per cell${byLayer ? `; one row per layer, the mean over its ${heads} heads (per head: the segment figure)` : ''}.`,
+          `Columns in prompt order: each demonstration i is x_i (${resolution}), ` +
+            `y_i and its delimiter d_i (one cell each, d_i right of y_i); x_test last.`,
+          `White lines separate demonstrations. Colour: mean attention weight per cell` +
+            `${byLayer ? `; one row per layer, the mean over its ${heads} heads (per head: the segment figure)` : ''}.`,
         ],
         Math.min(MAX_FIGURE_WIDTH, figureWidth),
       ),

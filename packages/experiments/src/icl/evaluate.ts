@@ -101,7 +101,10 @@ function scoreRow(model: HookedModel, world: World, prompts: Prompt[], n: number
   };
 }
 
-/** Evaluates `model` on prompts of `world` for every (n, k) (and out of distribution when asked); `onProgress(done, total)` after each row. */
+/**
+ * Evaluates `model` on prompts of `world` for every (n, k) (and out of distribution when asked);
+ * `onProgress(done, total)` after each row.
+ */
 export function evaluateIcl(
   model: HookedModel,
   world: World,

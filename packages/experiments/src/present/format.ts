@@ -67,7 +67,10 @@ export function wrapText(text: string, width: number): string[] {
   return lines;
 }
 
-/** A table as console text: the title, aligned columns (numbers to the right), split into blocks of at most `width` characters (120) (the key columns repeated), then its note wrapped. */
+/**
+ * A table as console text: the title, aligned columns (numbers to the right), split into blocks of
+ * at most `width` characters (120) (the key columns repeated), then its note wrapped.
+ */
 export function textTable(table: Table, options: { readonly width?: number } = {}): string {
   const width = options.width ?? 120;
   const columns = table.header.length;

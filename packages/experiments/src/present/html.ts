@@ -21,7 +21,8 @@ function e(text: string): string {
 
 const CSS = `
 * { box-sizing: border-box; }
-body { font-family: Helvetica, Arial, sans-serif; margin: 0 auto; padding: 24px; max-width: 1280px; color: #1f1f1f; font-size: 14px; line-height: 1.45; }
+body { font-family: Helvetica, Arial, sans-serif; margin: 0 auto; padding: 24px; max-width: 1280px; color: #1f1f1f; \
+font-size: 14px; line-height: 1.45; }
 h1 { font-size: 22px; margin: 0 0 12px; }
 h2 { font-size: 18px; margin: 32px 0 10px; border-bottom: 1px solid #ddd; padding-bottom: 4px; }
 h3 { font-size: 15px; margin: 20px 0 6px; }
@@ -75,11 +76,17 @@ function settingsHtml(settings: Readonly<Record<string, unknown>>): string {
 /** The "Compared with the paper" section from the report's paper block (a clear line where there is none). */
 function paperHtml(paper: Paper | null | undefined): string {
   if (!paper) {
-    return '<p class="missing">This report carries no comparison with the paper: it was written before reports recorded one, or its experiment has no counterpart in the paper.</p>';
+    return (
+      '<p class="missing">This report carries no comparison with the paper: it was written ' +
+      'before reports recorded one, or its experiment has no counterpart in the paper.</p>'
+    );
   }
   const rows = paper.values.map((v) => {
     const diff = v.paper !== null && v.ours !== null ? formatNumber(v.ours - v.paper) : '-';
-    return `<tr><td>${e(v.name)}</td><td class="num">${e(formatNumber(v.paper))}</td><td class="num">${e(formatNumber(v.ours))}</td><td class="num">${e(diff)}</td><td class="text">${e(v.note ?? '')}</td></tr>`;
+    return (
+      `<tr><td>${e(v.name)}</td><td class="num">${e(formatNumber(v.paper))}</td><td class="num">${e(formatNumber(v.ours))}</td>` +
+      `<td class="num">${e(diff)}</td><td class="text">${e(v.note ?? '')}</td></tr>`
+    );
   });
   const list = (items: readonly string[]) =>
     items.length === 0 ? '<p>-</p>' : `<ul>\n${items.map((s) => `<li>${e(s)}</li>`).join('\n')}\n</ul>`;
@@ -98,7 +105,8 @@ function paperHtml(paper: Paper | null | undefined): string {
     list(paper.same),
     '<h3>What differs</h3>',
     list(paper.differs),
-    `<p><strong>Research log:</strong> ${paper.researchLog ? `<code>${e(paper.researchLog)}</code> (in the iclkr repository)` : 'none'}</p>`,
+    `<p><strong>Research log:</strong> ` +
+      `${paper.researchLog ? `<code>${e(paper.researchLog)}</code> (in the iclkr repository)` : 'none'}</p>`,
   ].join('\n');
 }
 
@@ -152,7 +160,8 @@ export function reportHtml(input: ReportPageInput): string {
 <body>
 <h1>${e(input.title)}</h1>
 ${input.summary.map((p) => `<p>${e(p)}</p>`).join('\n')}
-<nav><a href="#tables">Tables</a><a href="#figures">Figures</a><a href="#paper">Compared with the paper</a><a href="#settings">Settings</a><a href="#run">Run</a></nav>
+<nav><a href="#tables">Tables</a><a href="#figures">Figures</a><a href="#paper">Compared with the paper</a>\
+<a href="#settings">Settings</a><a href="#run">Run</a></nav>
 <h2 id="tables">Tables</h2>
 ${tables || '<p>No tables.</p>'}
 <h2 id="figures">Figures</h2>

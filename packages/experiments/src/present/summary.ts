@@ -19,10 +19,12 @@ export interface Presentation {
 function simulateSummary(r: SimulateReport): string[] {
   const last = r.rows[r.rows.length - 1];
   return [
-    `World ${displayName(r.world)}, ${String(r.settings.kernel ?? 'kernel')} kernel, ${String(r.settings.prompts ?? '?')} prompts per n, seed ${r.meta.seed ?? '-'}, ${f(r.meta.seconds)} s.`,
+    `World ${displayName(r.world)}, ${String(r.settings.kernel ?? 'kernel')} kernel, ` +
+      `${String(r.settings.prompts ?? '?')} prompts per n, seed ${r.meta.seed ?? '-'}, ${f(r.meta.seconds)} s.`,
     ...(last
       ? [
-          `At n = ${last.n}: L1 ${f(last.l1)}, accuracy against the Bayes argmax ${f(last.accVsBayes)} (the plain label vote ${f(last.voteAccVsBayes)}).`,
+          `At n = ${last.n}: L1 ${f(last.l1)}, ` +
+            `accuracy against the Bayes argmax ${f(last.accVsBayes)} (the plain label vote ${f(last.voteAccVsBayes)}).`,
         ]
       : []),
   ];
@@ -31,7 +33,8 @@ function simulateSummary(r: SimulateReport): string[] {
 function iclSummary(r: IclReport): string[] {
   const prompts = [...new Set(r.rows.map((x) => x.prompts))].join(' / ');
   return [
-    `${displayName(r.model)} on world ${displayName(r.world)}: ${prompts} prompts per row, seed ${r.meta.seed ?? '-'}, ${f(r.meta.seconds)} s.`,
+    `${displayName(r.model)} on world ${displayName(r.world)}: ` +
+      `${prompts} prompts per row, seed ${r.meta.seed ?? '-'}, ${f(r.meta.seconds)} s.`,
   ];
 }
 
@@ -39,8 +42,10 @@ function probeSummary(r: ProbeReport): string[] {
   const h = r.heldOut;
   const b = r.bestHead;
   return [
-    `${displayName(r.model)} on ${r.source}: ${r.prompts} prompts with n = ${r.shots}, ${f(r.meta.seconds)} s. Heads are chosen on ${r.prompts - h.prompts} prompts and scored on the other ${h.prompts}.`,
-    `Held out: the model's accuracy ${f(h.modelAccuracy)}, the majority vote's ${f(h.majority.accuracy)}; best head (a_i over [x_i, y_i]) L${b.layer}H${b.head}: agreement ${f(b.heldOutAgreement)}, accuracy ${f(b.heldOutAccuracy)}.`,
+    `${displayName(r.model)} on ${r.source}: ${r.prompts} prompts with n = ${r.shots}, ${f(r.meta.seconds)} s. ` +
+      `Heads are chosen on ${r.prompts - h.prompts} prompts and scored on the other ${h.prompts}.`,
+    `Held out: the model's accuracy ${f(h.modelAccuracy)}, the majority vote's ${f(h.majority.accuracy)}; ` +
+      `best head (a_i over [x_i, y_i]) L${b.layer}H${b.head}: agreement ${f(b.heldOutAgreement)}, accuracy ${f(b.heldOutAccuracy)}.`,
     voteScope(r).heldOut
       ? `The head heatmaps score each head's vote on the ${h.prompts} held-out prompts.`
       : `The head heatmaps score each head's vote on all ${r.prompts} prompts (this report has no held-out scores per head).`,
@@ -57,7 +62,8 @@ function pretrainSummary(r: PretrainReport): string[] {
     `Pre-training on ${displayName(r.world)} (${size}).`,
     ...(last
       ? [
-          `${r.stopped ? 'Stopped' : 'Finished'} at step ${f(last.step)} (${f(last.tokens)} tokens, ${f(last.seconds)} s): loss ${f(last.loss)}, validation loss ${f(last.valLoss)}.`,
+          `${r.stopped ? 'Stopped' : 'Finished'} at step ${f(last.step)} (${f(last.tokens)} tokens, ` +
+            `${f(last.seconds)} s): loss ${f(last.loss)}, validation loss ${f(last.valLoss)}.`,
         ]
       : ['No log entries.']),
   ];

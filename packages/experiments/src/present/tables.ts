@@ -50,8 +50,10 @@ export function simulateTables(report: SimulateReport): Table[] {
       header,
       rows,
       note:
-        `Every column is over all ${prompts} of each n (the same prompts for every n). Distances are means of the normalised estimator's; ` +
-        "'1/n form' is the theorem's unnormalised (1/n) sum_i K(x_i, x) e(y_i); the label vote weighs every demonstration equally (K = 1)." +
+        `Every column is over all ${prompts} of each n (the same prompts for every n). ` +
+        `Distances are means of the normalised estimator's; ` +
+        "'1/n form' is the theorem's unnormalised (1/n) sum_i K(x_i, x) e(y_i); " +
+        'the label vote weighs every demonstration equally (K = 1).' +
         (paper ? " Paper columns: the paper's Table 3 (its distance is not specified)." : ''),
     },
     {
@@ -94,12 +96,17 @@ export function iclTables(report: IclReport): Table[] {
         f(r.klFromBayes),
       ]),
       key: 3,
-      note: "Every column is over all prompts of its row. Majority: the demonstrations' most frequent label (n = 0 guesses); same-class oracle: the majority over the demonstrations of x_test's class; '-' where the world has no classes.",
+      note:
+        "Every column is over all prompts of its row. Majority: the demonstrations' most frequent label (n = 0 guesses); " +
+        "same-class oracle: the majority over the demonstrations of x_test's class; '-' where the world has no classes.",
     },
   ];
 }
 
-/** The probe tables: the model and baselines, the best head per variant, every head, the kernel-regression baselines and the key/value probes. */
+/**
+ * The probe tables: the model and baselines, the best head per variant, every head, the
+ * kernel-regression baselines and the key/value probes.
+ */
 export function probeTables(report: ProbeReport): Table[] {
   const held = report.heldOut;
   const selection = report.prompts - held.prompts;
@@ -136,7 +143,9 @@ export function probeTables(report: ProbeReport): Table[] {
             ]
           : []),
       ],
-      note: `Agreement: with the model's prediction; accuracy: against the gold label. 'all': all ${report.prompts} prompts; 'held out': the ${held.prompts} prompts not used to choose heads.`,
+      note:
+        `Agreement: with the model's prediction; accuracy: against the gold label. ` +
+        `'all': all ${report.prompts} prompts; 'held out': the ${held.prompts} prompts not used to choose heads.`,
     },
     {
       title: 'Best head per a_i variant (chosen on the selection prompts)',
@@ -164,7 +173,9 @@ export function probeTables(report: ProbeReport): Table[] {
           f(b.kernelCorrelation),
         ];
       }),
-      note: `Each variant's head is the one with the best agreement on the ${selection} selection prompts; its scores on the other ${held.prompts} are the honest ones. The correlation is over all prompts.`,
+      note:
+        `Each variant's head is the one with the best agreement on the ${selection} selection prompts; ` +
+        `its scores on the other ${held.prompts} are the honest ones. The correlation is over all prompts.`,
     },
   ];
   const scoreColumns = heldOut ? VARIANTS.flatMap((v) => [`${v}: agr. (held out)`, `${v}: acc. (held out)`]) : [];
@@ -190,7 +201,8 @@ export function probeTables(report: ProbeReport): Table[] {
       f(h.outputCorrelation.pearson),
     ]),
     note:
-      "span: a_i over [x_i, y_i] (the paper's); label: at y_i; line: over the line with its delimiter. agr.: agreement with the model; acc.: accuracy against the gold label. " +
+      "span: a_i over [x_i, y_i] (the paper's); label: at y_i; line: over the line with its delimiter. " +
+      'agr.: agreement with the model; acc.: accuracy against the gold label. ' +
       (heldOut ? `'held out': the ${held.prompts} held-out prompts; ` : 'This report has no held-out scores per head; ') +
       `'all' and every correlation: all ${report.prompts} prompts. r: Pearson over demonstrations, mean over prompts.`,
   });
@@ -212,7 +224,9 @@ export function probeTables(report: ProbeReport): Table[] {
       f(b.heldOut.agreement),
       f(b.heldOut.accuracy),
     ]),
-    note: "Votes over the demonstrations' labels weighted by a similarity computed outside the attention: agreement with the model's prediction, accuracy against the gold label.",
+    note:
+      "Votes over the demonstrations' labels weighted by a similarity computed outside the attention: " +
+      "agreement with the model's prediction, accuracy against the gold label.",
   });
   const probes = [
     { key: 'keys', title: 'Key probes: predicting argmax_o P(o | x_i)' },
@@ -228,14 +242,19 @@ export function probeTables(report: ProbeReport): Table[] {
       header: ['head', ...report.probes.offsets.map((o) => `offset ${o > 0 ? `+${o}` : o}`)],
       rows: probe.heads.map((h) => [`L${h.layer}H${h.head}`, ...h.accuracy.map((a) => f(a))]),
       note:
-        `Held-out accuracy of a ridge probe (lambda ${[...new Set(probe.heads.flatMap((h) => h.lambda))].map((l) => f(l)).join(', ')}) on ${probe.examples} examples, at offsets from the label position; chance: always guessing the most frequent target.` +
+        `Held-out accuracy of a ridge probe (lambda ` +
+        `${[...new Set(probe.heads.flatMap((h) => h.lambda))].map((l) => f(l)).join(', ')}) on ${probe.examples} examples, ` +
+        `at offsets from the label position; chance: always guessing the most frequent target.` +
         (nothing ? ' Chance is 1: every example has the same target, so there is nothing to learn (not drawn).' : ''),
     });
   }
   return tables;
 }
 
-/** The pretrain table: one row per evaluation (losses, learning rate, gradient norm, speed) with the quick ICL probe's accuracy per n beside its majority baseline. */
+/**
+ * The pretrain table: one row per evaluation (losses, learning rate, gradient norm, speed) with the
+ * quick ICL probe's accuracy per n beside its majority baseline.
+ */
 export function pretrainTables(report: PretrainReport): Table[] {
   const entries = [...report.entries].sort((a, b) => a.step - b.step);
   const ns = [...new Set(entries.flatMap((e) => e.icl.map((r) => r.n)))].sort((a, b) => a - b);
@@ -268,7 +287,9 @@ export function pretrainTables(report: PretrainReport): Table[] {
         }),
       ]),
       note:
-        "loss: mean training loss since the previous entry; val. loss: on the fixed validation batches (nats per token). n=N columns: the quick ICL probe's accuracy against the sampled label with N demonstrations, beside the majority of the demonstrations." +
+        'loss: mean training loss since the previous entry; val. loss: on the fixed validation ' +
+        "batches (nats per token). n=N columns: the quick ICL probe's accuracy against " +
+        'the sampled label with N demonstrations, beside the majority of the demonstrations.' +
         (report.stopped ? ' The run was stopped before its last step.' : ''),
     },
   ];

@@ -26,7 +26,10 @@ export interface Recipe {
 
 const MODEL: Recipe['model'] = { nCtx: 128, nLayers: 2, nHeads: 4, dModel: 64, dMlp: 256, positions: 'alibi', tiedEmbeddings: false };
 
-/** The named recipes: `default` trains the built-in model (about 11 minutes here); `quick` (about 6) shows the onset with label targets weighted 3x. */
+/**
+ * The named recipes: `default` trains the built-in model (about 11 minutes here); `quick` (about 6)
+ * shows the onset with label targets weighted 3x.
+ */
 export const RECIPES = {
   default: { world: 'recall', model: MODEL, batch: 16, steps: 4000, lr: 1e-3, warmup: 60, labelWeight: 1, evalEvery: 250, seed: 0 },
   quick: { world: 'recall', model: MODEL, batch: 16, steps: 2000, lr: 1e-3, warmup: 30, labelWeight: 3, evalEvery: 250, seed: 0 },

@@ -1,4 +1,7 @@
-/** The paper's attention analyses (SPEC §3) as a report: per-head votes, correlations, the attention map, probes and kernel-regression baselines. */
+/**
+ * The paper's attention analyses (SPEC §3) as a report: per-head votes, correlations, the attention
+ * map, probes and kernel-regression baselines.
+ */
 import { type ProbeReport, probeReportSchema } from '@iclkr/core';
 import type { ExperimentIo } from '../io.js';
 import { type RunContext, reportMeta, throwIfAborted } from '../meta.js';

@@ -1,4 +1,7 @@
-/** Where a probe's prompts and activations come from: a model run on world or text prompts (activations from files are in the Node entry). */
+/**
+ * Where a probe's prompts and activations come from: a model run on world or text prompts
+ * (activations from files are in the Node entry).
+ */
 import type { TextDataset } from '@iclkr/core';
 import { type HookedModel, Probe, type ProbePrompt, type ProbeResult, type Tokenizer } from '@iclkr/probing';
 import type { World } from '@iclkr/theory';
@@ -77,7 +80,10 @@ export function worldProbeSource(
   });
 }
 
-/** What a text probe reads: the model and tokenizer, the queries, the demonstration pool, the template, the label words and how demonstrations are chosen. */
+/**
+ * What a text probe reads: the model and tokenizer, the queries, the demonstration pool, the
+ * template, the label words and how demonstrations are chosen.
+ */
 export interface TextProbeInput {
   readonly model: HookedModel;
   readonly modelName: string;

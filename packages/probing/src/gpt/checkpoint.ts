@@ -91,7 +91,8 @@ export function gptCheckpointToFiles(contents: { config: GptConfig; params: Para
     const param = params[name];
     if (param === undefined || param.shape.join() !== shape.join()) {
       throw new OptionError(
-        `checkpoint: parameter "${name}" ${param === undefined ? 'is missing' : `has shape [${param.shape.join(', ')}], not [${shape.join(', ')}]`}`,
+        `checkpoint: parameter "${name}" ` +
+          `${param === undefined ? 'is missing' : `has shape [${param.shape.join(', ')}], not [${shape.join(', ')}]`}`,
         'save the parameters of a model built from this configuration',
       );
     }

@@ -229,7 +229,8 @@ export class GptTrainer {
       ] as const) {
         if (!(array instanceof Float32Array) || array.length !== size) {
           throw new ShapeError(
-            `training state: Adam moment ${which} of "${name}" ${array instanceof Float32Array ? `has ${array.length} values, not ${size}` : 'is missing'}`,
+            `training state: Adam moment ${which} of "${name}" ` +
+              `${array instanceof Float32Array ? `has ${array.length} values, not ${size}` : 'is missing'}`,
             'restore the state saved with these parameters',
           );
         }

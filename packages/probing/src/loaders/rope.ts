@@ -117,7 +117,8 @@ export function rotarySettings(config: HfConfig, dHead: number, maxPositions: nu
     throw new DataError(
       config.source,
       undefined,
-      `partial rotary factor ${partial} gives ${rotaryDim} of ${dHead} head dimensions to rotate; it must give an even number from 2 to ${dHead}`,
+      `partial rotary factor ${partial} gives ${rotaryDim} of ${dHead} head dimensions to rotate; ` +
+        `it must give an even number from 2 to ${dHead}`,
       FIX,
     );
   }

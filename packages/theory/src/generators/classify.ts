@@ -22,7 +22,10 @@ export interface ClassifyParams {
   readonly sparsity?: number;
   /** Dirichlet concentration of a class's weights on its tokens (default 1: uniform on the simplex). */
   readonly emissionConcentration?: number;
-  /** Pre-training labellings (random, distinct, equal prior), or 'fresh': every one of the L^C labellings is a task with equal prior (default 'fresh'). */
+  /**
+   * Pre-training labellings (random, distinct, equal prior), or 'fresh': every one of the L^C
+   * labellings is a task with equal prior (default 'fresh').
+   */
   readonly labellings?: number | 'fresh';
   /** Further distinct labellings with prior 0 (out-of-distribution; default 0; none are left with 'fresh'). */
   readonly oodLabellings?: number;
