@@ -98,6 +98,14 @@ function headFigures(report: ProbeReport): Figure[] {
   return figures;
 }
 
+/** What the t_i columns are, for subtitles of prompts laid out by a template (text prompts). */
+const TEMPLATE_TEXT_NOTE = "t_i: the template's own text in line i (e.g. 'Review:' and 'Sentiment:'); the last t is the query line's.";
+
+/** The subtitle line that explains t_i, when the map has template text. */
+function templateNote(map: ProbeReport['attentionMap']): string[] {
+  return map.cells.some((c) => c.kind === 'literal') ? [TEMPLATE_TEXT_NOTE] : [];
+}
+
 /** The name of a prompt segment: x_i, y_i, d_i (delimiter), t_i (format text) and x_test, numbered from 1. */
 function segmentName(cell: { kind: string; line: number }): string {
   if (cell.kind === 'query') return 'x_test';
@@ -201,6 +209,7 @@ function attentionMapFigure(report: ProbeReport): Figure {
         [
           `Columns in prompt order: each demonstration i is x_i (${resolution}), ` +
             `y_i and its delimiter d_i (one cell each, d_i right of y_i); x_test last.`,
+          ...templateNote(map),
           `White lines separate demonstrations. Colour: mean attention weight per cell` +
             `${byLayer ? `; one row per layer, the mean over its ${heads} heads (per head: the segment figure)` : ''}.`,
         ],
@@ -296,6 +305,7 @@ function attentionSegmentsFigure(report: ProbeReport): Figure {
         `Mean attention per token of each prompt segment (${report.prompts} prompts, n\u00a0=\u00a0${report.shots})`,
         [
           "The attention map averaged over each segment's cells: x_i, its label y_i, its delimiter d_i, and x_test.",
+          ...templateNote(map),
           ...(printed ? ['Values printed with 2 significant digits.'] : []),
         ],
         Math.max(640, Math.min(MAX_FIGURE_WIDTH, width + 120)),

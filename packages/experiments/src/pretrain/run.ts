@@ -100,7 +100,16 @@ export async function runPretrain(
       entries: entries.map((e) => ({ ...e, icl: [...e.icl] })),
     };
     return pretrainReportSchema.parse({
-      meta: reportMeta('pretrain', run, { seed: recipe.seed, settings: { ...recipe }, started }),
+      meta: reportMeta('pretrain', run, {
+        seed: recipe.seed,
+        // The recipe is the report's own field; the run adds where it started and how often it checkpoints.
+        settings: {
+          startStep: settings.startStep,
+          checkpointSeconds: settings.checkpointSeconds,
+          ...(corpus ? { corpus: corpus.dir } : {}),
+        },
+        started,
+      }),
       ...body,
       paper: pretrainPaper(body),
     });
