@@ -41,6 +41,19 @@ describe('the convergence experiment', () => {
     expect(r.rows[2].accVsBayes).toBeGreaterThan(r.rows[2].voteAccVsBayes + 0.1);
   });
 
+  it('gives each row of n the same prompts whatever other n are asked (a stream per prompt): n = 3 or 64 leave n = 8 alone', () => {
+    const base = runConvergence(classify, { shots: [1, 8], prompts: 30, kernel: 'cosine', seed: 4 });
+    const more = runConvergence(classify, { shots: [1, 3, 8, 64], prompts: 30, kernel: 'cosine', seed: 4 });
+    const row = (r: typeof base, n: number) => r.rows.find((x) => x.n === n);
+    expect(row(more, 8)).toEqual(row(base, 8));
+    expect(row(more, 1)).toEqual(row(base, 1));
+    // And with the theorem's kernel, whose Sigma comes from a stream of its own.
+    const world = smallWorld(2, 4, 6, 3);
+    const a = runConvergence(world, { shots: [8], prompts: 12, seed: 1, sigmaSamples: 100 });
+    const b = runConvergence(world, { shots: [3, 8, 64], prompts: 12, seed: 1, sigmaSamples: 100 });
+    expect(row(b, 8)).toEqual(row(a, 8));
+  });
+
   it('is deterministic per seed', () => {
     const a = runConvergence(classify, { shots: [2], prompts: 10, kernel: 'cosine', seed: 5 });
     const b = runConvergence(classify, { shots: [2], prompts: 10, kernel: 'cosine', seed: 5 });
@@ -54,6 +67,11 @@ describe('the convergence experiment', () => {
     expect(r.rows).toHaveLength(2);
     expect(r.bounds.eta).toBeGreaterThan(0);
     expect(r.bounds.epsTheta).toHaveLength(3);
+    // The bound's eps_theta is optional: off, it is null and the settings say why.
+    const off = runConvergence(world, { shots: [1], prompts: 4, seed: 1, sigmaSamples: 100, bounds: false });
+    expect(off.bounds.epsTheta).toBeNull();
+    expect(off.settings.epsTheta).toBe('not computed (bounds off)');
+    expect(off.rows).toEqual(runConvergence(world, { shots: [1], prompts: 4, seed: 1, sigmaSamples: 100 }).rows);
     expect(Number.isFinite(r.rows[1].unnormalized.l1)).toBe(true);
     expect(r.settings).toMatchObject({ kernel: 'theorem', sigmaSamples: 100, operatorDimension: 16 });
     const meta = {

@@ -2,7 +2,7 @@ import { type ConvergenceRow, type ConvergenceStats, DataError, OptionError, Rng
 import { argmax, argmaxCredit, augmentedTargets, combineScores, wilsonProportion } from '@iclkr/kernels';
 import { type BayesMode, type BayesPrediction, bayesPredictive, type IclPrompt } from './bayes.js';
 import { beliefVectors, dynamicsBlocks } from './belief.js';
-import { type Prompt, samplePrompt } from './sample.js';
+import { type Prompt, samplePrefixPrompt } from './sample.js';
 import { MAX_OPERATOR_DIMENSION, TheoremKernel } from './theorem-kernel.js';
 import type { World } from './world.js';
 
@@ -43,6 +43,12 @@ export interface ConvergenceSettings {
   readonly temperature?: number;
   /** Draw prompts from out-of-distribution tasks (prior 0) instead of in-distribution ones. */
   readonly ood?: boolean;
+  /**
+   * Estimate the bound's eps_theta per task (theorem kernel): `true`, `false`, or `auto` (the
+   * default), which skips it where it would cost more than BOUNDS_AUTO_FLOPS (e.g. the recall
+   * world's 256 tasks with operators of 23,232 values: minutes) and says so in the settings.
+   */
+  readonly bounds?: boolean | 'auto';
 }
 
 /** What the experiment measured: one row per n, every choice made, the bound's constants. */
@@ -54,12 +60,19 @@ export interface ConvergenceResult {
 }
 
 /** Progress of the experiment's stages. */
-export type ConvergenceProgress = (stage: 'sigma' | 'prompts', done: number, total: number) => void;
+export type ConvergenceProgress = (stage: 'sigma' | 'prompts' | 'bounds', done: number, total: number) => void;
 
 /** Additive smoothing of estimates before KL(Bayes || estimate), so labels no demonstration has do not make KL infinite. */
 const KL_SMOOTHING = 1e-4;
 /** Samples per task for eps_theta. */
 const EPS_SAMPLES = 300;
+/** The most floating-point work `bounds: 'auto'` spends on eps_theta (about 5 s on the 2-core wasm backend). */
+export const BOUNDS_AUTO_FLOPS = 1.5e11;
+
+/** The floating-point work of eps_theta for every task: per task, a samples x D by D x (samples + Sigma samples) product. */
+function boundsFlops(tasks: number, dimension: number, sigmaSamples: number): number {
+  return 2 * tasks * EPS_SAMPLES * dimension * (EPS_SAMPLES + sigmaSamples);
+}
 
 /** Default kernel for a world: the theorem's where its operator fits, else the belief-vector inner product. */
 export function defaultEstimatorKernel(world: World): EstimatorKernel {
@@ -220,14 +233,25 @@ export function runConvergence(world: World, settings: ConvergenceSettings, onPr
 
   const theorem =
     kernel === 'theorem'
-      ? new TheoremKernel(world, { inputLength: k, samples: settings.sigmaSamples, ridge: settings.ridge }, kernelRng)
+      ? new TheoremKernel(
+          world,
+          {
+            inputLength: k,
+            samples: settings.sigmaSamples,
+            ridge: settings.ridge,
+            onProgress: (done, total) => onProgress?.('sigma', done, total),
+          },
+          kernelRng,
+        )
       : undefined;
   try {
-    onProgress?.('sigma', 1, 1);
     const weights = pool.map((t) => (settings.ood ? 1 : t.prior));
-    const prompts = Array.from({ length: settings.prompts }, () =>
-      samplePrompt(world, pool[rng.categorical(weights)].i, Math.max(1, nMax), k, rng),
-    );
+    // One stream per prompt (the p-th fork of the seed's generator): its task, query and
+    // demonstrations depend on (seed, p) only, so a row of n is the same whatever other n are asked.
+    const prompts = Array.from({ length: settings.prompts }, () => {
+      const stream = rng.fork();
+      return samplePrefixPrompt(world, pool[stream.categorical(weights)].i, Math.max(1, nMax), k, stream);
+    });
     const rows = estimatorKernelRows(world, prompts, kernel, theorem, temperature, onProgress);
     const restrict = (predictive: readonly number[]) => {
       const out = Float64Array.from(labels, (o) => predictive[o]);
@@ -280,7 +304,29 @@ export function runConvergence(world: World, settings: ConvergenceSettings, onPr
         excluded: prompts.length - kept.length,
       });
     }
-    const epsTheta = theorem ? world.tasks.map((_, t) => theorem.epsTheta(t, EPS_SAMPLES, kernelRng)) : null;
+    const flops = theorem ? boundsFlops(world.tasks.length, theorem.dimension, theorem.samples) : 0;
+    const bounds =
+      theorem !== undefined && (settings.bounds === true || ((settings.bounds ?? 'auto') === 'auto' && flops <= BOUNDS_AUTO_FLOPS));
+    const epsTheta = bounds
+      ? world.tasks.map((_, t) => {
+          const eps = theorem!.epsTheta(t, EPS_SAMPLES, kernelRng);
+          onProgress?.('bounds', t + 1, world.tasks.length);
+          return eps;
+        })
+      : null;
+    const boundsNote =
+      theorem === undefined
+        ? {}
+        : bounds
+          ? { epsTheta: `per task, from ${EPS_SAMPLES} inputs of the task against the Sigma samples` }
+          : {
+              epsTheta:
+                settings.bounds === false
+                  ? 'not computed (bounds off)'
+                  : `not computed: ${world.tasks.length} tasks x ${EPS_SAMPLES} samples against operators of ${theorem.dimension} ` +
+                    `values is ${flops.toExponential(1)} flops, above the automatic limit of ${BOUNDS_AUTO_FLOPS.toExponential(1)}; ` +
+                    'ask for it with bounds on (--bounds on)',
+            };
     return {
       rows: table,
       settings: {
@@ -311,6 +357,7 @@ export function runConvergence(world: World, settings: ConvergenceSettings, onPr
             }
           : { beliefVector: 'P(current hidden state | x) under the pre-training mixture (filtering distribution)' }),
         ...(kernel === 'attention' ? { temperature } : {}),
+        ...boundsNote,
         excluded:
           'prompts with probability 0 under every in-distribution task (possible out of distribution) ' +
           'have no Bayes answer: they are left out of a row and counted in its `excluded`',

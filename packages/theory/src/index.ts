@@ -26,6 +26,7 @@ export {
   type Prompt,
   type PromptOptions,
   promptTokens,
+  samplePrefixPrompt,
   samplePrompt,
   sampleSegment,
   type Segment,
@@ -74,6 +75,7 @@ export {
  * the estimator kernels' values per prompt.
  */
 export {
+  BOUNDS_AUTO_FLOPS,
   type ConvergenceProgress,
   type ConvergenceResult,
   type ConvergenceSettings,

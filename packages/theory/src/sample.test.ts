@@ -1,7 +1,7 @@
 import { OptionError, Rng } from '@iclkr/core';
 import { describe, expect, it } from 'vitest';
 import { randomWorld } from './generators/random.js';
-import { documents, promptTokens, samplePrompt, sampleSegment } from './sample.js';
+import { documents, promptTokens, samplePrefixPrompt, samplePrompt, sampleSegment } from './sample.js';
 import { compileWorld, type Task, type World } from './world.js';
 
 // Three states (2 = the delimiter state), three tokens (2 = the delimiter); task c has its own transition.
@@ -181,6 +181,15 @@ describe('sampleSegment', () => {
 
 describe('samplePrompt', () => {
   const random = compileWorld(randomWorld({ tasks: 4, states: 12, tokens: 10 }, new Rng(8)));
+
+  it('samplePrefixPrompt: the first m demonstrations and the query do not depend on n', () => {
+    const short = samplePrefixPrompt(random, 2, 3, 2, new Rng(5));
+    const long = samplePrefixPrompt(random, 2, 40, 2, new Rng(5));
+    expect(long.demos.slice(0, 3)).toEqual(short.demos);
+    expect([long.query, long.queryLabel]).toEqual([short.query, short.queryLabel]);
+    expect(long.demos).toHaveLength(40);
+    expect(long.task).toBe(2);
+  });
 
   it('builds n demonstrations and a query of one task; promptTokens interleaves delimiters', () => {
     const p = samplePrompt(random, 2, 3, 4, new Rng(1));

@@ -327,6 +327,18 @@ export function samplePrompt(world: World, taskIndex: number, n: number, k: numb
   return q.xClass === undefined ? prompt : { ...prompt, queryClass: q.xClass, demoClasses };
 }
 
+/**
+ * A prompt like `samplePrompt`'s whose first m demonstrations do not depend on n: the query comes
+ * from a stream forked off `rng` first, the demonstrations from `rng` after it. Scoring its
+ * prefixes makes a convergence curve whose rows do not depend on the largest n asked for.
+ */
+export function samplePrefixPrompt(world: World, taskIndex: number, n: number, k: number, rng: Rng, options: PromptOptions = {}): Prompt {
+  const query = samplePrompt(world, taskIndex, 0, k, rng.fork(), options);
+  const demos = samplePrompt(world, taskIndex, n, k, rng, options);
+  const prompt = { task: taskIndex, demos: demos.demos, query: query.query, queryLabel: query.queryLabel };
+  return query.queryClass === undefined ? prompt : { ...prompt, queryClass: query.queryClass, demoClasses: demos.demoClasses };
+}
+
 /** The prompt as one token sequence: `x_1 y_1 delim ... x_n y_n delim x_test`. */
 export function promptTokens(prompt: Pick<Prompt, 'demos' | 'query'>, delimiter: number): number[] {
   const out: number[] = [];

@@ -12,6 +12,8 @@ export interface TheoremKernelOptions {
   readonly samples?: number;
   /** Ridge lambda relative to Sigma's mean eigenvalue, trace(Sigma) / dim (default THEOREM_KERNEL_DEFAULTS.ridge). */
   readonly ridge?: number;
+  /** Told after each step of the fit (the sampled operators, each block of their Gram product, the factorisation). */
+  readonly onProgress?: (done: number, total: number) => void;
 }
 
 /** Default Sigma sample count and relative ridge of the theorem's kernel. */
@@ -24,6 +26,27 @@ export const MAX_OPERATOR_DIMENSION = 40_000;
 export function sampleInputs(world: World, count: number, k: number, rng: Rng, weights?: readonly number[]): number[][] {
   const w = weights ?? world.tasks.map((t) => t.prior);
   return Array.from({ length: count }, () => sampleSegment(world, rng.categorical(w), k, rng).x);
+}
+
+/** Columns of V per block of the Gram product: 4,096 keeps a block's operands in cache (recall's Sigma: 4.8 s instead of 10.8). */
+const GRAM_BLOCK = 4096;
+
+/** V V^T as a sum of products of column blocks (tfjs-wasm runs one product with a 23,232-long inner dimension at under half speed). */
+function gramOf(v: tf.Tensor2D, vt: tf.Tensor2D, onBlock?: () => void): Float32Array {
+  const [n, dimension] = v.shape;
+  let gram = tf.zeros([n, n]) as tf.Tensor2D;
+  for (let start = 0; start < dimension; start += GRAM_BLOCK) {
+    const width = Math.min(GRAM_BLOCK, dimension - start);
+    const next = tf.tidy(
+      () => tf.add(gram, tf.matMul(tf.slice(v, [0, start], [n, width]), tf.slice(vt, [start, 0], [width, n]))) as tf.Tensor2D,
+    );
+    gram.dispose();
+    gram = next;
+    onBlock?.();
+  }
+  const values = gram.dataSync() as Float32Array;
+  gram.dispose();
+  return values;
 }
 
 /**
@@ -70,11 +93,13 @@ export class TheoremKernel {
     this.k = options.inputLength;
     this.samples = samples;
     this.ridge = ridge;
+    const steps = Math.ceil(this.dimension / GRAM_BLOCK) + 2;
+    let done = 0;
+    const step = () => options.onProgress?.(++done, steps);
     this.v = beliefOperators(world, sampleInputs(world, samples, this.k, rng));
     this.vt = tf.transpose(this.v);
-    const gram = tf.matMul(this.v, this.vt);
-    const g = Float64Array.from(gram.dataSync());
-    gram.dispose();
+    step();
+    const g = Float64Array.from(gramOf(this.v, this.vt, step));
     let trace = 0;
     let eta = 0;
     for (let i = 0; i < samples; i++) {
@@ -86,6 +111,7 @@ export class TheoremKernel {
     this.lambda = (ridge * trace) / samples / this.dimension;
     for (let i = 0; i < samples; i++) g[i * samples + i] += samples * this.lambda;
     this.factor = cholesky(g, samples);
+    step();
   }
 
   /**
