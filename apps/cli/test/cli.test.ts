@@ -109,4 +109,17 @@ describe('README', () => {
       rmSync(script, { force: true });
     }
   });
+
+  it('its experiments example runs as written and prints what its comments say', () => {
+    const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
+    const code = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]).find((c) => c.includes('@iclkr/experiments'))!;
+    const script = fileURLToPath(new URL('../readme-experiments.tmp.mjs', import.meta.url));
+    writeFileSync(script, code);
+    try {
+      const out = execFileSync(process.execPath, [script], { encoding: 'utf8' }).trim().split('\n');
+      expect(out).toEqual(["[ [ 1, 0.525 ], [ 16, 0.975 ] ]", "[ 'distance', 'accuracy' ] true"]);
+    } finally {
+      rmSync(script, { force: true });
+    }
+  });
 });
