@@ -31,8 +31,11 @@ export function sampleInputs(world: World, count: number, k: number, rng: Rng, w
 /** Columns of V per block of the Gram product: 4,096 keeps a block's operands in cache (recall's Sigma: 4.8 s instead of 10.8). */
 const GRAM_BLOCK = 4096;
 
-/** V V^T as a sum of products of column blocks (tfjs-wasm runs one product with a 23,232-long inner dimension at under half speed). */
-function gramOf(v: tf.Tensor2D, vt: tf.Tensor2D, onBlock?: () => void): Float32Array {
+/**
+ * V V^T as a sum of products of column blocks: tfjs-wasm runs one product with a 23,232-long inner
+ * dimension at under half speed, and its float32 sum is further from float64 (tested).
+ */
+export function gramOf(v: tf.Tensor2D, vt: tf.Tensor2D, onBlock?: () => void): Float32Array {
   const [n, dimension] = v.shape;
   let gram = tf.zeros([n, n]) as tf.Tensor2D;
   for (let start = 0; start < dimension; start += GRAM_BLOCK) {
