@@ -25,7 +25,9 @@ export type OptionSpec =
     })
   | (OptionBase & { readonly kind: 'choice'; readonly choices: readonly string[]; readonly default?: string })
   /** A comma-separated list of integers >= min, deduplicated and sorted. */
-  | (OptionBase & { readonly kind: 'ints'; readonly min: number; readonly default?: readonly number[] });
+  | (OptionBase & { readonly kind: 'ints'; readonly min: number; readonly default?: readonly number[] })
+  /** Seeds: `S1,S2,...` or a range `LOW-HIGH`, at most MAX_SEEDS of them. */
+  | (OptionBase & { readonly kind: 'seeds' });
 
 /** A command's option declarations by name. */
 export type OptionSpecs = Readonly<Record<string, OptionSpec>>;
@@ -38,7 +40,7 @@ export type OptionValue<S extends OptionSpec> = S extends { readonly kind: 'bool
   ? boolean
   : S extends { readonly kind: 'int' | 'number' }
     ? Maybe<S, number>
-    : S extends { readonly kind: 'ints' }
+    : S extends { readonly kind: 'ints' | 'seeds' }
       ? Maybe<S, number[]>
       : S extends { readonly kind: 'choice'; readonly choices: readonly (infer C)[] }
         ? Maybe<S, C>
@@ -85,6 +87,7 @@ function convert(name: string, spec: OptionSpec, raw: string): unknown {
       throw new OptionError(`--${name} ${raw} is not one of ${spec.choices.join(', ')}`, `pass one of ${spec.choices.join('|')}`);
     return raw;
   }
+  if (spec.kind === 'seeds') return seedList(name, raw);
   if (spec.kind === 'ints') {
     const parts = raw.split(',').map((p) => p.trim());
     if (parts.some((p) => !/^\d+$/.test(p) || !Number.isSafeInteger(Number(p)) || Number(p) < spec.min)) {
@@ -106,9 +109,35 @@ function convert(name: string, spec: OptionSpec, raw: string): unknown {
   return n;
 }
 
+/** The most seeds one run takes. */
+export const MAX_SEEDS = 100;
+
+/** A seeds value: `S1,S2,...` or `LOW-HIGH`, each seed an integer in [0, MAX_SEED], in the order given. */
+function seedList(name: string, raw: string): number[] {
+  const fix = `pass e.g. --${name} 0,1,2 or --${name} 0-4`;
+  const seed = (text: string) => (/^\d+$/.test(text) && Number(text) <= MAX_SEED ? Number(text) : undefined);
+  const range = /^(\d+)-(\d+)$/.exec(raw.trim());
+  let seeds: (number | undefined)[];
+  if (range !== null) {
+    const [low, high] = [seed(range[1]), seed(range[2])];
+    if (low === undefined || high === undefined || low > high)
+      throw new OptionError(`--${name} ${raw} is not a range LOW-HIGH with LOW <= HIGH <= ${MAX_SEED}`, fix);
+    if (high - low + 1 > MAX_SEEDS) throw new OptionError(`--${name} ${raw} names ${high - low + 1} seeds, more than ${MAX_SEEDS}`, fix);
+    seeds = Array.from({ length: high - low + 1 }, (_, i) => low + i);
+  } else {
+    seeds = raw.split(',').map((p) => seed(p.trim()));
+  }
+  if (seeds.some((s) => s === undefined))
+    throw new OptionError(`--${name} ${raw} is not a list of seeds (integers in [0, ${MAX_SEED}])`, fix);
+  const unique = [...new Set(seeds as number[])];
+  if (unique.length > MAX_SEEDS) throw new OptionError(`--${name} names ${unique.length} seeds, more than ${MAX_SEEDS}`, fix);
+  return unique;
+}
+
 /** The value an absent option takes: its default, false for a flag, else undefined. */
 function absent(spec: OptionSpec): unknown {
   if (spec.kind === 'boolean') return false;
+  if (spec.kind === 'seeds') return undefined;
   return spec.kind === 'ints' && spec.default !== undefined ? [...spec.default] : spec.default;
 }
 
@@ -175,7 +204,7 @@ export function helpText(command: string, summary: string, options: OptionSpecs,
   const rows = Object.entries(all).map(([name, o]) => {
     const placeholder = o.placeholder ?? (o.kind === 'choice' ? o.choices.join('|') : 'VALUE');
     const left = `  --${name}${o.kind === 'boolean' ? '' : ` ${placeholder}`}`;
-    const value = o.kind === 'boolean' ? undefined : o.kind === 'ints' ? o.default?.join(',') : o.default;
+    const value = o.kind === 'boolean' || o.kind === 'seeds' ? undefined : o.kind === 'ints' ? o.default?.join(',') : o.default;
     const def = value !== undefined ? ` (default: ${value})` : '';
     return `${left.padEnd(34)} ${o.description}${def}`;
   });
@@ -185,6 +214,14 @@ export function helpText(command: string, summary: string, options: OptionSpecs,
 
 /** The largest seed (the generator takes 31-bit seeds). */
 export const MAX_SEED = 2 ** 31 - 1;
+
+/** The --seeds option of the experiments that run on several seeds. */
+export const SEEDS_OPTION = {
+  kind: 'seeds',
+  placeholder: 'S1,S2,...|LOW-HIGH',
+  description:
+    'run on each of these seeds (as --seed does, a preset world rebuilt per seed) and report each seed with the mean and range across seeds',
+} as const;
 
 /** The seed option of a seeded command (`what` says what it seeds), 0 by default. */
 export function seedOption(what: string) {

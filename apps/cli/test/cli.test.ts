@@ -117,7 +117,7 @@ describe('README', () => {
     writeFileSync(script, code);
     try {
       const out = execFileSync(process.execPath, [script], { encoding: 'utf8' }).trim().split('\n');
-      expect(out).toEqual(["[ [ 1, 0.525 ], [ 16, 0.975 ] ]", "[ 'distance', 'accuracy' ] true"]);
+      expect(out).toEqual(['[ [ 1, 0.525 ], [ 16, 0.975 ] ]', "[ 'distance', 'accuracy' ] true"]);
     } finally {
       rmSync(script, { force: true });
     }

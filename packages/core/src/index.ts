@@ -64,6 +64,10 @@ export {
   type ReportOf,
   reportMetaSchema,
   reportVersion,
+  type SeedAggregate,
+  type SeedsReport,
+  seedAggregateSchema,
+  seedsReportSchema,
   type SimulateReport,
   simulateReportSchema,
 } from './report.js';

@@ -56,6 +56,7 @@ const REPORT_MIGRATIONS: Record<ReportKind, readonly Migration[]> = {
   icl: [(r) => paperBlock(metaCommand(r))],
   probe: [(r) => headHeldOut(paperBlock(metaCommand(r)))],
   pretrain: [],
+  seeds: [],
 };
 
 /** The versions of a kind this code reads: the oldest it migrates from, and the current one. */

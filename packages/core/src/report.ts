@@ -4,13 +4,13 @@ import { z } from 'zod';
  * The current layout version of each report kind; bump a kind's number when its shape changes,
  * and add the step from the old shape to `REPORT_MIGRATIONS` (report-versions.ts).
  */
-export const REPORT_VERSIONS = { 'kernel-regress': 2, simulate: 2, icl: 2, probe: 2, pretrain: 1 } as const;
+export const REPORT_VERSIONS = { 'kernel-regress': 2, simulate: 2, icl: 2, probe: 2, pretrain: 1, seeds: 1 } as const;
 
 /** A report kind: what the `meta.kind` of a report.json says. */
 export type ReportKind = keyof typeof REPORT_VERSIONS;
 
 /** Every report kind, in the order the commands list them. */
-export const REPORT_KINDS: readonly ReportKind[] = ['kernel-regress', 'simulate', 'icl', 'probe', 'pretrain'];
+export const REPORT_KINDS: readonly ReportKind[] = ['kernel-regress', 'simulate', 'icl', 'probe', 'pretrain', 'seeds'];
 
 /** The layout version a report of `kind` is written in today. */
 export function reportVersion<K extends ReportKind>(kind: K): (typeof REPORT_VERSIONS)[K] {
@@ -313,6 +313,34 @@ export type PretrainLogEntry = z.infer<typeof pretrainLogEntrySchema>;
 /** The typed form of a pretrain report. */
 export type PretrainReport = z.infer<typeof pretrainReportSchema>;
 
+/** One number of an experiment across seeds: its value per seed (null where a seed has none), mean, least and greatest. */
+export const seedAggregateSchema = z.object({
+  /** Which row it belongs to, e.g. `n = 8` or `in-distribution, k = 1, n = 8`. */
+  key: z.string(),
+  /** What it measures, e.g. `accuracy vs Bayes argmax`. */
+  metric: z.string(),
+  perSeed: z.array(z.number().nullable()),
+  mean: z.number().nullable(),
+  min: z.number().nullable(),
+  max: z.number().nullable(),
+});
+
+/** One experiment (simulate, icl or probe) run on several seeds: each seed's own report, and every number's mean and range across seeds. */
+export const seedsReportSchema = defineReport('seeds', {
+  experiment: z.enum(['simulate', 'icl', 'probe']),
+  seeds: z.array(z.number().int().nonnegative()),
+  /** Each seed's report, in the order of `seeds` (their intervals are over that seed's prompts). */
+  reports: z.array(z.union([simulateReportSchema, iclReportSchema, probeReportSchema])),
+  aggregate: z.array(seedAggregateSchema),
+  /** In words, what the per-seed intervals and the across-seed ranges cover. */
+  coverage: z.string(),
+});
+
+/** One number across seeds. */
+export type SeedAggregate = z.infer<typeof seedAggregateSchema>;
+/** The typed form of a seeds report. */
+export type SeedsReport = z.infer<typeof seedsReportSchema>;
+
 /** The current schema of each report kind. */
 export const REPORT_SCHEMAS = {
   'kernel-regress': kernelRegressReportSchema,
@@ -320,6 +348,7 @@ export const REPORT_SCHEMAS = {
   icl: iclReportSchema,
   probe: probeReportSchema,
   pretrain: pretrainReportSchema,
+  seeds: seedsReportSchema,
 } as const satisfies Record<ReportKind, z.ZodType>;
 
 /** The typed form of a report of kind `K`. */

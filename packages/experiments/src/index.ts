@@ -103,3 +103,5 @@ export { type ReportPageInput, reportHtml } from './present/html.js';
 export { type Presentation, presentReport } from './present/summary.js';
 /** The report kinds that have a presentation (every kind with figures). */
 export type { PresentedReport } from './present/reports.js';
+/** One experiment on several seeds: each seed's report and every headline number's mean and range across seeds. */
+export { aggregateSeeds, type SeededReport, seedsReport } from './seeds.js';

@@ -3,10 +3,11 @@ import { modelWorld, runIcl } from '@iclkr/experiments';
 import { resolveWorld } from '@iclkr/experiments/node';
 import { loadGptCheckpoint } from '@iclkr/probing/node';
 import { PRESET_NAMES } from '@iclkr/theory';
-import { seedOption } from '../args.js';
+import { SEEDS_OPTION, seedOption } from '../args.js';
 import { defineCommand } from '../command.js';
 import { defaultModelDir, MODEL_OPTION } from '../default-model.js';
 import { showReport } from '../report-output.js';
+import { runSeeds } from '../seeds.js';
 
 /** `iclkr icl`: a model's in-context accuracy against the label, exact Bayes and two baselines. */
 export const iclCommand = defineCommand({
@@ -27,6 +28,7 @@ export const iclCommand = defineCommand({
     prompts: { kind: 'int', min: 1, placeholder: 'N', description: 'prompts per (n, k)', default: 500 },
     ood: { kind: 'boolean', description: 'also score out-of-distribution tasks (prior 0 in pre-training)' },
     seed: seedOption('the prompts (and of a preset --world)'),
+    seeds: SEEDS_OPTION,
     json: { kind: 'boolean', description: 'print the JSON report on stdout instead of the table' },
     out: {
       kind: 'string',
@@ -39,23 +41,25 @@ export const iclCommand = defineCommand({
     const modelDir = values.model ?? defaultModelDir();
     const checkpoint = await loadGptCheckpoint(modelDir);
     try {
-      const world = values.world !== undefined ? await resolveWorld(values.world, values.seed) : modelWorld(checkpoint.world, modelDir);
       const io = context.io();
-      const report = runIcl(
-        {
-          model: checkpoint.model,
-          modelName: modelDir,
-          world,
-          worldSource: values.world ?? "the model's own",
-          shots: values.shots,
-          lengths: values.lengths ?? [world.spec.inputLength ?? 3],
-          prompts: values.prompts,
-          ood: values.ood,
-          seed: values.seed,
-        },
-        io,
-        context.run(),
-      );
+      const report = await runSeeds('icl', values, context.run(), async (seed) => {
+        const world = values.world !== undefined ? await resolveWorld(values.world, seed) : modelWorld(checkpoint.world, modelDir);
+        return runIcl(
+          {
+            model: checkpoint.model,
+            modelName: modelDir,
+            world,
+            worldSource: values.world ?? "the model's own",
+            shots: values.shots,
+            lengths: values.lengths ?? [world.spec.inputLength ?? 3],
+            prompts: values.prompts,
+            ood: values.ood,
+            seed,
+          },
+          io,
+          context.run(),
+        );
+      });
       io.finish();
       context.stdout.write(await showReport(report, values));
     } finally {

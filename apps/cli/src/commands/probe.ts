@@ -17,10 +17,11 @@ import { DEFAULT_TEMPLATE } from '@iclkr/probing';
 import { loadGptCheckpoint, loadModel, loadTokenizer } from '@iclkr/probing/node';
 import { RETRIEVAL_STRATEGY_NAMES } from '@iclkr/retrieval';
 import { PRESET_NAMES } from '@iclkr/theory';
-import { type OptionValues, seedOption } from '../args.js';
+import { type OptionValues, SEEDS_OPTION, seedOption } from '../args.js';
 import { type CommandContext, defineCommand } from '../command.js';
 import { defaultModelDir } from '../default-model.js';
 import { showReport } from '../report-output.js';
+import { runSeeds, seedsOf } from '../seeds.js';
 import { ORDER_AND_POOL_OPTIONS, STRATEGY_DESCRIPTION } from '../retrieval-options.js';
 
 /** Options that only text prompts take, refused for a world. */
@@ -122,6 +123,7 @@ const OPTIONS = {
   },
   batch: { kind: 'int', min: 1, placeholder: 'B', description: 'prompts per forward pass', default: 32 },
   seed: seedOption('the prompts, the split and the probe folds (and of a preset --world)'),
+  seeds: SEEDS_OPTION,
   json: { kind: 'boolean', description: 'print the JSON report on stdout instead of the summary' },
   out: {
     kind: 'string',
@@ -210,6 +212,18 @@ async function worldSource(values: Values, settings: ProbeSettings, modelDir: st
   }
 }
 
+/** The prompt source the options name: activations computed elsewhere, text data, or a task world (the default). */
+async function openSource(values: Values, settings: ProbeSettings, modelDir: string, context: CommandContext): Promise<ProbeSource> {
+  if (values.activations !== undefined) {
+    const clash = firstGiven(values, NOT_WITH_ACTIVATIONS);
+    if (clash !== undefined)
+      throw new OptionError(`--${clash} does not apply to --activations, which holds its own prompts and model outputs`, `drop --${clash}`);
+    return activationsProbeSource(values.activations, settings);
+  }
+  if (values.data !== undefined) return textSource(values, values.data, settings, modelDir, context);
+  return worldSource(values, settings, modelDir);
+}
+
 /** `iclkr probe`: the paper's attention analyses on a model and ICL prompts. */
 export const probeCommand = defineCommand({
   name: 'probe',
@@ -221,38 +235,33 @@ export const probeCommand = defineCommand({
   options: OPTIONS,
   async run(values, context) {
     if (values.out !== undefined) await checkFolderFree(values.out);
-    const settings: ProbeSettings = {
-      shots: values.shots,
-      prompts: values.prompts,
-      selectFrac: values['select-frac'],
-      seed: values.seed,
-      resolution: values.resolution,
-      probePrompts: values['probe-prompts'],
-      batch: values.batch,
-    };
     const modelDir = values.model ?? defaultModelDir();
-    let source: ProbeSource;
-    if (values.activations !== undefined) {
-      const clash = firstGiven(values, NOT_WITH_ACTIVATIONS);
-      if (clash !== undefined)
-        throw new OptionError(
-          `--${clash} does not apply to --activations, which holds its own prompts and model outputs`,
-          `drop --${clash}`,
-        );
-      source = await activationsProbeSource(values.activations, settings);
-    } else if (values.data !== undefined) {
-      source = await textSource(values, values.data, settings, modelDir, context);
-    } else {
-      source = await worldSource(values, settings, modelDir);
-    }
-    try {
-      const io = context.io();
-      const report = await runProbe(source, settings, io, context.run());
-      io.finish();
-      const extra = source.demonstrations === undefined ? undefined : { 'demonstrations.jsonl': source.demonstrations.join('') };
-      context.stdout.write(await showReport(report, { json: values.json, out: values.out, extra }));
-    } finally {
-      await source.close();
-    }
+    const extra: Record<string, string> = {};
+    const seeds = seedsOf(values);
+    const io = context.io();
+    const report = await runSeeds('probe', values, context.run(), async (seed) => {
+      const settings: ProbeSettings = {
+        shots: values.shots,
+        prompts: values.prompts,
+        selectFrac: values['select-frac'],
+        seed,
+        resolution: values.resolution,
+        probePrompts: values['probe-prompts'],
+        batch: values.batch,
+      };
+      const source = await openSource(values, settings, modelDir, context);
+      try {
+        const one = await runProbe(source, settings, io, context.run());
+        const name = seeds.length === 1 ? 'demonstrations.jsonl' : `demonstrations-seed-${seed}.jsonl`;
+        if (source.demonstrations !== undefined) extra[name] = source.demonstrations.join('');
+        return one;
+      } finally {
+        await source.close();
+      }
+    });
+    io.finish();
+    context.stdout.write(
+      await showReport(report, { json: values.json, out: values.out, extra: Object.keys(extra).length > 0 ? extra : undefined }),
+    );
   },
 });

@@ -2,9 +2,10 @@ import { OptionError } from '@iclkr/core';
 import { runSimulate } from '@iclkr/experiments';
 import { checkFolderFree } from '@iclkr/core/node';
 import { BAYES_MODES, DEFAULT_TEMPERATURE, ESTIMATOR_KERNELS, THEOREM_KERNEL_DEFAULTS } from '@iclkr/theory';
-import { seedOption } from '../args.js';
+import { SEEDS_OPTION, seedOption } from '../args.js';
 import { defineCommand } from '../command.js';
 import { showReport } from '../report-output.js';
+import { runSeeds } from '../seeds.js';
 import { WORLD_OPTIONS, worldSource } from '../world-source.js';
 
 /** `iclkr simulate`: the paper's Table 3 experiment (kernel regression vs the exact Bayesian predictive). */
@@ -64,6 +65,7 @@ export const simulateCommand = defineCommand({
     },
     ood: { kind: 'boolean', description: 'draw prompts from out-of-distribution tasks (prior 0) instead of in-distribution ones' },
     seed: seedOption('the preset world and of the experiment'),
+    seeds: SEEDS_OPTION,
     json: { kind: 'boolean', description: 'print the JSON report on stdout instead of the table' },
     out: {
       kind: 'string',
@@ -77,29 +79,30 @@ export const simulateCommand = defineCommand({
       throw new OptionError('--temperature applies only to the attention kernel', 'drop --temperature or pass --kernel attention');
     }
     if (values.out !== undefined) await checkFolderFree(values.out);
-    const world = await source.load(values.seed);
     const io = context.io();
-    const report = runSimulate(
-      {
-        world,
-        source:
-          source.preset !== undefined
-            ? { preset: source.preset, ...(source.params ? { param: source.params } : {}) }
-            : { world: source.path },
-        shots: values.shots,
-        prompts: values.prompts,
-        kernel: values.kernel,
-        seed: values.seed,
-        inputLength: values.length,
-        mode: values.mode,
-        sigmaSamples: values['sigma-samples'],
-        ridge: values.ridge,
-        temperature: values.temperature,
-        ood: values.ood,
-        bounds: values.bounds === 'auto' ? 'auto' : values.bounds === 'on',
-      },
-      io,
-      context.run(),
+    const report = await runSeeds('simulate', values, context.run(), async (seed) =>
+      runSimulate(
+        {
+          world: await source.load(seed),
+          source:
+            source.preset !== undefined
+              ? { preset: source.preset, ...(source.params ? { param: source.params } : {}) }
+              : { world: source.path },
+          shots: values.shots,
+          prompts: values.prompts,
+          kernel: values.kernel,
+          seed,
+          inputLength: values.length,
+          mode: values.mode,
+          sigmaSamples: values['sigma-samples'],
+          ridge: values.ridge,
+          temperature: values.temperature,
+          ood: values.ood,
+          bounds: values.bounds === 'auto' ? 'auto' : values.bounds === 'on',
+        },
+        io,
+        context.run(),
+      ),
     );
     io.finish();
     context.stdout.write(await showReport(report, values));

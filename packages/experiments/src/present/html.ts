@@ -65,6 +65,11 @@ function tableHtml(table: Table, id: string): string {
   ].join('\n');
 }
 
+/** The paper section of a seeds report: each seed's report compares with the paper; the tables set the paper beside the mean. */
+const SEEDS_PAPER_NOTE =
+  "<p>Each seed's report (in report.json's <code>reports</code>) carries its own comparison with the paper; " +
+  "the table above sets the paper's numbers beside the mean and range across seeds.</p>";
+
 /** A settings record as a definition list (non-strings as JSON). */
 function settingsHtml(settings: Readonly<Record<string, unknown>>): string {
   const entries = Object.entries(settings);
@@ -169,7 +174,7 @@ ${tables || '<p>No tables.</p>'}
 ${figures || '<p>No figures.</p>'}
 </div>
 <h2 id="paper">Compared with the paper</h2>
-${paperHtml(input.report.paper)}
+${'paper' in input.report ? paperHtml(input.report.paper) : SEEDS_PAPER_NOTE}
 <h2 id="settings">Settings</h2>
 ${settingsHtml(input.report.meta.settings)}
 ${extra}

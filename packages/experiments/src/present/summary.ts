@@ -5,7 +5,8 @@ import { pretrainFigures } from '../figures/pretrain.js';
 import { probeFigures, voteScope } from '../figures/probe.js';
 import { simulateFigures } from '../figures/simulate.js';
 import { formatNumber as f, type Table } from './format.js';
-import type { IclReport, PresentedReport, PretrainReport, ProbeReport, SimulateReport } from './reports.js';
+import type { IclReport, PresentedReport, PretrainReport, ProbeReport, SeedsReport, SimulateReport } from './reports.js';
+import { seedsFigures, seedsSummary, seedsTables } from './seeds.js';
 import { iclTables, pretrainTables, probeTables, simulateTables } from './tables.js';
 
 /** A report ready to show: a title (no paths), summary paragraphs, tables and figures. */
@@ -106,6 +107,15 @@ export function presentReport(report: PresentedReport): Presentation {
         summary: pretrainSummary(r),
         tables: pretrainTables(r),
         figures: pretrainFigures(r),
+      };
+    }
+    case 'seeds': {
+      const r = report as SeedsReport;
+      return {
+        title: `iclkr ${r.experiment} on ${r.seeds.length} seeds`,
+        summary: seedsSummary(r),
+        tables: seedsTables(r),
+        figures: seedsFigures(r),
       };
     }
     default:
