@@ -220,7 +220,8 @@ export const SEEDS_OPTION = {
   kind: 'seeds',
   placeholder: 'S1,S2,...|LOW-HIGH',
   description:
-    'run on each of these seeds (as --seed does, a preset world rebuilt per seed) and report each seed with the mean and range across seeds',
+    'run on each of these seeds (as --seed does, a preset world rebuilt per seed) ' +
+    'and report each seed with the mean and range across seeds',
 } as const;
 
 /** The seed option of a seeded command (`what` says what it seeds), 0 by default. */

@@ -1,4 +1,4 @@
-/** A seeds report shown: the numbers across seeds beside the paper's, each seed's best head (probe), and the mean with its range against n. */
+/** A seeds report shown: the numbers across seeds beside the paper's, each seed's best head (probe), the mean and range against n. */
 import type { SeedAggregate, SeedsReport } from '@iclkr/core';
 import { type Figure, figureTitle, finishSpec, nAxis, PALETTE } from '../figures/figure.js';
 import { type SeriesPoint, seriesChart } from '../figures/series.js';
