@@ -11,6 +11,7 @@ import { probeCommand } from './commands/probe.js';
 import { kernelRegressCommand } from './commands/kernel-regress.js';
 import { pretrainCommand } from './commands/pretrain.js';
 import { reportCommand } from './commands/report.js';
+import { reproduceCommand } from './commands/reproduce.js';
 import { retrieveCommand } from './commands/retrieve.js';
 import { runModelCommand } from './commands/run-model.js';
 import { simulateCommand } from './commands/simulate.js';
@@ -22,6 +23,7 @@ import { VERSION } from './version.js';
 /** Every subcommand, in the order `iclkr --help` lists them. */
 // biome-ignore lint/suspicious/noExplicitAny: each command's options are its own; runCli only passes parsed values through.
 export const COMMANDS: readonly Command<any>[] = [
+  reproduceCommand,
   demoCommand,
   kernelRegressCommand,
   datasetCommand,

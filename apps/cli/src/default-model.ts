@@ -24,6 +24,16 @@ export function defaultModelDir(): string {
   }
 }
 
+/** The shared data folder: ICLKR_SHARED_DATA, else `../shared/data` beside the repository (found upward from this file). */
+export function sharedDataDir(): string {
+  if (process.env.ICLKR_SHARED_DATA) return process.env.ICLKR_SHARED_DATA;
+  const repository = dirname(dirname(defaultModelDir()));
+  const dir = join(repository, '..', 'shared', 'data');
+  if (!existsSync(dir))
+    throw new IclkrError('option', `the shared data folder ${dir} is not there`, 'pass --data-dir DIR or set ICLKR_SHARED_DATA');
+  return dir;
+}
+
 /** The --model option of commands that run our GPT: a folder written by `iclkr pretrain`, the built-in model by default. */
 export const MODEL_OPTION = {
   kind: 'string',

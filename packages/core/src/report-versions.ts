@@ -57,6 +57,7 @@ const REPORT_MIGRATIONS: Record<ReportKind, readonly Migration[]> = {
   probe: [(r) => headHeldOut(paperBlock(metaCommand(r)))],
   pretrain: [],
   seeds: [],
+  reproduce: [],
 };
 
 /** The versions of a kind this code reads: the oldest it migrates from, and the current one. */

@@ -4,13 +4,13 @@ import { z } from 'zod';
  * The current layout version of each report kind; bump a kind's number when its shape changes,
  * and add the step from the old shape to `REPORT_MIGRATIONS` (report-versions.ts).
  */
-export const REPORT_VERSIONS = { 'kernel-regress': 2, simulate: 2, icl: 2, probe: 2, pretrain: 1, seeds: 1 } as const;
+export const REPORT_VERSIONS = { 'kernel-regress': 2, simulate: 2, icl: 2, probe: 2, pretrain: 1, seeds: 1, reproduce: 1 } as const;
 
 /** A report kind: what the `meta.kind` of a report.json says. */
 export type ReportKind = keyof typeof REPORT_VERSIONS;
 
 /** Every report kind, in the order the commands list them. */
-export const REPORT_KINDS: readonly ReportKind[] = ['kernel-regress', 'simulate', 'icl', 'probe', 'pretrain', 'seeds'];
+export const REPORT_KINDS: readonly ReportKind[] = ['kernel-regress', 'simulate', 'icl', 'probe', 'pretrain', 'seeds', 'reproduce'];
 
 /** The layout version a report of `kind` is written in today. */
 export function reportVersion<K extends ReportKind>(kind: K): (typeof REPORT_VERSIONS)[K] {
@@ -341,6 +341,38 @@ export type SeedAggregate = z.infer<typeof seedAggregateSchema>;
 /** The typed form of a seeds report. */
 export type SeedsReport = z.infer<typeof seedsReportSchema>;
 
+/** One of our numbers beside the paper's in a reproduce report: the mean over seeds with its range where several seeds ran. */
+export const reproduceSummaryRowSchema = z.object({
+  section: z.string(),
+  quantity: z.string(),
+  paper: z.number(),
+  ours: z.number().nullable(),
+  min: z.number().nullable(),
+  max: z.number().nullable(),
+  note: z.string().nullable(),
+});
+
+/** Output of `iclkr reproduce`: every experiment of the paper on the built-in defaults, each its own report, ours beside the paper's. */
+export const reproduceReportSchema = defineReport('reproduce', {
+  quick: z.boolean(),
+  seeds: z.array(z.number().int().nonnegative()),
+  sections: z.array(
+    z.object({
+      name: z.string(),
+      title: z.string(),
+      report: z.union([simulateReportSchema, iclReportSchema, probeReportSchema, seedsReportSchema]),
+    }),
+  ),
+  summary: z.array(reproduceSummaryRowSchema),
+  /** Per section, what differs from the paper's setting (from its paper block). */
+  differs: z.array(z.object({ section: z.string(), text: z.string() })),
+});
+
+/** One row of a reproduce report's comparison with the paper. */
+export type ReproduceSummaryRow = z.infer<typeof reproduceSummaryRowSchema>;
+/** The typed form of a reproduce report. */
+export type ReproduceReport = z.infer<typeof reproduceReportSchema>;
+
 /** The current schema of each report kind. */
 export const REPORT_SCHEMAS = {
   'kernel-regress': kernelRegressReportSchema,
@@ -349,6 +381,7 @@ export const REPORT_SCHEMAS = {
   probe: probeReportSchema,
   pretrain: pretrainReportSchema,
   seeds: seedsReportSchema,
+  reproduce: reproduceReportSchema,
 } as const satisfies Record<ReportKind, z.ZodType>;
 
 /** The typed form of a report of kind `K`. */

@@ -104,4 +104,6 @@ export { type Presentation, presentReport } from './present/summary.js';
 /** The report kinds that have a presentation (every kind with figures). */
 export type { PresentedReport } from './present/reports.js';
 /** One experiment on several seeds: each seed's report and every headline number's mean and range across seeds. */
-export { aggregateSeeds, type SeededReport, seedsReport } from './seeds.js';
+export { aggregateSeeds, runSeeds, type SeededReport, seedsPaperValue, seedsReport } from './seeds.js';
+/** The paper in one run: every section's report and our numbers beside the paper's. */
+export { REPRODUCE_SECTIONS, type ReproduceSection, type ReproduceSettings, runReproduce } from './reproduce.js';

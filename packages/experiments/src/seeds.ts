@@ -114,3 +114,33 @@ export function seedsReport(
     coverage: coverage(experiment, seeds.length),
   });
 }
+
+/**
+ * Runs `one` on each seed in turn (progress and cancellation are `one`'s): with several seeds the
+ * seeds report, with `single` the one seed's own report.
+ */
+export async function runSeeds<R extends SeededReport>(
+  experiment: SeedsReport['experiment'],
+  seeds: readonly number[],
+  single: boolean,
+  run: RunContext,
+  one: (seed: number) => Promise<R>,
+): Promise<R | SeedsReport> {
+  const started = performance.now();
+  const reports: R[] = [];
+  for (const seed of seeds) reports.push(await one(seed));
+  return single ? reports[0] : seedsReport(experiment, seeds, reports, run, { settings: {}, started });
+}
+
+/** The paper's number beside a number across seeds, where the first seed's paper block sets one beside a comparable `ours`. */
+export function seedsPaperValue(report: SeedsReport, a: SeedAggregate): number | null {
+  const names: Record<string, string> = {
+    'accuracy vs Bayes argmax': `accuracy against the Bayes argmax, ${a.key}`,
+    'L1 to Bayes': `distance to the Bayes predictive, ${a.key}`,
+    "best head's agreement with the model": 'best head: agreement with the model, held out (Table 2)',
+    "best head's accuracy": 'best head: accuracy, held out (Table 2)',
+    "model's ICL accuracy": 'ICL accuracy, held out (Table 2)',
+  };
+  const value = report.reports[0]?.paper?.values.find((v) => v.name === names[a.metric]);
+  return value !== undefined && value.ours !== null ? value.paper : null;
+}

@@ -1,5 +1,5 @@
 import { checkFolderFree } from '@iclkr/core/node';
-import { modelWorld, runIcl } from '@iclkr/experiments';
+import { modelWorld, runIcl, runSeeds } from '@iclkr/experiments';
 import { resolveWorld } from '@iclkr/experiments/node';
 import { loadGptCheckpoint } from '@iclkr/probing/node';
 import { PRESET_NAMES } from '@iclkr/theory';
@@ -7,7 +7,7 @@ import { SEEDS_OPTION, seedOption } from '../args.js';
 import { defineCommand } from '../command.js';
 import { defaultModelDir, MODEL_OPTION } from '../default-model.js';
 import { showReport } from '../report-output.js';
-import { runSeeds } from '../seeds.js';
+import { seedsOf } from '../seeds.js';
 
 /** `iclkr icl`: a model's in-context accuracy against the label, exact Bayes and two baselines. */
 export const iclCommand = defineCommand({
@@ -42,7 +42,7 @@ export const iclCommand = defineCommand({
     const checkpoint = await loadGptCheckpoint(modelDir);
     try {
       const io = context.io();
-      const report = await runSeeds('icl', values, context.run(), async (seed) => {
+      const report = await runSeeds('icl', seedsOf(values), values.seeds === undefined, context.run(), async (seed) => {
         const world = values.world !== undefined ? await resolveWorld(values.world, seed) : modelWorld(checkpoint.world, modelDir);
         return runIcl(
           {

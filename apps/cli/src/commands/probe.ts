@@ -8,6 +8,7 @@ import {
   type ProbeSettings,
   type ProbeSource,
   runProbe,
+  runSeeds,
   TRUE_KERNELS,
   textProbeSource,
   worldProbeSource,
@@ -21,7 +22,7 @@ import { type OptionValues, SEEDS_OPTION, seedOption } from '../args.js';
 import { type CommandContext, defineCommand } from '../command.js';
 import { defaultModelDir } from '../default-model.js';
 import { showReport } from '../report-output.js';
-import { runSeeds, seedsOf } from '../seeds.js';
+import { seedsOf } from '../seeds.js';
 import { ORDER_AND_POOL_OPTIONS, STRATEGY_DESCRIPTION } from '../retrieval-options.js';
 
 /** Options that only text prompts take, refused for a world. */
@@ -239,7 +240,7 @@ export const probeCommand = defineCommand({
     const extra: Record<string, string> = {};
     const seeds = seedsOf(values);
     const io = context.io();
-    const report = await runSeeds('probe', values, context.run(), async (seed) => {
+    const report = await runSeeds('probe', seedsOf(values), values.seeds === undefined, context.run(), async (seed) => {
       const settings: ProbeSettings = {
         shots: values.shots,
         prompts: values.prompts,

@@ -1,11 +1,11 @@
 import { OptionError } from '@iclkr/core';
-import { runSimulate } from '@iclkr/experiments';
+import { runSeeds, runSimulate } from '@iclkr/experiments';
 import { checkFolderFree } from '@iclkr/core/node';
 import { BAYES_MODES, DEFAULT_TEMPERATURE, ESTIMATOR_KERNELS, THEOREM_KERNEL_DEFAULTS } from '@iclkr/theory';
 import { SEEDS_OPTION, seedOption } from '../args.js';
 import { defineCommand } from '../command.js';
 import { showReport } from '../report-output.js';
-import { runSeeds } from '../seeds.js';
+import { seedsOf } from '../seeds.js';
 import { WORLD_OPTIONS, worldSource } from '../world-source.js';
 
 /** `iclkr simulate`: the paper's Table 3 experiment (kernel regression vs the exact Bayesian predictive). */
@@ -80,7 +80,7 @@ export const simulateCommand = defineCommand({
     }
     if (values.out !== undefined) await checkFolderFree(values.out);
     const io = context.io();
-    const report = await runSeeds('simulate', values, context.run(), async (seed) =>
+    const report = await runSeeds('simulate', seedsOf(values), values.seeds === undefined, context.run(), async (seed) =>
       runSimulate(
         {
           world: await source.load(seed),

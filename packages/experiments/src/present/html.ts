@@ -70,6 +70,19 @@ const SEEDS_PAPER_NOTE =
   "<p>Each seed's report (in report.json's <code>reports</code>) carries its own comparison with the paper; " +
   "the table above sets the paper's numbers beside the mean and range across seeds.</p>";
 
+/** The paper section of a reproduce report: the comparison is its first table; each section's report has its own paper block. */
+const REPRODUCE_PAPER_NOTE =
+  "<p>The first table sets our numbers beside the paper's; each section's report (in report.json's <code>sections</code>) " +
+  'carries its own comparison with the paper, with what differs and the research log that explains it.</p>';
+
+/** A contents list of every table and figure, for long pages (more than four tables, e.g. a reproduce report). */
+function contentsHtml(input: ReportPageInput): string {
+  if (input.tables.length <= 4) return '';
+  const tables = input.tables.map((t, i) => `<li><a href="#table-${i + 1}">${e(t.title)}</a></li>`);
+  const figures = input.figures.map(({ figure }) => `<li><a href="#figure-${e(figure.name)}">${e(figure.title)}</a></li>`);
+  return `<details class="contents" open><summary>Contents</summary>\n<ul>\n${[...tables, ...figures].join('\n')}\n</ul>\n</details>`;
+}
+
 /** A settings record as a definition list (non-strings as JSON). */
 function settingsHtml(settings: Readonly<Record<string, unknown>>): string {
   const entries = Object.entries(settings);
@@ -167,6 +180,7 @@ export function reportHtml(input: ReportPageInput): string {
 ${input.summary.map((p) => `<p>${e(p)}</p>`).join('\n')}
 <nav><a href="#tables">Tables</a><a href="#figures">Figures</a><a href="#paper">Compared with the paper</a>\
 <a href="#settings">Settings</a><a href="#run">Run</a></nav>
+${contentsHtml(input)}
 <h2 id="tables">Tables</h2>
 ${tables || '<p>No tables.</p>'}
 <h2 id="figures">Figures</h2>
@@ -174,7 +188,7 @@ ${tables || '<p>No tables.</p>'}
 ${figures || '<p>No figures.</p>'}
 </div>
 <h2 id="paper">Compared with the paper</h2>
-${'paper' in input.report ? paperHtml(input.report.paper) : SEEDS_PAPER_NOTE}
+${'paper' in input.report ? paperHtml(input.report.paper) : input.report.meta.kind === 'seeds' ? SEEDS_PAPER_NOTE : REPRODUCE_PAPER_NOTE}
 <h2 id="settings">Settings</h2>
 ${settingsHtml(input.report.meta.settings)}
 ${extra}

@@ -1,7 +1,7 @@
 /** The reports the presentation shows, and the one field it reads defensively (older reports lack it). */
-import type { IclReport, Paper, PretrainReport, ProbeReport, SeedsReport, SimulateReport } from '@iclkr/core';
+import type { IclReport, Paper, PretrainReport, ProbeReport, ReproduceReport, SeedsReport, SimulateReport } from '@iclkr/core';
 
-export type { IclReport, Paper, PretrainReport, ProbeReport, SeedsReport, SimulateReport };
+export type { IclReport, Paper, PretrainReport, ProbeReport, ReproduceReport, SeedsReport, SimulateReport };
 
 /** Agreement with the model and accuracy against the gold label. */
 export interface Scores {
@@ -10,7 +10,7 @@ export interface Scores {
 }
 
 /** Any report the HTML page shows. */
-export type PresentedReport = SimulateReport | IclReport | ProbeReport | PretrainReport | SeedsReport;
+export type PresentedReport = SimulateReport | IclReport | ProbeReport | PretrainReport | SeedsReport | ReproduceReport;
 
 /** The held-out scores of one head's variant (null where the report predates them). */
 export function heldOutScores(scores: { readonly heldOut?: Scores | null }): Scores | null {

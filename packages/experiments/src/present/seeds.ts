@@ -1,25 +1,13 @@
 /** A seeds report shown: the numbers across seeds beside the paper's, each seed's best head (probe), the mean and range against n. */
-import type { SeedAggregate, SeedsReport } from '@iclkr/core';
+import type { SeedsReport } from '@iclkr/core';
 import { type Figure, figureTitle, finishSpec, nAxis, PALETTE } from '../figures/figure.js';
 import { type SeriesPoint, seriesChart } from '../figures/series.js';
+import { seedsPaperValue } from '../seeds.js';
 import { formatNumber as f, type Table } from './format.js';
-
-/** The paper's number for an aggregate, where the first seed's paper block sets one beside a comparable `ours`. */
-function paperValue(report: SeedsReport, a: SeedAggregate): number | null {
-  const names: Record<string, string> = {
-    'accuracy vs Bayes argmax': `accuracy against the Bayes argmax, ${a.key}`,
-    'L1 to Bayes': `distance to the Bayes predictive, ${a.key}`,
-    "best head's agreement with the model": 'best head: agreement with the model, held out (Table 2)',
-    "best head's accuracy": 'best head: accuracy, held out (Table 2)',
-    "model's ICL accuracy": 'ICL accuracy, held out (Table 2)',
-  };
-  const value = report.reports[0]?.paper?.values.find((v) => v.name === names[a.metric]);
-  return value !== undefined && value.ours !== null ? value.paper : null;
-}
 
 /** The tables of a seeds report: every headline number across seeds (with the paper's beside it), and for probe each seed's best head. */
 export function seedsTables(report: SeedsReport): Table[] {
-  const paper = report.aggregate.map((a) => paperValue(report, a));
+  const paper = report.aggregate.map((a) => seedsPaperValue(report, a));
   const withPaper = paper.some((p) => p !== null);
   const tables: Table[] = [
     {

@@ -5,8 +5,9 @@ import { pretrainFigures } from '../figures/pretrain.js';
 import { probeFigures, voteScope } from '../figures/probe.js';
 import { simulateFigures } from '../figures/simulate.js';
 import { formatNumber as f, type Table } from './format.js';
-import type { IclReport, PresentedReport, PretrainReport, ProbeReport, SeedsReport, SimulateReport } from './reports.js';
+import type { IclReport, PresentedReport, PretrainReport, ProbeReport, ReproduceReport, SeedsReport, SimulateReport } from './reports.js';
 import { seedsFigures, seedsSummary, seedsTables } from './seeds.js';
+import { reproduceContent, reproduceSummary } from './reproduce.js';
 import { iclTables, pretrainTables, probeTables, simulateTables } from './tables.js';
 
 /** A report ready to show: a title (no paths), summary paragraphs, tables and figures. */
@@ -116,6 +117,16 @@ export function presentReport(report: PresentedReport): Presentation {
         summary: seedsSummary(r),
         tables: seedsTables(r),
         figures: seedsFigures(r),
+      };
+    }
+    case 'reproduce': {
+      const r = report as ReproduceReport;
+      const { tables, figures } = reproduceContent(r, presentReport);
+      return {
+        title: 'iclkr reproduce: the paper on the built-in defaults',
+        summary: reproduceSummary(r),
+        tables: [...tables],
+        figures: [...figures],
       };
     }
     default:
