@@ -68,7 +68,7 @@ const score = { agreement: 0.6, accuracy: 0.55 };
 const probeAccuracy = { examples: 10, chance: 0.5, heads: [{ layer: 0, head: 0, accuracy: [0.5, 0.9], lambda: [0.01, 0.01] }] };
 
 /** Bodies of version 1 reports, as the schemas before per-kind versions defined them. */
-const BODIES_V1: Record<Exclude<ReportKind, 'pretrain'>, Record<string, unknown>> = {
+const BODIES_V1: Record<Exclude<ReportKind, 'pretrain' | 'seeds' | 'reproduce'>, Record<string, unknown>> = {
   'kernel-regress': { bandwidth: 0.5, mode: 'regress', kernel: 'rbf', predictions: [1, 2], metrics: { mse: 0.1 }, loo: null },
   simulate: {
     world: 'paper-table3',
@@ -116,7 +116,7 @@ const BODIES_V1: Record<Exclude<ReportKind, 'pretrain'>, Record<string, unknown>
   },
 };
 
-const v1 = (kind: Exclude<ReportKind, 'pretrain'>): Record<string, unknown> => ({ meta: metaV1(kind), ...BODIES_V1[kind] });
+const v1 = (kind: Exclude<ReportKind, 'pretrain' | 'seeds' | 'reproduce'>): Record<string, unknown> => ({ meta: metaV1(kind), ...BODIES_V1[kind] });
 
 const paper: Paper = {
   citation: 'Han, Wang, Zhao, Ji 2023',
@@ -190,7 +190,7 @@ describe('report schemas', () => {
 });
 
 describe('readReport', () => {
-  it.each(Object.keys(BODIES_V1) as Exclude<ReportKind, 'pretrain'>[])(
+  it.each(Object.keys(BODIES_V1) as Exclude<ReportKind, 'pretrain' | 'seeds' | 'reproduce'>[])(
     'opens a version 1 %s report and migrates it to the current shape',
     (kind) => {
       const old = v1(kind);
