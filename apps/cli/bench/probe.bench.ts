@@ -4,27 +4,15 @@
 // head; the key/value probes take the first 256 prompts, so every size here fills them). The goal (issue 5): defaults under
 // 5 minutes on the 2-core machine. Each size runs `REPEATS` times; medians are reported.
 // Writes bench/results/cli-probe.json. Run from the repository root after `pnpm build`.
-import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { writeBenchResult } from '../../../bench/results.js';
+import { freshRun, median } from './fresh-run.js';
 
-const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 const REPEATS = Number(process.env.REPEATS ?? 2);
 const SIZES = [300, 500, 1200];
-/** Reports the process's peak RSS (kB) on stderr as it exits. */
-const REPORT_RSS = "data:text/javascript,process.on('exit',()=>process.stderr.write('maxrss '+process.resourceUsage().maxRSS+'\\n'))";
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /** One fresh `iclkr probe` run: seconds and peak RSS in MB. */
-function probeOnce(prompts: number | undefined): { seconds: number; rssMb: number } {
-  const args = ['--import', REPORT_RSS, MAIN, 'probe', '--json', ...(prompts === undefined ? [] : ['--prompts', String(prompts)])];
-  const started = performance.now();
-  const r = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 28 });
-  const seconds = (performance.now() - started) / 1000;
-  if (r.status !== 0) throw new Error(`iclkr probe failed: ${r.stderr.trim().split('\n').pop()}`);
-  const rss = /maxrss (\d+)/.exec(r.stderr);
-  return { seconds, rssMb: Number(rss![1]) / 1024 };
-}
+const probeOnce = (prompts: number | undefined) =>
+  freshRun(['probe', '--json', ...(prompts === undefined ? [] : ['--prompts', String(prompts)])]);
 
 const rows = SIZES.map((prompts) => {
   const runs = Array.from({ length: REPEATS }, () => probeOnce(prompts === 500 ? undefined : prompts));

@@ -2,6 +2,13 @@
 import { type Presentation, type PresentedReport, presentReport, renderFigureSvg, reportHtml, textTable } from '@iclkr/experiments';
 import { writeReportFolder } from '@iclkr/experiments/node';
 
+/** The --out option of the commands that write a report folder. */
+export const OUT_DIR_OPTION = {
+  kind: 'string',
+  placeholder: 'DIR',
+  description: 'write report.json, figures/ and report.html to DIR (must not exist, or be empty; atomic)',
+} as const;
+
 /** The files of a report folder: report.json, figures/NAME.svg and NAME.vl.json per figure, report.html, and `extra` (name -> text). */
 export async function reportFiles(report: PresentedReport, extra: Readonly<Record<string, string>> = {}): Promise<Record<string, string>> {
   const shown = presentReport(report);

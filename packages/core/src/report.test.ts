@@ -116,7 +116,10 @@ const BODIES_V1: Record<Exclude<ReportKind, 'pretrain' | 'seeds' | 'reproduce'>,
   },
 };
 
-const v1 = (kind: Exclude<ReportKind, 'pretrain' | 'seeds' | 'reproduce'>): Record<string, unknown> => ({ meta: metaV1(kind), ...BODIES_V1[kind] });
+const v1 = (kind: Exclude<ReportKind, 'pretrain' | 'seeds' | 'reproduce'>): Record<string, unknown> => ({
+  meta: metaV1(kind),
+  ...BODIES_V1[kind],
+});
 
 const paper: Paper = {
   citation: 'Han, Wang, Zhao, Ji 2023',

@@ -6,7 +6,7 @@ import { PRESET_NAMES } from '@iclkr/theory';
 import { SEEDS_OPTION, seedOption } from '../args.js';
 import { defineCommand } from '../command.js';
 import { defaultModelDir, MODEL_OPTION } from '../default-model.js';
-import { showReport } from '../report-output.js';
+import { OUT_DIR_OPTION, showReport } from '../report-output.js';
 import { seedsOf } from '../seeds.js';
 
 /** `iclkr icl`: a model's in-context accuracy against the label, exact Bayes and two baselines. */
@@ -30,11 +30,7 @@ export const iclCommand = defineCommand({
     seed: seedOption('the prompts (and of a preset --world)'),
     seeds: SEEDS_OPTION,
     json: { kind: 'boolean', description: 'print the JSON report on stdout instead of the table' },
-    out: {
-      kind: 'string',
-      placeholder: 'DIR',
-      description: 'write report.json, figures/ and report.html to DIR (must not exist, or be empty; atomic)',
-    },
+    out: OUT_DIR_OPTION,
   },
   async run(values, context) {
     if (values.out !== undefined) await checkFolderFree(values.out);

@@ -21,7 +21,7 @@ import { PRESET_NAMES } from '@iclkr/theory';
 import { type OptionValues, SEEDS_OPTION, seedOption } from '../args.js';
 import { type CommandContext, defineCommand } from '../command.js';
 import { defaultModelDir } from '../default-model.js';
-import { showReport } from '../report-output.js';
+import { OUT_DIR_OPTION, showReport } from '../report-output.js';
 import { seedsOf } from '../seeds.js';
 import { ORDER_AND_POOL_OPTIONS, STRATEGY_DESCRIPTION } from '../retrieval-options.js';
 
@@ -126,11 +126,7 @@ const OPTIONS = {
   seed: seedOption('the prompts, the split and the probe folds (and of a preset --world)'),
   seeds: SEEDS_OPTION,
   json: { kind: 'boolean', description: 'print the JSON report on stdout instead of the summary' },
-  out: {
-    kind: 'string',
-    placeholder: 'DIR',
-    description: 'write report.json, figures/ and report.html to DIR (must not exist, or be empty; atomic)',
-  },
+  out: OUT_DIR_OPTION,
 } as const;
 
 type Values = OptionValues<typeof OPTIONS>;

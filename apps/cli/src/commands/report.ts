@@ -4,7 +4,7 @@ import { type AnyReport, type KernelRegressReport, OptionError, readReport } fro
 import { checkFolderFree, readInputFile } from '@iclkr/core/node';
 import { formatNumber, type PresentedReport, textTable } from '@iclkr/experiments';
 import { defineCommand } from '../command.js';
-import { showReport } from '../report-output.js';
+import { OUT_DIR_OPTION, showReport } from '../report-output.js';
 
 /** The report.json a path names: the file itself, or the one inside a report folder. */
 async function reportPath(path: string): Promise<string> {
@@ -36,11 +36,7 @@ export const reportCommand = defineCommand({
       description: 'a report.json, or a folder holding one (also given as the one argument: iclkr report DIR)',
     },
     json: { kind: 'boolean', description: 'print the report as this version of iclkr writes it (migrated)' },
-    out: {
-      kind: 'string',
-      placeholder: 'DIR',
-      description: 'write report.json, figures/ and report.html to DIR (must not exist, or be empty; atomic)',
-    },
+    out: OUT_DIR_OPTION,
   },
   async run(values, context) {
     if (values.out !== undefined) await checkFolderFree(values.out);

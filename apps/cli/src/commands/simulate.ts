@@ -4,7 +4,7 @@ import { checkFolderFree } from '@iclkr/core/node';
 import { BAYES_MODES, DEFAULT_TEMPERATURE, ESTIMATOR_KERNELS, THEOREM_KERNEL_DEFAULTS } from '@iclkr/theory';
 import { SEEDS_OPTION, seedOption } from '../args.js';
 import { defineCommand } from '../command.js';
-import { showReport } from '../report-output.js';
+import { OUT_DIR_OPTION, showReport } from '../report-output.js';
 import { seedsOf } from '../seeds.js';
 import { WORLD_OPTIONS, worldSource } from '../world-source.js';
 
@@ -67,11 +67,7 @@ export const simulateCommand = defineCommand({
     seed: seedOption('the preset world and of the experiment'),
     seeds: SEEDS_OPTION,
     json: { kind: 'boolean', description: 'print the JSON report on stdout instead of the table' },
-    out: {
-      kind: 'string',
-      placeholder: 'DIR',
-      description: 'write report.json, figures/ and report.html to DIR (must not exist, or be empty; atomic)',
-    },
+    out: OUT_DIR_OPTION,
   },
   async run(values, context) {
     const source = worldSource(values);

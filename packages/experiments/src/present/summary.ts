@@ -5,7 +5,7 @@ import { pretrainFigures } from '../figures/pretrain.js';
 import { probeFigures, voteScope } from '../figures/probe.js';
 import { simulateFigures } from '../figures/simulate.js';
 import { formatNumber as f, type Table } from './format.js';
-import type { IclReport, PresentedReport, PretrainReport, ProbeReport, ReproduceReport, SeedsReport, SimulateReport } from './reports.js';
+import type { IclReport, PresentedReport, PretrainReport, ProbeReport, SimulateReport } from './reports.js';
 import { seedsFigures, seedsSummary, seedsTables } from './seeds.js';
 import { reproduceContent, reproduceSummary } from './reproduce.js';
 import { iclTables, pretrainTables, probeTables, simulateTables } from './tables.js';
@@ -71,65 +71,39 @@ function pretrainSummary(r: PretrainReport): string[] {
   ];
 }
 
+/** How each report kind is shown: its title, summary, tables and figures from the report. */
+type Presenter<R> = (report: R) => Presentation;
+
+/** One presenter per kind from its title and three parts. */
+function presenter<R>(
+  title: (r: R) => string,
+  summary: (r: R) => string[],
+  tables: (r: R) => Table[],
+  figures: (r: R) => Figure[],
+): Presenter<R> {
+  return (r) => ({ title: title(r), summary: summary(r), tables: tables(r), figures: figures(r) });
+}
+
+const PRESENTERS: { [K in PresentedReport['meta']['kind']]: Presenter<Extract<PresentedReport, { meta: { kind: K } }>> } = {
+  simulate: presenter((r) => `iclkr simulate: ${displayName(r.world)}`, simulateSummary, simulateTables, simulateFigures),
+  icl: presenter((r) => `iclkr icl: ${displayName(r.model)} on ${displayName(r.world)}`, iclSummary, iclTables, iclFigures),
+  probe: presenter((r) => `iclkr probe: ${displayName(r.model)} on ${r.source}`, probeSummary, probeTables, probeFigures),
+  pretrain: presenter((r) => `iclkr pretrain: ${displayName(r.world)}`, pretrainSummary, pretrainTables, pretrainFigures),
+  seeds: presenter((r) => `iclkr ${r.experiment} on ${r.seeds.length} seeds`, seedsSummary, seedsTables, seedsFigures),
+  reproduce: (r) => {
+    const { tables, figures } = reproduceContent(r, presentReport);
+    return {
+      title: 'iclkr reproduce: the paper on the built-in defaults',
+      summary: reproduceSummary(r),
+      tables: [...tables],
+      figures: [...figures],
+    };
+  },
+};
+
 /** The title, summary, tables and figures of any report, by its `meta.kind`. */
 export function presentReport(report: PresentedReport): Presentation {
-  switch (report.meta.kind) {
-    case 'simulate': {
-      const r = report as SimulateReport;
-      return {
-        title: `iclkr simulate: ${displayName(r.world)}`,
-        summary: simulateSummary(r),
-        tables: simulateTables(r),
-        figures: simulateFigures(r),
-      };
-    }
-    case 'icl': {
-      const r = report as IclReport;
-      return {
-        title: `iclkr icl: ${displayName(r.model)} on ${displayName(r.world)}`,
-        summary: iclSummary(r),
-        tables: iclTables(r),
-        figures: iclFigures(r),
-      };
-    }
-    case 'probe': {
-      const r = report as ProbeReport;
-      return {
-        title: `iclkr probe: ${displayName(r.model)} on ${r.source}`,
-        summary: probeSummary(r),
-        tables: probeTables(r),
-        figures: probeFigures(r),
-      };
-    }
-    case 'pretrain': {
-      const r = report as PretrainReport;
-      return {
-        title: `iclkr pretrain: ${displayName(r.world)}`,
-        summary: pretrainSummary(r),
-        tables: pretrainTables(r),
-        figures: pretrainFigures(r),
-      };
-    }
-    case 'seeds': {
-      const r = report as SeedsReport;
-      return {
-        title: `iclkr ${r.experiment} on ${r.seeds.length} seeds`,
-        summary: seedsSummary(r),
-        tables: seedsTables(r),
-        figures: seedsFigures(r),
-      };
-    }
-    case 'reproduce': {
-      const r = report as ReproduceReport;
-      const { tables, figures } = reproduceContent(r, presentReport);
-      return {
-        title: 'iclkr reproduce: the paper on the built-in defaults',
-        summary: reproduceSummary(r),
-        tables: [...tables],
-        figures: [...figures],
-      };
-    }
-    default:
-      throw new Error(`no presentation for a report of kind '${(report as { meta: { kind: string } }).meta.kind}'`);
-  }
+  const present = PRESENTERS[report.meta.kind] as Presenter<PresentedReport> | undefined;
+  if (present === undefined) throw new Error(`no presentation for a report of kind '${report.meta.kind}'`);
+  return present(report);
 }
