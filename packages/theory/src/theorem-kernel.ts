@@ -28,30 +28,6 @@ export function sampleInputs(world: World, count: number, k: number, rng: Rng, w
   return Array.from({ length: count }, () => sampleSegment(world, rng.categorical(w), k, rng).x);
 }
 
-/** Columns of V per block of the Gram product: 4,096 keeps a block's operands in cache (recall's Sigma: 4.8 s instead of 10.8). */
-const GRAM_BLOCK = 4096;
-
-/**
- * V V^T as a sum of products of column blocks: tfjs-wasm runs one product with a 23,232-long inner
- * dimension at under half speed, and its float32 sum is further from float64 (tested).
- */
-export function gramOf(v: tf.Tensor2D, vt: tf.Tensor2D, onBlock?: () => void): Float32Array {
-  const [n, dimension] = v.shape;
-  let gram = tf.zeros([n, n]) as tf.Tensor2D;
-  for (let start = 0; start < dimension; start += GRAM_BLOCK) {
-    const width = Math.min(GRAM_BLOCK, dimension - start);
-    const next = tf.tidy(
-      () => tf.add(gram, tf.matMul(tf.slice(v, [0, start], [n, width]), tf.slice(vt, [start, 0], [width, n]))) as tf.Tensor2D,
-    );
-    gram.dispose();
-    gram = next;
-    onBlock?.();
-  }
-  const values = gram.dataSync() as Float32Array;
-  gram.dispose();
-  return values;
-}
-
 /**
  * The theorem's kernel K(x, x') = vec(T_x)^T (Sigma + lambda I)^-1 vec(T_x') (SPEC §2), with
  * Sigma = (1/N) sum_j vec(T_{x_j}) vec(T_{x_j})^T over N pre-training samples. The d^2 x d^2 system
@@ -96,13 +72,16 @@ export class TheoremKernel {
     this.k = options.inputLength;
     this.samples = samples;
     this.ridge = ridge;
-    const steps = Math.ceil(this.dimension / GRAM_BLOCK) + 2;
+    // Three steps (the operators, their Gram product, its factorisation), each a few seconds in the largest worlds.
     let done = 0;
-    const step = () => options.onProgress?.(++done, steps);
+    const step = () => options.onProgress?.(++done, 3);
     this.v = beliefOperators(world, sampleInputs(world, samples, this.k, rng));
     this.vt = tf.transpose(this.v);
     step();
-    const g = Float64Array.from(gramOf(this.v, this.vt, step));
+    const gram = tf.matMul(this.v, this.vt);
+    const g = Float64Array.from(gram.dataSync());
+    gram.dispose();
+    step();
     let trace = 0;
     let eta = 0;
     for (let i = 0; i < samples; i++) {
@@ -163,7 +142,7 @@ export class TheoremKernel {
         throw new OptionError(
           `the theorem's kernel lost float32 precision at ridge ${this.ridge}: ` +
             `K(x, x) = ${k.toPrecision(3)}, below its floor ${(norms[i] * floor).toPrecision(3)}`,
-          'raise the ridge (e.g. --ridge 0.1)',
+          `raise the ridge (e.g. --ridge ${this.ridge * 10})`,
         );
       }
     });

@@ -1,5 +1,6 @@
 /** A seeds report shown: the numbers across seeds beside the paper's, each seed's best head (probe), the mean and range against n. */
-import type { SeedsReport } from '@iclkr/core';
+import type { ProbeReport, SeedsReport } from '@iclkr/core';
+import { probeFigures } from '../figures/probe.js';
 import { type Figure, figureTitle, finishSpec, nAxis, PALETTE } from '../figures/figure.js';
 import { type SeriesPoint, seriesChart } from '../figures/series.js';
 import { seedsPaperValue } from '../seeds.js';
@@ -61,10 +62,20 @@ function nOf(key: string): number | null {
   return m === null ? null : Number(m[1]);
 }
 
-/** The figure of a simulate or icl seeds report: the headline accuracy's mean across seeds against n, its range across seeds as a band. */
+/**
+ * The figures of a seeds report: for simulate and icl the headline accuracy's mean across seeds
+ * against n with its range as a band; for probe the first seed's own figures.
+ */
 export function seedsFigures(report: SeedsReport): Figure[] {
   const metric = report.experiment === 'simulate' ? 'accuracy vs Bayes argmax' : report.experiment === 'icl' ? 'model accuracy' : null;
-  if (metric === null) return [];
+  if (metric === null) {
+    // A probe's heatmaps and maps do not average across seeds: draw the first seed's, named by it.
+    const first = report.reports[0] as ProbeReport | undefined;
+    const seed = report.seeds[0];
+    return first === undefined
+      ? []
+      : probeFigures(first).map((fig) => ({ ...fig, name: `seed-${seed}-${fig.name}`, title: `seed ${seed}: ${fig.title}` }));
+  }
   const rows = report.aggregate.filter((a) => a.metric === metric && nOf(a.key) !== null && a.mean !== null);
   if (rows.length === 0) return [];
   const world = report.reports[0] !== undefined && 'world' in report.reports[0] ? report.reports[0].world : 'all prompts';
