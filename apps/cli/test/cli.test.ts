@@ -25,7 +25,7 @@ describe('iclkr', () => {
     const r = await run('kernel-regres');
     expect(r.code).toBe(1);
     expect(lastLine(r.stderr)).toBe(
-      "iclkr: error: unknown command 'kernel-regres'; use one of demo, kernel-regress, " +
+      "iclkr: error: unknown command 'kernel-regres'; use one of reproduce, demo, kernel-regress, " +
         'dataset, generate, bayes, simulate, run-model, pretrain, icl, probe, retrieve, report',
     );
   });
