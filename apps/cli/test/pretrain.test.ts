@@ -1,5 +1,7 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { readReportOf } from '@iclkr/core';
 import { expectCleanFailure, run, tempDir } from './run.js';
@@ -145,5 +147,38 @@ describe('iclkr icl', () => {
     const weights = join(broken, 'model.safetensors');
     writeFileSync(weights, readFileSync(weights).subarray(0, 200));
     expectCleanFailure(await run('icl', '--model', broken), /model\.safetensors/);
+  });
+});
+
+describe('iclkr pretrain and Ctrl-C', () => {
+  it('stops at the next step with a complete, resumable checkpoint when documents come from a world (issue 20)', async () => {
+    const out = join(dir, 'interrupted');
+    const main = fileURLToPath(new URL('../dist/main.js', import.meta.url));
+    const child = spawn(process.execPath, [main, 'pretrain', ...TINY, '--steps', '100000', '--out', out], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    // Interrupt once training has started (the progress bar prints after a second).
+    await new Promise<void>((resolve) => {
+      const poll = setInterval(() => {
+        if (/pretrain \d+%/.test(stderr)) {
+          clearInterval(poll);
+          resolve();
+        }
+      }, 100);
+    });
+    const sent = performance.now();
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    expect((performance.now() - sent) / 1000).toBeLessThan(5);
+    expect(code).toBe(1);
+    const step = Number(/stopped at step (\d+) of 100000; the checkpoint in .* is complete/.exec(stderr)![1]);
+    expect(step).toBeGreaterThan(0);
+    const more = await run('pretrain', '--out', out, '--resume', '--steps', String(step + 2));
+    expect(more.code, more.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(join(out, 'training.json'), 'utf8')).step).toBe(step + 2);
   });
 });

@@ -40,6 +40,28 @@ for (const [name, extra] of [
   });
 }
 
+describe('iclkr run-model --cache', () => {
+  it('writes and counts a name given twice once (issue 20)', async () => {
+    const out = join(dir, 'twice.safetensors');
+    const ids = file(dir, 'twice-ids.json', '[[1, 2, 3]]');
+    const name = 'blocks.0.attn.hook_pattern';
+    const r = await run(
+      'run-model',
+      '--model',
+      join(fixtures, 'gpt2-tiny'),
+      '--input-ids',
+      ids,
+      '--cache',
+      `${name},${name}`,
+      '--out',
+      out,
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/ and 1 activation\n$/);
+    expect([...(await readSafetensors(out)).tensors.keys()].sort()).toEqual([name, 'logits']);
+  });
+});
+
 describe('iclkr run-model: bad input is a one-line error, exit 1, nothing written', () => {
   const model = join(fixtures, 'gpt2-tiny');
   const ids = file(dir, 'ids.json', '[[1, 2, 3]]');

@@ -44,13 +44,15 @@ export const runModelCommand = defineCommand({
   },
   async run(values, context) {
     const { model: modelDir, 'input-ids': idsPath, out } = values;
-    const names =
-      values.cache !== undefined
-        ? values.cache
-            .split(',')
-            .map((n) => n.trim())
-            .filter(Boolean)
-        : [];
+    // A name given twice is one activation (written once, counted once).
+    const names = [
+      ...new Set(
+        (values.cache ?? '')
+          .split(',')
+          .map((n) => n.trim())
+          .filter(Boolean),
+      ),
+    ];
     const ids = parseInputIds(new TextDecoder().decode(await readInputFile(idsPath)), idsPath);
     const model = await loadModel(modelDir);
     const input = tf.tensor2d(ids, [ids.length, ids[0].length], 'int32');
@@ -69,7 +71,9 @@ export const runModelCommand = defineCommand({
         );
       }
       await writeSafetensors(out, tensors, { producer: 'iclkr run-model', model: modelDir });
-      context.stdout.write(`wrote ${out}: logits [${logits.shape.join(', ')}]${names.length ? ` and ${names.length} activations` : ''}\n`);
+      context.stdout.write(
+        `wrote ${out}: logits [${logits.shape.join(', ')}]${names.length ? ` and ${names.length} activation${names.length === 1 ? '' : 's'}` : ''}\n`,
+      );
     } finally {
       input.dispose();
       model.dispose();
