@@ -71,9 +71,8 @@ export const runModelCommand = defineCommand({
         );
       }
       await writeSafetensors(out, tensors, { producer: 'iclkr run-model', model: modelDir });
-      context.stdout.write(
-        `wrote ${out}: logits [${logits.shape.join(', ')}]${names.length ? ` and ${names.length} activation${names.length === 1 ? '' : 's'}` : ''}\n`,
-      );
+      const activations = names.length === 0 ? '' : ` and ${names.length} activation${names.length === 1 ? '' : 's'}`;
+      context.stdout.write(`wrote ${out}: logits [${logits.shape.join(', ')}]${activations}\n`);
     } finally {
       input.dispose();
       model.dispose();
