@@ -6,11 +6,9 @@ import { textPromptSpans } from '@iclkr/probing';
 import { loadTokenizer } from '@iclkr/probing/node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DemonstrationChooser, textPrompts } from '@iclkr/experiments';
-import { expectCleanFailure, GPT2_TOKENIZER, randomTextModel, run, sharedData, tempDir } from './run.js';
+import { expectCleanFailure, GPT2_TOKENIZER, randomTextModel, run, tempDir, SST2_DEV, SST2_TRAIN, sst2ProbeArgs } from './run.js';
 
 const dir = tempDir();
-const SST2_DEV = join(sharedData, 'sst2/glue-dev.tsv');
-const SST2_TRAIN = join(sharedData, 'sst2/stsa.binary.train');
 
 let textModel: string;
 beforeAll(async () => {
@@ -19,23 +17,7 @@ beforeAll(async () => {
 });
 
 /** A text probe of the random GPT-2-vocabulary model: 2 shots, 12 prompts. */
-const textProbe = () => [
-  'probe',
-  '--model',
-  textModel,
-  '--tokenizer',
-  GPT2_TOKENIZER,
-  '--data',
-  SST2_DEV,
-  '--demos',
-  SST2_TRAIN,
-  '--shots',
-  '2',
-  '--prompts',
-  '12',
-  '--probe-prompts',
-  '12',
-];
+const textProbe = () => ['probe', ...sst2ProbeArgs(textModel, 2, 12), '--probe-prompts', '12'];
 
 describe('iclkr probe --retrieval', () => {
   it('keeps the default prompts: the same as drawing each query a seeded shuffle of the whole pool cut to n, as before', async () => {

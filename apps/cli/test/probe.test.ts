@@ -6,11 +6,20 @@ import { ACTIVATIONS_FORMAT, loadModel } from '@iclkr/probing/node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadTextDataset, writeSafetensors } from '@iclkr/core/node';
 import { labelTokens, textPrompts } from '@iclkr/experiments';
-import { expectCleanFailure, file, GPT2_TOKENIZER, randomTextModel, run, sharedData, tempDir } from './run.js';
+import {
+  expectCleanFailure,
+  file,
+  GPT2_TOKENIZER,
+  randomTextModel,
+  run,
+  sharedData,
+  tempDir,
+  SST2_DEV,
+  SST2_TRAIN,
+  sst2ProbeArgs,
+} from './run.js';
 
 const dir = tempDir();
-const SST2_DEV = join(sharedData, 'sst2/glue-dev.tsv');
-const SST2_TRAIN = join(sharedData, 'sst2/stsa.binary.train');
 /** A small, quick probe of the built-in model. */
 const QUICK = ['--prompts', '40', '--probe-prompts', '16', '--shots', '8'];
 
@@ -89,18 +98,7 @@ describe('iclkr probe on text', () => {
   it('probes SST-2 prompts laid out by a template, with the GPT-2 tokenizer; no true kernel for text', async () => {
     const r = await run(
       'probe',
-      '--model',
-      textModel,
-      '--tokenizer',
-      GPT2_TOKENIZER,
-      '--data',
-      SST2_DEV,
-      '--demos',
-      SST2_TRAIN,
-      '--shots',
-      '2',
-      '--prompts',
-      '12',
+      ...sst2ProbeArgs(textModel, 2, 12),
       '--probe-prompts',
       '12',
       '--template',
@@ -253,22 +251,7 @@ describe('iclkr probe --activations', () => {
 describe('iclkr probe rejects bad input in one line', () => {
   it('refuses bad options, sources and prompts, and writes nothing', async () => {
     const out = join(dir, 'never');
-    const text = [
-      '--model',
-      textModel,
-      '--tokenizer',
-      GPT2_TOKENIZER,
-      '--data',
-      SST2_DEV,
-      '--demos',
-      SST2_TRAIN,
-      '--shots',
-      '2',
-      '--prompts',
-      '4',
-      '--out',
-      out,
-    ];
+    const text = [...sst2ProbeArgs(textModel, 2, 4), '--out', out];
     const cases: [string[], RegExp][] = [
       [[...text, '--template', 'Review: {x}'], /template 'Review: \{x\}' has no \{y\} placeholder/],
       [[...text, '--template', '{y} then {x}'], /puts \{y\} before \{x\}/],

@@ -83,6 +83,7 @@ describe('iclkr reproduce', () => {
       out,
     );
     expectCleanFailure(await run('reproduce', '--tokenizer', GPT2_TOKENIZER, '--out', out), /--tokenizer applies to --model only/, out);
+    expectCleanFailure(await run('reproduce', '--data-dir', dir, '--out', out), /--data-dir applies to --model only/, out);
     expect(readdirSync(full)).toEqual(['keep.txt']);
   });
 });

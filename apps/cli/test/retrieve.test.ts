@@ -7,11 +7,9 @@ import { loadTextDataset } from '@iclkr/core/node';
 import { nextTokenDistributions } from '@iclkr/probing';
 import { loadModel, loadTokenizer } from '@iclkr/probing/node';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { expectCleanFailure, file, GPT2_TOKENIZER, randomTextModel, run, sharedData, tempDir } from './run.js';
+import { expectCleanFailure, file, GPT2_TOKENIZER, randomTextModel, run, SST2_DEV, SST2_TRAIN, sharedData, tempDir } from './run.js';
 
 const dir = tempDir();
-const SST2_DEV = join(sharedData, 'sst2/glue-dev.tsv');
-const SST2_TRAIN = join(sharedData, 'sst2/stsa.binary.train');
 
 interface Line {
   query: number;
@@ -44,6 +42,13 @@ function jaccard(a: string, b: string): number {
 }
 
 let train: Awaited<ReturnType<typeof loadTextDataset>>;
+
+/** The first 20 SST-2 training examples as a pool file, named like SST-2's train split so the loader gives it SST-2's class names. */
+function smallPool(): string {
+  mkdirSync(join(dir, 'sst2'), { recursive: true });
+  const lines = train.texts.slice(0, 20).map((t, i) => `${train.labels[i]} ${t}`);
+  return file(join(dir, 'sst2'), 'stsa.binary.train', `${lines.join('\n')}\n`);
+}
 let dev: Awaited<ReturnType<typeof loadTextDataset>>;
 let textModel: string;
 beforeAll(async () => {
@@ -125,16 +130,7 @@ describe('iclkr retrieve', () => {
   });
 
   it("model-kernel ranks by the model's P(o|x)^T P(o|x'), as a brute-force product of nextTokenDistributions", async () => {
-    // Named like SST-2's train split so the loader gives it SST-2's class names.
-    mkdirSync(join(dir, 'sst2'), { recursive: true });
-    const demos = file(
-      join(dir, 'sst2'),
-      'stsa.binary.train',
-      `${train.texts
-        .slice(0, 20)
-        .map((t, i) => `${train.labels[i]} ${t}`)
-        .join('\n')}\n`,
-    );
+    const demos = smallPool();
     const r = await run(
       'retrieve',
       '--demos',
@@ -181,15 +177,7 @@ describe('iclkr retrieve', () => {
   });
 
   it('in-distribution takes the pool texts of highest mean log-probability per token, checked one text at a time in float64', async () => {
-    mkdirSync(join(dir, 'sst2'), { recursive: true });
-    const demos = file(
-      join(dir, 'sst2'),
-      'stsa.binary.train',
-      `${train.texts
-        .slice(0, 20)
-        .map((t, i) => `${train.labels[i]} ${t}`)
-        .join('\n')}\n`,
-    );
+    const demos = smallPool();
     const r = await run(
       'retrieve',
       '--demos',

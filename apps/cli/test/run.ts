@@ -52,6 +52,28 @@ export function expectCleanFailure(r: { code: number; stdout: string; stderr: st
   if (out !== undefined) expect(existsSync(out)).toBe(false);
 }
 
+/** SST-2's GLUE dev split (queries) and the train split of the binary SST-2 (the demonstration pool). */
+export const SST2_DEV = join(sharedData, 'sst2/glue-dev.tsv');
+export const SST2_TRAIN = join(sharedData, 'sst2/stsa.binary.train');
+
+/** The arguments of a text probe of `model` with the GPT-2 tokenizer on SST-2: n demonstrations, `prompts` prompts. */
+export function sst2ProbeArgs(model: string, shots: number, prompts: number): string[] {
+  return [
+    '--model',
+    model,
+    '--tokenizer',
+    GPT2_TOKENIZER,
+    '--data',
+    SST2_DEV,
+    '--demos',
+    SST2_TRAIN,
+    '--shots',
+    String(shots),
+    '--prompts',
+    String(prompts),
+  ];
+}
+
 /** The GPT-2 tokenizer folder of the shared data. */
 export const GPT2_TOKENIZER = join(sharedData, 'tokenizers/gpt2');
 

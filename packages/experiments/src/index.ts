@@ -106,4 +106,4 @@ export type { PresentedReport } from './present/reports.js';
 /** One experiment on several seeds: each seed's report and every headline number's mean and range across seeds. */
 export { aggregateSeeds, runSeeds, type SeededReport, seedsPaperValue, seedsReport } from './seeds.js';
 /** The paper in one run: every section's report and our numbers beside the paper's. */
-export { REPRODUCE_SECTIONS, type ReproduceSection, type ReproduceSettings, runReproduce } from './reproduce.js';
+export { REPRODUCE_SECTIONS, REPRODUCE_TEXT, type ReproduceSection, type ReproduceSettings, runReproduce } from './reproduce.js';

@@ -4,7 +4,7 @@
  * activations) the text half on SST-2 with Table 2's protocol; every section its own report, and
  * our numbers beside the paper's.
  */
-import type { HookedModel } from '@iclkr/probing';
+import { DEFAULT_TEMPLATE, type HookedModel } from '@iclkr/probing';
 import { type ReproduceReport, type ReproduceSummaryRow, reproduceReportSchema, type SeedsReport } from '@iclkr/core';
 import { type World, worldFromPreset } from '@iclkr/theory';
 import { runIcl } from './icl/run.js';
@@ -19,6 +19,19 @@ import { runSimulate } from './simulate.js';
 export const REPRODUCE_SECTIONS = ['convergence', 'icl', 'probe', 'text'] as const;
 /** A section of `reproduce`. */
 export type ReproduceSection = (typeof REPRODUCE_SECTIONS)[number];
+
+/**
+ * The text half as the paper sets it up (SPEC section 3): SST-2 queries from the test split and
+ * demonstrations from the train split (paths under the shared data folder), one per line as
+ * 'Input: x Output: y' with the label words below; 8 demonstrations a prompt.
+ */
+export const REPRODUCE_TEXT = {
+  queries: 'sst2/stsa.binary.test',
+  pool: 'sst2/stsa.binary.train',
+  template: DEFAULT_TEMPLATE,
+  labelWords: ['negative', 'positive'],
+  shots: 8,
+} as const;
 
 /** The worlds the convergence section runs on: the calibrated Table 3 world, then the two the built-in model's worlds are made of. */
 const CONVERGENCE_WORLDS = ['paper-table3', 'recall', 'classify'] as const;
@@ -136,53 +149,38 @@ export async function runReproduce(settings: ReproduceSettings, io: ExperimentIo
         }),
     });
   }
-  const probeSettings = (seed: number, prompts: number, shots: number): ProbeSettings => ({
-    shots,
-    prompts,
-    selectFrac: 0.7,
-    seed,
-    resolution: 30,
-    probePrompts: 256,
-    batch: 32,
-  });
+  /** A probe section: per seed, open the prompts' source with that seed's settings, probe it, close it. */
+  const probeSection = (prompts: number, shots: number, open: (ps: ProbeSettings) => Promise<ProbeSource>) => (sio: ExperimentIo) =>
+    runSeeds('probe', seeds, single, run, async (seed) => {
+      const ps: ProbeSettings = { shots, prompts, selectFrac: 0.7, seed, resolution: 30, probePrompts: 256, batch: 32 };
+      const source = await open(ps);
+      try {
+        return await runProbe(source, ps, sio, run);
+      } finally {
+        await source.close();
+      }
+    });
   if (wanted.includes('probe')) {
     plan.push({
       name: 'probe',
       title: "The built-in model's heads as kernels (SPEC section 3 on its world)",
-      go: (sio) =>
-        runSeeds('probe', seeds, single, run, async (seed) => {
-          const { model, world, name } = await settings.defaultModel();
-          const ps = probeSettings(seed, size.probe, 16);
-          const source = worldProbeSource(model, world, {
-            ...ps,
-            modelName: name,
-            worldName: world.spec.name ?? 'world',
-            length: world.spec.inputLength ?? 3,
-            ood: false,
-          });
-          try {
-            return await runProbe(source, ps, sio, run);
-          } finally {
-            await source.close();
-          }
-        }),
+      go: probeSection(size.probe, 16, async (ps) => {
+        const { model, world, name } = await settings.defaultModel();
+        return worldProbeSource(model, world, {
+          ...ps,
+          modelName: name,
+          worldName: world.spec.name ?? 'world',
+          length: world.spec.inputLength ?? 3,
+          ood: false,
+        });
+      }),
     });
   }
   if (wanted.includes('text') && settings.textSource !== undefined) {
-    const textSource = settings.textSource;
     plan.push({
       name: 'text',
       title: "Your model's heads on SST-2 (Table 2's protocol: heads chosen on 70% of the prompts, scored on the rest)",
-      go: (sio) =>
-        runSeeds('probe', seeds, single, run, async (seed) => {
-          const ps = probeSettings(seed, size.text, 8);
-          const source = await textSource(ps);
-          try {
-            return await runProbe(source, ps, sio, run);
-          } finally {
-            await source.close();
-          }
-        }),
+      go: probeSection(size.text, REPRODUCE_TEXT.shots, settings.textSource),
     });
   }
   const sections: ReproduceReport['sections'] = [];

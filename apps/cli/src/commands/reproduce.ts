@@ -8,21 +8,18 @@ import {
   modelWorld,
   presentReport,
   REPRODUCE_SECTIONS,
+  REPRODUCE_TEXT,
   type ReproduceSection,
   runReproduce,
   textProbeSource,
   textTable,
 } from '@iclkr/experiments';
 import { activationsProbeSource } from '@iclkr/experiments/node';
-import { DEFAULT_TEMPLATE } from '@iclkr/probing';
 import { loadGptCheckpoint, loadModel, loadTokenizer } from '@iclkr/probing/node';
 import { SEEDS_OPTION } from '../args.js';
 import { defineCommand } from '../command.js';
 import { defaultModelDir, sharedDataDir } from '../default-model.js';
 import { writeReport } from '../report-output.js';
-
-/** The label words of SST-2's two classes in the paper's prompts. */
-const SST2_LABEL_WORDS = ['negative', 'positive'];
 
 /** A fresh report folder name under reports/ for a run without --out (each run its own). */
 function defaultOut(): string {
@@ -84,6 +81,8 @@ export const reproduceCommand = defineCommand({
   async run(values, context) {
     if (values.model !== undefined && values.activations !== undefined)
       throw new OptionError('--model and --activations both given', 'pass one of them');
+    if (values['data-dir'] !== undefined && values.model === undefined)
+      throw new OptionError('--data-dir applies to --model only (the SST-2 text half)', 'drop --data-dir, or pass --model HF_DIR');
     if (values.tokenizer !== undefined && values.model === undefined)
       throw new OptionError('--tokenizer applies to --model only', 'drop --tokenizer, or pass --model HF_DIR');
     const text = values.model !== undefined || values.activations !== undefined;
@@ -96,8 +95,8 @@ export const reproduceCommand = defineCommand({
     const io = context.io();
     if (values.model !== undefined) {
       const dataDir = values['data-dir'] ?? sharedDataDir();
-      const data = await loadTextDataset(join(dataDir, 'sst2/stsa.binary.test'));
-      const demos = await loadTextDataset(join(dataDir, 'sst2/stsa.binary.train'));
+      const data = await loadTextDataset(join(dataDir, REPRODUCE_TEXT.queries));
+      const demos = await loadTextDataset(join(dataDir, REPRODUCE_TEXT.pool));
       checkSameClasses(data, demos);
       const tokenizer = await loadTokenizer(values.tokenizer ?? values.model);
       const hf = values.model;
@@ -111,11 +110,11 @@ export const reproduceCommand = defineCommand({
               modelName: hf,
               tokenizer,
               data,
-              dataName: 'sst2/stsa.binary.test',
+              dataName: REPRODUCE_TEXT.queries,
               demos,
-              demosName: 'sst2/stsa.binary.train',
-              template: DEFAULT_TEMPLATE,
-              labelWords: SST2_LABEL_WORDS,
+              demosName: REPRODUCE_TEXT.pool,
+              template: REPRODUCE_TEXT.template,
+              labelWords: REPRODUCE_TEXT.labelWords,
               retrieval: { strategy: 'random', order: 'selected', pool: undefined },
             },
             settings,
