@@ -56,6 +56,8 @@ export {
   probeHeadSchema,
   type ProbeReport,
   probeReportSchema,
+  type ProbeSample,
+  probeSampleSchema,
   REPORT_KINDS,
   REPORT_SCHEMAS,
   REPORT_VERSIONS,

@@ -49,12 +49,17 @@ function headHeldOut(report: Json): Json {
   return { ...report, heads };
 }
 
+/** Version 3 of probe carries a sample of held-out prompts for the head view; older reports have none. */
+function promptSamples(report: Json): Json {
+  return { ...report, samples: 'samples' in report ? report.samples : [] };
+}
+
 /** Per kind, the steps from its oldest readable version to the current one (index i: version i + first to i + first + 1). */
 const REPORT_MIGRATIONS: Record<ReportKind, readonly Migration[]> = {
   'kernel-regress': [metaCommand],
   simulate: [(r) => paperBlock(metaCommand(r))],
   icl: [(r) => paperBlock(metaCommand(r))],
-  probe: [(r) => headHeldOut(paperBlock(metaCommand(r)))],
+  probe: [(r) => headHeldOut(paperBlock(metaCommand(r))), promptSamples],
   pretrain: [],
   seeds: [],
   reproduce: [],

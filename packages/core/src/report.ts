@@ -4,7 +4,7 @@ import { z } from 'zod';
  * The current layout version of each report kind; bump a kind's number when its shape changes,
  * and add the step from the old shape to `REPORT_MIGRATIONS` (report-versions.ts).
  */
-export const REPORT_VERSIONS = { 'kernel-regress': 2, simulate: 2, icl: 2, probe: 2, pretrain: 1, seeds: 1, reproduce: 1 } as const;
+export const REPORT_VERSIONS = { 'kernel-regress': 2, simulate: 2, icl: 2, probe: 3, pretrain: 1, seeds: 1, reproduce: 1 } as const;
 
 /** A report kind: what the `meta.kind` of a report.json says. */
 export type ReportKind = keyof typeof REPORT_VERSIONS;
@@ -226,6 +226,35 @@ const probeAccuracySchema = z.object({
   heads: z.array(z.object({ layer: z.number().int(), head: z.number().int(), accuracy: z.array(z.number()), lambda: z.array(z.number()) })),
 });
 
+/** A half-open token range [start, end) of one kind of a prompt's text; `line` is the demonstration index (n for the query line). */
+const promptSegmentSchema = z.object({
+  kind: z.enum(['literal', 'x', 'y', 'delimiter', 'query']),
+  line: z.number().int().nonnegative(),
+  start: z.number().int().nonnegative(),
+  end: z.number().int().nonnegative(),
+});
+
+/** One held-out prompt as the model saw it, for the web app's head view: its tokens, their spans and every head's final-position attention. */
+export const probeSampleSchema = z.object({
+  /** The prompt's index among the probed prompts (always a held-out one). */
+  prompt: z.number().int().nonnegative(),
+  /** The prompt's token ids, and each token's text decoded alone (a world's tokens: the id). */
+  ids: z.array(z.number().int().nonnegative()),
+  tokens: z.array(z.string()),
+  /** Segments tiling [0, ids.length) in order: template text, each x_i, y_i and delimiter, and x_test. */
+  segments: z.array(promptSegmentSchema),
+  /** The label id of each demonstration, and of the query's gold label. */
+  labels: z.array(z.number().int().nonnegative()),
+  gold: z.number().int().nonnegative(),
+  /** The model's next-token distribution over the label words at the final position (renormalised). */
+  model: z.array(z.number()),
+  /** The final position's attention per [layer][head][position] over the prompt's positions (6 significant digits). */
+  attention: z.array(z.array(z.array(z.number()))),
+});
+
+/** One held-out prompt of a probe report. */
+export type ProbeSample = z.infer<typeof probeSampleSchema>;
+
 /** Output of `iclkr probe`: the paper's attention analyses on one model and one prompt source. */
 export const probeReportSchema = defineReport('probe', {
   model: z.string(),
@@ -272,6 +301,8 @@ export const probeReportSchema = defineReport('probe', {
   }),
   /** GPT-J's best head and the journal version's Table 2 beside ours (null in reports written before it was recorded). */
   paper: paperSchema.nullable(),
+  /** A bounded sample of held-out prompts with every head's attention (`--sample-prompts`; empty in reports before version 3). */
+  samples: z.array(probeSampleSchema),
 });
 
 /** One head of a probe report. */
