@@ -94,7 +94,7 @@ export { probeFigures } from './figures/probe.js';
 /** The pretrain figures: the losses against steps, and the quick ICL probe's accuracy per n beside its baselines. */
 export { pretrainFigures } from './figures/pretrain.js';
 /** A number for people (3 significant digits, '-' for null/NaN), a value with its interval, a report table and its console text. */
-export { formatInterval, formatNumber, type Table, textTable } from './present/format.js';
+export { formatInterval, formatNumber, isNumericCell, type Table, textTable } from './present/format.js';
 /** The tables of each report kind, the same on the console and in the HTML page; notes say which columns are held out. */
 export { iclTables, pretrainTables, probeTables, simulateTables } from './present/tables.js';
 /** The self-contained HTML page of a report: summary, tables, figures, the comparison with the paper, settings and the run. */

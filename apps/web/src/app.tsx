@@ -1,0 +1,31 @@
+/** The dashboard: one page per hash route. */
+import { Explorer } from './explorer.js';
+import { useRoute } from './route.js';
+
+/** Pages that later issues fill (the playgrounds). */
+const PLANNED: Record<string, string> = {
+  '/theory': 'The theory playground (exact Bayes and the kernel estimator live in the page) is not built yet.',
+  '/model': 'The model playground (a model run in the page) is not built yet.',
+};
+
+/** The page the route names. */
+export function App() {
+  const route = useRoute();
+  return (
+    <>
+      <header className="top">
+        <a href="#/" className="brand">
+          iclkr
+        </a>
+        <span className="tagline">in-context learning as kernel regression: the report explorer</span>
+      </header>
+      {route.page === '/' ? (
+        <Explorer route={route} />
+      ) : (
+        <main>
+          <p className="note">{PLANNED[route.page] ?? `There is no page ${route.page}.`} Go to <a href="#/">the report explorer</a>.</p>
+        </main>
+      )}
+    </>
+  );
+}
