@@ -23,7 +23,9 @@ export function App() {
         <Explorer route={route} />
       ) : (
         <main>
-          <p className="note">{PLANNED[route.page] ?? `There is no page ${route.page}.`} Go to <a href="#/">the report explorer</a>.</p>
+          <p className="note">
+            {PLANNED[route.page] ?? `There is no page ${route.page}.`} Go to <a href="#/">the report explorer</a>.
+          </p>
         </main>
       )}
     </>

@@ -1,15 +1,6 @@
 /** The report explorer (`#/`): reports from `iclkr serve`, a file picker or a drop, one or two side by side. */
 import { useEffect, useState } from 'react';
-import {
-  droppedFiles,
-  fetchIndex,
-  fetchReport,
-  inputFiles,
-  type Opened,
-  openPicked,
-  type PickedFile,
-  type ServedIndex,
-} from './load.js';
+import { droppedFiles, fetchIndex, fetchReport, inputFiles, type Opened, openPicked, type PickedFile, type ServedIndex } from './load.js';
 import { ReportView } from './report-view.js';
 import { explorerHash, parseRoute, type Route } from './route.js';
 
@@ -33,7 +24,11 @@ function Pane({ opened, id, onClose }: { readonly opened: Opened; readonly id: s
 }
 
 /** The served folder's report list, each with buttons to open it or open it beside the first. */
-function ServedList(props: { readonly index: ServedIndex; readonly open: (path: string, beside: boolean) => void; readonly canBeside: boolean }) {
+function ServedList(props: {
+  readonly index: ServedIndex;
+  readonly open: (path: string, beside: boolean) => void;
+  readonly canBeside: boolean;
+}) {
   const { index } = props;
   if (index.reports.length === 0) {
     return (
@@ -126,7 +121,6 @@ export function Explorer({ route }: { readonly route: Route }) {
             Open a report folder
             <input
               type="file"
-              // @ts-expect-error: webkitdirectory is not in React's types but every browser supports it
               webkitdirectory=""
               onChange={(e) => e.target.files && openFiles(inputFiles(e.target.files), false)}
             />
@@ -134,7 +128,11 @@ export function Explorer({ route }: { readonly route: Route }) {
           {shown.length > 0 && (
             <label className="picker">
               Open another beside it
-              <input type="file" accept=".json,application/json" onChange={(e) => e.target.files && openFiles(inputFiles(e.target.files), true)} />
+              <input
+                type="file"
+                accept=".json,application/json"
+                onChange={(e) => e.target.files && openFiles(inputFiles(e.target.files), true)}
+              />
             </label>
           )}
           <span className="hint">or drop a report folder or its report.json anywhere on the page.</span>

@@ -28,7 +28,13 @@ export function FigureView({ figure }: { readonly figure: Figure }) {
   }, [figure]);
   return (
     <figure className="figure" data-testid="figure" data-name={figure.name}>
-      {error === null ? <div ref={ref} /> : <p className="error">The figure '{figure.title}' could not be drawn: {error}</p>}
+      {error === null ? (
+        <div ref={ref} />
+      ) : (
+        <p className="error">
+          The figure '{figure.title}' could not be drawn: {error}
+        </p>
+      )}
     </figure>
   );
 }

@@ -9,8 +9,14 @@ export function openReportText(text: string, name: string): Opened {
   try {
     return { name, report: readReport(text, name) };
   } catch (error) {
-    return { name, error: (error as Error).message };
+    return { name, error: oneLine(error) };
   }
+}
+
+/** An error as one line: iclkr's errors carry their fix (`oneLine`), others their message. */
+function oneLine(error: unknown): string {
+  const e = error as { oneLine?: () => string; message?: string };
+  return typeof e.oneLine === 'function' ? e.oneLine() : String(e.message ?? error);
 }
 
 /** One report folder `iclkr serve` found under its folder (`/files/index.json`). */
@@ -80,7 +86,10 @@ export async function openPicked(files: readonly PickedFile[]): Promise<Opened> 
   const picked = pickReportFile(files);
   if (picked === null) {
     const names = files.length === 0 ? 'nothing' : files.length === 1 ? files[0].path : `${files.length} files`;
-    return { name: names, error: `${names}: no report.json here; open a report folder an iclkr command wrote with --out, or its report.json` };
+    return {
+      name: names,
+      error: `${names}: no report.json here; open a report folder an iclkr command wrote with --out, or its report.json`,
+    };
   }
   return openReportText(await picked.file.text(), picked.path);
 }

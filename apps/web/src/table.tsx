@@ -11,17 +11,14 @@ export function TableView({ table }: { readonly table: Table }) {
           <thead>
             <tr>
               {table.header.map((h, i) => (
-                // biome-ignore lint/suspicious/noArrayIndexKey: columns are positional
                 <th key={i}>{h}</th>
               ))}
             </tr>
           </thead>
           <tbody>
             {table.rows.map((row, r) => (
-              // biome-ignore lint/suspicious/noArrayIndexKey: rows are positional
               <tr key={r}>
                 {row.map((cell, c) => (
-                  // biome-ignore lint/suspicious/noArrayIndexKey: columns are positional
                   <td key={c} className={isNumericCell(cell) ? 'num' : undefined}>
                     {cell}
                   </td>

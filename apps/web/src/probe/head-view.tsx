@@ -26,7 +26,12 @@ function LabelChip({ label, names }: { readonly label: number; readonly names: r
 }
 
 /** The tokens of one line, each shaded by its weight on `scale` (full colour at scale and above). */
-function Tokens(props: { readonly sample: ProbeSample; readonly row: readonly number[]; readonly segments: readonly Segment[]; readonly scale: number }) {
+function Tokens(props: {
+  readonly sample: ProbeSample;
+  readonly row: readonly number[];
+  readonly segments: readonly Segment[];
+  readonly scale: number;
+}) {
   const { sample, row, scale } = props;
   return (
     <span className="tokens">
@@ -89,13 +94,11 @@ export function HeadView(props: {
         </div>
       </header>
       <p className="scope">
-        Colour: the attention of the last position (position {sample.ids.length - 1}) to each token, full at{' '}
-        {scale.toPrecision(3)} (the largest outside the first token, which takes {reading.row[0].toPrecision(3)}). Bars: a_i,{' '}
-        {VARIANT_LABELS[variant]}.
+        Colour: the attention of the last position (position {sample.ids.length - 1}) to each token, full at {scale.toPrecision(3)} (the
+        largest outside the first token, which takes {reading.row[0].toPrecision(3)}). Bars: a_i, {VARIANT_LABELS[variant]}.
       </p>
       <div className="prompt">
         {lines.map((segments, line) => (
-          // biome-ignore lint/suspicious/noArrayIndexKey: lines are positional
           <div key={line} className={line === n ? 'line query' : 'line'}>
             <span className="line-label">
               {line === n ? 'x_test' : `${line + 1}`}

@@ -52,7 +52,6 @@ export function Heatmap(props: {
         <div className="grid" style={{ gridTemplateColumns: `28px repeat(${perLayer}, ${width}px)`, gridAutoRows: `${height}px` }}>
           <div />
           {Array.from({ length: perLayer }, (_, h) => (
-            // biome-ignore lint/suspicious/noArrayIndexKey: head numbers are positional
             <div key={`h${h}`} className="tick">
               {h}
             </div>
