@@ -14,6 +14,7 @@ import { reportCommand } from './commands/report.js';
 import { reproduceCommand } from './commands/reproduce.js';
 import { retrieveCommand } from './commands/retrieve.js';
 import { runModelCommand } from './commands/run-model.js';
+import { serveCommand } from './commands/serve.js';
 import { simulateCommand } from './commands/simulate.js';
 import { cliIo } from './cli-io.js';
 import { commandLine, gitCommit } from './provenance.js';
@@ -36,6 +37,7 @@ export const COMMANDS: readonly Command<any>[] = [
   probeCommand,
   retrieveCommand,
   reportCommand,
+  serveCommand,
 ];
 
 function usage(): string {
