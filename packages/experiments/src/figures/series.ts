@@ -54,12 +54,17 @@ export function seriesChart(options: SeriesChartOptions): Record<string, unknown
     scale: { domain: styles.map((s) => s.name), range: styles.map((s) => s.color) },
     legend: null,
   };
-  const layers = (rules: readonly { value: number; label: string }[]): Record<string, unknown>[] => [
-    {
-      transform: [{ filter: 'isValid(datum.low) && isValid(datum.high)' }],
-      mark: { type: 'area', opacity: 0.16, interpolate: 'linear' },
-      encoding: { x, y: { ...y, field: 'low' }, y2: { field: 'high' }, fill },
-    },
+  // A chart without any interval has no band layer (vega warns of the empty band's infinite extent).
+  const layers = (rules: readonly { value: number; label: string }[], banded: boolean): Record<string, unknown>[] => [
+    ...(banded
+      ? [
+          {
+            transform: [{ filter: 'isValid(datum.low) && isValid(datum.high)' }],
+            mark: { type: 'area', opacity: 0.16, interpolate: 'linear' },
+            encoding: { x, y: { ...y, field: 'low' }, y2: { field: 'high' }, fill },
+          },
+        ]
+      : []),
     { mark: { type: 'line', strokeWidth: 2 }, encoding: { x, y, color: enc.color, strokeDash: enc.strokeDash } },
     { mark: { type: 'point', filled: true, size: 46, opacity: 1 }, encoding: { x, y, color: enc.color, shape: enc.shape, tooltip } },
     ...(rules.length === 0
@@ -82,7 +87,10 @@ export function seriesChart(options: SeriesChartOptions): Record<string, unknown
     data: { values: points.map((p) => ({ ...p, band: p.series, marker: p.series })) },
     width: options.width,
     height: options.height,
-    layer: layers((options.rules ?? []).filter((r) => r.panel === undefined || r.panel === panel)),
+    layer: layers(
+      (options.rules ?? []).filter((r) => r.panel === undefined || r.panel === panel),
+      points.some((p) => p.low !== null && p.high !== null),
+    ),
   });
   if (!options.panels && !options.rows) return chart(options.points, undefined, undefined);
   const panels = options.panels ?? [undefined];
