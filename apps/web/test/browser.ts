@@ -11,6 +11,8 @@ const ROOT = resolve(fileURLToPath(import.meta.url), '../../../..');
 export const CLI = join(ROOT, 'apps/cli/dist/main.js');
 /** Shared data (SST-2, the GPT-2 tokenizer) beside the repository. */
 export const SHARED_DATA = process.env.ICLKR_SHARED_DATA ?? resolve(ROOT, '../shared/data');
+/** The web app's static build. */
+export const WEB_DIST = join(ROOT, 'apps/web/dist');
 /** Where screenshots go (git-ignored): the test output a reader opens. */
 export const SHOTS = join(ROOT, 'apps/web/test-output');
 

@@ -11,7 +11,7 @@ import { initGptParams } from '@iclkr/probing';
 import { saveGptCheckpoint } from '@iclkr/probing/node';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cli, launchChromium, SHARED_DATA, SHOTS, serve, tempDir, watchedPage } from './browser.js';
+import { cli, launchChromium, SHARED_DATA, SHOTS, serve, tempDir, watchedPage, WEB_DIST } from './browser.js';
 
 let dir: string;
 let model: string;
@@ -161,6 +161,26 @@ describe('the probe explorer', () => {
     expect(await page.getByTestId('report-title').count()).toBe(2);
     expect(await page.getByTestId('head-view').count()).toBe(2);
     expect(problems).toEqual([]);
+  });
+});
+
+describe('opening reports without the served list', () => {
+  it('opens a report.json through the file picker, in a second pane beside the first', async () => {
+    const { page, problems } = await watchedPage(browser);
+    await open(page, 'probe-sst2');
+    await page.locator('input[type="file"]').last().setInputFiles(join(dir, 'reports/newer/report.json'));
+    await page.getByTestId('report-error').waitFor();
+    expect(await page.getByTestId('report-title').count()).toBe(1);
+    await page.locator('input[type="file"]').first().setInputFiles(join(dir, 'reports/probe-sst2/report.json'));
+    await page.getByTestId('report-title').waitFor();
+    expect(await page.getByTestId('report-error').count()).toBe(0);
+    expect(problems).toEqual([]);
+  });
+
+  it('says what to do when the static build is opened as a file', async () => {
+    const { page } = await watchedPage(browser, 1000);
+    await page.goto(`file://${join(WEB_DIST, 'index.html')}`);
+    expect(await page.locator('#root').textContent()).toContain('opened as a file');
   });
 });
 
