@@ -119,11 +119,7 @@ export function Explorer({ route }: { readonly route: Route }) {
           </label>
           <label className="picker">
             Open a report folder
-            <input
-              type="file"
-              webkitdirectory=""
-              onChange={(e) => e.target.files && openFiles(inputFiles(e.target.files), false)}
-            />
+            <input type="file" webkitdirectory="" onChange={(e) => e.target.files && openFiles(inputFiles(e.target.files), false)} />
           </label>
           {shown.length > 0 && (
             <label className="picker">

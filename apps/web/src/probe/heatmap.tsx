@@ -24,6 +24,20 @@ function darkCell(value: number, scale: HeadMetric['scale']): boolean {
   return scale === 'unit' ? value < 0.45 : Math.abs(value) > 0.65;
 }
 
+/** The colour scale under a heatmap: its ends and middle, and the swatch of an undefined cell. */
+function Legend({ scale }: { readonly scale: HeadMetric['scale'] }) {
+  const [lo, hi] = scale === 'unit' ? [0, 1] : [-1, 1];
+  const stops = Array.from({ length: 11 }, (_, i) => `${cellColour(lo + ((hi - lo) * i) / 10, scale)} ${i * 10}%`);
+  return (
+    <div className="legend">
+      <span>{lo}</span>
+      <span className="gradient" style={{ background: `linear-gradient(to right, ${stops.join(', ')})` }} />
+      <span>{hi}</span>
+      <span className="swatch" style={{ background: cellColour(null, scale) }} /> <span>undefined</span>
+    </div>
+  );
+}
+
 /** Cells small enough to print their value in (smaller models); a GPT-J grid (28 x 16) shows values on hover only. */
 const PRINTED_CELLS = 160;
 
@@ -91,6 +105,7 @@ export function Heatmap(props: {
           ])}
         </div>
       </div>
+      <Legend scale={metric.scale} />
       <p className="readout" data-testid="heatmap-readout">
         {hover === null
           ? `head →, layer ↓; outlined: the best head (chosen on the selection prompts)${selected ? `; ringed: L${selected.layer}H${selected.head}` : ''}`
