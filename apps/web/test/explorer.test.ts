@@ -177,6 +177,19 @@ describe('opening reports without the served list', () => {
     expect(problems).toEqual([]);
   });
 
+  it('opens the report at #/ when the served folder is itself a report folder', async () => {
+    const one = await serve(join(dir, 'reports/probe-sst2'));
+    try {
+      const { page, problems } = await watchedPage(browser);
+      await page.goto(`${one.url}#/`);
+      await page.getByTestId('report-title').waitFor();
+      expect(await page.getByTestId('heatmap').count()).toBeGreaterThan(0);
+      expect(problems).toEqual([]);
+    } finally {
+      one.process.kill('SIGINT');
+    }
+  });
+
   it('says what to do when the static build is opened as a file', async () => {
     const { page } = await watchedPage(browser, 1000);
     await page.goto(`file://${join(WEB_DIST, 'index.html')}`);
