@@ -1,7 +1,7 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { initBackend, probeReportSchema, Rng, readReportOf, type SafetensorsTensor, tf } from '@iclkr/core';
-import { createTokenizer, tokenPromptSpans } from '@iclkr/probing';
+import { createTokenizer, selectionSplit, tokenPromptSpans } from '@iclkr/probing';
 import { ACTIVATIONS_FORMAT, loadModel } from '@iclkr/probing/node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadTextDataset, writeSafetensors } from '@iclkr/core/node';
@@ -243,6 +243,15 @@ describe('iclkr probe --activations', () => {
     expect(report).toMatchObject({ model: 'gpt2-tiny', shots: 4, prompts: 10, labels: ['no', 'yes'], kernel: null, baselines: [] });
     expect(report.probes).toMatchObject({ keys: null, values: null, keyClasses: null });
     expect(report.heads.every((h) => h.outputCorrelation.pearson === null)).toBe(true);
+    // The default --sample-prompts 16 keeps all 3 held-out prompts; prompts.json has no tokenizer, so ids name the tokens.
+    expect(report.samples.map((s) => s.prompt)).toEqual(selectionSplit(10).heldOut);
+    for (const s of report.samples) {
+      expect(s.tokens).toEqual(s.ids.map(String));
+      expect(s.attention.map((byHead) => byHead.map((row) => row.length))).toEqual([
+        Array(4).fill(s.ids.length),
+        Array(4).fill(s.ids.length),
+      ]);
+    }
     expectCleanFailure(await run('probe', '--activations', folder, '--shots', '8'), /--shots does not apply to --activations/);
     expectCleanFailure(await run('probe', '--activations', join(dir, 'no-activations')), /no-activations/);
   });

@@ -6,6 +6,7 @@ import {
   type Paper,
   paperSchema,
   pretrainReportSchema,
+  probeReportSchema,
   REPORT_KINDS,
   REPORT_SCHEMAS,
   REPORT_VERSIONS,
@@ -152,6 +153,27 @@ const pretrain = {
   paper: null,
 };
 
+/** A held-out prompt of a version 3 probe report: 3 tokens, one demonstration, one layer of two heads. */
+const sample = {
+  prompt: 4,
+  ids: [7, 32, 9],
+  tokens: ['7', '32', '9'],
+  segments: [
+    { kind: 'x', line: 0, start: 0, end: 1 },
+    { kind: 'y', line: 0, start: 1, end: 2 },
+    { kind: 'query', line: 1, start: 2, end: 3 },
+  ],
+  labels: [0],
+  gold: 1,
+  model: [0.25, 0.75],
+  attention: [
+    [
+      [0.5, 0.25, 0.25],
+      [0.1, 0.2, 0.7],
+    ],
+  ],
+};
+
 /** The message of the DataError `f` throws (fails the test if it throws anything else). */
 function dataError(f: () => unknown): DataError {
   try {
@@ -175,7 +197,7 @@ describe('report schemas', () => {
   it('fixes each kind to its own current version', () => {
     expect(REPORT_KINDS).toEqual(Object.keys(REPORT_VERSIONS));
     expect(Object.keys(REPORT_SCHEMAS)).toEqual([...REPORT_KINDS]);
-    expect(reportVersion('probe')).toBe(2);
+    expect(reportVersion('probe')).toBe(3);
     expect(reportVersion('pretrain')).toBe(1);
     const current = { ...v1('simulate'), meta: metaNow('simulate'), paper };
     expect(simulateReportSchema.parse(current)).toEqual(current);
@@ -215,6 +237,23 @@ describe('readReport', () => {
     expect(report.bestHead).toEqual(best);
   });
 
+  it('opens a version 2 probe report as version 3 with no samples', () => {
+    const withHeldOut = { ...variantV1, heldOut: score };
+    const v2 = {
+      ...v1('probe'),
+      meta: { ...metaNow('probe'), schemaVersion: 2 },
+      paper,
+      heads: [{ ...withHeldOut, layer: 1, head: 2, variants: { span: withHeldOut, label: withHeldOut, line: withHeldOut } }],
+    };
+    const report = readReportOf('probe', structuredClone(v2));
+    expect(report.meta.schemaVersion).toBe(3);
+    expect(report.samples).toEqual([]);
+    expect(report).toEqual({ ...v2, meta: { ...v2.meta, schemaVersion: 3 }, samples: [] });
+    expect(probeReportSchema.parse(report)).toEqual(report);
+    // A version 1 report goes through both steps.
+    expect(readReportOf('probe', v1('probe')).samples).toEqual([]);
+  });
+
   it('returns a current report as it is', () => {
     const withHeldOut = { ...variantV1, heldOut: score };
     const current = {
@@ -222,14 +261,15 @@ describe('readReport', () => {
       meta: metaNow('probe'),
       paper,
       heads: [{ ...withHeldOut, layer: 1, head: 2, variants: { span: withHeldOut, label: withHeldOut, line: withHeldOut } }],
+      samples: [sample],
     };
     expect(readReport(current)).toEqual(current);
     expect(readReportOf('pretrain', pretrain)).toEqual(pretrain);
   });
 
   it('refuses a report newer than this code, naming both versions', () => {
-    const newer = dataError(() => readReport({ ...v1('probe'), meta: { ...metaNow('probe'), schemaVersion: 3 } }));
-    expect(newer.message).toBe('report.json: a probe report of version 3; this iclkr reads probe reports of versions 1 to 2');
+    const newer = dataError(() => readReport({ ...v1('probe'), meta: { ...metaNow('probe'), schemaVersion: 4 } }));
+    expect(newer.message).toBe('report.json: a probe report of version 4; this iclkr reads probe reports of versions 1 to 3');
     expect(newer.fix).toMatch(/upgrade iclkr/);
     const pre = dataError(() => readReport({ ...pretrain, meta: { ...pretrain.meta, schemaVersion: 2 } }, 'runs/a/report.json'));
     expect(pre.message).toBe('runs/a/report.json: a pretrain report of version 2; this iclkr reads pretrain reports of version 1');

@@ -118,10 +118,11 @@ export { type HeadSummary, headGrid, type ProbeSummary, probeSummary } from './a
 export { Probe, type ProbeOptions } from './analysis/probe.js';
 /**
  * The probing analyses over prompts with known activations (from a model run or saved elsewhere):
- * votes, maps, correlations, probes, baselines.
+ * votes, maps, correlations, probes, baselines, and a bounded sample of held-out prompts.
  */
 export {
   type BaselineScore,
+  type HeldOutSample,
   ProbeAnalyses,
   type ProbeAnalysesOptions,
   type PromptActivations,

@@ -122,6 +122,13 @@ const OPTIONS = {
     description: 'prompts whose keys and values train the probes (bounds their memory)',
     default: 256,
   },
+  'sample-prompts': {
+    kind: 'int',
+    min: 0,
+    placeholder: 'N',
+    description: "held-out prompts saved with every head's attention for the web app's head view (0: none)",
+    default: 16,
+  },
   batch: { kind: 'int', min: 1, placeholder: 'B', description: 'prompts per forward pass', default: 32 },
   seed: seedOption('the prompts, the split and the probe folds (and of a preset --world)'),
   seeds: SEEDS_OPTION,
@@ -245,6 +252,7 @@ export const probeCommand = defineCommand({
         resolution: values.resolution,
         probePrompts: values['probe-prompts'],
         batch: values.batch,
+        samplePrompts: values['sample-prompts'],
       };
       const source = await openSource(values, settings, modelDir, context);
       try {

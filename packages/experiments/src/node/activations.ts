@@ -10,8 +10,16 @@ export async function activationsProbeSource(dir: string, settings: ProbeSetting
     model: meta.model,
     names: meta.labels,
     source: `activations in ${dir}`,
+    // prompts.json carries token ids only, no tokenizer: the samples name each token by its id.
+    tokenText: String,
     async analyze(onProgress) {
-      const analyses = new ProbeAnalyses({ ...settings, numClasses: meta.labels.length, kvHeads: meta.kvHeads, dHead: meta.dHead });
+      const analyses = new ProbeAnalyses({
+        ...settings,
+        numClasses: meta.labels.length,
+        kvHeads: meta.kvHeads,
+        dHead: meta.dHead,
+        expectedPrompts: meta.prompts,
+      });
       for await (const batch of source.batches(settings.batch)) {
         for (const { prompt, acts } of batch) analyses.add(prompt, acts);
         onProgress(analyses.prompts, meta.prompts);

@@ -1,6 +1,6 @@
 /** The probe report's body (report.json without meta) from the analyses' result. */
-import type { ProbeHead, ProbeReport } from '@iclkr/core';
-import { type HeadCorrelation, type ProbeResult, VOTE_VARIANTS } from '@iclkr/probing';
+import type { ProbeHead, ProbeReport, ProbeSample } from '@iclkr/core';
+import { type HeadCorrelation, type HeldOutSample, type ProbeResult, VOTE_VARIANTS } from '@iclkr/probing';
 
 /** Where the prompts came from, for the report body. */
 export interface ProbeSource {
@@ -8,6 +8,25 @@ export interface ProbeSource {
   readonly source: string;
   readonly shots: number;
   readonly labels: readonly string[];
+  /** A token's text decoded alone, for the samples (default: the id as a string, as a world's tokens are named). */
+  readonly tokenText?: (id: number) => string;
+}
+
+/** Attention weights in a report's samples: 6 significant digits keep a sample of GPT-2 small's 144 heads small. */
+const roundWeight = (x: number): number => Number(x.toPrecision(6));
+
+/** One held-out prompt of the analyses as a report sample: token texts, plain segments, rounded attention. */
+function reportSample(s: HeldOutSample, tokenText: (id: number) => string): ProbeSample {
+  return {
+    prompt: s.prompt,
+    ids: [...s.tokens],
+    tokens: s.tokens.map(tokenText),
+    segments: s.spans.segments.map(({ kind, line, start, end }) => ({ kind, line, start, end })),
+    labels: [...s.labels],
+    gold: s.gold,
+    model: Array.from(s.modelDistribution),
+    attention: s.rows.map((byHead) => byHead.map((row) => Array.from(row, roundWeight))),
+  };
 }
 
 const correlation = (c: HeadCorrelation | null | undefined) => ({ pearson: c?.pearson ?? null, spearman: c?.spearman ?? null });
@@ -57,5 +76,6 @@ export function probeReportBody(result: ProbeResult, source: ProbeSource): Omit<
       values: probe(result.values),
       keyClasses: probe(result.keyClasses),
     },
+    samples: result.samples.map((s) => reportSample(s, source.tokenText ?? String)),
   };
 }

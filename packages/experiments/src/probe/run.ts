@@ -17,7 +17,13 @@ export async function runProbe(source: ProbeSource, settings: ProbeSettings, io:
     io.progress(done, total, 'probe');
   });
   const shots = result.summary.heads.length > 0 ? result.map.cells.filter((c) => c.kind === 'y').length : settings.shots;
-  const body = probeReportBody(result, { model: source.model, source: source.source, shots, labels: source.names });
+  const body = probeReportBody(result, {
+    model: source.model,
+    source: source.source,
+    shots,
+    labels: source.names,
+    tokenText: source.tokenText,
+  });
   return probeReportSchema.parse({
     meta: reportMeta('probe', run, {
       seed: settings.seed,

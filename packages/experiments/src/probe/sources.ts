@@ -23,6 +23,8 @@ export interface ProbeSettings {
   readonly probePrompts: number;
   /** Prompts per forward pass. */
   readonly batch: number;
+  /** Held-out prompts the report keeps with every head's attention (the web app's head view; default 0, none). */
+  readonly samplePrompts?: number;
 }
 
 /** A probe's prompts: names for the report, and the analyses run with a progress callback. */
@@ -34,6 +36,8 @@ export interface ProbeSource {
   readonly settings?: Readonly<Record<string, unknown>>;
   /** Lines of `demonstrations.jsonl`, filled as the prompts run (text only). */
   readonly demonstrations?: readonly string[];
+  /** A token's text decoded alone, for the report's samples (default: the id as a string). */
+  readonly tokenText?: (id: number) => string;
   analyze(onProgress: (done: number, total: number) => void): Promise<ProbeResult>;
   close(): Promise<void> | void;
 }
@@ -43,12 +47,15 @@ function modelSource(
   model: HookedModel,
   labelTokens: readonly number[],
   settings: ProbeSettings,
-  described: Pick<ProbeSource, 'model' | 'names' | 'source' | 'settings' | 'demonstrations'> & { batches: Iterable<ProbePrompt[]> },
+  described: Pick<ProbeSource, 'model' | 'names' | 'source' | 'settings' | 'demonstrations' | 'tokenText'> & {
+    batches: Iterable<ProbePrompt[]>;
+  },
 ): ProbeSource {
   return {
     ...described,
     async analyze(onProgress) {
-      const probe = new Probe(model, { ...settings, labelTokens });
+      // The sources yield exactly `prompts` prompts: the held-out samples are chosen for that count.
+      const probe = new Probe(model, { ...settings, labelTokens, expectedPrompts: settings.prompts });
       for (const batch of described.batches) {
         probe.add(batch);
         onProgress(probe.prompts, settings.prompts);
@@ -76,6 +83,8 @@ export function worldProbeSource(
     model: settings.modelName,
     names,
     source: `world ${world.spec.name ?? settings.worldName}${settings.ood ? ' (out-of-distribution tasks)' : ''}`,
+    // A world's tokens have no text: the id names them.
+    tokenText: String,
     batches: worldPrompts(world, settings),
   });
 }
@@ -114,6 +123,7 @@ export function textProbeSource(input: TextProbeInput, settings: ProbeSettings, 
     source: `${input.dataName} (demonstrations from ${input.demosName}, template '${template}')`,
     settings: { retrieval: retrieval.strategy, order: retrieval.order, pool: chooser.pool.length },
     demonstrations,
+    tokenText: (id) => tokenizer.decode([id]),
     batches: textPrompts(tokenizer, data, demos, {
       ...settings,
       template,

@@ -1,8 +1,8 @@
 /**
  * The probing experiment's analyses (SPEC §3) over prompts whose activations are known, however
  * they were computed: by `Probe` running a HookedModel, or elsewhere (saved activations). Per
- * prompt only a few numbers per head are kept, and the key/value probes take a capped number of
- * prompts, so memory stays bounded.
+ * prompt only a few numbers per head are kept, the key/value probes take a capped number of
+ * prompts, and at most `samplePrompts` held-out prompts keep their attention rows, so memory stays bounded.
  */
 
 import { type Matrix, OptionError, ShapeError } from '@iclkr/core';
@@ -71,6 +71,27 @@ export interface ProbeAnalysesOptions {
   readonly lambdas?: readonly number[];
   /** Prompts whose keys and values feed the probes (default 256): the probes' memory is bounded by it. */
   readonly probePrompts?: number;
+  /** Held-out prompts kept whole with every head's attention row (default 0): the first ones of the held-out part, in add order. */
+  readonly samplePrompts?: number;
+  /**
+   * How many prompts will be added: the held-out part depends on the final count, so `samplePrompts`
+   * needs it up front to keep only the prompts it will show; `result` checks it.
+   */
+  readonly expectedPrompts?: number;
+}
+
+/** A held-out prompt kept as the model saw it (`samplePrompts`), for a report's head view. */
+export interface HeldOutSample {
+  /** The prompt's index in add order, a held-out one of `selectionSplit`. */
+  readonly prompt: number;
+  readonly tokens: readonly number[];
+  readonly spans: PromptSpans;
+  readonly labels: readonly number[];
+  readonly gold: number;
+  /** The final position's attention row per [layer][head] over exactly the prompt's positions (copies, padding cut off). */
+  readonly rows: readonly (readonly Float32Array[])[];
+  /** The model's next-token distribution over the label words (renormalised), by label id. */
+  readonly modelDistribution: Float32Array;
 }
 
 /** An explicit kernel-regression vote on the same prompts, scored like a head. */
@@ -96,6 +117,8 @@ export interface ProbeResult {
   /** Key probes with x_i's input class as the target, where the prompts carry classes. */
   readonly keyClasses: KvProbeResult | null;
   readonly baselines: BaselineScore[];
+  /** The first `samplePrompts` held-out prompts (all of them when there are fewer), in prompt order. */
+  readonly samples: HeldOutSample[];
 }
 
 /** One correlation accumulator per vote variant (pooled Spearman off: memory does not grow with prompts). */
@@ -106,6 +129,42 @@ const correlations = () =>
   >;
 const results = (c: Record<VoteVariant, KernelCorrelation>) =>
   Object.fromEntries(VOTE_VARIANTS.map((v) => [v, c[v].result()])) as Record<VoteVariant, HeadCorrelation[]>;
+
+/** The prompt indices `samplePrompts` keeps: the first ones of `selectionSplit(expectedPrompts)`'s held-out part. */
+function sampleIndices(options: ProbeAnalysesOptions): ReadonlySet<number> {
+  const { samplePrompts = 0, expectedPrompts } = options;
+  if (!Number.isInteger(samplePrompts) || samplePrompts < 0)
+    throw new OptionError(`samplePrompts ${samplePrompts} is not a whole number`, 'give 0 or more prompts');
+  if (expectedPrompts !== undefined && (!Number.isInteger(expectedPrompts) || expectedPrompts < 0))
+    throw new OptionError(`expectedPrompts ${expectedPrompts} is not a whole number`, 'give the number of prompts that will be added');
+  if (samplePrompts === 0) return new Set();
+  if (expectedPrompts === undefined)
+    throw new OptionError(
+      `samplePrompts ${samplePrompts} without expectedPrompts`,
+      'pass expectedPrompts, the number of prompts that will be added (the held-out part depends on it)',
+    );
+  const { heldOut } = selectionSplit(expectedPrompts, { selectFrac: options.selectFrac ?? 0.7, seed: options.seed ?? 0 });
+  return new Set(heldOut.slice(0, samplePrompts));
+}
+
+/** A copy of what the analyses keep of a sampled prompt: rows cut to the prompt's positions (they may be views into a padded batch). */
+function heldOutSample(prompt: number, p: ProbePrompt, acts: PromptActivations): HeldOutSample {
+  const length = p.tokens.length;
+  const cut = (row: ArrayLike<number>) => {
+    const out = new Float32Array(length);
+    for (let i = 0; i < length; i++) out[i] = row[i];
+    return out;
+  };
+  return {
+    prompt,
+    tokens: [...p.tokens],
+    spans: p.spans,
+    labels: [...p.labels],
+    gold: p.gold,
+    rows: acts.rows.map((byHead) => byHead.map(cut)),
+    modelDistribution: Float32Array.from(acts.modelDistribution),
+  };
+}
 
 /**
  * The streaming analyses: `add` one prompt with its activations at a time, then `result`. Every
@@ -124,6 +183,9 @@ export class ProbeAnalyses {
   private readonly baselines = new Map<string, { description: string; predictions: number[] }>();
   private probed = 0;
   private withSimilarity = 0;
+  /** The prompt indices `samplePrompts` keeps (the first of the held-out part at `expectedPrompts`), and what they kept. */
+  private readonly sampleAt: ReadonlySet<number>;
+  private readonly samples: HeldOutSample[] = [];
 
   constructor(options: ProbeAnalysesOptions) {
     this.options = options;
@@ -131,6 +193,7 @@ export class ProbeAnalyses {
     const probePrompts = options.probePrompts ?? 256;
     if (!Number.isInteger(probePrompts) || probePrompts < 0)
       throw new OptionError(`probePrompts ${probePrompts} is not a whole number`, 'give 0 or more prompts');
+    this.sampleAt = sampleIndices(options);
     this.votes = new AttentionVoteAccumulator({ numClasses: options.numClasses });
     this.map = new AttentionMap({ resolution: options.resolution });
     const shape = { heads: options.kvHeads, dHead: options.dHead, offsets: options.offsets, lambdas: options.lambdas, seed: options.seed };
@@ -142,6 +205,11 @@ export class ProbeAnalyses {
   /** Prompts added so far. */
   get prompts(): number {
     return this.votes.prompts;
+  }
+
+  /** Held-out prompts kept so far (at most `samplePrompts`). */
+  get sampled(): number {
+    return this.samples.length;
   }
 
   /** Whether the next prompt's keys and values still feed the probes (the first `probePrompts` do). */
@@ -177,6 +245,7 @@ export class ProbeAnalyses {
       classes: p.classes,
       queryClass: p.queryClass,
     });
+    if (this.sampleAt.has(this.prompts - 1)) this.samples.push(heldOutSample(this.prompts - 1, p, acts));
     this.map.add(rows, p.spans);
     if (acts.outputSimilarity !== undefined) {
       this.withSimilarity++;
@@ -218,6 +287,13 @@ export class ProbeAnalyses {
   result(): ProbeResult {
     if (this.prompts < 2)
       throw new OptionError(`${this.prompts} prompt(s) probed`, 'probe at least 2 prompts (a selection and a held-out part)');
+    const expected = this.options.expectedPrompts;
+    if (expected !== undefined && expected !== this.prompts) {
+      throw new OptionError(
+        `${this.prompts} prompts probed but expectedPrompts is ${expected} (the held-out samples were chosen for ${expected})`,
+        'pass expectedPrompts equal to the number of prompts added',
+      );
+    }
     if (this.withSimilarity !== 0 && this.withSimilarity !== this.prompts) {
       throw new OptionError(
         `${this.withSimilarity} of ${this.prompts} prompts give the output similarity`,
@@ -257,6 +333,7 @@ export class ProbeAnalyses {
         all: score(b.predictions, everyone),
         heldOut: score(b.predictions, split.heldOut),
       })),
+      samples: [...this.samples],
     };
   }
 
