@@ -152,7 +152,7 @@ export async function runReproduce(settings: ReproduceSettings, io: ExperimentIo
   /** A probe section: per seed, open the prompts' source with that seed's settings, probe it, close it. */
   const probeSection = (prompts: number, shots: number, open: (ps: ProbeSettings) => Promise<ProbeSource>) => (sio: ExperimentIo) =>
     runSeeds('probe', seeds, single, run, async (seed) => {
-      const ps: ProbeSettings = { shots, prompts, selectFrac: 0.7, seed, resolution: 30, probePrompts: 256, batch: 32 };
+      const ps: ProbeSettings = { shots, prompts, selectFrac: 0.7, seed, resolution: 30, probePrompts: 256, batch: 32, samplePrompts: 16 };
       const source = await open(ps);
       try {
         return await runProbe(source, ps, sio, run);

@@ -1,4 +1,4 @@
-import { OptionError, Rng } from '@iclkr/core';
+import { OptionError, Rng, tf } from '@iclkr/core';
 import { describe, expect, it } from 'vitest';
 import { createGpt, initGptParams } from '../gpt/init.js';
 import { selectionSplit } from './attention-vote.js';
@@ -135,7 +135,11 @@ describe('Probe samplePrompts on prompts of different lengths', () => {
     });
     const model = createGpt(config, initGptParams(config, new Rng(1)));
     const options = { labelTokens: [8, 9], samplePrompts: 4, expectedPrompts: 20 };
-    const { samples } = new Probe(model, options).add(prompts).result();
+    const before = tf.memory().numTensors;
+    const probe = new Probe(model, options).add(prompts);
+    // A forward pass leaves no tensor behind (it once kept the softmax and every layer's rows).
+    expect(tf.memory().numTensors).toBe(before);
+    const { samples } = probe.result();
     expect(samples.map((s) => s.prompt)).toEqual(selectionSplit(20).heldOut.slice(0, 4));
     expect(new Set(samples.map((s) => s.tokens.length)).size).toBeGreaterThan(1);
     for (const s of samples) {

@@ -133,8 +133,8 @@ export class Probe {
     let distributions: Float32Array;
     const blocks: { k: Float32Array; v: Float32Array; shape: [number, number, number, number] }[] = [];
     try {
-      distributions = read(
-        tf.tidy(() => tf.softmax(tf.gather(logitsAt(logits, last).squeeze([1]), Int32Array.from(this.options.labelTokens), 1))),
+      distributions = tidyData(() =>
+        tf.softmax(tf.gather(logitsAt(logits, last).squeeze([1]), Int32Array.from(this.options.labelTokens), 1)),
       );
       rowsByLayer = Array.from({ length: nLayers }, (_, l) => {
         const pattern = cache.get(ATTN(l, 'hook_pattern'));
@@ -143,7 +143,7 @@ export class Probe {
             'the model does not report attention patterns (hook_pattern)',
             'probe a model whose attention fires hook_pattern, such as our GPT, GPT-2 or Llama',
           );
-        return read(rowsAt(pattern, 2, last));
+        return tidyData(() => rowsAt(pattern, 2, last));
       });
       if (kv) {
         for (let l = 0; l < nLayers; l++) {
