@@ -66,18 +66,27 @@ export function Explorer({ route }: { readonly route: Route }) {
   const [index, setIndex] = useState<ServedIndex | null | undefined>(undefined);
   const [panes, setPanes] = useState<readonly Opened[]>([]);
   const [dragging, setDragging] = useState(false);
-  const [first] = useState(() => ({ open: route.query.get('open'), beside: route.query.get('beside') }));
+  const openParam = route.query.get('open');
+  const besideParam = route.query.get('beside');
 
   const show = (opened: Opened, beside: boolean) => setPanes((old) => (beside && old.length > 0 ? [old[0], opened] : [opened]));
   useEffect(() => {
+    let live = true;
     (async () => {
       const found = await fetchIndex();
+      if (!live) return;
       setIndex(found);
       const self = found !== null && found.reports.length === 1 && found.reports[0].path === '' ? '' : null;
-      const paths = [first.open ?? self, first.beside].filter((p): p is string => p !== null);
-      setPanes(await Promise.all(paths.map(fetchReport)));
+      const paths = [openParam ?? self, besideParam].filter((p): p is string => p !== null);
+      if (paths.length > 0) {
+        const opened = await Promise.all(paths.map(fetchReport));
+        if (live) setPanes(opened);
+      }
     })();
-  }, [first]);
+    return () => {
+      live = false;
+    };
+  }, [openParam, besideParam]);
 
   const openServed = async (path: string, beside: boolean) => {
     const opened = await fetchReport(path);
