@@ -97,12 +97,13 @@ export function HeadView(props: {
         Colour: the attention of the last position (position {sample.ids.length - 1}) to each token, full at {scale.toPrecision(3)} (the
         largest outside the first token, which takes {reading.row[0].toPrecision(3)}). Bars: a_i, {VARIANT_LABELS[variant]}.
       </p>
-      <div className="prompt">
+      <div className={sample.tokens.every((t) => /^\d+$/.test(t)) ? 'prompt discrete' : 'prompt'}>
         {lines.map((segments, line) => (
           <div key={line} className={line === n ? 'line query' : 'line'}>
             <span className="line-label">
-              {line === n ? 'x_test' : `${line + 1}`}
+              <span>{line === n ? 'x_test' : `${line + 1}`}</span>
               {line < n && <LabelChip label={sample.labels[line]} names={names} />}
+              {line === n && <span>gold</span>}
               {line === n && <LabelChip label={sample.gold} names={names} />}
             </span>
             <Tokens sample={sample} row={reading.row} segments={segments} scale={scale} />
