@@ -47,6 +47,16 @@ export { type DppOptions, DppRetriever, dppKernel, greedyMapDpp } from './dpp.js
 export { knnGraph, voteK, type VotekOptions, VotekRetriever } from './votek.js';
 /** `kmedoids`: representative medoids by PAM (BUILD + SWAP) on cosine distance, CLARA sampling for large pools. */
 export { assign, type KMedoidsOptions, KMedoidsRetriever, kMedoids, type Medoids } from './kmedoids.js';
+/** `zero`: no demonstrations (the zero-shot baseline). */
+export { ZeroRetriever } from './zero.js';
+/** `mdl`: the candidate set of least model label entropy (Wu et al. 2022); the candidate sets on their own. */
+export { type LabelEntropy, MDL_DEFAULTS, type MdlOptions, MdlRetriever, mdlCandidateSets } from './mdl.js';
+/** `hidden-knn`: nearest by cosine of caller-given hidden states (mean-pooled, a chosen layer). */
+export { HiddenKnnRetriever } from './hidden-knn.js';
+/** `attention-kernel`: one head's pre-softmax query-key score from caller-given keys and query vectors. */
+export { AttentionKernelRetriever } from './attention-kernel.js';
+/** `true-kernel` and `belief`: ranked by a caller-given kernel against the pool (a task world's own kernels). */
+export { type KernelScoreOptions, KernelScoreRetriever, type PoolKernel } from './kernel-score.js';
 /** Lexical features: word tokens, sparse TF-IDF vectors with cosine against a pool, sparse dot products. */
 export { type SparseVector, sparseDot, TfIdf, tokenize } from './text.js';
 /** Cosine similarity over a pool (its feature rows via @iclkr/kernels, else TF-IDF), shared by the similarity strategies. */

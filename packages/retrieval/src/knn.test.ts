@@ -1,8 +1,11 @@
 import { Rng } from '@iclkr/core';
 import { describe, expect, it } from 'vitest';
 import { cosine, randomMatrix, rowOf, sortDescending } from '../test/brute.js';
+import { AttentionKernelRetriever } from './attention-kernel.js';
+import { HiddenKnnRetriever } from './hidden-knn.js';
 import { KnnRetriever } from './knn.js';
 import { ModelKernelRetriever } from './model-kernel.js';
+import { createRetriever } from './registry.js';
 import { tokenize } from './text.js';
 
 const TEXTS = [
@@ -81,5 +84,52 @@ describe('model-kernel', () => {
     const s = r.select({ text: 'q', features: Float32Array.from(q) }, 5, new Rng(0));
     expect(s.indices).toEqual(sortDescending(ref).slice(0, 5));
     s.scores.forEach((v, k) => expect(v).toBeCloseTo(ref[s.indices[k]], 6));
+  });
+});
+
+describe('hidden-knn', () => {
+  it('matches a brute-force cosine sort of the given hidden states, never the query itself', () => {
+    const features = randomMatrix(30, 9, 21);
+    const r = new HiddenKnnRetriever().fit({
+      texts: Array.from({ length: 30 }, (_, i) => `x${i}`),
+      labels: new Array(30).fill(0),
+      numClasses: 1,
+      features,
+    });
+    const q = randomMatrix(1, 9, 22);
+    const ref = Array.from({ length: 30 }, (_, i) => cosine(rowOf(q, 0), rowOf(features, i)));
+    const s = r.select({ text: 'q', features: q.data }, 7, new Rng(0));
+    expect(s.indices).toEqual(sortDescending(ref).slice(0, 7));
+    s.scores.forEach((v, k) => expect(v).toBeCloseTo(ref[s.indices[k]], 5));
+    const without = r.select({ text: 'q', features: q.data, index: s.indices[0] }, 7, new Rng(0));
+    expect(without.indices).toEqual(sortDescending(ref).slice(1, 8));
+  });
+});
+
+describe('attention-kernel', () => {
+  it('ranks by the inner product of the given query vector with each key (a brute-force sort)', () => {
+    const keys = randomMatrix(25, 4, 31);
+    const r = new AttentionKernelRetriever().fit({
+      texts: Array.from({ length: 25 }, (_, i) => `x${i}`),
+      labels: new Array(25).fill(0),
+      numClasses: 1,
+      features: keys,
+    });
+    const q = randomMatrix(1, 4, 32);
+    const ref = Array.from({ length: 25 }, (_, i) => rowOf(q, 0).reduce((s, v, k) => s + v * rowOf(keys, i)[k], 0));
+    const s = r.select({ text: 'q', features: q.data }, 6, new Rng(0));
+    expect(s.indices).toEqual(sortDescending(ref).slice(0, 6));
+    s.scores.forEach((v, k) => expect(v).toBeCloseTo(ref[s.indices[k]], 5));
+  });
+});
+
+describe('true-kernel and belief', () => {
+  it('rank by the kernel function given, best first', () => {
+    const values = [0.3, -1, 2.5, 0.3, 7, 0];
+    for (const name of ['true-kernel', 'belief']) {
+      const r = createRetriever(name, { kernel: () => values }).fit({ texts: TEXTS, labels: [1, 0, 1, 0, 0, 1], numClasses: 2 });
+      expect(r.select({ text: 'q' }, 4, new Rng(0))).toEqual({ indices: [4, 2, 0, 3], scores: [7, 2.5, 0.3, 0.3] });
+      expect(r.select({ text: 'q', index: 4 }, 2, new Rng(0)).indices).toEqual([2, 0]);
+    }
   });
 });

@@ -6,13 +6,18 @@ import { type DppOptions, DppRetriever } from './dpp.js';
 import { InDistributionRetriever } from './in-distribution.js';
 import { type KMedoidsOptions, KMedoidsRetriever } from './kmedoids.js';
 import { KnnRetriever } from './knn.js';
+import { AttentionKernelRetriever } from './attention-kernel.js';
+import { HiddenKnnRetriever } from './hidden-knn.js';
+import { type KernelScoreOptions, KernelScoreRetriever } from './kernel-score.js';
+import { type MdlOptions, MdlRetriever } from './mdl.js';
 import { ModelKernelRetriever } from './model-kernel.js';
 import { RandomRetriever } from './random.js';
 import type { Retriever } from './retriever.js';
 import { type VotekOptions, VotekRetriever } from './votek.js';
+import { ZeroRetriever } from './zero.js';
 
 /** Every strategy's options, in one object (each strategy reads its own). */
-export type RetrieverOptions = Bm25Options & DppOptions & VotekOptions & KMedoidsOptions;
+export type RetrieverOptions = Bm25Options & DppOptions & VotekOptions & KMedoidsOptions & MdlOptions & KernelScoreOptions;
 
 /** What the registry knows of a strategy. */
 export interface StrategyInfo {
@@ -25,8 +30,18 @@ export interface StrategyInfo {
    * `optional`: used when given, else TF-IDF; `unused`.
    */
   readonly features: 'required' | 'optional' | 'unused';
-  /** For required features, what a language model gives: each text's next-token distribution, or its mean log-probability per token. */
-  readonly model?: 'next-token' | 'log-likelihood';
+  /**
+   * What a language model gives the strategy: for required features, each text's next-token
+   * distribution, its mean log-probability per token, its mean-pooled hidden state at a layer, or
+   * one head's key (pool) and query (x_test) vectors; for `mdl`, the model's label entropy on the
+   * query with a candidate set of demonstrations (a scoring function, options.labelEntropy).
+   */
+  readonly model?: 'next-token' | 'log-likelihood' | 'hidden' | 'attention' | 'label-entropy';
+  /**
+   * A task world's kernel the strategy ranks by (options.kernel): the theorem's where it fits, else
+   * the belief-state one (`true`), or the belief-state inner product (`belief`). Text has neither.
+   */
+  readonly worldKernel?: 'true' | 'belief';
   /** The same demonstrations for every query. */
   readonly queryIndependent: boolean;
   create(options: RetrieverOptions): Retriever;
@@ -99,6 +114,53 @@ export const RETRIEVAL_STRATEGIES = {
     queryIndependent: true,
     create: (o) => new KMedoidsRetriever(o),
   },
+  zero: {
+    description: 'no demonstrations: the query alone (zero-shot), whatever n is asked',
+    citation: 'OpenICL ZeroRetriever (Wu et al. 2023)',
+    features: 'unused',
+    queryIndependent: true,
+    create: () => new ZeroRetriever(),
+  },
+  mdl: {
+    description: "the candidate set (from the query's nearest by cosine) on which the model's label entropy is least",
+    citation: 'Wu et al. 2022, Self-adaptive In-context Learning; OpenICL MDLRetriever',
+    features: 'optional',
+    model: 'label-entropy',
+    queryIndependent: false,
+    create: (o) => new MdlRetriever(o),
+  },
+  'hidden-knn': {
+    description: "nearest by cosine of the model's hidden states at a layer, mean-pooled over each input run alone",
+    citation: 'Han et al. 2023, §5 (the explicit kernel regression on hidden states)',
+    features: 'required',
+    model: 'hidden',
+    queryIndependent: false,
+    create: () => new HiddenKnnRetriever(),
+  },
+  'attention-kernel': {
+    description: "the model's own kernel: one head's pre-softmax q . k / sqrt(d_head) of x_test's final position and each label position",
+    citation: 'Han et al. 2023, Explaining Emergent In-Context Learning as Kernel Regression',
+    features: 'required',
+    model: 'attention',
+    queryIndependent: false,
+    create: () => new AttentionKernelRetriever(),
+  },
+  'true-kernel': {
+    description: "a task world's true kernel: the theorem's vec(T_x)^T Sigma^-1 vec(T_x') where it fits, else the belief-state one",
+    citation: 'Han et al. 2023, Theorem 1',
+    features: 'unused',
+    worldKernel: 'true',
+    queryIndependent: false,
+    create: (o) => new KernelScoreRetriever('true-kernel', o, "the world's true kernel"),
+  },
+  belief: {
+    description: "a task world's belief-state kernel: the inner product of p_pre^T T_x and p_pre^T T_x'",
+    citation: 'Han et al. 2023, §4',
+    features: 'unused',
+    worldKernel: 'belief',
+    queryIndependent: false,
+    create: (o) => new KernelScoreRetriever('belief', o, "the world's belief-state kernel"),
+  },
 } as const satisfies Record<string, StrategyInfo>;
 
 /** A strategy's name. */
@@ -131,6 +193,7 @@ export function createRetriever(name: string, options: RetrieverOptions = {}): R
   positive(options.k, 'k', true);
   positive(options.rho, 'rho', false);
   positive(options.maxItems, 'maxItems', true);
+  positive(options.sets, 'sets', true);
   if (options.seed !== undefined && !Number.isInteger(options.seed))
     throw new OptionError(`seed ${options.seed} is not an integer`, 'give a whole-number seed');
   return RETRIEVAL_STRATEGIES[strategy].create(options);
