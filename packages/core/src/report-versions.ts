@@ -63,6 +63,7 @@ const REPORT_MIGRATIONS: Record<ReportKind, readonly Migration[]> = {
   pretrain: [],
   seeds: [],
   reproduce: [],
+  insights: [],
 };
 
 /** The versions of a kind this code reads: the oldest it migrates from, and the current one. */

@@ -69,7 +69,7 @@ const score = { agreement: 0.6, accuracy: 0.55 };
 const probeAccuracy = { examples: 10, chance: 0.5, heads: [{ layer: 0, head: 0, accuracy: [0.5, 0.9], lambda: [0.01, 0.01] }] };
 
 /** Bodies of version 1 reports, as the schemas before per-kind versions defined them. */
-const BODIES_V1: Record<Exclude<ReportKind, 'pretrain' | 'seeds' | 'reproduce'>, Record<string, unknown>> = {
+const BODIES_V1: Record<Exclude<ReportKind, 'pretrain' | 'seeds' | 'reproduce' | 'insights'>, Record<string, unknown>> = {
   'kernel-regress': { bandwidth: 0.5, mode: 'regress', kernel: 'rbf', predictions: [1, 2], metrics: { mse: 0.1 }, loo: null },
   simulate: {
     world: 'paper-table3',
@@ -117,7 +117,7 @@ const BODIES_V1: Record<Exclude<ReportKind, 'pretrain' | 'seeds' | 'reproduce'>,
   },
 };
 
-const v1 = (kind: Exclude<ReportKind, 'pretrain' | 'seeds' | 'reproduce'>): Record<string, unknown> => ({
+const v1 = (kind: Exclude<ReportKind, 'pretrain' | 'seeds' | 'reproduce' | 'insights'>): Record<string, unknown> => ({
   meta: metaV1(kind),
   ...BODIES_V1[kind],
 });
@@ -215,7 +215,7 @@ describe('report schemas', () => {
 });
 
 describe('readReport', () => {
-  it.each(Object.keys(BODIES_V1) as Exclude<ReportKind, 'pretrain' | 'seeds' | 'reproduce'>[])(
+  it.each(Object.keys(BODIES_V1) as Exclude<ReportKind, 'pretrain' | 'seeds' | 'reproduce' | 'insights'>[])(
     'opens a version 1 %s report and migrates it to the current shape',
     (kind) => {
       const old = v1(kind);
@@ -338,5 +338,31 @@ describe('readReport', () => {
     const error = dataError(() => readReportOf('probe', v1('simulate')));
     expect(error.message).toBe('report.json: a simulate report, not a probe report');
     expect(readReportOf('simulate', v1('simulate')).rows[0].n).toBe(1);
+  });
+});
+
+describe('insights reports', () => {
+  const common = { model: 'models/default', source: 'world recall', mode: 'world', labels: ['token 32', 'token 33'], paper };
+  const ci = [0.4, 0.6];
+  const head = { layer: 1, head: 2, heldOutAgreement: 0.9, heldOutAccuracy: 0.7 };
+  const format = {
+    meta: metaNow('insights'),
+    experiment: 'format',
+    ...common,
+    variants: [{ name: 'natural', description: "the world's label tokens", labels: ['32', '33'] }],
+    chance: 0.5,
+    rows: [{ variant: 'natural', n: 4, prompts: 10, accuracy: 0.5, accuracyCi: ci, headAgreement: 0.9, head }],
+  };
+  const typo = { rate: 0.1, editRate: 0.098, n: 2, prompts: 10, accuracy: 0.5, accuracyCi: ci };
+  const ood = { meta: metaNow('insights'), experiment: 'ood', ...common, mode: 'text', eta: null, boundsNote: null, rows: [typo] };
+
+  it('accepts each experiment and reads back through readReport', () => {
+    expect(readReport(structuredClone(format))).toEqual(format);
+    expect(readReport(JSON.stringify(ood))).toEqual(ood);
+  });
+
+  it('refuses an unknown experiment or a typo rate outside [0, 1] in one line', () => {
+    expect(dataError(() => readReport({ ...format, experiment: 'length' })).oneLine()).toMatch(/insights report's experiment/);
+    expect(dataError(() => readReport({ ...ood, rows: [{ ...typo, rate: 1.5 }] })).oneLine()).toMatch(/insights report's rows/);
   });
 });

@@ -4,13 +4,31 @@ import { z } from 'zod';
  * The current layout version of each report kind; bump a kind's number when its shape changes,
  * and add the step from the old shape to `REPORT_MIGRATIONS` (report-versions.ts).
  */
-export const REPORT_VERSIONS = { 'kernel-regress': 2, simulate: 2, icl: 2, probe: 3, pretrain: 1, seeds: 1, reproduce: 1 } as const;
+export const REPORT_VERSIONS = {
+  'kernel-regress': 2,
+  simulate: 2,
+  icl: 2,
+  probe: 3,
+  pretrain: 1,
+  seeds: 1,
+  reproduce: 1,
+  insights: 1,
+} as const;
 
 /** A report kind: what the `meta.kind` of a report.json says. */
 export type ReportKind = keyof typeof REPORT_VERSIONS;
 
 /** Every report kind, in the order the commands list them. */
-export const REPORT_KINDS: readonly ReportKind[] = ['kernel-regress', 'simulate', 'icl', 'probe', 'pretrain', 'seeds', 'reproduce'];
+export const REPORT_KINDS: readonly ReportKind[] = [
+  'kernel-regress',
+  'simulate',
+  'icl',
+  'probe',
+  'pretrain',
+  'seeds',
+  'reproduce',
+  'insights',
+];
 
 /** The layout version a report of `kind` is written in today. */
 export function reportVersion<K extends ReportKind>(kind: K): (typeof REPORT_VERSIONS)[K] {
@@ -404,6 +422,141 @@ export type ReproduceSummaryRow = z.infer<typeof reproduceSummaryRowSchema>;
 /** The typed form of a reproduce report. */
 export type ReproduceReport = z.infer<typeof reproduceReportSchema>;
 
+/** What every insights report shares: the model, where its prompts came from, and the classes' names. */
+const insightsCommon = {
+  model: z.string(),
+  /** The prompts' source in words: a world, or text data with its demonstration pool and template. */
+  source: z.string(),
+  mode: z.enum(['world', 'text']),
+  /** The classes' natural names (a world's label tokens, or the text's label words), in class order. */
+  labels: z.array(z.string()),
+  /** The paper's claim beside what we measured (SPEC §4). */
+  paper: paperSchema,
+};
+
+/** The best head of a set of prompts (chosen on their selection split as probe chooses it) with its held-out scores. */
+export const insightsHeadSchema = z.object({
+  layer: z.number().int().nonnegative(),
+  head: z.number().int().nonnegative(),
+  heldOutAgreement: z.number(),
+  heldOutAccuracy: z.number(),
+});
+
+/** One label-word variant of the format experiment. */
+export const insightsVariantSchema = z.object({
+  name: z.string(),
+  description: z.string(),
+  /** The word or token of each class in this variant (null where it is chosen per prompt). */
+  labels: z.array(z.string()).nullable(),
+});
+
+/** One row of the format experiment: a variant at n demonstrations. */
+export const insightsFormatRowSchema = z.object({
+  variant: z.string(),
+  n: z.number().int().positive(),
+  prompts: z.number().int().positive(),
+  /** The model's argmax over the variant's label tokens against the gold label in that variant's label space. */
+  accuracy: z.number(),
+  accuracyCi: interval,
+  /** The best head's vote agreement with the model, on the held-out prompts (null where no head could be chosen). */
+  headAgreement: z.number().nullable(),
+  head: insightsHeadSchema.nullable(),
+});
+
+/** One row of the OOD experiment on a world: one task at n demonstrations, beside the theory's bias term. */
+export const insightsTaskRowSchema = z.object({
+  task: z.number().int().nonnegative(),
+  name: z.string(),
+  /** True for a task out of the pre-training distribution (prior 0), false for an in-distribution reference task. */
+  ood: z.boolean(),
+  n: z.number().int().positive(),
+  prompts: z.number().int().positive(),
+  accuracy: z.number(),
+  accuracyCi: interval,
+  /** The bound's eps_theta = ||Sigma_theta - Sigma||_F / ||Sigma||_F (null where the theorem's kernel does not fit). */
+  epsTheta: z.number().nullable(),
+  /** The bias term eta^2 eps_theta. */
+  bias: z.number().nullable(),
+});
+
+/** One row of the OOD experiment on text: typo noise at `rate` on the queries, at n demonstrations. */
+export const insightsTypoRowSchema = z.object({
+  rate: z.number().min(0).max(1),
+  /** The edits made per eligible character of the queries (letters and digits), as applied. */
+  editRate: z.number(),
+  n: z.number().int().positive(),
+  prompts: z.number().int().positive(),
+  accuracy: z.number(),
+  accuracyCi: interval,
+});
+
+/** One row of the order experiment: n demonstrations, each prompt run in several orders. */
+export const insightsOrderRowSchema = z.object({
+  n: z.number().int().positive(),
+  prompts: z.number().int().positive(),
+  /** Orders run per prompt: min(--permutations, n!), the given order first. */
+  permutations: z.number().int().positive(),
+  /** The model's accuracy in the given (unpermuted) order, and over every order run. */
+  accuracy: z.number(),
+  accuracyCi: interval,
+  permutedAccuracy: z.number(),
+  /** Share of prompts whose prediction differs in some order from the given order's. */
+  predictionChange: z.number(),
+  predictionChangeCi: interval,
+  /** Mean over prompts of max - min of the gold label's probability across orders. */
+  spread: z.number(),
+  spreadCi: interval,
+  /** Mean over prompts of the standard deviation of the gold label's probability across orders. */
+  spreadSd: z.number(),
+  spreadSdCi: interval,
+  /** The best head (chosen on the given orders' selection split); the share of prompts whose head vote changes across orders. */
+  head: insightsHeadSchema.nullable(),
+  headVoteChange: z.number().nullable(),
+  headVoteChangeCi: interval.nullable(),
+  /** Mean over prompts of max - min of the gold label's share of the head's normalised vote across orders. */
+  headSpread: z.number().nullable(),
+  headSpreadCi: interval.nullable(),
+});
+
+/** Output of `iclkr insights format|ood|order`: the paper's practical insights (SPEC §4) measured on a model. */
+export const insightsReportSchema = z.discriminatedUnion('experiment', [
+  defineReport('insights', {
+    experiment: z.literal('format'),
+    ...insightsCommon,
+    variants: z.array(insightsVariantSchema),
+    /** 1 / the number of classes: a uniform guess's accuracy. */
+    chance: z.number(),
+    rows: z.array(insightsFormatRowSchema),
+  }),
+  defineReport('insights', {
+    experiment: z.literal('ood'),
+    ...insightsCommon,
+    /** The bound's eta = sup ||T_x||_F (world prompts where the theorem's kernel fits; else null). */
+    eta: z.number().nullable(),
+    /** How eps_theta was estimated, or why it was not (null on text). */
+    boundsNote: z.string().nullable(),
+    rows: z.union([z.array(insightsTaskRowSchema), z.array(insightsTypoRowSchema)]),
+  }),
+  defineReport('insights', {
+    experiment: z.literal('order'),
+    ...insightsCommon,
+    rows: z.array(insightsOrderRowSchema),
+  }),
+]);
+
+/** One row of an insights report's format experiment. */
+export type InsightsFormatRow = z.infer<typeof insightsFormatRowSchema>;
+/** One task row of an insights report's OOD experiment on a world. */
+export type InsightsTaskRow = z.infer<typeof insightsTaskRowSchema>;
+/** One typo-rate row of an insights report's OOD experiment on text. */
+export type InsightsTypoRow = z.infer<typeof insightsTypoRowSchema>;
+/** One row of an insights report's order experiment. */
+export type InsightsOrderRow = z.infer<typeof insightsOrderRowSchema>;
+/** The best head of an insights row. */
+export type InsightsHead = z.infer<typeof insightsHeadSchema>;
+/** The typed form of an insights report (any of its three experiments). */
+export type InsightsReport = z.infer<typeof insightsReportSchema>;
+
 /** The current schema of each report kind. */
 export const REPORT_SCHEMAS = {
   'kernel-regress': kernelRegressReportSchema,
@@ -413,6 +566,7 @@ export const REPORT_SCHEMAS = {
   pretrain: pretrainReportSchema,
   seeds: seedsReportSchema,
   reproduce: reproduceReportSchema,
+  insights: insightsReportSchema,
 } as const satisfies Record<ReportKind, z.ZodType>;
 
 /** The typed form of a report of kind `K`. */
