@@ -87,6 +87,8 @@ afterAll(async () => {
 
 /** Opens a served report folder and waits for its title (or its error). */
 async function open(page: Page, path: string, beside?: string): Promise<number> {
+  // From a blank page, so that a hash-only change is a fresh load and the wait below sees the new report.
+  await page.goto('about:blank');
   const started = Date.now();
   await page.goto(`${server.url}#/?open=${path}${beside ? `&beside=${beside}` : ''}`);
   await page.waitForSelector('[data-testid="report-title"], [data-testid="report-error"]');
