@@ -37,7 +37,10 @@ export { argmaxRows, augmentedTargets, outputCount, type Targets, targetMatrix }
 export { batchRows, DEFAULT_MAX_MEMORY_BYTES, forEachBatch, type ProgressCallback } from './batching.js';
 /** Dense float64 Cholesky factorisation and solve. */
 export { cholesky, choleskySolve } from './linalg.js';
-/** Metrics: accuracy, agreement, Pearson, Spearman, L1, total variation, KL, MSE, MAE; argmax with tie credit and Wilson intervals. */
+/**
+ * Metrics: accuracy, agreement, Pearson, Spearman, L1, total variation, KL, MSE, MAE; argmax with tie credit, Wilson intervals
+ * of proportions and normal intervals of means.
+ */
 export {
   accuracy,
   agreement,
@@ -46,6 +49,7 @@ export {
   klDivergence,
   l1Distance,
   meanAbsoluteError,
+  meanInterval,
   meanSquaredError,
   pearson,
   ranks,

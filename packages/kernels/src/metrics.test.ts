@@ -5,6 +5,7 @@ import {
   klDivergence,
   l1Distance,
   meanAbsoluteError,
+  meanInterval,
   meanSquaredError,
   pearson,
   ranks,
@@ -35,6 +36,15 @@ describe('metrics', () => {
     expect(klDivergence(p, q)).toBeCloseTo(Math.log(2), 12);
     expect(klDivergence(q, p)).toBe(Number.POSITIVE_INFINITY);
     expect(klDivergence(p, p)).toBe(0);
+  });
+  it('meanInterval: the mean +- 1.96 sample standard deviations over sqrt(n)', () => {
+    // [1, 2, 3, 4]: mean 2.5, sample sd sqrt(5/3), half-width 1.96 * sqrt(5/3) / 2.
+    const [mean, [lo, hi]] = meanInterval([1, 2, 3, 4]);
+    expect(mean).toBe(2.5);
+    expect(hi - mean).toBeCloseTo((1.96 * Math.sqrt(5 / 3)) / 2, 12);
+    expect(mean - lo).toBeCloseTo(hi - mean, 12);
+    expect(meanInterval([7])).toEqual([7, [7, 7]]);
+    expect(() => meanInterval([])).toThrow(/no values/);
   });
   it('regression errors', () => {
     expect(meanSquaredError([1, 2], [2, 4])).toBe(2.5);

@@ -1,4 +1,4 @@
-import { ShapeError } from '@iclkr/core';
+import { OptionError, ShapeError } from '@iclkr/core';
 
 function sameLength(a: ArrayLike<unknown>, b: ArrayLike<unknown>, what: string): number {
   if (a.length !== b.length) throw new ShapeError(`${what}: lengths ${a.length} and ${b.length} differ`, 'pass equal-length arrays');
@@ -110,6 +110,16 @@ export function wilsonProportion(hits: readonly number[]): [number, [number, num
   const centre = (p + (z * z) / (2 * n)) / (1 + (z * z) / n);
   const half = (z * Math.sqrt((p * (1 - p)) / n + (z * z) / (4 * n * n))) / (1 + (z * z) / n);
   return [p, [Math.max(0, centre - half), Math.min(1, centre + half)]];
+}
+
+/** Mean and normal 95% interval (mean +- 1.96 s / sqrt(n), s the sample standard deviation) of per-item values. */
+export function meanInterval(values: readonly number[]): [number, [number, number]] {
+  const n = values.length;
+  if (n === 0) throw new OptionError('meanInterval of no values', 'give at least one value');
+  const mean = values.reduce((s, v) => s + v, 0) / n;
+  const sd = Math.sqrt(values.reduce((s, v) => s + (v - mean) ** 2, 0) / Math.max(1, n - 1));
+  const half = (1.96 * sd) / Math.sqrt(n);
+  return [mean, [mean - half, mean + half]];
 }
 
 /** Index of the first largest value. */
