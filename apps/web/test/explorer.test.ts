@@ -180,6 +180,22 @@ describe('opening reports without the served list', () => {
     expect(problems).toEqual([]);
   });
 
+  it('opens a report.json dropped on the page', async () => {
+    const { page, problems } = await watchedPage(browser);
+    await page.goto(`${server.url}#/`);
+    await page.getByText('Reports under').waitFor();
+    const text = readFileSync(join(dir, 'reports/probe-sst2/report.json'), 'utf8');
+    const drop = await page.evaluateHandle((json) => {
+      const transfer = new DataTransfer();
+      transfer.items.add(new File([json], 'report.json', { type: 'application/json' }));
+      return transfer;
+    }, text);
+    await page.dispatchEvent('main', 'drop', { dataTransfer: drop });
+    await page.getByTestId('report-title').waitFor();
+    expect(await page.getByTestId('heatmap').count()).toBeGreaterThan(0);
+    expect(problems).toEqual([]);
+  });
+
   it('opens the report at #/ when the served folder is itself a report folder', async () => {
     const one = await serve(join(dir, 'reports/probe-sst2'));
     try {
