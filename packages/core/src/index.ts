@@ -35,6 +35,10 @@ export { Rng } from './rng.js';
 export {
   type AnyReport,
   classPredictionSchema,
+  type CompareRetrieversReport,
+  type CompareRetrieversRow,
+  compareRetrieversReportSchema,
+  compareRetrieversRowSchema,
   type ConvergenceRow,
   type ConvergenceStats,
   convergenceRowSchema,

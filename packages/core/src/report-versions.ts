@@ -64,6 +64,7 @@ const REPORT_MIGRATIONS: Record<ReportKind, readonly Migration[]> = {
   seeds: [],
   reproduce: [],
   insights: [],
+  'compare-retrievers': [],
 };
 
 /** The versions of a kind this code reads: the oldest it migrates from, and the current one. */

@@ -69,7 +69,7 @@ const score = { agreement: 0.6, accuracy: 0.55 };
 const probeAccuracy = { examples: 10, chance: 0.5, heads: [{ layer: 0, head: 0, accuracy: [0.5, 0.9], lambda: [0.01, 0.01] }] };
 
 /** Bodies of version 1 reports, as the schemas before per-kind versions defined them. */
-const BODIES_V1: Record<Exclude<ReportKind, 'pretrain' | 'seeds' | 'reproduce' | 'insights'>, Record<string, unknown>> = {
+const BODIES_V1: Record<Exclude<ReportKind, 'pretrain' | 'seeds' | 'reproduce' | 'insights' | 'compare-retrievers'>, Record<string, unknown>> = {
   'kernel-regress': { bandwidth: 0.5, mode: 'regress', kernel: 'rbf', predictions: [1, 2], metrics: { mse: 0.1 }, loo: null },
   simulate: {
     world: 'paper-table3',
@@ -117,7 +117,7 @@ const BODIES_V1: Record<Exclude<ReportKind, 'pretrain' | 'seeds' | 'reproduce' |
   },
 };
 
-const v1 = (kind: Exclude<ReportKind, 'pretrain' | 'seeds' | 'reproduce' | 'insights'>): Record<string, unknown> => ({
+const v1 = (kind: Exclude<ReportKind, 'pretrain' | 'seeds' | 'reproduce' | 'insights' | 'compare-retrievers'>): Record<string, unknown> => ({
   meta: metaV1(kind),
   ...BODIES_V1[kind],
 });
@@ -215,7 +215,7 @@ describe('report schemas', () => {
 });
 
 describe('readReport', () => {
-  it.each(Object.keys(BODIES_V1) as Exclude<ReportKind, 'pretrain' | 'seeds' | 'reproduce' | 'insights'>[])(
+  it.each(Object.keys(BODIES_V1) as Exclude<ReportKind, 'pretrain' | 'seeds' | 'reproduce' | 'insights' | 'compare-retrievers'>[])(
     'opens a version 1 %s report and migrates it to the current shape',
     (kind) => {
       const old = v1(kind);
@@ -364,5 +364,33 @@ describe('insights reports', () => {
   it('refuses an unknown experiment or a typo rate outside [0, 1] in one line', () => {
     expect(dataError(() => readReport({ ...format, experiment: 'length' })).oneLine()).toMatch(/insights report's experiment/);
     expect(dataError(() => readReport({ ...ood, rows: [{ ...typo, rate: 1.5 }] })).oneLine()).toMatch(/insights report's rows/);
+  });
+});
+
+describe('compare-retrievers reports', () => {
+  const row = { strategy: 'knn', method: 'icl', n: 4, prompts: 20, accuracy: 0.5, ci: [0.3, 0.7], perSeed: [0.5] };
+  const report = {
+    meta: metaNow('compare-retrievers'),
+    model: 'models/default',
+    source: 'world recall',
+    sourceKind: 'world',
+    labels: ['token 32', 'token 33'],
+    seeds: [0],
+    strategies: ['knn'],
+    shots: [4],
+    methods: [{ name: 'icl', description: 'the model' }],
+    pool: 64,
+    layer: 1,
+    head: { layer: 1, head: 2, keyPosition: 'delimiter', variant: 'line', chosenBy: 'given', probe: null },
+    rows: [row],
+    paper,
+  };
+
+  it('accepts a report and reads it back through readReport', () => {
+    expect(readReport(structuredClone(report))).toEqual(report);
+  });
+
+  it('refuses a row without its interval in one line', () => {
+    expect(dataError(() => readReport({ ...report, rows: [{ ...row, ci: null }] })).oneLine()).toMatch(/compare-retrievers report's rows/);
   });
 });

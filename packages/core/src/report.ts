@@ -13,6 +13,7 @@ export const REPORT_VERSIONS = {
   seeds: 1,
   reproduce: 1,
   insights: 1,
+  'compare-retrievers': 1,
 } as const;
 
 /** A report kind: what the `meta.kind` of a report.json says. */
@@ -28,6 +29,7 @@ export const REPORT_KINDS: readonly ReportKind[] = [
   'seeds',
   'reproduce',
   'insights',
+  'compare-retrievers',
 ];
 
 /** The layout version a report of `kind` is written in today. */
@@ -557,6 +559,66 @@ export type InsightsHead = z.infer<typeof insightsHeadSchema>;
 /** The typed form of an insights report (any of its three experiments). */
 export type InsightsReport = z.infer<typeof insightsReportSchema>;
 
+/** One row of a retriever comparison: a method's accuracy with n demonstrations chosen by a strategy. */
+export const compareRetrieversRowSchema = z.object({
+  strategy: z.string(),
+  /** `icl` for the model's in-context prediction; else the kernel-regression classifier or baseline. */
+  method: z.string(),
+  n: z.number().int().nonnegative(),
+  /** Prompts scored (over every seed). */
+  prompts: z.number().int().positive(),
+  accuracy: z.number(),
+  /** 95% Wilson interval of the accuracy over the prompts. */
+  ci: interval,
+  /** The accuracy per seed, in the order of the report's seeds. */
+  perSeed: z.array(z.number()),
+});
+
+/** Output of `iclkr compare-retrievers`: ICL accuracy per strategy x n beside kernel regression over the same demonstrations. */
+export const compareRetrieversReportSchema = defineReport('compare-retrievers', {
+  model: z.string(),
+  /** The world or the data set, in words. */
+  source: z.string(),
+  /** `world`: each prompt's pool is drawn from its own task; `text`: one pool for every query. */
+  sourceKind: z.enum(['world', 'text']),
+  labels: z.array(z.string()),
+  seeds: z.array(z.number().int()),
+  strategies: z.array(z.string()),
+  shots: z.array(z.number().int().nonnegative()),
+  methods: z.array(z.object({ name: z.string(), description: z.string() })),
+  /** Pool size: demonstrations per prompt (world) or in the shared pool (text). */
+  pool: z.number().int().positive(),
+  /** The layer whose mean-pooled hidden states hidden-knn and nw-hidden read. */
+  layer: z.number().int().nonnegative(),
+  /** The head attention-kernel and the head method read, and how it was chosen. */
+  head: z
+    .object({
+      layer: z.number().int().nonnegative(),
+      head: z.number().int().nonnegative(),
+      keyPosition: z.enum(['label', 'delimiter']),
+      variant: z.string(),
+      /** `given` (--head) or `probe` (the probe's choice on its selection split). */
+      chosenBy: z.enum(['given', 'probe']),
+      /** The probe's scores of the head (null when given). */
+      probe: z
+        .object({
+          prompts: z.number().int().positive(),
+          shots: z.number().int().positive(),
+          selection: z.object({ agreement: z.number(), accuracy: z.number() }),
+          heldOut: z.object({ agreement: z.number(), accuracy: z.number() }),
+        })
+        .nullable(),
+    })
+    .nullable(),
+  rows: z.array(compareRetrieversRowSchema),
+  paper: paperSchema.nullable(),
+});
+
+/** One row of a compare-retrievers report. */
+export type CompareRetrieversRow = z.infer<typeof compareRetrieversRowSchema>;
+/** The typed form of a compare-retrievers report. */
+export type CompareRetrieversReport = z.infer<typeof compareRetrieversReportSchema>;
+
 /** The current schema of each report kind. */
 export const REPORT_SCHEMAS = {
   'kernel-regress': kernelRegressReportSchema,
@@ -567,6 +629,7 @@ export const REPORT_SCHEMAS = {
   seeds: seedsReportSchema,
   reproduce: reproduceReportSchema,
   insights: insightsReportSchema,
+  'compare-retrievers': compareRetrieversReportSchema,
 } as const satisfies Record<ReportKind, z.ZodType>;
 
 /** The typed form of a report of kind `K`. */
