@@ -16,6 +16,9 @@ import {
 } from './report.js';
 import { readableReportVersions, readReport, readReportOf } from './report-versions.js';
 
+/** The kinds that had a version 1 before per-kind versions. */
+type V1Kind = Exclude<ReportKind, 'pretrain' | 'seeds' | 'reproduce' | 'insights' | 'compare-retrievers'>;
+
 /** Meta as every report wrote it in version 1 (no command, no git commit). */
 const metaV1 = (kind: string) => ({
   schemaVersion: 1,
@@ -69,7 +72,7 @@ const score = { agreement: 0.6, accuracy: 0.55 };
 const probeAccuracy = { examples: 10, chance: 0.5, heads: [{ layer: 0, head: 0, accuracy: [0.5, 0.9], lambda: [0.01, 0.01] }] };
 
 /** Bodies of version 1 reports, as the schemas before per-kind versions defined them. */
-const BODIES_V1: Record<Exclude<ReportKind, 'pretrain' | 'seeds' | 'reproduce' | 'insights' | 'compare-retrievers'>, Record<string, unknown>> = {
+const BODIES_V1: Record<V1Kind, Record<string, unknown>> = {
   'kernel-regress': { bandwidth: 0.5, mode: 'regress', kernel: 'rbf', predictions: [1, 2], metrics: { mse: 0.1 }, loo: null },
   simulate: {
     world: 'paper-table3',
@@ -117,7 +120,7 @@ const BODIES_V1: Record<Exclude<ReportKind, 'pretrain' | 'seeds' | 'reproduce' |
   },
 };
 
-const v1 = (kind: Exclude<ReportKind, 'pretrain' | 'seeds' | 'reproduce' | 'insights' | 'compare-retrievers'>): Record<string, unknown> => ({
+const v1 = (kind: V1Kind): Record<string, unknown> => ({
   meta: metaV1(kind),
   ...BODIES_V1[kind],
 });
@@ -215,7 +218,7 @@ describe('report schemas', () => {
 });
 
 describe('readReport', () => {
-  it.each(Object.keys(BODIES_V1) as Exclude<ReportKind, 'pretrain' | 'seeds' | 'reproduce' | 'insights' | 'compare-retrievers'>[])(
+  it.each(Object.keys(BODIES_V1) as V1Kind[])(
     'opens a version 1 %s report and migrates it to the current shape',
     (kind) => {
       const old = v1(kind);
