@@ -218,18 +218,15 @@ describe('report schemas', () => {
 });
 
 describe('readReport', () => {
-  it.each(Object.keys(BODIES_V1) as V1Kind[])(
-    'opens a version 1 %s report and migrates it to the current shape',
-    (kind) => {
-      const old = v1(kind);
-      const report = readReport(structuredClone(old));
-      expect(report.meta).toEqual({ ...metaV1(kind), schemaVersion: REPORT_VERSIONS[kind], command: null, gitCommit: null });
-      expect(REPORT_SCHEMAS[kind].parse(report)).toEqual(report);
-      if (kind !== 'kernel-regress') expect((report as Extract<AnyReport, { paper: unknown }>).paper).toBeNull();
-      // The JSON text reads the same as the parsed object.
-      expect(readReport(JSON.stringify(old))).toEqual(report);
-    },
-  );
+  it.each(Object.keys(BODIES_V1) as V1Kind[])('opens a version 1 %s report and migrates it to the current shape', (kind) => {
+    const old = v1(kind);
+    const report = readReport(structuredClone(old));
+    expect(report.meta).toEqual({ ...metaV1(kind), schemaVersion: REPORT_VERSIONS[kind], command: null, gitCommit: null });
+    expect(REPORT_SCHEMAS[kind].parse(report)).toEqual(report);
+    if (kind !== 'kernel-regress') expect((report as Extract<AnyReport, { paper: unknown }>).paper).toBeNull();
+    // The JSON text reads the same as the parsed object.
+    expect(readReport(JSON.stringify(old))).toEqual(report);
+  });
 
   it('fills the per-head held-out scores of a version 1 probe report with null', () => {
     const report = readReportOf('probe', v1('probe'));
@@ -357,7 +354,16 @@ describe('insights reports', () => {
     rows: [{ variant: 'natural', n: 4, prompts: 10, accuracy: 0.5, accuracyCi: ci, headAgreement: 0.9, head }],
   };
   const typo = { rate: 0.1, editRate: 0.098, n: 2, prompts: 10, accuracy: 0.5, accuracyCi: ci };
-  const ood = { meta: metaNow('insights'), experiment: 'ood', ...common, mode: 'text', eta: null, boundsNote: null, rows: [typo] };
+  const ood = {
+    meta: metaNow('insights'),
+    experiment: 'ood',
+    ...common,
+    mode: 'text',
+    eta: null,
+    boundsNote: null,
+    sameInputs: null,
+    rows: [typo],
+  };
 
   it('accepts each experiment and reads back through readReport', () => {
     expect(readReport(structuredClone(format))).toEqual(format);

@@ -537,6 +537,11 @@ export const insightsReportSchema = z.discriminatedUnion('experiment', [
     eta: z.number().nullable(),
     /** How eps_theta was estimated, or why it was not (null on text). */
     boundsNote: z.string().nullable(),
+    /**
+     * True where every task draws x from the same distribution (same start, emissions and input-state transitions), so
+     * Sigma_theta = Sigma and eps_theta = 0 exactly: the estimates are then sampling noise (null on text).
+     */
+    sameInputs: z.boolean().nullable(),
     rows: z.union([z.array(insightsTaskRowSchema), z.array(insightsTypoRowSchema)]),
   }),
   defineReport('insights', {
