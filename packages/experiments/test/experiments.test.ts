@@ -84,7 +84,8 @@ describe('runProbe', () => {
     } finally {
       await source.close();
     }
-  });
+    // About 25 s of CPU (the theorem's kernel for every prompt); twice that under a busy turbo run.
+  }, 180_000);
 });
 
 describe('runPretrain', () => {
