@@ -52,6 +52,52 @@ export {
 } from './demonstrations.js';
 /** Demonstrations chosen per text query, one JSON line each. */
 export { type RetrieveSettings, runRetrieve } from './retrieve.js';
+/**
+ * Retrieval measured by in-context accuracy (iclkr compare-retrievers): per strategy and n the
+ * model's accuracy beside the head's vote, kernel regression and the baselines on the same demonstrations.
+ */
+export {
+  type CompareRetrieversSettings,
+  type CompareSource,
+  HEAD_PROMPTS_DEFAULT,
+  runCompareRetrievers,
+  WORLD_POOL_DEFAULT,
+} from './compare-retrievers/run.js';
+/** The comparison's engine: a side (world or text) supplies cases, pool views and prompts; every method scores the same choices. */
+export {
+  COMPARE_METHODS,
+  type CompareMethod,
+  type ComparisonSettings,
+  type ComparisonSide,
+  compareOnSide,
+  METHOD_DESCRIPTIONS,
+  type PromptCase,
+} from './compare-retrievers/engine.js';
+/** The world and text sides: per-prompt pools of the prompt's own task, or one shared pool of a text file. */
+export { type KeyPosition, tokenWords, trueKernelOf, worldSide, type WorldSideSettings } from './compare-retrievers/world-side.js';
+export { textPoolIndices, textQueryIndices, textSide, type TextSideSettings } from './compare-retrievers/text-side.js';
+/**
+ * What model-based selectors read, each sequence run alone (P(o | x), mean-pooled hidden states,
+ * one head's keys and scaled queries), prompts' label distributions and head rows, heads and layers checked.
+ */
+export {
+  type AloneRequest,
+  type AloneViews,
+  checkHead,
+  checkLayer,
+  defaultLayer,
+  entropy,
+  type HeadChoice,
+  parseHead,
+  type PromptViews,
+  promptViews,
+  runAlone,
+} from './compare-retrievers/model-views.js';
+/** The head attention-kernel reads by default: the probe's choice on its selection split (world or text prompts). */
+export { type ChosenHead, chooseTextHead, chooseWorldHead, variantOf } from './compare-retrievers/head.js';
+/** The compare-retrievers report's paper block, summary, tables and figures. */
+export { compareRetrieversPaper } from './compare-retrievers/paper.js';
+export { compareRetrieversFigures, compareRetrieversSummary, compareRetrieversTables } from './compare-retrievers/present.js';
 /** Pre-training recipes: the world, model and optimisation that make in-context learning emerge. */
 export { RECIPE_NAMES, RECIPES, type Recipe, type RecipeName } from './pretrain/recipes.js';
 /** Training batches: fresh documents of a world, or random windows of a corpus. */

@@ -1,7 +1,16 @@
 /** The reports the presentation shows, and the one field it reads defensively (older reports lack it). */
-import type { IclReport, Paper, PretrainReport, ProbeReport, ReproduceReport, SeedsReport, SimulateReport } from '@iclkr/core';
+import type {
+  CompareRetrieversReport,
+  IclReport,
+  Paper,
+  PretrainReport,
+  ProbeReport,
+  ReproduceReport,
+  SeedsReport,
+  SimulateReport,
+} from '@iclkr/core';
 
-export type { IclReport, Paper, PretrainReport, ProbeReport, ReproduceReport, SeedsReport, SimulateReport };
+export type { CompareRetrieversReport, IclReport, Paper, PretrainReport, ProbeReport, ReproduceReport, SeedsReport, SimulateReport };
 
 /** Agreement with the model and accuracy against the gold label. */
 export interface Scores {
@@ -10,7 +19,14 @@ export interface Scores {
 }
 
 /** Any report the HTML page shows. */
-export type PresentedReport = SimulateReport | IclReport | ProbeReport | PretrainReport | SeedsReport | ReproduceReport;
+export type PresentedReport =
+  | SimulateReport
+  | IclReport
+  | ProbeReport
+  | PretrainReport
+  | SeedsReport
+  | ReproduceReport
+  | CompareRetrieversReport;
 
 /** The held-out scores of one head's variant (null where the report predates them). */
 export function heldOutScores(scores: { readonly heldOut?: Scores | null }): Scores | null {

@@ -1,4 +1,5 @@
 /** One place that knows each report kind's title, summary, tables and figures: what the CLI prints and the page shows. */
+import { compareRetrieversFigures, compareRetrieversSummary, compareRetrieversTables } from '../compare-retrievers/present.js';
 import { displayName, type Figure } from '../figures/figure.js';
 import { iclFigures } from '../figures/icl.js';
 import { pretrainFigures } from '../figures/pretrain.js';
@@ -90,6 +91,12 @@ const PRESENTERS: { [K in PresentedReport['meta']['kind']]: Presenter<Extract<Pr
   probe: presenter((r) => `iclkr probe: ${displayName(r.model)} on ${r.source}`, probeSummary, probeTables, probeFigures),
   pretrain: presenter((r) => `iclkr pretrain: ${displayName(r.world)}`, pretrainSummary, pretrainTables, pretrainFigures),
   seeds: presenter((r) => `iclkr ${r.experiment} on ${r.seeds.length} seeds`, seedsSummary, seedsTables, seedsFigures),
+  'compare-retrievers': presenter(
+    (r) => `iclkr compare-retrievers: ${displayName(r.model)} on ${r.source}`,
+    compareRetrieversSummary,
+    compareRetrieversTables,
+    compareRetrieversFigures,
+  ),
   reproduce: (r) => {
     const { tables, figures } = reproduceContent(r, presentReport);
     return {
