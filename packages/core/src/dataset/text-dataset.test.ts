@@ -23,6 +23,12 @@ describe('parseTextDataset formats', () => {
     expect([...d.labels]).toEqual([0, 1, 2]);
   });
 
+  it('reads a `<label> <text>` file whose first text holds a tab as label-text, not TSV', () => {
+    const d = parseTextDataset('1 a gripping\tfilm\n0 dull\n', { source: 'x/reviews.txt' });
+    expect(d.texts).toEqual(['a gripping\tfilm', 'dull']);
+    expect([...d.labels]).toEqual([1, 0]);
+  });
+
   it('reads TREC lines: coarse class as label, COARSE:fine kept, TREC class order', () => {
     const d = parseTextDataset('NUM:dist How far is it ?\nHUM:desc Who was Galileo ?', {
       source: 'q.txt',

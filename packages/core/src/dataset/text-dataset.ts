@@ -84,6 +84,8 @@ const LABEL_TEXT_LINE = /^(-?\d+)(?:[ \t](.*))?$/;
 
 function detectFormat(source: string, text: string): TextFormat {
   const table = tableFormat(source, text);
+  // `1 some text<TAB>more`: a `<label> <text>` line whose text holds a tab, not a TSV header.
+  if (table === 'tsv' && !/\.tsv$/i.test(source) && /^-?\d+ /.test(text.split('\n', 1)[0])) return 'label-text';
   if (table !== undefined) return table === 'tsv' ? 'glue-tsv' : table;
   return TREC_LINE.test(text.split('\n', 1)[0]) ? 'trec' : 'label-text';
 }

@@ -27,6 +27,24 @@ describe('decodeText', () => {
   });
 });
 
+describe('decodeText on UTF-16', () => {
+  // The bytes as an editor saving UTF-16 writes them (Node's Buffer encodes them independently).
+  const text = '0 caf\u00e9 , great .\n1 dull';
+  const le = Uint8Array.from(Buffer.from(text, 'utf16le'));
+  const be = Uint8Array.from(Buffer.from(text, 'utf16le').swap16());
+
+  it('decodes little- and big-endian UTF-16, with or without a byte-order mark', () => {
+    expect(decodeText(Uint8Array.from([0xff, 0xfe, ...le]), 'f')).toBe(text);
+    expect(decodeText(Uint8Array.from([0xfe, 0xff, ...be]), 'f')).toBe(text);
+    expect(decodeText(le, 'f')).toBe(text);
+    expect(decodeText(be, 'f')).toBe(text);
+  });
+
+  it('names the encoding when another one is forced', () => {
+    expect(() => decodeText(Uint8Array.from([0xff, 0xfe, ...le]), 'f.txt', 'utf-8')).toThrow(/f\.txt: is UTF-16 \(UTF-16LE\), not utf-8/);
+  });
+});
+
 describe('dataLines', () => {
   it('splits CRLF and LF lines and drops blank lines at the end only', () => {
     expect(dataLines('a\r\n\nb \n\n  \n', 'f')).toEqual(['a', '', 'b ']);

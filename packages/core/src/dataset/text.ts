@@ -14,10 +14,18 @@ const CP1252_80_9F =
 /**
  * Decodes a data file. Without `encoding`, strict UTF-8 is tried first and windows-1252 is the
  * fallback: MR and SUBJ ship as cp1252 bytes, which are almost never valid UTF-8 by accident.
- * A leading byte-order mark is dropped; a string is taken as already decoded.
+ * UTF-16 (by byte-order mark or NUL pattern) is decoded as such. A leading byte-order mark is
+ * dropped; a string is taken as already decoded.
  */
 export function decodeText(input: string | Uint8Array, source: string, encoding?: TextEncoding): string {
   if (typeof input === 'string') return input.replace(/^\uFEFF/, '');
+  const utf16 = utf16Order(input);
+  if (utf16 !== undefined) {
+    if (encoding !== undefined) {
+      throw new DataError(source, undefined, `is UTF-16 (${utf16.toUpperCase()}), not ${encoding}`, 'leave the encoding out to decode it');
+    }
+    return new TextDecoder(utf16).decode(input).replace(/^\uFEFF/, '');
+  }
   if (encoding === undefined) return decodeUtf8(input) ?? decodeWindows1252(input);
   if (encoding === 'windows-1252') return decodeWindows1252(input);
   if (encoding !== 'utf-8') {
@@ -28,6 +36,27 @@ export function decodeText(input: string | Uint8Array, source: string, encoding?
     throw new DataError(source, undefined, 'is not valid UTF-8', "decode it as 'windows-1252'");
   }
   return text;
+}
+
+/**
+ * The byte order of UTF-16 bytes: by byte-order mark, else by NUL bytes, which UTF-8 and
+ * windows-1252 text never holds, in the odd (little-endian) or even (big-endian) positions of
+ * most of the first 200 characters. Undefined for anything else.
+ */
+function utf16Order(bytes: Uint8Array): 'utf-16le' | 'utf-16be' | undefined {
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) return 'utf-16le';
+  if (bytes[0] === 0xfe && bytes[1] === 0xff) return 'utf-16be';
+  const pairs = Math.min(200, Math.floor(bytes.length / 2));
+  if (pairs < 2) return undefined;
+  let odd = 0;
+  let even = 0;
+  for (let i = 0; i < pairs; i++) {
+    if (bytes[2 * i] === 0) even++;
+    if (bytes[2 * i + 1] === 0) odd++;
+  }
+  if (odd > 0.8 * pairs && even === 0) return 'utf-16le';
+  if (even > 0.8 * pairs && odd === 0) return 'utf-16be';
+  return undefined;
 }
 
 function decodeUtf8(bytes: Uint8Array): string | undefined {
