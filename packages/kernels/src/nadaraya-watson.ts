@@ -1,4 +1,5 @@
-import { type Matrix, OptionError, ShapeError, tf } from '@iclkr/core';
+import { type Matrix, OptionError, tf } from '@iclkr/core';
+import { fittedFor } from './estimator.js';
 import { selectBandwidth, type BandwidthSelection, type LooOptions } from './bandwidth.js';
 import type { ProgressCallback } from './batching.js';
 import { mapKernelBatches } from './gram.js';
@@ -67,14 +68,7 @@ export class NadarayaWatson {
 
   /** Estimates for each query row: [queries, C] class weights, or [queries, 1] values. */
   predict(queries: Matrix): Matrix {
-    if (!this.train) throw new OptionError('predict called before fit', 'call fit(X, targets) first');
-    const { x, targets } = this.train;
-    if (this.options.kernel !== 'precomputed' && queries.cols !== x.cols) {
-      throw new ShapeError(
-        `queries have ${queries.cols} features but the training set has ${x.cols}`,
-        'give train and test the same feature columns',
-      );
-    }
+    const { x, targets } = fittedFor(this.train, queries, this.options.kernel);
     const c = outputCount(targets);
     const out = new Float32Array(queries.rows * c);
     const keys = toTensor(x);

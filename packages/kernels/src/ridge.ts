@@ -1,4 +1,5 @@
 import { type Matrix, OptionError, ShapeError, tf } from '@iclkr/core';
+import { fittedFor } from './estimator.js';
 import type { ProgressCallback } from './batching.js';
 import { gram, mapKernelBatches } from './gram.js';
 import { checkBandwidth, hasBandwidth, type KernelSpec, prepareKeys, toTensor } from './kernel.js';
@@ -47,8 +48,7 @@ export class KernelRidge {
 
   /** Predictions K(x, X) A: [queries, C] class scores or [queries, 1] values. */
   predict(queries: Matrix): Matrix {
-    if (!this.fitted) throw new OptionError('predict called before fit', 'call fit(X, targets) first');
-    const { x, coef, outputs } = this.fitted;
+    const { x, coef, outputs } = fittedFor(this.fitted, queries, this.options.kernel);
     const out = new Float32Array(queries.rows * outputs);
     const keys = toTensor(x);
     const prepared = prepareKeys(this.options, keys);
