@@ -48,6 +48,26 @@ describe('loadModel errors', () => {
     expect(err.message).not.toContain('\n');
   });
 
+  it('names a tensor that holds NaN or infinity, in each architecture (our own format already did)', async () => {
+    for (const [name, tensor] of [
+      ['gpt2-tiny', 'transformer.h.0.attn.c_attn.weight'],
+      ['llama-tiny', 'model.layers.1.mlp.up_proj.weight'],
+    ] as const) {
+      for (const bad of [Number.NaN, Number.POSITIVE_INFINITY]) {
+        const dir = await modifiedCopy(name, (t) => {
+          const original = t.get(tensor)!;
+          const data = toFloat32(original).slice();
+          data[5] = bad;
+          t.set(tensor, fromFloat32(data, 'F32', original.shape));
+          return t;
+        });
+        const err = await rejection(loadModel(dir));
+        expect(err).toBeInstanceOf(SafetensorsError);
+        expect(err.message).toContain(`tensor "${tensor}" holds ${bad} at index 5`);
+      }
+    }
+  });
+
   it('names a misshapen tensor', async () => {
     const dir = await modifiedCopy('llama-tiny', (t) => {
       t.set('model.layers.0.self_attn.k_proj.weight', fromFloat32(new Float32Array(64 * 64), 'F32', [64, 64]));

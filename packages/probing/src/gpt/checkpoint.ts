@@ -20,6 +20,7 @@ import type { ParamMap } from '../params.js';
 import { checkGptConfig, type GptConfig } from './config.js';
 import { createGpt, type GptParamSpec, gptParamSpecs, gptVariables } from './init.js';
 import type { TrainingState } from './trainer.js';
+import { checkFiniteWeight } from '../loaders/checkpoint.js';
 
 /** The `model_type` of our GPT's config.json. */
 export const GPT_MODEL_TYPE = 'iclkr-gpt';
@@ -186,14 +187,7 @@ function checkedTensors(
     for (const spec of specs) {
       const name = prefix + spec.name;
       const { data } = expectTensor(source, tensors, name, { dtype: 'F32', shape: spec.shape });
-      const bad = data.findIndex((x) => !Number.isFinite(x));
-      if (bad >= 0) {
-        throw new SafetensorsError(
-          source,
-          `tensor "${name}" holds ${data[bad]} at index ${bad}`,
-          'the file is corrupted or the run diverged; use an earlier checkpoint',
-        );
-      }
+      checkFiniteWeight(source, name, data);
       values.set(spec.name, data);
     }
     return values;

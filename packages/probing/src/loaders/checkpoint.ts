@@ -3,7 +3,7 @@
  * (F32, F16 or BF16, computed in float32) with their names, dtypes and shapes checked.
  */
 
-import { DataError, expectTensor, type SafetensorsTensorMap, tf, toFloat32 } from '@iclkr/core';
+import { DataError, expectTensor, SafetensorsError, type SafetensorsTensorMap, tf, toFloat32 } from '@iclkr/core';
 
 /** A parsed Hugging Face `config.json` and the path it came from (for error messages). */
 export interface HfConfig {
@@ -56,8 +56,22 @@ export function configOneOf(config: HfConfig, key: string, supported: readonly u
 /** Float dtypes a checkpoint may store weights in. */
 const FLOAT_DTYPES = ['F32', 'F16', 'BF16'] as const;
 
-/** Reads tensor `name` of `shape` from a checkpoint as a float32 tf tensor. */
+/** Checks that a weight holds only finite numbers: a NaN or infinity names the tensor and its first bad index. */
+export function checkFiniteWeight(file: string, name: string, data: Float32Array): void {
+  const bad = data.findIndex((x) => !Number.isFinite(x));
+  if (bad >= 0) {
+    throw new SafetensorsError(
+      file,
+      `tensor "${name}" holds ${data[bad]} at index ${bad}`,
+      'the file is corrupted or the run diverged; use an earlier checkpoint',
+    );
+  }
+}
+
+/** Reads tensor `name` of `shape` from a checkpoint as a float32 tf tensor (finite, or a SafetensorsError naming it). */
 export function readWeight(file: string, tensors: SafetensorsTensorMap, name: string, shape: readonly number[]): tf.Tensor {
   const tensor = expectTensor(file, tensors, name, { dtype: FLOAT_DTYPES, shape });
-  return tf.tensor(toFloat32(tensor), [...shape], 'float32');
+  const data = toFloat32(tensor);
+  checkFiniteWeight(file, name, data);
+  return tf.tensor(data, [...shape], 'float32');
 }
