@@ -18,6 +18,27 @@ export { runSimulate, type SimulateSettings } from './simulate.js';
 export { checkPromptsFit, evaluateIcl, type IclSettings, promptLength, taskPool } from './icl/evaluate.js';
 /** The in-context evaluation as an icl report. */
 export { type IclRunSettings, runIcl } from './icl/run.js';
+/** The insight experiments (SPEC §4: label format, OOD inputs, demonstration order) as insights reports. */
+export {
+  INSIGHTS_DEFAULTS,
+  INSIGHTS_EXPERIMENTS,
+  type InsightsExperiment,
+  type InsightsRunSettings,
+  runInsights,
+} from './insights/run.js';
+/** The insight experiments' prompts: a world's or text, drawn once and laid out with chosen labels, order and query. */
+export { type BasePrompt, type PromptSpace, type TextPromptInput, TextPrompts, WorldPrompts } from './insights/prompts.js';
+/** Their perturbations: the label derangement, seeded typo noise, and the orders a prompt's demonstrations run in. */
+export { checkTypoRate, demonstrationOrders, derangement, factorial, type TypoResult, typoNoise } from './insights/noise.js';
+/** Their model pass: label distributions and final-position attention rows of laid-out prompts, and every head's vote. */
+export { headVotes, type LaidOutPrompt, type PromptScore, scorePrompts } from './insights/score.js';
+/** The variants of the format experiment and the typo rates of the OOD one. */
+export { TEXT_FORMAT_VARIANTS, UNRELATED_WORDS, WORLD_FORMAT_VARIANTS } from './insights/format.js';
+export { DEFAULT_TYPO_RATES, inputsShareDistribution } from './insights/ood.js';
+/** The orders each prompt of a draw runs in (seeded per prompt). */
+export { promptOrders } from './insights/order.js';
+/** The insights reports' paper blocks: the paper's SST-2 rewrites and the kernel view's predictions beside ours. */
+export { formatPaper, INSIGHTS_RESEARCH_LOG, oodPaper, orderPaper, PAPER_REWRITES } from './insights/paper.js';
 /** The world a model folder records. */
 export { modelWorld } from './world.js';
 /** Probing prompts from a task world, with the world's true kernels (theorem, belief). */
@@ -132,6 +153,8 @@ export { FIGURE_CONFIG, type Figure, renderFigureSvg } from './figures/figure.js
 export { simulateFigures } from './figures/simulate.js';
 /** The icl figure: the model's accuracy against n beside exact Bayes and the baselines, per task distribution and k. */
 export { iclFigures } from './figures/icl.js';
+/** The insights figures: accuracy and head agreement per label variant, accuracy per task or typo rate, order sensitivity. */
+export { insightsFigures } from './figures/insights.js';
 /**
  * The probe figures: layer x head heatmaps (vote agreement and accuracy, held out; correlations),
  * the attention map, the key/value probes.
@@ -143,6 +166,8 @@ export { pretrainFigures } from './figures/pretrain.js';
 export { formatInterval, formatNumber, isNumericCell, type Table, textTable } from './present/format.js';
 /** The tables of each report kind, the same on the console and in the HTML page; notes say which columns are held out. */
 export { iclTables, pretrainTables, probeTables, simulateTables } from './present/tables.js';
+/** The insights report's title, summary and tables. */
+export { insightsSummary, insightsTables, insightsTitle } from './present/insights.js';
 /** The self-contained HTML page of a report: summary, tables, figures, the comparison with the paper, settings and the run. */
 export { type ReportPageInput, reportHtml } from './present/html.js';
 /** Any report's title, summary, tables and figures, by its kind. */

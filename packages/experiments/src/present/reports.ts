@@ -2,6 +2,7 @@
 import type {
   CompareRetrieversReport,
   IclReport,
+  InsightsReport,
   Paper,
   PretrainReport,
   ProbeReport,
@@ -10,7 +11,17 @@ import type {
   SimulateReport,
 } from '@iclkr/core';
 
-export type { CompareRetrieversReport, IclReport, Paper, PretrainReport, ProbeReport, ReproduceReport, SeedsReport, SimulateReport };
+export type {
+  CompareRetrieversReport,
+  IclReport,
+  InsightsReport,
+  Paper,
+  PretrainReport,
+  ProbeReport,
+  ReproduceReport,
+  SeedsReport,
+  SimulateReport,
+};
 
 /** Agreement with the model and accuracy against the gold label. */
 export interface Scores {
@@ -26,6 +37,7 @@ export type PresentedReport =
   | PretrainReport
   | SeedsReport
   | ReproduceReport
+  | InsightsReport
   | CompareRetrieversReport;
 
 /** The held-out scores of one head's variant (null where the report predates them). */

@@ -2,10 +2,12 @@
 import { compareRetrieversFigures, compareRetrieversSummary, compareRetrieversTables } from '../compare-retrievers/present.js';
 import { displayName, type Figure } from '../figures/figure.js';
 import { iclFigures } from '../figures/icl.js';
+import { insightsFigures } from '../figures/insights.js';
 import { pretrainFigures } from '../figures/pretrain.js';
 import { probeFigures, voteScope } from '../figures/probe.js';
 import { simulateFigures } from '../figures/simulate.js';
 import { formatNumber as f, type Table } from './format.js';
+import { insightsSummary, insightsTables, insightsTitle } from './insights.js';
 import type { IclReport, PresentedReport, PretrainReport, ProbeReport, SimulateReport } from './reports.js';
 import { seedsFigures, seedsSummary, seedsTables } from './seeds.js';
 import { reproduceContent, reproduceSummary } from './reproduce.js';
@@ -97,6 +99,7 @@ const PRESENTERS: { [K in PresentedReport['meta']['kind']]: Presenter<Extract<Pr
     compareRetrieversTables,
     compareRetrieversFigures,
   ),
+  insights: presenter(insightsTitle, insightsSummary, insightsTables, insightsFigures),
   reproduce: (r) => {
     const { tables, figures } = reproduceContent(r, presentReport);
     return {
