@@ -93,6 +93,31 @@ describe('iclkr kernel-regress', () => {
     expect(report.bandwidth).toBe(1);
   });
 
+  it('reports a correlation with a constant series as null with its reason, not a number from rounding noise', async () => {
+    // A constant training target: every prediction is 3 up to float32 rounding.
+    const flat = file(dir, 'train-flat.csv', `a,b,y\n${rows(40, 0, () => '3.0000')}\n`);
+    const r = await run('kernel-regress', '--train', flat, '--test', test, '--mode', 'regress', '--json');
+    expect(r.code).toBe(0);
+    const report = kernelRegressReportSchema.parse(JSON.parse(r.stdout));
+    expect(report.metrics.pearson).toBeNull();
+    expect(report.metrics.spearman).toBeNull();
+    expect(report.metricNotes.pearson).toMatch(/the predictions are constant/);
+    // A constant test target (all zeros): its correlations are undefined too, shown as '-' with the reason.
+    const zeros = file(dir, 'test-zeros.csv', `a,b,y\n${rows(10, 0.5, () => '0')}\n`);
+    const text = await run('kernel-regress', '--train', train, '--test', zeros, '--mode', 'regress');
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/pearson\s+-/);
+    expect(text.stdout).toMatch(/pearson: undefined: the test file's target is constant/);
+  });
+
+  it("refuses a test label outside the training labels instead of scoring it 'accuracy 0'", async () => {
+    const other = file(dir, 'test-other.csv', `a,b,label\n0.1,0.2,same\n0.3,0.1,other\n`);
+    expectCleanFailure(
+      await run('kernel-regress', '--train', trainCls, '--test', other),
+      /test-other\.csv:3: test label 'other' is not one of the training labels \(diff, same\)/,
+    );
+  });
+
   it('--target picks the column', async () => {
     const t = file(dir, 'target.csv', 'z,a,b\n1,0,0\n2,1,1\n3,2,2\n');
     const r = await run(
@@ -163,10 +188,10 @@ describe('iclkr kernel-regress: bad input is a one-line error, exit 1, nothing w
     expect(lastLine((await run('kernel-regress', '--train', train)).stderr)).toMatch(/missing --test/);
   });
 
-  it('an unwritable --out is an error and leaves no temporary file', async () => {
+  it('an --out in a missing folder is an error and leaves no temporary file', async () => {
     const r = await run('kernel-regress', '--train', train, '--test', test, '--out', join(dir, 'no-such-folder', 'r.json'));
     expect(r.code).toBe(1);
-    expect(lastLine(r.stderr)).toMatch(/cannot write .*r\.json \(ENOENT\)/);
+    expect(lastLine(r.stderr)).toMatch(/--out .*r\.json: the folder .*no-such-folder does not exist/);
     expect(readdirSync(dir).some((f) => f.includes('.tmp-'))).toBe(false);
   });
 });

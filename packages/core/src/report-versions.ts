@@ -56,7 +56,7 @@ function promptSamples(report: Json): Json {
 
 /** Per kind, the steps from its oldest readable version to the current one (index i: version i + first to i + first + 1). */
 const REPORT_MIGRATIONS: Record<ReportKind, readonly Migration[]> = {
-  'kernel-regress': [metaCommand],
+  'kernel-regress': [metaCommand, (r) => ({ ...r, metricNotes: 'metricNotes' in r ? r.metricNotes : {} })],
   simulate: [(r) => paperBlock(metaCommand(r))],
   icl: [(r) => paperBlock(metaCommand(r))],
   probe: [(r) => headHeldOut(paperBlock(metaCommand(r))), promptSamples],

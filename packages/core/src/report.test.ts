@@ -190,8 +190,11 @@ function dataError(f: () => unknown): DataError {
 
 describe('report schemas', () => {
   it('accepts a kernel-regress report and rejects a wrong kind or a missing field', () => {
-    const report: Record<string, unknown> = { meta: metaNow('kernel-regress'), ...BODIES_V1['kernel-regress'] };
+    const report: Record<string, unknown> = { meta: metaNow('kernel-regress'), ...BODIES_V1['kernel-regress'], metricNotes: {} };
     expect(kernelRegressReportSchema.parse(report)).toEqual(report);
+    // Since version 3 an undefined metric is null, with its reason.
+    const undefinedMetric = { ...report, metrics: { mse: 0.1, pearson: null }, metricNotes: { pearson: 'undefined: the predictions are constant' } };
+    expect(kernelRegressReportSchema.parse(undefinedMetric)).toEqual(undefinedMetric);
     expect(() => kernelRegressReportSchema.parse({ ...report, meta: { ...metaNow('kernel-regress'), kind: 'simulate' } })).toThrow();
     const { metrics: _, ...missing } = report;
     expect(() => kernelRegressReportSchema.parse(missing)).toThrow();

@@ -5,7 +5,7 @@ import { z } from 'zod';
  * and add the step from the old shape to `REPORT_MIGRATIONS` (report-versions.ts).
  */
 export const REPORT_VERSIONS = {
-  'kernel-regress': 2,
+  'kernel-regress': 3,
   simulate: 2,
   icl: 2,
   probe: 3,
@@ -103,7 +103,9 @@ export const kernelRegressReportSchema = defineReport('kernel-regress', {
   mode: z.enum(['classify', 'regress']),
   kernel: z.string(),
   predictions: z.union([z.array(z.number()), z.array(classPredictionSchema)]),
-  metrics: z.record(z.string(), z.number()),
+  /** Test metrics; null where undefined (a correlation with a constant series, since version 3), the reason in metricNotes. */
+  metrics: z.record(z.string(), z.number().nullable()),
+  metricNotes: z.record(z.string(), z.string()),
   loo: z.object({ grid: z.array(z.number()), losses: z.array(z.number()), search: z.string() }).nullable(),
 });
 

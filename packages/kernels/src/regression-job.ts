@@ -26,8 +26,25 @@ export interface KernelRegressionResult {
   readonly mode: RegressionMode;
   readonly bandwidth: number | null;
   readonly predictions: number[] | { label: string; weights: Record<string, number> }[];
-  readonly metrics: Record<string, number>;
+  /** Test metrics; null where undefined (a correlation with a constant series), with the reason in `metricNotes`. */
+  readonly metrics: Record<string, number | null>;
+  readonly metricNotes: Record<string, string>;
   readonly loo: { grid: number[]; losses: number[]; search: string } | null;
+}
+
+/**
+ * Whether a series is constant up to float32 rounding (its range at most 1e-6 of its magnitude):
+ * a correlation with it is undefined, and computing one would correlate rounding noise.
+ */
+function constantSeries(values: ArrayLike<number>): boolean {
+  let lo = Number.POSITIVE_INFINITY;
+  let hi = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    lo = Math.min(lo, v);
+    hi = Math.max(hi, v);
+  }
+  return hi - lo <= 1e-6 * Math.max(1, Math.abs(lo), Math.abs(hi));
 }
 
 /** The default mode for a target column: classes when non-numeric or few distinct integers. */
@@ -88,17 +105,21 @@ export function kernelRegression(train: NumericTable, test: NumericTable, settin
     const values = realTargets(train.target, train.source, train.lines);
     const pred = nw.fit(train.features, { kind: 'real', values }).predict(queries);
     const predictions = Array.from(pred.data);
-    const metrics: Record<string, number> = { n: predictions.length };
+    const metrics: Record<string, number | null> = { n: predictions.length };
+    const metricNotes: Record<string, string> = {};
     if (test.target) {
       const gold = realTargets(test.target, test.source, test.lines);
-      Object.assign(metrics, {
-        mse: meanSquaredError(predictions, gold),
-        mae: meanAbsoluteError(predictions, gold),
-        pearson: pearson(predictions, gold),
-        spearman: spearman(predictions, gold),
-      });
+      Object.assign(metrics, { mse: meanSquaredError(predictions, gold), mae: meanAbsoluteError(predictions, gold) });
+      const constant = constantSeries(predictions) ? 'the predictions are' : constantSeries(gold) ? "the test file's target is" : null;
+      for (const [name, r] of [
+        ['pearson', pearson],
+        ['spearman', spearman],
+      ] as const) {
+        metrics[name] = constant === null ? r(predictions, gold) : null;
+        if (constant !== null) metricNotes[name] = `undefined: ${constant} constant (up to float32 rounding)`;
+      }
     }
-    return { mode, bandwidth: nw.bandwidth ?? null, predictions, metrics, loo: selection() };
+    return { mode, bandwidth: nw.bandwidth ?? null, predictions, metrics, metricNotes, loo: selection() };
   }
 
   const { labels, labelNames } = classTargets(train.target, undefined, lines);
@@ -115,11 +136,19 @@ export function kernelRegression(train: NumericTable, test: NumericTable, settin
     label: labelNames[label],
     weights: Object.fromEntries(labelNames.map((name, j) => [name, weights.data[i * c + j]])),
   }));
-  const metrics: Record<string, number> = { n: predictions.length };
+  const metrics: Record<string, number | null> = { n: predictions.length };
   if (test.target) {
-    // A test label never seen in training can't be predicted: it counts as an error (-1).
     const gold = test.target.map((v) => labelNames.indexOf(v.trim()));
+    const unseen = gold.indexOf(-1);
+    if (unseen >= 0) {
+      throw new DataError(
+        test.source,
+        test.lines[unseen],
+        `test label '${test.target[unseen].trim()}' is not one of the training labels (${labelNames.join(', ')})`,
+        'give train and test the same label set, or drop the target column from the test file to only predict',
+      );
+    }
     metrics.accuracy = accuracy(predicted, gold);
   }
-  return { mode, bandwidth: nw.bandwidth ?? null, predictions, metrics, loo: selection() };
+  return { mode, bandwidth: nw.bandwidth ?? null, predictions, metrics, metricNotes: {}, loo: selection() };
 }

@@ -21,9 +21,10 @@ export const kernelRegressCommand = defineCommand({
     'Nadaraya-Watson kernel regression from a training table to a test table (CSV, TSV or JSONL\n' +
     'with numeric feature columns and a target column); prints or writes predictions and metrics.',
   options: {
-    train: { kind: 'string', required: true, placeholder: 'FILE', description: 'training table (.csv, .tsv or .jsonl)' },
+    train: { kind: 'string', role: 'input', required: true, placeholder: 'FILE', description: 'training table (.csv, .tsv or .jsonl)' },
     test: {
       kind: 'string',
+      role: 'input',
       required: true,
       placeholder: 'FILE',
       description: 'table to predict (its target column, if present, is scored)',
@@ -61,7 +62,7 @@ export const kernelRegressCommand = defineCommand({
       default: 256,
     },
     json: { kind: 'boolean', description: 'print the JSON report on stdout instead of a summary' },
-    out: { kind: 'string', placeholder: 'FILE', description: 'also write the JSON report to FILE (atomically)' },
+    out: { kind: 'string', role: 'output-file', placeholder: 'FILE', description: 'also write the JSON report to FILE (atomically)' },
   },
   async run(values, context) {
     const kernel = parseKernelName(values.kernel);
@@ -95,7 +96,7 @@ export const kernelRegressCommand = defineCommand({
           title: '',
           header: ['metric', 'value'],
           rows: Object.entries(report.metrics).map(([k, v]) => [k, formatNumber(v)]),
-          note: null,
+          note: Object.entries(report.metricNotes).map(([k, why]) => `${k}: ${why}.`).join(' ') || null,
         }) +
         (values.out !== undefined ? `report written to ${values.out}\n` : 'pass --json or --out FILE for the predictions\n'),
     );
