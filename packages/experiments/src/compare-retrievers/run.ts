@@ -82,6 +82,8 @@ export interface CompareRetrieversSettings {
   readonly batch: number;
   /** Prompts of the head-choosing probe (default 200). */
   readonly headPrompts?: number;
+  /** Samples of x behind the theorem kernel's Sigma (true-kernel in a world; default 2000, as simulate's). */
+  readonly sigmaSamples?: number;
   /** mdl's first-stage size and candidate sets. */
   readonly mdl?: { readonly candidates?: number; readonly sets?: number };
 }
@@ -192,6 +194,7 @@ export function runCompareRetrievers(settings: CompareRetrieversSettings, io: Ex
           layer,
           head: head(),
           keyPosition,
+          sigmaSamples: settings.sigmaSamples,
         },
         io,
       );
@@ -295,6 +298,7 @@ export function runCompareRetrievers(settings: CompareRetrieversSettings, io: Ex
         order: settings.order,
         seeds: [...seeds],
         headPrompts: chosen === undefined ? undefined : headPrompts,
+        sigmaSamples: settings.sigmaSamples,
         mdl: settings.mdl,
       },
       started,

@@ -41,6 +41,8 @@ export interface WorldSideSettings {
   readonly layer: number;
   readonly head?: HeadChoice;
   readonly keyPosition: KeyPosition;
+  /** Samples of x behind the theorem kernel's Sigma (default THEOREM_KERNEL_DEFAULTS.samples, 2000). */
+  readonly sigmaSamples?: number;
 }
 
 /** A world input as words for the lexical strategies (bm25, TF-IDF): token t is the word `t<t>`. */
@@ -88,18 +90,13 @@ export function worldSide(model: HookedModel, world: World, settings: WorldSideS
   const progress = (label: string) => (done: number, total: number) => io.progress(done, total, label);
   // Every pool input and query alone, once (inputs repeat across pools: each distinct one runs once).
   const inputs = [...prompts.flatMap((p) => p.demos.map(([x]) => x)), ...prompts.map((p) => p.query)];
-  const alone = runAlone(
-    model,
-    inputs,
-    {
-      distribution: true,
-      hiddenLayer: settings.layer,
-      head: settings.views.has('key') ? settings.head : undefined,
-      query: settings.views.has('key'),
-    },
-    settings.batch,
-    progress('pool inputs alone'),
-  );
+  const alone = runAlone(model, inputs, { distribution: true, hiddenLayer: settings.layer }, settings.batch, progress('pool inputs alone'));
+  // The query line as a prompt has it, after a delimiter: no x_test stands at the start of a
+  // prompt (the text side runs the template's query line the same way).
+  const queryLines = prompts.map((p) => [world.delimiter, ...p.query]);
+  const queryVectors = settings.views.has('key')
+    ? runAlone(model, queryLines, { head: settings.head, query: true }, settings.batch, progress('queries alone')).queries
+    : [];
   const lines = prompts.flatMap((p) => p.demos.map(([x, y]) => [...x, y, world.delimiter]));
   const keyAt = settings.keyPosition === 'label' ? k : k + 1;
   const keys = settings.views.has('key')
@@ -119,7 +116,8 @@ export function worldSide(model: HookedModel, world: World, settings: WorldSideS
   const kernelRows = new Map<'true' | 'belief', Float64Array[]>();
   for (const kind of settings.kernels) {
     const name = kind === 'true' ? trueKernelOf(world) : 'belief';
-    const theorem = name === 'theorem' ? new TheoremKernel(world, { inputLength: k }, new Rng(seed ^ 0x5eed)) : undefined;
+    const theorem =
+      name === 'theorem' ? new TheoremKernel(world, { inputLength: k, samples: settings.sigmaSamples }, new Rng(seed ^ 0x5eed)) : undefined;
     try {
       kernelRows.set(
         kind,
@@ -145,7 +143,7 @@ export function worldSide(model: HookedModel, world: World, settings: WorldSideS
     queryView(caseIndex, view) {
       if (view === 'distribution') return queryRow(caseIndex, alone.distributions);
       if (view === 'hidden') return queryRow(caseIndex, alone.hidden);
-      return queryRow(caseIndex, alone.queries);
+      return queryVectors[caseIndex];
     },
     kernel(caseIndex, kind) {
       const rows = kernelRows.get(kind);
