@@ -7,6 +7,7 @@ import { datasetCommand } from './commands/dataset.js';
 import { demoCommand } from './commands/demo.js';
 import { generateCommand } from './commands/generate.js';
 import { iclCommand } from './commands/icl.js';
+import { insightsCommand } from './commands/insights.js';
 import { probeCommand } from './commands/probe.js';
 import { kernelRegressCommand } from './commands/kernel-regress.js';
 import { pretrainCommand } from './commands/pretrain.js';
@@ -35,6 +36,7 @@ export const COMMANDS: readonly Command<any>[] = [
   pretrainCommand,
   iclCommand,
   probeCommand,
+  insightsCommand,
   retrieveCommand,
   reportCommand,
   serveCommand,

@@ -1,0 +1,278 @@
+import { OptionError } from '@iclkr/core';
+import { checkFolderFree, loadTextDataset } from '@iclkr/core/node';
+import {
+  checkSameClasses,
+  checkVocabulary,
+  INSIGHTS_DEFAULTS,
+  INSIGHTS_EXPERIMENTS,
+  type InsightsExperiment,
+  labelWords,
+  modelWorld,
+  runInsights,
+  TextPrompts,
+  WorldPrompts,
+} from '@iclkr/experiments';
+import { resolveWorld } from '@iclkr/experiments/node';
+import { DEFAULT_TEMPLATE } from '@iclkr/probing';
+import { loadGptCheckpoint, loadModel, loadTokenizer } from '@iclkr/probing/node';
+import { PRESET_NAMES } from '@iclkr/theory';
+import { type OptionValues, seedOption } from '../args.js';
+import { defineCommand } from '../command.js';
+import { defaultModelDir } from '../default-model.js';
+import { OUT_DIR_OPTION, showReport } from '../report-output.js';
+
+const list = (xs: readonly unknown[]) => xs.join(',');
+
+const OPTIONS = {
+  experiment: {
+    kind: 'string',
+    placeholder: 'EXPERIMENT',
+    description: `the experiment: ${INSIGHTS_EXPERIMENTS.join(', ')} (the argument after insights)`,
+  },
+  model: {
+    kind: 'string',
+    role: 'input',
+    placeholder: 'DIR',
+    description:
+      'model folder: `iclkr pretrain` output, or with --data a Hugging Face GPT-2, Llama, Qwen2 or GPT-NeoX folder ' +
+      '(default: the built-in model)',
+  },
+  world: {
+    kind: 'string',
+    role: 'input',
+    placeholder: 'PRESET|FILE',
+    description: `world of the prompts: ${PRESET_NAMES.join(', ')} or a world JSON file (default: the model's own)`,
+  },
+  data: {
+    kind: 'string',
+    role: 'input',
+    placeholder: 'FILE',
+    description: 'run on text instead: the examples whose queries are scored (e.g. ../shared/data/sst2/glue-dev.tsv)',
+  },
+  demos: {
+    kind: 'string',
+    role: 'input',
+    placeholder: 'FILE',
+    description: 'with --data: the pool demonstrations are drawn from (e.g. ../shared/data/sst2/stsa.binary.train)',
+  },
+  template: {
+    kind: 'string',
+    placeholder: 'T',
+    description: 'with --data: a demonstration line with {x} and {y}',
+    default: DEFAULT_TEMPLATE,
+  },
+  'label-words': {
+    kind: 'string',
+    placeholder: 'W1,W2,...',
+    description: 'with --data: the word of each class, in class order (default: the class names)',
+  },
+  tokenizer: {
+    kind: 'string',
+    role: 'input',
+    placeholder: 'DIR',
+    description: 'with --data: tokenizer folder (default: the model folder)',
+  },
+  length: { kind: 'int', min: 1, placeholder: 'K', description: "input length k in a world (default: the world's inputLength, else 3)" },
+  shots: {
+    kind: 'ints',
+    min: 1,
+    placeholder: 'N1,N2,...',
+    description: `numbers of demonstrations n (default: ${list(INSIGHTS_DEFAULTS.shots)}; order: ${list(INSIGHTS_DEFAULTS.orderShots)})`,
+  },
+  prompts: {
+    kind: 'int',
+    min: 2,
+    placeholder: 'N',
+    description: 'prompts per row (in ood on a world: per task and n)',
+    default: INSIGHTS_DEFAULTS.prompts,
+  },
+  rates: {
+    kind: 'string',
+    placeholder: 'R1,R2,...',
+    description: `ood on text: typo rates in [0, 1], edits per letter or digit of each query (default: ${list(INSIGHTS_DEFAULTS.rates)})`,
+  },
+  tasks: {
+    kind: 'int',
+    min: 1,
+    placeholder: 'N',
+    description: `ood on a world: out-of-distribution tasks scored, each beside as many in-distribution ones (default: ${INSIGHTS_DEFAULTS.tasks})`,
+  },
+  'eps-samples': {
+    kind: 'int',
+    min: 2,
+    placeholder: 'N',
+    description: `ood on a world: inputs of each task behind its eps_theta (default: ${INSIGHTS_DEFAULTS.epsSamples})`,
+  },
+  'sigma-samples': {
+    kind: 'int',
+    min: 2,
+    placeholder: 'N',
+    description: `ood on a world: pre-training inputs behind Sigma and eta (default: ${INSIGHTS_DEFAULTS.sigmaSamples})`,
+  },
+  permutations: {
+    kind: 'int',
+    min: 1,
+    placeholder: 'N',
+    description: 'order: orders per prompt, at most (all of them when n! is fewer)',
+    default: INSIGHTS_DEFAULTS.permutations,
+  },
+  'select-frac': {
+    kind: 'number',
+    check: 'fraction',
+    placeholder: 'F',
+    description: "fraction of a row's prompts that choose its best head; the rest score it",
+    default: INSIGHTS_DEFAULTS.selectFrac,
+  },
+  batch: { kind: 'int', min: 1, placeholder: 'B', description: 'prompts per forward pass', default: INSIGHTS_DEFAULTS.batch },
+  seed: seedOption('the prompts, the noise, the orders and the split (and of a preset --world)'),
+  json: { kind: 'boolean', description: 'print the JSON report on stdout instead of the summary' },
+  out: OUT_DIR_OPTION,
+} as const;
+
+type Values = OptionValues<typeof OPTIONS>;
+
+/** Options that only text prompts take, and those only task worlds take. */
+const TEXT_ONLY = ['demos', 'template', 'label-words', 'tokenizer', 'rates'] as const;
+const WORLD_ONLY = ['world', 'length', 'tasks', 'eps-samples', 'sigma-samples'] as const;
+/** Options that belong to one experiment. */
+const EXPERIMENT_ONLY: Record<string, InsightsExperiment> = {
+  rates: 'ood',
+  tasks: 'ood',
+  'eps-samples': 'ood',
+  'sigma-samples': 'ood',
+  permutations: 'order',
+};
+
+/** The experiment named after `insights`, checked. */
+function experimentOf(values: Values): InsightsExperiment {
+  const name = values.experiment;
+  const fix = `run iclkr insights ${INSIGHTS_EXPERIMENTS.join('|')}`;
+  if (name === undefined) throw new OptionError(`missing the experiment: ${INSIGHTS_EXPERIMENTS.join(', ')}`, fix);
+  if (!(INSIGHTS_EXPERIMENTS as readonly string[]).includes(name))
+    throw new OptionError(`unknown insights experiment '${name}'; use one of ${INSIGHTS_EXPERIMENTS.join(', ')}`, fix);
+  return name as InsightsExperiment;
+}
+
+/** --rates R1,R2,...: numbers in [0, 1]. */
+function ratesOption(raw: string): number[] {
+  return raw.split(',').map((part) => {
+    const rate = Number(part.trim());
+    if (part.trim() === '' || !Number.isFinite(rate) || rate < 0 || rate > 1)
+      throw new OptionError(
+        `--rates ${raw}: '${part.trim()}' is not a rate in [0, 1]`,
+        'pass rates between 0 and 1, e.g. --rates 0,0.05,0.1,0.2',
+      );
+    return rate;
+  });
+}
+
+/** The first of `names` the user gave, if any. */
+function firstGiven(values: Values, names: readonly string[]): string | undefined {
+  return names.find((name) => values.given.has(name));
+}
+
+/** Refuses options of another experiment and options of the other prompt kind. */
+function checkOptions(values: Values, experiment: InsightsExperiment, text: boolean): void {
+  const other = Object.keys(EXPERIMENT_ONLY).find((name) => values.given.has(name) && EXPERIMENT_ONLY[name] !== experiment);
+  if (other !== undefined) throw new OptionError(`--${other} applies to insights ${EXPERIMENT_ONLY[other]} only`, `drop --${other}`);
+  const clash = firstGiven(values, text ? WORLD_ONLY : TEXT_ONLY);
+  if (clash !== undefined)
+    throw new OptionError(
+      text ? `--${clash} applies to task worlds only, not to --data` : `--${clash} applies to text prompts only (with --data)`,
+      text ? `drop --${clash} to run on text, or drop --data to run on a world` : 'pass --data and --demos to run on text, or drop it',
+    );
+}
+
+/** Text prompts from the files the options name, on a model loaded from --model. */
+async function textPrompts(values: Values, data: string, modelDir: string): Promise<TextPrompts> {
+  if (values.demos === undefined)
+    throw new OptionError(
+      '--data needs --demos FILE, the pool demonstrations are drawn from',
+      'pass --demos with a training split of the same task',
+    );
+  const dataset = await loadTextDataset(data);
+  const demos = await loadTextDataset(values.demos);
+  checkSameClasses(dataset, demos);
+  const words = labelWords(dataset, values['label-words']);
+  const tokenizer = await loadTokenizer(values.tokenizer ?? modelDir);
+  const model = await loadModel(modelDir);
+  checkVocabulary(tokenizer, model);
+  try {
+    return new TextPrompts({
+      model,
+      tokenizer,
+      data: dataset,
+      dataName: data,
+      demos,
+      demosName: values.demos,
+      template: values.template,
+      labelWords: words,
+    });
+  } catch (error) {
+    model.dispose();
+    throw error;
+  }
+}
+
+/** World prompts: our GPT and its world (or --world). */
+async function worldPrompts(values: Values, modelDir: string): Promise<WorldPrompts> {
+  const checkpoint = await loadGptCheckpoint(modelDir);
+  try {
+    const world = values.world !== undefined ? await resolveWorld(values.world, values.seed) : modelWorld(checkpoint.world, modelDir);
+    return new WorldPrompts(checkpoint.model, world, values.length ?? world.spec.inputLength ?? 3, values.world ?? "the model's own");
+  } catch (error) {
+    checkpoint.model.dispose();
+    throw error;
+  }
+}
+
+/** `iclkr insights format|ood|order`: the paper's practical insights (SPEC §4) measured on a model. */
+export const insightsCommand = defineCommand({
+  name: 'insights',
+  summary:
+    "Measure the paper's practical insights (SPEC §4) on a model: `format` varies the label words (natural, swapped,\n" +
+    "unseen tokens in a world; natural, swapped, symbols, unrelated words on text): accuracy and the best head's vote\n" +
+    'agreement; `ood` scores out-of-distribution tasks beside eta^2 eps_theta (a world) or queries with typo noise (text);\n' +
+    "`order` runs each prompt in up to --permutations orders: how often the prediction and the head's vote change, and\n" +
+    "the spread of the gold label's probability. A summary, --json, or a report folder.",
+  options: OPTIONS,
+  positional: 'experiment',
+  async run(values, context) {
+    const experiment = experimentOf(values);
+    const text = values.data !== undefined;
+    checkOptions(values, experiment, text);
+    const rates = values.rates === undefined ? undefined : ratesOption(values.rates);
+    if (values.out !== undefined) await checkFolderFree(values.out);
+    const modelDir = values.model ?? defaultModelDir();
+    const source = text ? await textPrompts(values, values.data!, modelDir) : await worldPrompts(values, modelDir);
+    try {
+      const io = context.io();
+      const report = runInsights(
+        {
+          experiment,
+          source,
+          modelName: modelDir,
+          shots: values.shots ?? (experiment === 'order' ? INSIGHTS_DEFAULTS.orderShots : INSIGHTS_DEFAULTS.shots),
+          prompts: values.prompts,
+          seed: values.seed,
+          selectFrac: values['select-frac'],
+          batch: values.batch,
+          rates,
+          tasks: values.tasks,
+          epsSamples: values['eps-samples'],
+          sigmaSamples: values['sigma-samples'],
+          permutations: experiment === 'order' ? values.permutations : undefined,
+          recorded: text
+            ? { data: values.data, demos: values.demos, template: values.template }
+            : { world: values.world ?? "the model's own" },
+        },
+        io,
+        context.run(),
+      );
+      io.finish();
+      context.stdout.write(await showReport(report, { json: values.json, out: values.out }));
+    } finally {
+      source.model.dispose();
+    }
+  },
+});
