@@ -193,7 +193,11 @@ describe('report schemas', () => {
     const report: Record<string, unknown> = { meta: metaNow('kernel-regress'), ...BODIES_V1['kernel-regress'], metricNotes: {} };
     expect(kernelRegressReportSchema.parse(report)).toEqual(report);
     // Since version 3 an undefined metric is null, with its reason.
-    const undefinedMetric = { ...report, metrics: { mse: 0.1, pearson: null }, metricNotes: { pearson: 'undefined: the predictions are constant' } };
+    const undefinedMetric = {
+      ...report,
+      metrics: { mse: 0.1, pearson: null },
+      metricNotes: { pearson: 'undefined: the predictions are constant' },
+    };
     expect(kernelRegressReportSchema.parse(undefinedMetric)).toEqual(undefinedMetric);
     expect(() => kernelRegressReportSchema.parse({ ...report, meta: { ...metaNow('kernel-regress'), kind: 'simulate' } })).toThrow();
     const { metrics: _, ...missing } = report;
@@ -347,7 +351,7 @@ describe('readReport', () => {
 describe('insights reports', () => {
   const common = { model: 'models/default', source: 'world recall', mode: 'world', labels: ['token 32', 'token 33'], paper };
   const ci = [0.4, 0.6];
-  const head = { layer: 1, head: 2, heldOutAgreement: 0.9, heldOutAccuracy: 0.7 };
+  const head = { layer: 1, head: 2, variant: 'line', heldOutAgreement: 0.9, heldOutAccuracy: 0.7 };
   const format = {
     meta: metaNow('insights'),
     experiment: 'format',

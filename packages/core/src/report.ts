@@ -438,10 +438,14 @@ const insightsCommon = {
   paper: paperSchema,
 };
 
-/** The best head of a set of prompts (chosen on their selection split as probe chooses it) with its held-out scores. */
+/**
+ * The best head of a set of prompts with its held-out scores: the head and the reading of a_i (`span` [x_i, y_i], the
+ * paper's; `label` y_i; `line` [x_i, delimiter]) with the best agreement on their selection split, as probe scores them.
+ */
 export const insightsHeadSchema = z.object({
   layer: z.number().int().nonnegative(),
   head: z.number().int().nonnegative(),
+  variant: z.enum(['span', 'label', 'line']),
   heldOutAgreement: z.number(),
   heldOutAccuracy: z.number(),
 });

@@ -1,6 +1,6 @@
 /** What the three insight experiments share: their settings, the best head of a set of prompts, and progress. */
 import type { InsightsHead } from '@iclkr/core';
-import { AttentionVoteAccumulator, bestHead } from '@iclkr/probing';
+import { AttentionVoteAccumulator, bestHead, VOTE_VARIANTS } from '@iclkr/probing';
 import type { ExperimentIo } from '../io.js';
 import { throwIfAborted } from '../meta.js';
 import type { PromptScore } from './score.js';
@@ -65,10 +65,20 @@ export class RowHeads {
     });
   }
 
-  /** The head with the best agreement on the selection split, with its held-out scores (null with fewer than two prompts). */
+  /**
+   * The head and reading of a_i (span, label or line) with the best agreement on the selection split
+   * (ties: the better selection accuracy, then the paper's span), with its held-out scores; null with
+   * fewer than two prompts.
+   */
   best(): InsightsHead | null {
     if (this.votes.prompts < 2) return null;
-    const b = bestHead(this.votes, this.options);
-    return { layer: b.layer, head: b.head, heldOutAgreement: b.heldOut.agreement, heldOutAccuracy: b.heldOut.accuracy };
+    const candidates = VOTE_VARIANTS.map((variant) => bestHead(this.votes, { ...this.options, variant }));
+    const b = candidates.reduce((a, c) =>
+      c.selection.agreement > a.selection.agreement ||
+      (c.selection.agreement === a.selection.agreement && c.selection.accuracy > a.selection.accuracy)
+        ? c
+        : a,
+    );
+    return { layer: b.layer, head: b.head, variant: b.variant, heldOutAgreement: b.heldOut.agreement, heldOutAccuracy: b.heldOut.accuracy };
   }
 }

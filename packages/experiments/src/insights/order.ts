@@ -6,6 +6,7 @@
  */
 import type { InsightsOrderRow } from '@iclkr/core';
 import { argmax, argmaxCredit, meanInterval, wilsonProportion } from '@iclkr/kernels';
+import { VOTE_VARIANTS } from '@iclkr/probing';
 import type { ExperimentIo } from '../io.js';
 import { type InsightsSettings, RowHeads, Stage } from './common.js';
 import { demonstrationOrders, factorial, streamRng } from './noise.js';
@@ -22,7 +23,7 @@ interface OrderScore {
   prediction: number;
   goldProbability: number;
   credit: number;
-  heads: { prediction: Int32Array; goldShare: Float64Array };
+  heads: { prediction: Int32Array[]; goldShare: Float64Array[] };
 }
 
 const spreadOf = (values: readonly number[]) => Math.max(...values) - Math.min(...values);
@@ -78,6 +79,7 @@ export function orderRows<X, L>(space: PromptSpace<X, L>, settings: OrderSetting
     });
     const head = heads.best();
     const at = head === null ? -1 : head.layer * space.model.config.nHeads + head.head;
+    const v = head === null ? 0 : VOTE_VARIANTS.indexOf(head.variant);
     const changed = scores.map((s) => (s.some((x) => x.prediction !== s[0].prediction) ? 1 : 0));
     const spread = scores.map((s) => spreadOf(s.map((x) => x.goldProbability)));
     const spreadSd = scores.map((s) => sd(s.map((x) => x.goldProbability)));
@@ -86,8 +88,9 @@ export function orderRows<X, L>(space: PromptSpace<X, L>, settings: OrderSetting
     const [predictionChange, predictionChangeCi] = wilsonProportion(changed);
     const [spreadMean, spreadCi] = meanInterval(spread);
     const [sdMean, sdCi] = meanInterval(spreadSd);
-    const headChanged = at < 0 ? null : scores.map((s) => (s.some((x) => x.heads.prediction[at] !== s[0].heads.prediction[at]) ? 1 : 0));
-    const headSpread = at < 0 ? null : scores.map((s) => spreadOf(s.map((x) => x.heads.goldShare[at])));
+    const headChanged =
+      at < 0 ? null : scores.map((s) => (s.some((x) => x.heads.prediction[v][at] !== s[0].heads.prediction[v][at]) ? 1 : 0));
+    const headSpread = at < 0 ? null : scores.map((s) => spreadOf(s.map((x) => x.heads.goldShare[v][at])));
     const headChange = headChanged === null ? null : wilsonProportion(headChanged);
     const headSpreadStats = headSpread === null ? null : meanInterval(headSpread);
     rows.push({

@@ -44,7 +44,7 @@ export function formatPaper(body: InsightsBody<'format'>): Paper {
         name: `best head's vote agreement, ${r.variant} labels, n = ${n}`,
         paper: null,
         ours: r.headAgreement,
-        note: r.head === null ? null : `layer ${r.head.layer} head ${r.head.head}, held out`,
+        note: r.head === null ? null : `layer ${r.head.layer} head ${r.head.head}, a_i over the ${r.head.variant}, held out`,
       },
     ]);
   const differs = [
@@ -82,6 +82,8 @@ export function formatPaper(body: InsightsBody<'format'>): Paper {
       'The prompts are the same in every variant: only the word or token each class is written as changes, in the demonstrations and ' +
         'in the label space the prediction is read over.',
       "The best head is chosen as the paper's journal version chooses it: on a selection split of the prompts, scored on the rest.",
+      "Beside the paper's reading of a_i (the largest attention into [x_i, y_i]) the head may read it at y_i or over the whole line " +
+        'with its delimiter, where our model keeps the pair (docs/research/probing-default-model.md); the selection split chooses.',
     ],
     differs,
     researchLog: INSIGHTS_RESEARCH_LOG,

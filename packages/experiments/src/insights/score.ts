@@ -4,7 +4,7 @@
  * (what the attention vote reads), streamed to the caller prompt by prompt.
  */
 import { OptionError, tf } from '@iclkr/core';
-import { attentionVote, demonstrationWeights, type HookedModel, type LayerHeadRows, type PromptSpans } from '@iclkr/probing';
+import { attentionVote, demonstrationWeights, type HookedModel, type LayerHeadRows, type PromptSpans, VOTE_VARIANTS } from '@iclkr/probing';
 
 /** A prompt as the model reads it: tokens, spans, demonstration labels in prompt order, gold, and the tokens its labels start with. */
 export interface LaidOutPrompt {
@@ -127,21 +127,26 @@ export function scorePrompts(
   }
 }
 
-/** Every head's attention vote on one prompt: its prediction and the gold label's share of its normalised vote, [layer * heads + head]. */
+/**
+ * Every head's attention vote on one prompt in each reading of a_i (VOTE_VARIANTS order): its
+ * prediction and the gold label's share of its normalised vote, [variant][layer * heads + head].
+ */
 export function headVotes(
   rows: LayerHeadRows,
   prompt: Pick<LaidOutPrompt, 'spans' | 'labels' | 'gold'>,
   classes: number,
-): { prediction: Int32Array; goldShare: Float64Array } {
+): { prediction: Int32Array[]; goldShare: Float64Array[] } {
   const heads = rows[0]?.length ?? 0;
-  const prediction = new Int32Array(rows.length * heads);
-  const goldShare = new Float64Array(rows.length * heads);
-  rows.forEach((byHead, l) =>
-    byHead.forEach((row, h) => {
-      const vote = attentionVote(demonstrationWeights(row, prompt.spans, 'span'), prompt.labels, classes);
-      prediction[l * heads + h] = vote.prediction;
-      goldShare[l * heads + h] = vote.distribution[prompt.gold];
-    }),
+  const prediction = VOTE_VARIANTS.map(() => new Int32Array(rows.length * heads));
+  const goldShare = VOTE_VARIANTS.map(() => new Float64Array(rows.length * heads));
+  VOTE_VARIANTS.forEach((variant, v) =>
+    rows.forEach((byHead, l) =>
+      byHead.forEach((row, h) => {
+        const vote = attentionVote(demonstrationWeights(row, prompt.spans, variant), prompt.labels, classes);
+        prediction[v][l * heads + h] = vote.prediction;
+        goldShare[v][l * heads + h] = vote.distribution[prompt.gold];
+      }),
+    ),
   );
   return { prediction, goldShare };
 }

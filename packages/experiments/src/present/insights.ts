@@ -13,7 +13,7 @@ export function insightsTitle(r: InsightsReport): string {
   return `iclkr insights ${r.experiment} (${EXPERIMENT_TITLES[r.experiment]}): ${displayName(r.model)} on ${on}`;
 }
 
-const head = (h: { layer: number; head: number } | null) => (h === null ? '-' : `L${h.layer}H${h.head}`);
+const head = (h: { layer: number; head: number; variant: string } | null) => (h === null ? '-' : `L${h.layer}H${h.head} (${h.variant})`);
 const largestN = (rows: readonly { n: number }[]) => Math.max(...rows.map((r) => r.n));
 
 /** The summary paragraphs. */
@@ -71,7 +71,8 @@ function formatTables(r: Of<'format'>): Table[] {
       key: 2,
       note:
         "Accuracy is the model's argmax over the variant's label tokens against the gold label written in that variant, over all prompts; " +
-        `chance is ${f(r.chance)}. Each row chooses its best head on a selection split of its prompts and scores it on the rest.`,
+        `chance is ${f(r.chance)}. Each row chooses its best head and reading of a_i (span [x_i, y_i], label y_i, or line [x_i, delimiter]) ` +
+        'on a selection split of its prompts and scores it on the rest.',
     },
     {
       title: 'The label variants',
@@ -155,7 +156,8 @@ function orderTables(r: Of<'order'>): Table[] {
       note:
         'Each prompt runs in min(--permutations, n!) orders of the same demonstrations, the given order first. A prediction or vote ' +
         "changes when some order's argmax differs from the given order's; spread is max - min over the orders, sd their standard deviation, " +
-        'each averaged over prompts. The best head is chosen on a selection split of the given orders. Kernel regression predicts 0 throughout.',
+        'each averaged over prompts. The best head and reading of a_i are chosen on a selection split of the given orders. ' +
+        'Kernel regression predicts 0 throughout.',
     },
   ];
 }
