@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { OptionError } from '@iclkr/core';
+import { OUTPUTS_RULE } from './paths.js';
 
 /** What every option declaration has: its help text and the placeholder shown for its value. */
 interface OptionBase {
@@ -12,7 +13,15 @@ interface OptionBase {
  * default, and `--help` prints both, so commands read typed values and never repeat a default.
  */
 export type OptionSpec =
-  | (OptionBase & { readonly kind: 'string'; readonly default?: string; readonly required?: true })
+  | (OptionBase & {
+      readonly kind: 'string';
+      readonly default?: string;
+      readonly required?: true;
+      /** A path the command reads or writes: checked once for every command before it runs (paths.ts). */
+      readonly role?: PathRole;
+      /** For an output folder: the flag with which it is the command's own folder, read and rewritten in place (pretrain --resume). */
+      readonly inPlaceWith?: string;
+    })
   | (OptionBase & { readonly kind: 'boolean' })
   /** An integer >= min (and <= max when given). */
   | (OptionBase & { readonly kind: 'int'; readonly min?: number; readonly max?: number; readonly default?: number })
@@ -28,6 +37,12 @@ export type OptionSpec =
   | (OptionBase & { readonly kind: 'ints'; readonly min: number; readonly default?: readonly number[] })
   /** Seeds: `S1,S2,...` or a range `LOW-HIGH`, at most MAX_SEEDS of them. */
   | (OptionBase & { readonly kind: 'seeds' });
+
+/**
+ * What a path option is: an input, or an output file (replaced atomically) or folder (absent or
+ * empty, written atomically). No output may resolve to an input.
+ */
+export type PathRole = 'input' | 'output-file' | 'output-folder';
 
 /** A command's option declarations by name. */
 export type OptionSpecs = Readonly<Record<string, OptionSpec>>;
@@ -209,7 +224,8 @@ export function helpText(command: string, summary: string, options: OptionSpecs,
     return `${left.padEnd(34)} ${o.description}${def}`;
   });
   const argument = positional === undefined ? '' : ` [${all[positional]?.placeholder ?? positional.toUpperCase()}]`;
-  return `Usage: iclkr ${command}${argument} [options]\n\n${summary}\n\nOptions:\n${rows.join('\n')}\n`;
+  const writes = Object.values(all).some((o) => o.kind === 'string' && o.role !== undefined && o.role !== 'input');
+  return `Usage: iclkr ${command}${argument} [options]\n\n${summary}\n\nOptions:\n${rows.join('\n')}\n${writes ? `\n${OUTPUTS_RULE}\n` : ''}`;
 }
 
 /** The largest seed (the generator takes 31-bit seeds). */

@@ -18,6 +18,7 @@ import { runModelCommand } from './commands/run-model.js';
 import { serveCommand } from './commands/serve.js';
 import { simulateCommand } from './commands/simulate.js';
 import { cliIo } from './cli-io.js';
+import { checkPaths } from './paths.js';
 import { commandLine, gitCommit } from './provenance.js';
 import { ProgressBar, type TextSink } from './progress.js';
 import { VERSION } from './version.js';
@@ -70,6 +71,8 @@ export async function runCli(argv: string[], stdout: TextSink, stderr: TextSink)
       stdout.write(helpText(command.name, command.summary, command.options, command.positional));
       return 0;
     }
+    // Every output is checked against the inputs and the file system before any work.
+    await checkPaths(command.options, values);
     const backend = await initBackend(values.backend);
     stderr.write(`iclkr ${command.name}: ${describeBackend(backend)}\n`);
     await command.run(values, {

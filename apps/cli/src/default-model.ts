@@ -37,6 +37,7 @@ export function sharedDataDir(): string {
 /** The --model option of commands that run our GPT: a folder written by `iclkr pretrain`, the built-in model by default. */
 export const MODEL_OPTION = {
   kind: 'string',
+  role: 'input',
   placeholder: 'DIR',
   description: 'model folder written by `iclkr pretrain` (default: the built-in model)',
 } as const;

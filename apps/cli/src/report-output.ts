@@ -5,6 +5,7 @@ import { writeReportFolder } from '@iclkr/experiments/node';
 /** The --out option of the commands that write a report folder. */
 export const OUT_DIR_OPTION = {
   kind: 'string',
+  role: 'output-folder',
   placeholder: 'DIR',
   description: 'write report.json, figures/ and report.html to DIR (must not exist, or be empty; atomic)',
 } as const;

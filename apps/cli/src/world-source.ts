@@ -11,7 +11,7 @@ export const WORLD_OPTIONS = {
     placeholder: PRESET_NAMES.join('|'),
     description: 'build the world from a preset (seeded by --seed)',
   },
-  world: { kind: 'string', placeholder: 'FILE', description: 'read the world from a JSON file instead of a preset' },
+  world: { kind: 'string', role: 'input', placeholder: 'FILE', description: 'read the world from a JSON file instead of a preset' },
   param: {
     kind: 'string',
     placeholder: 'NAME=V,...',

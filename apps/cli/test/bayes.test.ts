@@ -129,10 +129,10 @@ describe('iclkr bayes: bad input is a one-line error, exit 1, nothing written', 
     expect(lastLine((await run('bayes', '--world', world)).stderr)).toMatch(/missing --prompts/);
   });
 
-  it('an unwritable --out is an error and leaves no temporary file', async () => {
+  it('an --out in a missing folder is an error and leaves no temporary file', async () => {
     const r = await run('bayes', '--world', world, '--prompts', prompts, '--out', join(dir, 'no-such-folder', 'r.jsonl'));
     expect(r.code).toBe(1);
-    expect(lastLine(r.stderr)).toMatch(/cannot write .*r\.jsonl \(ENOENT\)/);
+    expect(lastLine(r.stderr)).toMatch(/--out .*r\.jsonl: the folder .*no-such-folder does not exist/);
     expect(readdirSync(dir).some((f) => f.includes('.tmp-'))).toBe(false);
   });
 });

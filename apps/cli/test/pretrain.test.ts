@@ -88,7 +88,7 @@ describe('iclkr pretrain', () => {
     expect((await run('pretrain', ...TINY, '--steps', '4', '--out', model)).code).toBe(0);
     expectCleanFailure(
       await run('pretrain', ...TINY, '--steps', '4', '--out', model),
-      /taken already exists and is not empty; pass --resume/,
+      /taken already exists and is not an empty folder; pass --resume/,
     );
     expectCleanFailure(
       await run('pretrain', '--out', model, '--resume', '--world', 'ginc'),

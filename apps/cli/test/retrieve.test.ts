@@ -314,7 +314,7 @@ describe('iclkr retrieve', () => {
         '--out',
         join(dir, 'no-folder', 'x.jsonl'),
       ),
-      /cannot write/,
+      /the folder .*no-folder does not exist/,
     );
     expect(existsSync(join(dir, 'no-folder'))).toBe(false);
   });

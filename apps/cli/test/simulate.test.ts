@@ -184,11 +184,11 @@ describe('iclkr simulate', () => {
     expect(simulateReportSchema.parse(JSON.parse(continuous.stdout)).settings).toMatchObject({ mode: 'continuous' });
   });
 
-  it('a failure after the experiment (unwritable --out) is one line and leaves nothing behind', async () => {
+  it('an --out under a regular file is one line before the experiment and leaves nothing behind', async () => {
     const blocker = file(dir, 'blocker', 'x');
     const r = await run('simulate', '--preset', 'paper-table3', ...small, '--kernel', 'belief', '--out', join(blocker, 'report'));
     expect(r.code).toBe(1);
-    expect(lastLine(r.stderr)).toMatch(/^iclkr: error: cannot write .*blocker\/report \((ENOTDIR|EEXIST)\); /);
+    expect(lastLine(r.stderr)).toMatch(/^iclkr: error: --out .*blocker\/report: .*blocker is a file, not a folder; /);
     expect(r.stdout).toBe('');
     expect(readdirSync(dir).filter((n) => n.includes('.tmp-'))).toEqual([]);
   });
@@ -275,7 +275,7 @@ describe('iclkr simulate: bad input is a one-line error, exit 1, nothing written
       [...p, '--out', full],
       /full already exists and is not an empty folder; choose a new output folder or remove the old one/,
     ],
-    ['--out is a file', [...p, '--out', badWorld], /bad-world\.json already exists and is not an empty folder/],
+    ['--out is a file', [...p, '--out', badWorld], /--out .*bad-world\.json is a file, not a folder/],
     ['unknown option', [...p, '--shot', '1'], /unknown option --shot/],
     ['stray argument', [...p, 'table3'], /unexpected argument 'table3'/],
     ['bad backend', [...p, '--backend', 'gpu'], /unknown backend 'gpu'/],

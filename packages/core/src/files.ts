@@ -1,6 +1,7 @@
 import { mkdir, open, readdir, readFile, rename, rm, rmdir, stat } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { DataError, IclkrError } from './errors.js';
+import { removeStaleTemporaries, temporaryPath, whileWriting } from './temporaries.js';
 
 /**
  * Reads an input file's bytes (Node only); a missing file, a folder or an unreadable file is a
@@ -18,25 +19,29 @@ export async function readInputFile(path: string): Promise<Uint8Array> {
 }
 
 /**
- * Writes `data` to `path` atomically (Node only): the bytes go to `path.tmp-<pid>`, are synced,
- * then renamed over `path`; on any failure the temporary file is removed, `path` is left as it
- * was, and the error is rethrown.
+ * Writes `data` to `path` atomically (Node only): the bytes go to a hidden temporary beside it
+ * (`.NAME.tmp-PID-...`), are synced, then renamed over `path`; on any failure, SIGINT or SIGTERM
+ * the temporary is removed and `path` is left as it was (the error is rethrown). Temporaries a
+ * dead process left for `path` are removed first.
  */
 export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
-  const temporary = `${path}.tmp-${process.pid}`;
-  try {
-    const handle = await open(temporary, 'w');
+  await removeStaleTemporaries(resolve(path));
+  const temporary = temporaryPath(resolve(path));
+  await whileWriting(temporary, async () => {
     try {
-      await handle.writeFile(data);
-      await handle.sync();
-    } finally {
-      await handle.close();
+      const handle = await open(temporary, 'w');
+      try {
+        await handle.writeFile(data);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await rename(temporary, path);
+    } catch (err) {
+      await rm(temporary, { force: true }).catch(() => undefined);
+      throw err;
     }
-    await rename(temporary, path);
-  } catch (err) {
-    await rm(temporary, { force: true }).catch(() => undefined);
-    throw err;
-  }
+  });
 }
 
 /**
@@ -64,9 +69,10 @@ function folderError(dir: string, error: unknown): IclkrError {
 }
 
 /**
- * Writes a whole folder atomically (Node only): `fill` writes into a temporary folder beside
- * `dir`, which is then renamed into place, so `dir` is complete or absent. `dir` must be missing
- * or empty; on any failure the temporary folder is removed and the error is an IclkrError.
+ * Writes a whole folder atomically (Node only): `fill` writes into a hidden temporary folder
+ * beside `dir` (`.NAME.tmp-PID-...`), which is then renamed into place, so `dir` is complete or
+ * absent. `dir` must be missing or empty; on any failure, SIGINT or SIGTERM the temporary folder
+ * is removed (the error is an IclkrError). Temporaries a dead process left for `dir` are removed first.
  */
 export async function writeFolderAtomic<T>(dir: string, fill: (temporary: string) => Promise<T>): Promise<T> {
   const target = resolve(dir);
@@ -74,17 +80,21 @@ export async function writeFolderAtomic<T>(dir: string, fill: (temporary: string
   let temporary: string | undefined;
   try {
     await mkdir(dirname(target), { recursive: true });
+    await removeStaleTemporaries(target);
     // mkdir, not mkdtemp (which makes the folder private), so the folder gets the usual permissions.
-    temporary = join(dirname(target), `.${basename(target)}.tmp-${process.pid}-${Date.now()}`);
-    await mkdir(temporary);
-    const result = await fill(temporary);
-    // An empty folder may stand where the output goes; rmdir refuses anything that is not empty.
-    await rmdir(target).catch((error: NodeJS.ErrnoException) => {
-      if (error.code !== 'ENOENT') throw error;
+    const path = temporaryPath(target);
+    temporary = path;
+    return await whileWriting(path, async () => {
+      await mkdir(path);
+      const result = await fill(path);
+      // An empty folder may stand where the output goes; rmdir refuses anything that is not empty.
+      await rmdir(target).catch((error: NodeJS.ErrnoException) => {
+        if (error.code !== 'ENOENT') throw error;
+      });
+      await rename(path, target);
+      temporary = undefined;
+      return result;
     });
-    await rename(temporary, target);
-    temporary = undefined;
-    return result;
   } catch (error) {
     throw folderError(dir, error);
   } finally {
@@ -99,9 +109,10 @@ export async function writeFolderAtomic<T>(dir: string, fill: (temporary: string
  */
 export async function replaceFolder<T>(dir: string, fill: (temporary: string) => Promise<T>): Promise<T> {
   const target = resolve(dir);
-  const fresh = join(dirname(target), `.${basename(target)}.new-${process.pid}`);
-  const old = join(dirname(target), `.${basename(target)}.old-${process.pid}`);
-  await rm(fresh, { recursive: true, force: true });
+  // A dead run's `.old` is put back where the folder is missing, its half-written `.new` removed.
+  await removeStaleTemporaries(target);
+  const fresh = temporaryPath(target, 'new');
+  const old = temporaryPath(target, 'old');
   const result = await writeFolderAtomic(fresh, fill);
   try {
     const existed = await rename(target, old).then(

@@ -40,12 +40,14 @@ export const bayesCommand = defineCommand({
   options: {
     world: {
       kind: 'string',
+      role: 'input',
       required: true,
       placeholder: 'FILE',
       description: 'the world (JSON: tokens, states, delimiter, transition, emission, tasks)',
     },
     prompts: {
       kind: 'string',
+      role: 'input',
       required: true,
       placeholder: 'FILE',
       description: 'prompts, one JSON object per line: {"demos": [[[x...], y], ...], "query": [x...]}',
@@ -57,7 +59,12 @@ export const bayesCommand = defineCommand({
       default: 'restart',
     },
     'labels-only': { kind: 'boolean', description: "restrict the predictive to the world's label tokens and renormalise" },
-    out: { kind: 'string', placeholder: 'FILE', description: 'write the JSON lines to FILE (atomically) instead of stdout' },
+    out: {
+      kind: 'string',
+      role: 'output-file',
+      placeholder: 'FILE',
+      description: 'write the JSON lines to FILE (atomically) instead of stdout',
+    },
   },
   async run(values, context) {
     const { world: worldPath, prompts: promptsPath, mode } = values;

@@ -10,7 +10,13 @@ export const datasetCommand = defineCommand({
     'Load a text classification data set (GLUE TSV, "<label> <text>" lines, TREC, CSV, JSONL) and\n' +
     'show its size, classes and first examples: a check that a file reads as intended.',
   options: {
-    file: { kind: 'string', required: true, placeholder: 'FILE', description: 'the data file, e.g. ../shared/data/sst2/glue-dev.tsv' },
+    file: {
+      kind: 'string',
+      role: 'input',
+      required: true,
+      placeholder: 'FILE',
+      description: 'the data file, e.g. ../shared/data/sst2/glue-dev.tsv',
+    },
     format: { kind: 'choice', choices: TEXT_FORMATS, description: 'file format (default: detected)' },
     encoding: {
       kind: 'choice',

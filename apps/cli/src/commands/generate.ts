@@ -17,6 +17,7 @@ export const generateCommand = defineCommand({
     'doc-length': { kind: 'int', min: 1, placeholder: 'L', description: 'tokens per document', default: 10240 },
     out: {
       kind: 'string',
+      role: 'output-folder',
       required: true,
       placeholder: 'DIR',
       description: 'output folder (must not exist, or be empty); written atomically',
@@ -26,7 +27,12 @@ export const generateCommand = defineCommand({
       kind: 'boolean',
       description: "after each delimiter, restart from the document task's start distribution instead of following the HMM",
     },
-    'save-world': { kind: 'string', placeholder: 'FILE', description: 'also write the world JSON to FILE (atomically, after the corpus)' },
+    'save-world': {
+      kind: 'string',
+      role: 'output-file',
+      placeholder: 'FILE',
+      description: 'also write the world JSON to FILE (atomically, after the corpus)',
+    },
   },
   async run(values, context) {
     const source = worldSource(values);

@@ -20,6 +20,7 @@ export const iclCommand = defineCommand({
     model: MODEL_OPTION,
     world: {
       kind: 'string',
+      role: 'input',
       placeholder: 'PRESET|FILE',
       description: `world of the prompts: ${PRESET_NAMES.join(', ')} or a world JSON file (default: the model's own)`,
     },

@@ -96,7 +96,10 @@ export const kernelRegressCommand = defineCommand({
           title: '',
           header: ['metric', 'value'],
           rows: Object.entries(report.metrics).map(([k, v]) => [k, formatNumber(v)]),
-          note: Object.entries(report.metricNotes).map(([k, why]) => `${k}: ${why}.`).join(' ') || null,
+          note:
+            Object.entries(report.metricNotes)
+              .map(([k, why]) => `${k}: ${why}.`)
+              .join(' ') || null,
         }) +
         (values.out !== undefined ? `report written to ${values.out}\n` : 'pass --json or --out FILE for the predictions\n'),
     );

@@ -47,10 +47,16 @@ const OPTIONS = {
   },
   world: {
     kind: 'string',
+    role: 'input',
     placeholder: 'PRESET|FILE',
     description: `world to sample documents from: ${PRESET_NAMES.join(', ')} or a world JSON file (default: the recipe's)`,
   },
-  corpus: { kind: 'string', placeholder: 'DIR', description: 'train on random windows of a corpus written by `iclkr generate` instead' },
+  corpus: {
+    kind: 'string',
+    role: 'input',
+    placeholder: 'DIR',
+    description: 'train on random windows of a corpus written by `iclkr generate` instead',
+  },
   layers: { kind: 'int', min: 1, placeholder: 'L', description: 'transformer blocks' },
   heads: { kind: 'int', min: 1, placeholder: 'H', description: 'attention heads per block' },
   dim: { kind: 'int', min: 1, placeholder: 'D', description: 'model width d_model (must be divisible by the heads)' },
@@ -75,6 +81,8 @@ const OPTIONS = {
   },
   out: {
     kind: 'string',
+    role: 'output-folder',
+    inPlaceWith: 'resume',
     required: true,
     placeholder: 'DIR',
     description: 'model folder: config.json, model.safetensors, world.json, training state, log.json, report.json, figures/, report.html',

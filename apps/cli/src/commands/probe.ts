@@ -51,6 +51,7 @@ const NOT_WITH_ACTIVATIONS = [
 const OPTIONS = {
   model: {
     kind: 'string',
+    role: 'input',
     placeholder: 'DIR',
     description:
       'model folder: `iclkr pretrain` output, or a Hugging Face GPT-2, Llama, ' +
@@ -58,22 +59,26 @@ const OPTIONS = {
   },
   world: {
     kind: 'string',
+    role: 'input',
     placeholder: 'PRESET|FILE',
     description: `world of the prompts: ${PRESET_NAMES.join(', ')} or a world JSON file (default: the model's own)`,
   },
   activations: {
     kind: 'string',
+    role: 'input',
     placeholder: 'DIR',
     description:
       'analyse activations computed elsewhere instead of running a model (prompts.json + activations.safetensors; docs/activations.md)',
   },
   data: {
     kind: 'string',
+    role: 'input',
     placeholder: 'FILE',
     description: 'probe text instead: the examples whose queries are scored (e.g. ../shared/data/sst2/glue-dev.tsv)',
   },
   demos: {
     kind: 'string',
+    role: 'input',
     placeholder: 'FILE',
     description: 'with --data: the pool demonstrations are drawn from (e.g. ../shared/data/sst2/stsa.binary.train)',
   },
@@ -88,7 +93,12 @@ const OPTIONS = {
     placeholder: 'W1,W2,...',
     description: 'with --data: the word of each class, in class order (default: the class names)',
   },
-  tokenizer: { kind: 'string', placeholder: 'DIR', description: 'with --data: tokenizer folder (default: the model folder)' },
+  tokenizer: {
+    kind: 'string',
+    role: 'input',
+    placeholder: 'DIR',
+    description: 'with --data: tokenizer folder (default: the model folder)',
+  },
   retrieval: {
     kind: 'choice',
     choices: RETRIEVAL_STRATEGY_NAMES,

@@ -31,6 +31,7 @@ export const reportCommand = defineCommand({
   options: {
     path: {
       kind: 'string',
+      role: 'input',
       required: true,
       placeholder: 'PATH',
       description: 'a report.json, or a folder holding one (also given as the one argument: iclkr report DIR)',

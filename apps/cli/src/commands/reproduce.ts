@@ -57,23 +57,32 @@ export const reproduceCommand = defineCommand({
     only: { kind: 'string', placeholder: REPRODUCE_SECTIONS.join(','), description: 'run only these sections' },
     model: {
       kind: 'string',
+      role: 'input',
       placeholder: 'HF_DIR',
       description: "add the text half: a Hugging Face GPT-2, Llama, Qwen2 or GPT-NeoX folder probed on SST-2 with the paper's template",
     },
-    tokenizer: { kind: 'string', placeholder: 'DIR', description: 'with --model: tokenizer folder (default: the model folder)' },
+    tokenizer: {
+      kind: 'string',
+      role: 'input',
+      placeholder: 'DIR',
+      description: 'with --model: tokenizer folder (default: the model folder)',
+    },
     activations: {
       kind: 'string',
+      role: 'input',
       placeholder: 'DIR',
       description: 'add the text half from activations computed elsewhere (docs/activations.md)',
     },
     'data-dir': {
       kind: 'string',
+      role: 'input',
       placeholder: 'DIR',
       description: 'the shared data folder holding sst2/ (default: ICLKR_SHARED_DATA, else ../shared/data)',
     },
     json: { kind: 'boolean', description: 'print the JSON report on stdout instead of the comparison' },
     out: {
       kind: 'string',
+      role: 'output-folder',
       placeholder: 'DIR',
       description: 'the report folder (must not exist, or be empty; written atomically at the end; default: reports/reproduce-DATE-TIME)',
     },

@@ -22,11 +22,18 @@ export const retrieveCommand = defineCommand({
   options: {
     demos: {
       kind: 'string',
+      role: 'input',
       required: true,
       placeholder: 'FILE',
       description: 'the pool demonstrations are chosen from (e.g. ../shared/data/sst2/stsa.binary.train)',
     },
-    data: { kind: 'string', required: true, placeholder: 'FILE', description: 'the queries (e.g. ../shared/data/sst2/glue-dev.tsv)' },
+    data: {
+      kind: 'string',
+      role: 'input',
+      required: true,
+      placeholder: 'FILE',
+      description: 'the queries (e.g. ../shared/data/sst2/glue-dev.tsv)',
+    },
     strategy: { kind: 'choice', choices: RETRIEVAL_STRATEGY_NAMES, placeholder: 'STRATEGY', description: STRATEGY_DESCRIPTION },
     ...ORDER_AND_POOL_OPTIONS,
     shots: { kind: 'int', min: 1, placeholder: 'N', description: 'demonstrations per query' },
@@ -34,6 +41,7 @@ export const retrieveCommand = defineCommand({
     seed: seedOption('random strategies, random order and the pool subset'),
     model: {
       kind: 'string',
+      role: 'input',
       placeholder: 'DIR',
       description:
         'model-kernel, in-distribution: the text model whose P(o | x) is the similarity, ' +
@@ -41,6 +49,7 @@ export const retrieveCommand = defineCommand({
     },
     tokenizer: {
       kind: 'string',
+      role: 'input',
       placeholder: 'DIR',
       description: 'model-kernel, in-distribution: tokenizer folder (default: the model folder)',
     },
@@ -51,7 +60,12 @@ export const retrieveCommand = defineCommand({
       default: DEFAULT_TEMPLATE,
     },
     batch: { kind: 'int', min: 1, placeholder: 'B', description: 'model-kernel, in-distribution: texts per forward pass', default: 32 },
-    out: { kind: 'string', placeholder: 'FILE', description: 'write the JSON lines to FILE (atomically) instead of stdout' },
+    out: {
+      kind: 'string',
+      role: 'output-file',
+      placeholder: 'FILE',
+      description: 'write the JSON lines to FILE (atomically) instead of stdout',
+    },
   },
   async run(values, context) {
     const { strategy, shots, prompts } = values;

@@ -33,14 +33,32 @@ export const runModelCommand = defineCommand({
     'llama) on given token ids and write the logits and requested activations, under their\n' +
     'TransformerLens names, to a safetensors file: the check of our numbers against your framework.',
   options: {
-    model: { kind: 'string', required: true, placeholder: 'DIR', description: 'model folder (config.json + model.safetensors)' },
-    'input-ids': { kind: 'string', required: true, placeholder: 'FILE', description: 'JSON array of equally long arrays of token ids' },
+    model: {
+      kind: 'string',
+      role: 'input',
+      required: true,
+      placeholder: 'DIR',
+      description: 'model folder (config.json + model.safetensors)',
+    },
+    'input-ids': {
+      kind: 'string',
+      role: 'input',
+      required: true,
+      placeholder: 'FILE',
+      description: 'JSON array of equally long arrays of token ids',
+    },
     cache: {
       kind: 'string',
       placeholder: 'NAME,NAME...',
       description: 'activations to write, e.g. blocks.0.attn.hook_pattern,ln_final.hook_normalized',
     },
-    out: { kind: 'string', required: true, placeholder: 'FILE', description: 'output safetensors file (written atomically)' },
+    out: {
+      kind: 'string',
+      role: 'output-file',
+      required: true,
+      placeholder: 'FILE',
+      description: 'output safetensors file (written atomically)',
+    },
   },
   async run(values, context) {
     const { model: modelDir, 'input-ids': idsPath, out } = values;

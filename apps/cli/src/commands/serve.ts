@@ -42,6 +42,7 @@ export const serveCommand = defineCommand({
   options: {
     dir: {
       kind: 'string',
+      role: 'input',
       default: '.',
       placeholder: 'DIR',
       description: 'the folder to serve: one holding report folders, or a report folder itself (also given as the one argument)',
