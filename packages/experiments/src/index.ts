@@ -62,6 +62,7 @@ export { runProbe } from './probe/run.js';
 export {
   checkVocabulary,
   DemonstrationChooser,
+  demonstrationLine,
   inputTokens,
   MODEL_POOL_DEFAULT,
   modelFeatures,
@@ -72,7 +73,7 @@ export {
   type TextModel,
 } from './demonstrations.js';
 /** Demonstrations chosen per text query, one JSON line each. */
-export { type RetrieveSettings, runRetrieve } from './retrieve.js';
+export { type RetrieveSettings, retrieveQueries, runRetrieve } from './retrieve.js';
 /**
  * Retrieval measured by in-context accuracy (iclkr compare-retrievers): per strategy and n the
  * model's accuracy beside the head's vote, kernel regression and the baselines on the same demonstrations.

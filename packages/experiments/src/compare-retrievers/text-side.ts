@@ -5,7 +5,7 @@
  */
 import { type Matrix, OptionError, Rng, type TextDataset } from '@iclkr/core';
 import { type HookedModel, textPromptSpans, type Tokenizer } from '@iclkr/probing';
-import { inputTokens, modelLikelihoods } from '../demonstrations.js';
+import { demonstrationLine, inputTokens, modelLikelihoods } from '../demonstrations.js';
 import type { ExperimentIo } from '../io.js';
 import { checkSameClasses } from '../probe/text-prompts.js';
 import type { ComparisonSide, PoolView, PromptCase } from './engine.js';
@@ -48,19 +48,6 @@ function checkTexts(d: TextDataset, name: string, indices: readonly number[]): v
     if (d.texts[i].trim() === '')
       throw new OptionError(`${name} example ${i + 1} has an empty text`, `drop the empty example from ${name}, or fix its line`);
   }
-}
-
-/** A demonstration line `x y delim` alone, and where its label and delimiter start. */
-function demonstrationLine(
-  tokenizer: Tokenizer,
-  template: string,
-  x: string,
-  y: string,
-): { ids: number[]; label: number; delimiter: number } {
-  const { ids, spans } = textPromptSpans(tokenizer, [{ x, y }], 'x', { template });
-  const end = Math.max(spans.y[0].end, spans.delimiters[0].end);
-  const delimiter = spans.delimiters[0].end > spans.delimiters[0].start ? spans.delimiters[0].start : spans.y[0].end - 1;
-  return { ids: ids.slice(0, end), label: spans.y[0].start, delimiter };
 }
 
 /** The text side of a comparison. */

@@ -113,7 +113,7 @@ export function textProbeSource(input: TextProbeInput, settings: ProbeSettings, 
   const chooser = new DemonstrationChooser(
     demos,
     { ...retrieval, seed: settings.seed, shots: settings.shots },
-    { model, tokenizer, template, batch: settings.batch },
+    { model, tokenizer, template, batch: settings.batch, labelWords },
     io,
   );
   const demonstrations: string[] = [];
