@@ -61,6 +61,29 @@ export function useThreadedWasm(loader: ThreadedWasmLoader): void {
   threadedWasm = loader;
 }
 
+/** The process events Emscripten's Node glue listens to. */
+const GLUE_EVENTS = ['uncaughtException', 'unhandledRejection'] as const;
+
+/**
+ * Runs `load` and then removes the `uncaughtException` and `unhandledRejection` listeners it
+ * added. Emscripten's Node glue (tfjs's wasm builds, threaded or not) installs listeners that
+ * rethrow, so any later uncaught error of the program printed the build's minified source (55 KB)
+ * and exited 7 instead of Node's own message and exit code 1.
+ */
+export async function withoutGlueListeners<T>(load: () => Promise<T>): Promise<T> {
+  if (typeof process === 'undefined' || typeof process.listeners !== 'function') return load();
+  const emitter: NodeJS.EventEmitter = process;
+  const before = GLUE_EVENTS.map((event) => new Set(emitter.listeners(event)));
+  try {
+    return await load();
+  } finally {
+    GLUE_EVENTS.forEach((event, i) => {
+      for (const listener of emitter.listeners(event))
+        if (!before[i].has(listener)) emitter.removeListener(event, listener as (...args: unknown[]) => void);
+    });
+  }
+}
+
 async function tryBackend(name: BackendName): Promise<string | undefined> {
   try {
     if (name === 'tensorflow') {
@@ -68,9 +91,12 @@ async function tryBackend(name: BackendName): Promise<string | undefined> {
       const nativePackage = '@tensorflow/tfjs-node';
       await import(/* @vite-ignore */ nativePackage);
     }
-    if (!(await tf.setBackend(name))) return `tfjs could not initialise the ${name} backend`;
-    await tf.ready();
-    return undefined;
+    const ready = await withoutGlueListeners(async () => {
+      if (!(await tf.setBackend(name))) return false;
+      await tf.ready();
+      return true;
+    });
+    return ready ? undefined : `tfjs could not initialise the ${name} backend`;
   } catch (error) {
     return (error instanceof Error ? error.message : String(error)).split('\n')[0];
   }

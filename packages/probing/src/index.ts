@@ -40,7 +40,7 @@ export { makeNorm, TransformerBlock } from './components/transformer-block.js';
 export { Unembed } from './components/unembed.js';
 /**
  * The transformer assembled from components: `run(ids, { cache, logitPositions })` gives logits (at
- * every position, or one per row) and activations.
+ * every position, or one per row) and activations; `ids` is an int32 tensor or arrays of token ids.
  */
 export { type RunOptions, type RunResult, Transformer } from './model.js';
 /** A model from a Hugging Face config object and safetensors tensors (gpt2, llama, qwen2, gpt_neox). */

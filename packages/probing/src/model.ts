@@ -70,8 +70,20 @@ export class Transformer implements HookedModel {
     reader.checkAllUsed();
   }
 
-  /** Runs int32 token ids [batch, pos]; keeps only the activations `options.cache` selects. */
-  run(inputIds: tf.Tensor2D, options: RunOptions = {}): RunResult {
+  /**
+   * Runs token ids [batch, pos]: an int32 tensor, or plain arrays of ids (`[[1, 2, 3]]`, as JSON
+   * has them); keeps only the activations `options.cache` selects.
+   */
+  run(ids: tf.Tensor2D | readonly (readonly number[])[], options: RunOptions = {}): RunResult {
+    if (Array.isArray(ids)) {
+      const tensor = tensorOfIds(ids);
+      try {
+        return this.run(tensor, options);
+      } finally {
+        tensor.dispose();
+      }
+    }
+    const inputIds = ids as tf.Tensor2D;
     this.checkIds(inputIds);
     checkLogitPositions(options.logitPositions, inputIds.shape);
     const wanted = options.cache ?? [];
@@ -105,6 +117,8 @@ export class Transformer implements HookedModel {
   }
 
   private checkIds(ids: tf.Tensor2D): void {
+    if (typeof ids !== 'object' || ids === null || !Array.isArray(ids.shape))
+      throw new ShapeError(`input ids must be an int32 tensor [batch, pos] or arrays of token ids, got ${typeof ids}`, IDS_FIX);
     if (ids.rank !== 2 || ids.dtype !== 'int32') {
       throw new ShapeError(
         `input ids must be an int32 tensor [batch, pos], got ${ids.dtype} [${ids.shape.join(', ')}]`,
@@ -132,6 +146,26 @@ export class Transformer implements HookedModel {
       );
     }
   }
+}
+
+const IDS_FIX = 'pass equally long arrays of integer token ids, e.g. [[1, 2, 3]], or tf.tensor2d(ids, [batch, pos], "int32")';
+
+/** Token ids given as arrays: equally long rows of non-negative integers, as an int32 tensor [batch, pos]. */
+function tensorOfIds(ids: readonly unknown[]): tf.Tensor2D {
+  if (ids.length === 0 || !ids.every((row) => Array.isArray(row))) {
+    const got = ids.length === 0 ? 'an empty array' : 'an array whose items are not all arrays (one row per sequence)';
+    throw new ShapeError(`input ids must be an int32 tensor [batch, pos] or arrays of token ids, got ${got}`, IDS_FIX);
+  }
+  const rows = ids as unknown[][];
+  const length = rows[0].length;
+  if (length === 0 || rows.some((row) => row.length !== length))
+    throw new ShapeError(
+      `rows of input ids must be non-empty and equally long, got lengths ${rows.map((r) => r.length).join(', ')}`,
+      IDS_FIX,
+    );
+  const bad = rows.flat().find((id) => !Number.isSafeInteger(id) || (id as number) < 0);
+  if (bad !== undefined) throw new ShapeError(`input id ${JSON.stringify(bad)} is not a non-negative integer`, IDS_FIX);
+  return tf.tensor2d(rows as number[][], [rows.length, length], 'int32');
 }
 
 /** One integer position per batch row, inside the sequence. */
