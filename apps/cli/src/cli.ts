@@ -3,6 +3,7 @@ import { initBackend } from '@iclkr/core/node';
 import { helpText, parseOptions } from './args.js';
 import type { Command } from './command.js';
 import { bayesCommand } from './commands/bayes.js';
+import { compareRetrieversCommand } from './commands/compare-retrievers.js';
 import { datasetCommand } from './commands/dataset.js';
 import { demoCommand } from './commands/demo.js';
 import { generateCommand } from './commands/generate.js';
@@ -39,6 +40,7 @@ export const COMMANDS: readonly Command<any>[] = [
   probeCommand,
   insightsCommand,
   retrieveCommand,
+  compareRetrieversCommand,
   reportCommand,
   serveCommand,
 ];

@@ -1,10 +1,10 @@
 /** The dashboard: one page per hash route. */
 import { Explorer } from './explorer.js';
 import { useRoute } from './route.js';
+import { TheoryPlayground } from './theory/playground.js';
 
 /** Pages that later issues fill (the playgrounds). */
 const PLANNED: Record<string, string> = {
-  '/theory': 'The theory playground (exact Bayes and the kernel estimator live in the page) is not built yet.',
   '/model': 'The model playground (a model run in the page) is not built yet.',
 };
 
@@ -17,10 +17,14 @@ export function App() {
         <a href="#/" className="brand">
           iclkr
         </a>
-        <span className="tagline">in-context learning as kernel regression: the report explorer</span>
+        <a href="#/">reports</a>
+        <a href="#/theory">theory playground</a>
+        <span className="tagline">in-context learning as kernel regression</span>
       </header>
       {route.page === '/' ? (
         <Explorer route={route} />
+      ) : route.page === '/theory' ? (
+        <TheoryPlayground />
       ) : (
         <main>
           <p className="note">

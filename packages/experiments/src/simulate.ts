@@ -12,15 +12,25 @@ export interface SimulateSettings extends ConvergenceSettings {
   readonly source: { readonly preset?: string; readonly param?: Readonly<Record<string, unknown>>; readonly world?: string };
 }
 
-/** Runs the convergence experiment (progress stages `Sigma` and `prompts`) and returns its report. */
-export function runSimulate(settings: SimulateSettings, io: ExperimentIo, run: RunContext): SimulateReport {
+/** Runs the convergence experiment (progress stages `Sigma` and `prompts`; each row of n to `onRow` when done) and returns its report. */
+export function runSimulate(
+  settings: SimulateSettings,
+  io: ExperimentIo,
+  run: RunContext,
+  onRow?: (row: SimulateReport['rows'][number]) => void,
+): SimulateReport {
   const started = performance.now();
   const { world, source, ...convergence } = settings;
   throwIfAborted(io.signal);
-  const result = runConvergence(world, convergence, (stage, done, total) => {
-    throwIfAborted(io.signal);
-    io.progress(done, total, stage);
-  });
+  const result = runConvergence(
+    world,
+    convergence,
+    (stage, done, total) => {
+      throwIfAborted(io.signal);
+      io.progress(done, total, stage);
+    },
+    onRow,
+  );
   return simulateReportSchema.parse({
     meta: reportMeta('simulate', run, { seed: settings.seed, settings: { ...source, ...convergence }, started }),
     world: world.spec.name ?? source.preset ?? source.world ?? 'world',

@@ -200,9 +200,15 @@ function score(estimates: Float64Array[], bayes: Float64Array[], labels: readonl
  * Runs the convergence experiment on a world (the paper's Table 3): prompts from its tasks, the
  * exact Bayesian predictive, and the kernel-regression estimator in normalised (Nadaraya–Watson)
  * and 1/n forms, compared per n over the label tokens (the world's labels, else every token but
- * the delimiter; both distributions restricted to them and renormalised).
+ * the delimiter; both distributions restricted to them and renormalised). `onRow` hears each row
+ * of n as it is done (a page draws the curves growing).
  */
-export function runConvergence(world: World, settings: ConvergenceSettings, onProgress?: ConvergenceProgress): ConvergenceResult {
+export function runConvergence(
+  world: World,
+  settings: ConvergenceSettings,
+  onProgress?: ConvergenceProgress,
+  onRow?: (row: ConvergenceRow) => void,
+): ConvergenceResult {
   const started = performance.now();
   const shots = [...new Set(settings.shots)].sort((a, b) => a - b);
   if (shots.length === 0 || !shots.every((n) => Number.isInteger(n) && n >= 0)) {
@@ -303,6 +309,7 @@ export function runConvergence(world: World, settings: ConvergenceSettings, onPr
         voteAccVsBayes: wilsonProportion(voteHits)[0],
         excluded: prompts.length - kept.length,
       });
+      onRow?.(table[table.length - 1]);
     }
     const flops = theorem ? boundsFlops(world.tasks.length, theorem.dimension, theorem.samples) : 0;
     const bounds =

@@ -1,0 +1,85 @@
+/**
+ * The theory playground's Web Worker: the convergence experiment (experiments' runSimulate, the
+ * CLI's own function) on the wasm backend, posting progress and each row as it finishes. Cancel
+ * aborts the run through its AbortSignal: the page sets a shared flag that every progress step
+ * reads (a worker busy in a synchronous run cannot receive a message), so the worker stays alive.
+ */
+import { initBackend, tf } from '@iclkr/core';
+import { ExperimentAborted, libraryRun, runSimulate } from '@iclkr/experiments';
+import { THEOREM_KERNEL_DEFAULTS, worldFromPreset } from '@iclkr/theory';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import plainWasm from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
+import simdWasm from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
+import threadedWasm from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
+import type { FromWorker, SimulationRequest, ToWorker } from './protocol.js';
+
+const post = (message: FromWorker) => (self as unknown as Worker).postMessage(message);
+
+// tfjs's threaded wasm build starts its pthread workers from a blob of glue code that a bundled,
+// minified module breaks ("e is not defined"): the page computes on one wasm thread (SIMD), whose
+// results the CLI's threaded build matches bit for bit.
+tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+setWasmPaths({
+  'tfjs-backend-wasm.wasm': plainWasm,
+  'tfjs-backend-wasm-simd.wasm': simdWasm,
+  'tfjs-backend-wasm-threaded-simd.wasm': threadedWasm,
+});
+const backend = initBackend('wasm').then((choice) => {
+  post({ type: 'backend', name: choice.name, threads: choice.threads });
+  return choice;
+});
+
+/** A cancel requested without shared memory (heard only between runs' awaits). */
+let cancelledByMessage = false;
+
+/** Runs one simulation, as `iclkr simulate` would with the same settings. */
+async function simulate(request: SimulationRequest, flag: Int32Array | null): Promise<void> {
+  await backend;
+  cancelledByMessage = false;
+  const controller = new AbortController();
+  const check = () => {
+    if (!controller.signal.aborted && ((flag !== null && Atomics.load(flag, 0) === 1) || cancelledByMessage)) controller.abort();
+  };
+  const started = performance.now();
+  try {
+    const world = worldFromPreset(request.preset, request.seed, request.params);
+    const report = runSimulate(
+      {
+        world,
+        source: { preset: request.preset, ...(Object.keys(request.params).length > 0 ? { param: request.params } : {}) },
+        shots: [...request.shots],
+        prompts: request.prompts,
+        kernel: request.kernel as never,
+        seed: request.seed,
+        mode: 'restart',
+        sigmaSamples: request.sigmaSamples,
+        ridge: THEOREM_KERNEL_DEFAULTS.ridge,
+        ood: false,
+        bounds: 'auto',
+      },
+      {
+        progress: (done, total, label) => {
+          check();
+          post({ type: 'progress', done, total, label: label ?? '' });
+        },
+        signal: controller.signal,
+        log: () => {},
+      },
+      libraryRun(),
+      (row) => {
+        check();
+        post({ type: 'row', row });
+      },
+    );
+    post({ type: 'done', report, seconds: (performance.now() - started) / 1000 });
+  } catch (error) {
+    if (error instanceof ExperimentAborted || controller.signal.aborted) post({ type: 'cancelled' });
+    else post({ type: 'error', message: (error as { oneLine?: () => string }).oneLine?.() ?? String((error as Error).message) });
+  }
+}
+
+self.onmessage = (event: MessageEvent<ToWorker>) => {
+  const message = event.data;
+  if (message.type === 'cancel') cancelledByMessage = true;
+  else void simulate(message.request, message.cancel ? new Int32Array(message.cancel) : null);
+};
