@@ -155,7 +155,10 @@ describe('iclkr compare-retrievers', () => {
         ['--strategies', 'random', ...small, '--demos', otherLabels],
         /the demonstrations' labels \(0, 1, 2\) are not the data's label set \(0, 1\)/,
       ],
-      [['--strategies', 'random', ...small, '--demos', emptyDemos, '--shots', '1'], /empty.tsv example 2 has an empty text; drop the empty example/],
+      [
+        ['--strategies', 'random', ...small, '--demos', emptyDemos, '--shots', '1'],
+        /empty.tsv example 2 has an empty text; drop the empty example/,
+      ],
       [['--strategies', 'random', '--demos', SST2_TRAIN, ...world], /--demos applies to text only/],
     ];
     for (const [args, pattern] of cases) expectCleanFailure(await run('compare-retrievers', ...args, '--out', out), pattern, out);
