@@ -369,6 +369,7 @@ describe('insights reports', () => {
     eta: null,
     boundsNote: null,
     sameInputs: null,
+    epsEstimate: null,
     rows: [typo],
   };
 

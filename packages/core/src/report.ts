@@ -481,7 +481,10 @@ export const insightsTaskRowSchema = z.object({
   prompts: z.number().int().positive(),
   accuracy: z.number(),
   accuracyCi: interval,
-  /** The bound's eps_theta = ||Sigma_theta - Sigma||_F / ||Sigma||_F (null where the theorem's kernel does not fit). */
+  /**
+   * The bound's eps_theta = ||Sigma_theta - Sigma||_F / ||Sigma||_F: exactly 0 where every task draws x alike, else its
+   * Monte Carlo estimate (null where the theorem's kernel does not fit).
+   */
   epsTheta: z.number().nullable(),
   /** The bias term eta^2 eps_theta. */
   bias: z.number().nullable(),
@@ -548,6 +551,11 @@ export const insightsReportSchema = z.discriminatedUnion('experiment', [
      * Sigma_theta = Sigma and eps_theta = 0 exactly: the estimates are then sampling noise (null on text).
      */
     sameInputs: z.boolean().nullable(),
+    /**
+     * Where sameInputs: the Monte Carlo estimate of eps_theta (the rows then hold the exact 0), the same for every task on
+     * the same draws; its size is the estimator's bias at these sample counts. Null otherwise.
+     */
+    epsEstimate: z.number().nullable(),
     rows: z.union([z.array(insightsTaskRowSchema), z.array(insightsTypoRowSchema)]),
   }),
   defineReport('insights', {

@@ -3,10 +3,11 @@ import { type InsightsReport, type InsightsTaskRow, insightsReportSchema, Rng } 
 import { argmax } from '@iclkr/kernels';
 import { type HookedModel, nextTokenDistributions } from '@iclkr/probing';
 import { loadGptCheckpoint } from '@iclkr/probing/node';
-import { promptTokens, samplePrompt, type World } from '@iclkr/theory';
+import { compileWorld, promptTokens, samplePrompt, type World } from '@iclkr/theory';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ExperimentAborted,
+  inputsShareDistribution,
   libraryRun,
   modelWorld,
   presentReport,
@@ -141,7 +142,7 @@ describe('insights format', () => {
 });
 
 describe('insights ood on a world', () => {
-  it('scores out-of-distribution and in-distribution tasks beside eta^2 eps_theta; in recall every task draws x alike', async () => {
+  it('scores out-of-distribution and in-distribution tasks beside eta^2 eps_theta: 0 in recall, where every task draws x alike', async () => {
     const report = runInsights(
       { ...BASE, experiment: 'ood', source: space, shots: [2, 8], prompts: 12, tasks: 2, epsSamples: 20, sigmaSamples: 100 },
       silentIo(),
@@ -152,10 +153,39 @@ describe('insights ood on a world', () => {
     expect(rows).toHaveLength(2 * 2 * 2);
     for (const r of rows) {
       expect(world.tasks[r.task].prior === 0).toBe(r.ood);
-      expect(r.bias).toBeCloseTo(report.eta! ** 2 * r.epsTheta!, 10);
+      expect([r.epsTheta, r.bias]).toEqual([0, 0]);
     }
     expect(report.sameInputs).toBe(true);
+    expect(report.epsEstimate).toBeGreaterThan(0);
     expect(report.paper.differs.join(' ')).toMatch(/eps_theta = 0 exactly/);
+    await presents(report);
+  });
+
+  it('estimates eps_theta per task where the tasks draw x differently: held-out tasks starting in one class stand out', async () => {
+    const spec = structuredClone(world.spec) as unknown as { tasks: { prior: number; start: number[] }[] };
+    for (const t of spec.tasks) if (t.prior === 0) t.start = t.start.map((_, s) => (s === 0 ? 1 : 0));
+    const shifted = compileWorld(spec as unknown as World['spec'], 'shifted recall');
+    expect([inputsShareDistribution(world, 1), inputsShareDistribution(shifted, 1)]).toEqual([true, false]);
+    const report = runInsights(
+      {
+        ...BASE,
+        experiment: 'ood',
+        source: new WorldPrompts(model, shifted, 1, 'shifted'),
+        shots: [4],
+        prompts: 8,
+        tasks: 2,
+        epsSamples: 50,
+        sigmaSamples: 200,
+      },
+      silentIo(),
+      libraryRun(),
+    );
+    if (report.experiment !== 'ood') throw new Error('not an ood report');
+    const rows = report.rows as InsightsTaskRow[];
+    expect([report.sameInputs, report.epsEstimate]).toEqual([false, null]);
+    const eps = (ood: boolean) => rows.filter((r) => r.ood === ood).map((r) => r.epsTheta!);
+    expect(Math.min(...eps(true))).toBeGreaterThan(3 * Math.max(...eps(false)));
+    for (const r of rows) expect(r.bias).toBeCloseTo(report.eta! ** 2 * r.epsTheta!, 10);
     await presents(report);
   });
 });

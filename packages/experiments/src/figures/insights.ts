@@ -68,22 +68,25 @@ function formatFigures(r: Of<'format'>): Figure[] {
   ];
 }
 
-/** OOD in a world: each task's accuracy against its eta^2 eps_theta (one panel per n), in or out of distribution. */
+/**
+ * OOD in a world: each task's accuracy against n (a line per task, coloured by in or out of
+ * distribution) and, where the bias terms differ, its accuracy at the largest n against eta^2 eps_theta.
+ */
 function taskFigure(r: Of<'ood'>, rows: readonly InsightsTaskRow[]): Figure {
   const ns = [...new Set(rows.map((x) => x.n))].sort((a, b) => a - b);
+  const last = ns[ns.length - 1];
+  const axis = nAxis(ns);
   const groups = ['out-of-distribution task', 'in-distribution task'];
-  const data = rows
-    .filter((x) => x.bias !== null)
-    .map((x) => ({
-      n: `n = ${x.n}`,
-      task: x.name,
-      group: x.ood ? groups[0] : groups[1],
-      bias: x.bias,
-      eps: x.epsTheta,
-      accuracy: x.accuracy,
-      low: x.accuracyCi[0],
-      high: x.accuracyCi[1],
-    }));
+  const data = rows.map((x) => ({
+    n: x.n,
+    task: x.name,
+    group: x.ood ? groups[0] : groups[1],
+    bias: x.bias,
+    eps: x.epsTheta,
+    accuracy: x.accuracy,
+    low: x.accuracyCi[0],
+    high: x.accuracyCi[1],
+  }));
   const color = {
     field: 'group',
     type: 'nominal',
@@ -91,42 +94,69 @@ function taskFigure(r: Of<'ood'>, rows: readonly InsightsTaskRow[]): Figure {
     scale: { domain: groups, range: [PALETTE[2], PALETTE[0]] },
     legend: { orient: 'bottom' },
   };
-  const x = { field: 'bias', type: 'quantitative', title: 'eta^2 eps_theta', scale: { zero: false, nice: true } };
+  const y = { field: 'accuracy', type: 'quantitative', title: 'accuracy', scale: { domain: [0, 1], nice: false } };
   const tooltip = [
     { field: 'task', type: 'nominal' },
     { field: 'group', type: 'nominal' },
-    { field: 'bias', type: 'quantitative', title: 'eta^2 eps_theta', format: '.3~r' },
-    { field: 'eps', type: 'quantitative', title: 'eps_theta', format: '.3~r' },
+    { field: 'n', type: 'quantitative' },
     { field: 'accuracy', type: 'quantitative', format: '.3~r' },
+    { field: 'bias', type: 'quantitative', title: 'eta^2 eps_theta', format: '.3~r' },
   ];
+  const byN = {
+    title: { text: 'accuracy per task against n', anchor: 'middle', fontSize: 12 },
+    width: WIDTH,
+    height: HEIGHT,
+    data: { values: data },
+    layer: [
+      {
+        mark: { type: 'line', strokeWidth: 1.5, opacity: 0.8 },
+        encoding: {
+          x: { field: 'n', type: 'quantitative', title: 'demonstrations n', scale: axis.scale, axis: axis.axis },
+          y,
+          color,
+          detail: { field: 'task' },
+        },
+      },
+      {
+        mark: { type: 'point', filled: true, size: 36 },
+        encoding: { x: { field: 'n', type: 'quantitative', scale: axis.scale, axis: axis.axis }, y, color, tooltip },
+      },
+    ],
+  };
+  const biases = new Set(rows.map((x) => x.bias));
+  const scatter = {
+    title: { text: `accuracy at n = ${last} against eta^2 eps_theta`, anchor: 'middle', fontSize: 12 },
+    width: WIDTH,
+    height: HEIGHT,
+    data: { values: data.filter((x) => x.n === last && x.bias !== null) },
+    layer: [
+      {
+        mark: { type: 'rule', opacity: 0.5 },
+        encoding: {
+          x: { field: 'bias', type: 'quantitative', title: 'eta^2 eps_theta', scale: { zero: false, nice: true } },
+          y: { field: 'low', type: 'quantitative' },
+          y2: { field: 'high' },
+          color,
+        },
+      },
+      { mark: { type: 'point', filled: true, size: 50 }, encoding: { x: { field: 'bias', type: 'quantitative' }, y, color, tooltip } },
+    ],
+  };
+  const spread = biases.size > 1 && !biases.has(null);
   const subtitle = [
-    "Each point is one task: its accuracy over its own prompts (95% interval as a bar) against the bias term of the theorem's bound.",
-    ...(r.sameInputs
-      ? ["In this world every task draws x alike, so eps_theta = 0 exactly: the spread along x is the estimator's noise."]
-      : []),
-    ...(data.length === 0 ? [`No eps_theta: ${r.boundsNote ?? 'not computed'}.`] : []),
+    `Each task's accuracy is over its own ${rows[0]?.prompts ?? 0} prompts.`,
+    r.sameInputs
+      ? `Every task here draws x alike, so eta^2 eps_theta = 0 for every task: the bias term cannot tell in from out of distribution.`
+      : spread
+        ? "Right: each task at the largest n against the bias term of the theorem's bound (95% interval as a bar)."
+        : `No spread of eta^2 eps_theta to plot: ${r.boundsNote ?? 'not computed'}.`,
   ];
   return {
     name: 'ood',
     title: `Out-of-distribution tasks and eta^2 eps_theta (${where(r)})`,
     spec: finishSpec({
-      title: figureTitle(`Accuracy per task beside eta^2 eps_theta: ${where(r)}`, subtitle, ns.length * (WIDTH + 40)),
-      data: { values: data },
-      facet: { column: { field: 'n', type: 'ordinal', title: null, sort: ns.map((n) => `n = ${n}`) } },
-      spec: {
-        width: WIDTH,
-        height: HEIGHT,
-        layer: [
-          {
-            mark: { type: 'rule', opacity: 0.5 },
-            encoding: { x, y: { field: 'low', type: 'quantitative' }, y2: { field: 'high' }, color },
-          },
-          {
-            mark: { type: 'point', filled: true, size: 50 },
-            encoding: { x, y: { field: 'accuracy', type: 'quantitative', title: 'accuracy', scale: { domain: [0, 1] } }, color, tooltip },
-          },
-        ],
-      },
+      ...(spread ? { hconcat: [byN, scatter], resolve: { scale: { color: 'shared' } } } : { ...byN, title: undefined }),
+      title: figureTitle(`Accuracy per task, in and out of distribution: ${where(r)}`, subtitle, spread ? 2 * WIDTH + 60 : WIDTH + 60),
     }),
   };
 }

@@ -77,7 +77,7 @@ export function worldOodRows(
   space: WorldPrompts,
   settings: WorldOodSettings,
   io: ExperimentIo,
-): { rows: InsightsTaskRow[]; eta: number | null; boundsNote: string; sameInputs: boolean } {
+): { rows: InsightsTaskRow[]; eta: number | null; boundsNote: string; sameInputs: boolean; epsEstimate: number | null } {
   const { world } = space;
   const ood = taskPool(world, true).tasks;
   const inDistribution = taskPool(world, false).tasks;
@@ -92,11 +92,17 @@ export function worldOodRows(
       .slice(0, settings.tasks)
       .sort((a, b) => a - b);
   const tasks = [...pick(ood, 1).map((t) => ({ task: t, ood: true })), ...pick(inDistribution, 0).map((t) => ({ task: t, ood: false }))];
+  const sameInputs = inputsShareDistribution(world, space.length);
   let eta: number | null = null;
+  let epsEstimate: number | null = null;
   const eps = new Map<number, number>();
   let boundsNote: string;
   if (defaultEstimatorKernel(world) === 'theorem') {
-    io.log(`estimating Sigma from ${settings.sigmaSamples} inputs and eps_theta of ${tasks.length} tasks from ${settings.epsSamples} each`);
+    // Where every task draws x alike, Sigma_theta = Sigma exactly: one estimate shows the estimator's bias, the rows hold 0.
+    const estimated = sameInputs ? tasks.slice(0, 1) : tasks;
+    io.log(
+      `estimating Sigma from ${settings.sigmaSamples} inputs and eps_theta of ${estimated.length} task(s) from ${settings.epsSamples} each`,
+    );
     const theorem = new TheoremKernel(
       world,
       { inputLength: space.length, samples: settings.sigmaSamples, onProgress: stageProgress(io, 'sigma', 3) },
@@ -104,17 +110,27 @@ export function worldOodRows(
     );
     try {
       eta = theorem.eta;
-      const progress = stageProgress(io, 'eps_theta', tasks.length);
-      tasks.forEach(({ task }, i) => {
-        eps.set(task, theorem.epsTheta(task, settings.epsSamples, streamRng(settings.seed, 0xe95, task)));
+      const progress = stageProgress(io, 'eps_theta', estimated.length);
+      estimated.forEach(({ task }, i) => {
+        // The same draws for every task (common random numbers): tasks that differ only in chance show no difference.
+        eps.set(task, theorem.epsTheta(task, settings.epsSamples, streamRng(settings.seed, 0xe95)));
         progress(i + 1);
       });
     } finally {
       theorem.dispose();
     }
-    boundsNote =
-      `eta = sup ||T_x||_F over the ${settings.sigmaSamples} inputs behind Sigma; eps_theta per task from ` +
-      `${settings.epsSamples} inputs of the task against them (a Monte Carlo estimate, as iclkr simulate makes it)`;
+    const drawn =
+      `eta = sup ||T_x||_F over the ${settings.sigmaSamples} inputs behind Sigma; eps_theta from ${settings.epsSamples} inputs ` +
+      'of a task against them (the Monte Carlo estimate iclkr simulate makes, on the same draws for every task)';
+    if (sameInputs) {
+      epsEstimate = eps.get(tasks[0].task)!;
+      for (const { task } of tasks) eps.set(task, 0);
+      boundsNote =
+        `${drawn}. Every task here draws x from the same distribution, so Sigma_theta = Sigma and eps_theta = 0 exactly for ` +
+        `every task; the estimator gives ${epsEstimate.toPrecision(3)} for any of them, its bias at these sample counts.`;
+    } else {
+      boundsNote = `${drawn}.`;
+    }
   } else {
     boundsNote = `not computed: the theorem's operator vec(T_x) of this world is above ${MAX_OPERATOR_DIMENSION} values`;
   }
@@ -141,7 +157,7 @@ export function worldOodRows(
       });
     }
   }
-  return { rows, eta, boundsNote, sameInputs: inputsShareDistribution(world, space.length) };
+  return { rows, eta, boundsNote, sameInputs, epsEstimate };
 }
 
 /**

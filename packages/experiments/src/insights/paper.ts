@@ -192,8 +192,10 @@ export function oodPaper(body: InsightsBody<'ood'>): Paper {
   if (body.sameInputs === true)
     differs.push(
       'Every task of this world draws x from the same distribution (they differ only in the label each class leads to), so ' +
-        'Sigma_theta = Sigma and eps_theta = 0 exactly for every task, in or out of distribution: the bias term cannot tell them apart, ' +
-        'and the estimates listed are the Monte Carlo noise of the estimator (in-distribution tasks show its size).',
+        'Sigma_theta = Sigma and eps_theta = 0 exactly for every task, in or out of distribution: the bias term cannot tell them apart ' +
+        '(the rows hold the exact 0; the Monte Carlo estimator, on the same draws, gives ' +
+        `${body.epsEstimate === null ? 'no value' : body.epsEstimate.toPrecision(3)} for any task, its bias at these sample counts). ` +
+        'Held-out labellings are out of distribution in what x leads to, which eps_theta does not measure.',
     );
   const oodAcc = meanOf(ood, (x) => x.accuracy);
   const indAcc = meanOf(ind, (x) => x.accuracy);

@@ -74,13 +74,13 @@ export function runInsights(settings: InsightsRunSettings, io: ExperimentIo, run
         epsSamples: settings.epsSamples ?? INSIGHTS_DEFAULTS.epsSamples,
         sigmaSamples: settings.sigmaSamples ?? INSIGHTS_DEFAULTS.sigmaSamples,
       };
-      const { rows, eta, boundsNote, sameInputs } = worldOodRows(space, { ...numbers, ...extra }, io);
-      const body = { experiment, ...common, eta, boundsNote, sameInputs, rows } as const;
+      const { rows, eta, boundsNote, sameInputs, epsEstimate } = worldOodRows(space, { ...numbers, ...extra }, io);
+      const body = { experiment, ...common, eta, boundsNote, sameInputs, epsEstimate, rows } as const;
       return insightsReportSchema.parse({ meta: meta(extra), ...body, paper: oodPaper(body) });
     }
     const rates = [...(settings.rates ?? INSIGHTS_DEFAULTS.rates)];
     const rows = textOodRows(space, { ...numbers, rates }, io);
-    const body = { experiment, ...common, eta: null, boundsNote: null, sameInputs: null, rows } as const;
+    const body = { experiment, ...common, eta: null, boundsNote: null, sameInputs: null, epsEstimate: null, rows } as const;
     return insightsReportSchema.parse({ meta: meta({ rates }), ...body, paper: oodPaper(body) });
   }
   const permutations = settings.permutations ?? INSIGHTS_DEFAULTS.permutations;

@@ -37,7 +37,10 @@ export function insightsSummary(r: InsightsReport): string[] {
       `At n = ${n}: mean accuracy ${f(mean(true))} on ${rows.filter((x) => x.n === n && x.ood).length} out-of-distribution tasks, ` +
         `${f(mean(false))} on as many in-distribution ones; eta = ${f(r.eta)}.`,
       ...(r.sameInputs
-        ? ['Every task draws x alike here, so eps_theta = 0 exactly: the estimates are the Monte Carlo noise of the estimator.']
+        ? [
+            'Every task draws x alike here, so eps_theta = 0 exactly for every task (the rows hold 0); the Monte Carlo estimator ' +
+              `gives ${f(r.epsEstimate)} for any of them, its bias at these sample counts.`,
+          ]
         : []),
     );
   } else if (r.experiment === 'ood') {
@@ -102,9 +105,7 @@ function taskTables(r: Of<'ood'>, rows: readonly InsightsTaskRow[]): Table[] {
         }),
       ]),
       key: 2,
-      note:
-        `Each task's accuracy is over ${rows[0]?.prompts ?? 0} prompts of that task alone; eta = ${f(r.eta)}. ${r.boundsNote ?? ''}` +
-        (r.sameInputs ? ' Every task draws x alike here, so eps_theta is 0 exactly: the values are sampling noise.' : ''),
+      note: `Each task's accuracy is over ${rows[0]?.prompts ?? 0} prompts of that task alone; eta = ${f(r.eta)}. ${r.boundsNote ?? ''}`,
     },
   ];
 }
