@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { initBackend, tf } from '@iclkr/core';
+import { initBackend, Rng, tf } from '@iclkr/core';
 import { loadTextDataset } from '@iclkr/core/node';
 import { nextTokenDistributions } from '@iclkr/probing';
 import { loadModel, loadTokenizer } from '@iclkr/probing/node';
@@ -16,6 +16,7 @@ interface Line {
   indices: number[];
   scores: number[];
   labels: number[];
+  texts: string[];
 }
 
 const parseLines = (text: string): Line[] =>
@@ -65,7 +66,8 @@ describe('iclkr retrieve', () => {
     const lines = parseLines(r.stdout);
     expect(lines.map((l) => l.query)).toEqual([0, 1, 2, 3, 4, 5, 6]);
     for (const l of lines) {
-      expect(Object.keys(l)).toEqual(['query', 'indices', 'scores', 'labels']);
+      expect(Object.keys(l)).toEqual(['query', 'indices', 'scores', 'labels', 'texts']);
+      expect(l.texts).toEqual(l.indices.map((i) => train.texts[i]));
       expect(new Set(l.indices).size).toBe(5);
       expect(l.labels).toEqual(l.indices.map((i) => train.labels[i]));
       expect([...l.scores].sort((a, b) => b - a)).toEqual(l.scores);
@@ -280,7 +282,7 @@ describe('iclkr retrieve', () => {
       [[...base, '--strategy', 'bm25', '--prompts', '900'], /--prompts 900 is more than the 872 examples of --data/],
       [
         [...base, '--strategy', 'bm25', '--model', textModel],
-        /--model applies to --strategy model-kernel or in-distribution only; drop --model/,
+        /--model applies to the strategies that read a model \(model-kernel, in-distribution, mdl, hidden-knn, attention-kernel\) only/,
       ],
       [[...base, '--strategy', 'model-kernel'], /--strategy model-kernel needs a text language model \(--model DIR\)/],
       [
@@ -296,6 +298,19 @@ describe('iclkr retrieve', () => {
         /demonstrations' labels .* are not the data's label set/,
       ],
       [['--demos', join(dir, 'missing.txt'), '--data', SST2_DEV, '--strategy', 'bm25', '--shots', '2', '--out', out], /missing.txt/],
+      [[...base, '--strategy', 'mdl'], /--strategy mdl needs a text language model \(--model DIR\)/],
+      [[...base, '--strategy', 'attention-kernel', '--model', textModel], /attention-kernel needs a head: --head L.H/],
+      [
+        [...base, '--strategy', 'attention-kernel', '--model', textModel, '--tokenizer', GPT2_TOKENIZER, '--head', '1.0'],
+        /attention-kernel: layer 1 is out of range \(the model has layers 0-0\)/,
+      ],
+      [
+        [...base, '--strategy', 'attention-kernel', '--model', textModel, '--tokenizer', GPT2_TOKENIZER, '--head', '0.2'],
+        /attention-kernel: head 2 is out of range/,
+      ],
+      [[...base, '--strategy', 'knn', '--layer', '0'], /--layer applies to --strategy hidden-knn only/],
+      [[...base, '--strategy', 'true-kernel'], /the true-kernel strategy ranks by a task world's kernel, which text has not/],
+      [[...base, '--strategy', 'nearest'], /--strategy nearest is not one of random, balanced/],
     ];
     for (const [args, pattern] of cases) expectCleanFailure(await run('retrieve', ...args), pattern, out);
     expectCleanFailure(
@@ -361,5 +376,32 @@ describe('retrieval on real SST-2 (end to end)', () => {
     // Measured: random 0.050, bm25 0.170, knn 0.149 mean word-set overlap; ask for twice random's.
     expect(bm25).toBeGreaterThan(2 * random);
     expect(knn).toBeGreaterThan(2 * random);
+  });
+});
+
+describe('iclkr retrieve: the queries and the model-based strategies', () => {
+  it('--sample draws the queries as iclkr probe does: a seeded shuffle of --data cut to --prompts', async () => {
+    const base = ['retrieve', '--demos', SST2_TRAIN, '--data', SST2_DEV, '--strategy', 'bm25', '--shots', '2', '--prompts', '6'];
+    const sampled = parseLines((await run(...base, '--sample', '--seed', '4')).stdout);
+    expect(sampled.map((l) => l.query)).toEqual(new Rng(4).shuffle(dev.texts.map((_, i) => i)).slice(0, 6));
+    // The same demonstrations as the same queries retrieved in file order.
+    const inOrder = parseLines((await run(...base.slice(0, -1), String(dev.texts.length))).stdout);
+    for (const l of sampled) expect(l.indices).toEqual(inOrder[l.query].indices);
+  });
+
+  it('zero, hidden-knn, attention-kernel and mdl choose from the random GPT-2-vocabulary model, with their texts', async () => {
+    const model = ['--model', textModel, '--tokenizer', GPT2_TOKENIZER, '--pool', '30'];
+    const base = ['retrieve', '--demos', SST2_TRAIN, '--data', SST2_DEV, '--shots', '3', '--prompts', '4'];
+    const zero = parseLines((await run(...base, '--strategy', 'zero')).stdout);
+    expect(zero.map((l) => l.indices)).toEqual([[], [], [], []]);
+    for (const strategy of [['hidden-knn', '--layer', '0'], ['attention-kernel', '--head', '0.1'], ['mdl']]) {
+      const r = await run(...base, '--strategy', ...strategy, ...model);
+      expect(r.code, r.stderr).toBe(0);
+      for (const l of parseLines(r.stdout)) {
+        expect(new Set(l.indices).size, strategy[0]).toBe(3);
+        expect(l.texts).toEqual(l.indices.map((i) => train.texts[i]));
+      }
+      expect((await run(...base, '--strategy', ...strategy, ...model)).stdout).toBe(r.stdout);
+    }
   });
 });

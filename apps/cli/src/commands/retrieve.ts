@@ -1,6 +1,15 @@
 import { OptionError } from '@iclkr/core';
 import { loadTextDataset } from '@iclkr/core/node';
-import { checkSameClasses, checkVocabulary, needsModel, runRetrieve, type TextModel } from '@iclkr/experiments';
+import {
+  checkSameClasses,
+  checkVocabulary,
+  labelWords,
+  needsModel,
+  parseHead,
+  retrieveQueries,
+  runRetrieve,
+  type TextModel,
+} from '@iclkr/experiments';
 import { DEFAULT_TEMPLATE } from '@iclkr/probing';
 import { loadModel, loadTokenizer } from '@iclkr/probing/node';
 import { RETRIEVAL_STRATEGY_NAMES } from '@iclkr/retrieval';
@@ -12,13 +21,24 @@ import { ORDER_AND_POOL_OPTIONS, STRATEGY_DESCRIPTION } from '../retrieval-optio
 /** Options only the model-based strategies read. */
 const MODEL_ONLY = ['model', 'tokenizer', 'template', 'batch'] as const;
 
+/** The strategies that read a model, for the messages. */
+const MODEL_STRATEGIES = RETRIEVAL_STRATEGY_NAMES.filter(needsModel).join(', ');
+
+/** Options one strategy reads, refused with any other. */
+const STRATEGY_ONLY: Readonly<Record<string, readonly string[]>> = {
+  layer: ['hidden-knn'],
+  head: ['attention-kernel'],
+  'key-position': ['attention-kernel'],
+  'label-words': ['mdl', 'attention-kernel'],
+};
+
 /** `iclkr retrieve`: demonstrations chosen per query by a retrieval strategy, one JSON line per query. */
 export const retrieveCommand = defineCommand({
   name: 'retrieve',
   summary:
-    'Choose in-context demonstrations: for each query of --data (in file order), n examples of --demos picked by a\n' +
-    'strategy, one JSON line per query: {"query", "indices", "scores", "labels"}, with indices into --demos in\n' +
-    'prompt order and the score each got (docs/retrieval.md).',
+    'Choose in-context demonstrations: for each query of --data (in file order, or drawn as iclkr probe draws them\n' +
+    'with --sample), n examples of --demos picked by a strategy, one JSON line per query: {"query", "indices",\n' +
+    '"scores", "labels", "texts"}, indices into --demos in prompt order, their scores and texts (docs/retrieval.md).',
   options: {
     demos: {
       kind: 'string',
@@ -38,7 +58,27 @@ export const retrieveCommand = defineCommand({
     ...ORDER_AND_POOL_OPTIONS,
     shots: { kind: 'int', min: 1, placeholder: 'N', description: 'demonstrations per query' },
     prompts: { kind: 'int', min: 1, placeholder: 'P', description: 'queries: the first P examples of --data (default: all)' },
-    seed: seedOption('random strategies, random order and the pool subset'),
+    seed: seedOption('random strategies, random order, the pool subset and --sample'),
+    sample: {
+      kind: 'boolean',
+      description: 'draw the --prompts queries as iclkr probe does (a seeded shuffle of --data), not the first ones in file order',
+    },
+    'label-words': {
+      kind: 'string',
+      placeholder: 'W1,W2,...',
+      description: 'mdl, attention-kernel: the word of each class in the demonstration lines (default: the class names)',
+    },
+    layer: { kind: 'int', min: 0, placeholder: 'L', description: 'hidden-knn: the hidden-state layer (default: the middle one)' },
+    head: {
+      kind: 'string',
+      placeholder: 'L.H',
+      description: "attention-kernel: the head, layer.head from 0 (iclkr compare-retrievers chooses the probe's best head)",
+    },
+    'key-position': {
+      kind: 'choice',
+      choices: ['label', 'delimiter'],
+      description: "attention-kernel: where each demonstration's key is read (default: its label)",
+    },
     model: {
       kind: 'string',
       role: 'input',
@@ -74,7 +114,16 @@ export const retrieveCommand = defineCommand({
     const usesModel = needsModel(strategy);
     const stray = MODEL_ONLY.find((name) => values.given.has(name));
     if (!usesModel && stray !== undefined)
-      throw new OptionError(`--${stray} applies to --strategy model-kernel or in-distribution only`, `drop --${stray}`);
+      throw new OptionError(`--${stray} applies to the strategies that read a model (${MODEL_STRATEGIES}) only`, `drop --${stray}`);
+    for (const [option, strategies] of Object.entries(STRATEGY_ONLY)) {
+      if (values.given.has(option) && !strategies.includes(strategy))
+        throw new OptionError(`--${option} applies to --strategy ${strategies.join(' or ')} only`, `drop --${option}`);
+    }
+    if (strategy === 'attention-kernel' && values.head === undefined)
+      throw new OptionError(
+        'attention-kernel needs a head: --head L.H',
+        "pass --head L.H (iclkr compare-retrievers chooses the probe's best head itself; iclkr probe prints the best heads)",
+      );
     const data = await loadTextDataset(values.data);
     const demos = await loadTextDataset(values.demos);
     checkSameClasses(data, demos);
@@ -84,6 +133,7 @@ export const retrieveCommand = defineCommand({
         `pass --prompts ${data.texts.length} or fewer`,
       );
     }
+    const queryIndices = retrieveQueries(data, prompts, values.sample, values.seed);
     let model: TextModel | undefined;
     if (usesModel) {
       // The built-in model reads task-world tokens and has no tokenizer: it cannot score text.
@@ -96,15 +146,29 @@ export const retrieveCommand = defineCommand({
       const tokenizer = await loadTokenizer(values.tokenizer ?? values.model);
       const loaded = await loadModel(values.model);
       checkVocabulary(tokenizer, loaded);
-      model = { model: loaded, tokenizer, template: values.template, batch: values.batch };
+      model = {
+        model: loaded,
+        tokenizer,
+        template: values.template,
+        batch: values.batch,
+        labelWords: labelWords(data, values['label-words']),
+      };
     }
     try {
       const io = context.io();
       const lines = runRetrieve(
         {
           demos,
-          queries: data.texts.slice(0, prompts ?? data.texts.length),
-          retrieval: { strategy, order: values.order, pool: values.pool },
+          queries: queryIndices.map((q) => data.texts[q]),
+          queryIndices,
+          retrieval: {
+            strategy,
+            order: values.order,
+            pool: values.pool,
+            layer: values.layer,
+            head: values.head === undefined ? undefined : parseHead(values.head),
+            keyPosition: values['key-position'] as 'label' | 'delimiter' | undefined,
+          },
           shots,
           seed: values.seed,
           batch: values.batch,
