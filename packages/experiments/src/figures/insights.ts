@@ -156,7 +156,7 @@ function taskFigure(r: Of<'ood'>, rows: readonly InsightsTaskRow[]): Figure {
     title: `Out-of-distribution tasks and eta^2 eps_theta (${where(r)})`,
     spec: finishSpec({
       ...(spread ? { hconcat: [byN, scatter], resolve: { scale: { color: 'shared' } } } : { ...byN, title: undefined }),
-      title: figureTitle(`Accuracy per task, in and out of distribution: ${where(r)}`, subtitle, spread ? 2 * WIDTH + 60 : WIDTH + 60),
+      title: figureTitle(`Accuracy per task, in and out of distribution: ${where(r)}`, subtitle, spread ? 2 * WIDTH + 60 : WIDTH + 240),
     }),
   };
 }
@@ -241,7 +241,7 @@ function orderFigures(r: Of<'order'>): Figure[] {
             `Orders per prompt: ${orders}; ${r.rows[0]?.prompts ?? 0} prompts per n; bands are 95% intervals over prompts.`,
             'Kernel regression ignores order: it predicts 0 for every series.',
           ],
-          WIDTH + 160,
+          WIDTH + 380,
         ),
         ...seriesChart({
           points,
