@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { type InsightsReport, type InsightsTaskRow, insightsReportSchema, Rng } from '@iclkr/core';
+import { type InsightsReport, type InsightsTaskRow, insightsReportSchema, Rng, tf } from '@iclkr/core';
 import { argmax } from '@iclkr/kernels';
 import { type HookedModel, nextTokenDistributions } from '@iclkr/probing';
 import { loadGptCheckpoint } from '@iclkr/probing/node';
@@ -88,10 +88,18 @@ describe('insights order', () => {
     expect(laid.map((p) => p.tokens)).toEqual(tokens);
     const reference = nextTokenDistributions(model, tokens, { restrict: world.spec.labels! }).map((d) => argmax(d));
     const ours: number[] = [];
+    const tensors = tf.memory().numTensors;
     scorePrompts(model, laid, { attention: false, batch: 7 }, (i, s) => {
       ours[i] = argmax(s.distribution);
     });
     expect(ours).toEqual(reference);
+    // With the attention rows too, the same predictions, and no tensor left behind by either pass.
+    scorePrompts(model, laid, { attention: true, batch: 5 }, (i, s) => {
+      expect(argmax(s.distribution)).toBe(reference[i]);
+      expect(s.rows).toHaveLength(model.config.nLayers);
+      expect(s.rows![0][0]).toHaveLength(laid[i].tokens.length);
+    });
+    expect(tf.memory().numTensors).toBe(tensors);
   });
 
   it('stops when its signal aborts', () => {
