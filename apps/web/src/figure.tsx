@@ -9,20 +9,25 @@ export function FigureView({ figure }: { readonly figure: Figure }) {
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
     if (ref.current === null) return;
+    const element = ref.current;
     let finalize: (() => void) | undefined;
     let cancelled = false;
-    embed(ref.current, figure.spec, {
-      renderer: 'svg',
-      actions: { export: true, source: false, compiled: false, editor: false },
-      downloadFileName: figure.name,
-    })
-      .then((result) => {
-        if (cancelled) result.finalize();
-        else finalize = () => result.finalize();
+    // Each figure compiles in a task of its own (a report's figures in one task kept the page busy over 200 ms).
+    const timer = setTimeout(() => {
+      embed(element, figure.spec, {
+        renderer: 'svg',
+        actions: { export: true, source: false, compiled: false, editor: false },
+        downloadFileName: figure.name,
       })
-      .catch((e: Error) => setError(e.message));
+        .then((result) => {
+          if (cancelled) result.finalize();
+          else finalize = () => result.finalize();
+        })
+        .catch((e: Error) => setError(e.message));
+    }, 0);
     return () => {
       cancelled = true;
+      clearTimeout(timer);
       finalize?.();
     };
   }, [figure]);

@@ -60,7 +60,7 @@ export interface ConvergenceResult {
 }
 
 /** Progress of the experiment's stages. */
-export type ConvergenceProgress = (stage: 'sigma' | 'prompts' | 'bounds', done: number, total: number) => void;
+export type ConvergenceProgress = (stage: 'sigma' | 'prompts' | 'bayes' | 'bounds', done: number, total: number) => void;
 
 /** Additive smoothing of estimates before KL(Bayes || estimate), so labels no demonstration has do not make KL infinite. */
 const KL_SMOOTHING = 1e-4;
@@ -129,9 +129,14 @@ export function estimatorKernelRows(
  * in-distribution task (the Bayesian answer does not exist; an out-of-distribution prompt can be
  * one). Other errors propagate.
  */
-function possibleBayes(world: World, prompts: readonly IclPrompt[], mode: BayesMode): (BayesPrediction | null)[] {
+function possibleBayes(
+  world: World,
+  prompts: readonly IclPrompt[],
+  mode: BayesMode,
+  onProgress?: (done: number, total: number) => void,
+): (BayesPrediction | null)[] {
   try {
-    return bayesPredictive(world, prompts, { mode });
+    return bayesPredictive(world, prompts, { mode, onProgress });
   } catch (error) {
     if (!(error instanceof DataError)) throw error;
     return prompts.map((p) => {
@@ -272,6 +277,7 @@ export function runConvergence(
         world,
         prompts.map((p) => ({ demos: p.demos.slice(0, n), query: p.query })),
         mode,
+        (done, total) => onProgress?.('bayes', done, total),
       );
       const kept = prompts.map((_, i) => i).filter((i) => exact[i] !== null);
       if (kept.length === 0) {

@@ -41,6 +41,7 @@ async function simulate(request: SimulationRequest, flag: Int32Array | null): Pr
     if (!controller.signal.aborted && ((flag !== null && Atomics.load(flag, 0) === 1) || cancelledByMessage)) controller.abort();
   };
   const started = performance.now();
+  let lastPost = 0;
   try {
     const world = worldFromPreset(request.preset, request.seed, request.params);
     const report = runSimulate(
@@ -60,6 +61,10 @@ async function simulate(request: SimulationRequest, flag: Int32Array | null): Pr
       {
         progress: (done, total, label) => {
           check();
+          // At most one message per 50 ms (and each stage's last): the page re-renders on each.
+          const now = performance.now();
+          if (done < total && now - lastPost < 50) return;
+          lastPost = now;
           post({ type: 'progress', done, total, label: label ?? '' });
         },
         signal: controller.signal,
