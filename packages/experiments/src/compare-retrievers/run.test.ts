@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { compareRetrieversReportSchema, IclkrError, Rng } from '@iclkr/core';
 import type { HookedModel } from '@iclkr/probing';
 import { loadGptCheckpoint } from '@iclkr/probing/node';
-import { estimatorKernelRows, samplePrompt, type World } from '@iclkr/theory';
+import { estimatorKernelRows, samplePrompt, TheoremKernel, type World } from '@iclkr/theory';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentIo } from '../io.js';
 import { libraryRun } from '../meta.js';
@@ -11,7 +11,7 @@ import { taskPool } from '../icl/evaluate.js';
 import { modelWorld } from '../world.js';
 import { compareOnSide } from './engine.js';
 import { runCompareRetrievers } from './run.js';
-import { worldSide } from './world-side.js';
+import { worldKernelRows, worldSide } from './world-side.js';
 
 const DEFAULT_MODEL = fileURLToPath(new URL('../../../../models/default', import.meta.url));
 
@@ -106,6 +106,25 @@ describe('compare-retrievers on the built-in model', () => {
     for (const [i, ...set] of chosen) {
       const order = Array.from(rows[i].keys()).sort((a, b) => rows[i][b] - rows[i][a] || a - b);
       expect(set).toEqual(order.slice(0, 3));
+    }
+  });
+
+  it("the kernel table over distinct inputs gives the theory's rows prompt by prompt", () => {
+    const rng = new Rng(2);
+    const tasks = taskPool(world, false);
+    const prompts = Array.from({ length: 100 }, () => samplePrompt(world, tasks.tasks[rng.categorical(tasks.weights)], 20, 1, rng));
+    const theorem = new TheoremKernel(world, { inputLength: 1, samples: 100 }, new Rng(1));
+    try {
+      for (const [name, t] of [
+        ['belief', undefined],
+        ['theorem', theorem],
+      ] as const) {
+        const table = worldKernelRows(world, prompts, name, t);
+        const direct = estimatorKernelRows(world, prompts, name, t);
+        table.forEach((row, p) => row.forEach((v, i) => expect(v).toBeCloseTo(direct[p][i], 3)));
+      }
+    } finally {
+      theorem.dispose();
     }
   });
 

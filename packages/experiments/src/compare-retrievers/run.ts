@@ -168,7 +168,7 @@ export function runCompareRetrievers(settings: CompareRetrieversSettings, io: Ex
     pool = settings.pool ?? WORLD_POOL_DEFAULT;
     sourceName = `world ${source.worlds[0].spec.name ?? source.worldSource}`;
     if (settings.head === undefined) {
-      io.log(`compare-retrievers: choosing the head on ${headPrompts} probe prompts of n = ${headSettings.shots} (--head L.H skips this)`);
+      io.log(`choosing the head on ${headPrompts} probe prompts of n = ${headSettings.shots} (--head L.H skips this)`);
       chosen = chooseWorldHead(model, source.worlds[0], length, headSettings);
     }
     seeds.forEach((seed, s) => {
@@ -212,7 +212,7 @@ export function runCompareRetrievers(settings: CompareRetrieversSettings, io: Ex
     pool = settings.pool ?? Math.min(MODEL_POOL_DEFAULT, source.demos.texts.length);
     sourceName = `${source.dataName} (demonstrations from ${source.demosName}, template '${source.template}')`;
     if (settings.head === undefined) {
-      io.log(`compare-retrievers: choosing the head on ${headPrompts} probe prompts of n = ${headSettings.shots} (--head L.H skips this)`);
+      io.log(`choosing the head on ${headPrompts} probe prompts of n = ${headSettings.shots} (--head L.H skips this)`);
       chosen = chooseTextHead(
         model,
         source.tokenizer,

@@ -87,7 +87,7 @@ export function textSide(
   const progress = (label: string) => (done: number, total: number) => io.progress(done, total, label);
   const inputs = [...texts, ...queries].map((t) => inputTokens(tokenizer, template, t));
   io.log(
-    `compare-retrievers: runs each of the ${texts.length} pool texts and ${queries.length} queries alone through the model ` +
+    `runs each of the ${texts.length} pool texts and ${queries.length} queries alone through the model ` +
       '(P(o | x) and hidden states, once); --pool N changes the pool',
   );
   const alone = runAlone(model, inputs, { distribution: true, hiddenLayer: settings.layer }, settings.batch, progress('pool texts alone'));

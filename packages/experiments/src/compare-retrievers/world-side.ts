@@ -53,6 +53,69 @@ export function trueKernelOf(world: World): EstimatorKernel {
   return defaultEstimatorKernel(world);
 }
 
+/** `score` of each distinct sequence once (worlds repeat their short lines often), spread back over `sequences`. */
+function distinctScores(sequences: readonly number[][], score: (unique: number[][]) => ArrayLike<number>): Float64Array {
+  const index = new Map<string, number>();
+  const unique: number[][] = [];
+  const at = sequences.map((s) => {
+    const key = s.join(',');
+    let i = index.get(key);
+    if (i === undefined) {
+      i = unique.length;
+      index.set(key, i);
+      unique.push(s);
+    }
+    return i;
+  });
+  const values = score(unique);
+  return Float64Array.from(at, (i) => values[i]);
+}
+
+/** Distinct inputs a kernel table may have on one side (a table row holds that many operators at once). */
+const TABLE_INPUTS = 256;
+
+/**
+ * K(x_test, x_i) for every prompt's pool: from a table over the distinct queries and pool inputs
+ * where that is the smaller computation (worlds of short inputs repeat them: the recall world has
+ * 32), else prompt by prompt. Either way the values are estimatorKernelRows'.
+ */
+export function worldKernelRows(
+  world: World,
+  prompts: readonly Prompt[],
+  name: EstimatorKernel,
+  theorem: TheoremKernel | undefined,
+  onProgress?: (done: number, total: number) => void,
+): Float64Array[] {
+  const key = (x: readonly number[]) => x.join(',');
+  const inputs = new Map<string, number[]>();
+  const queries = new Map<string, number[]>();
+  for (const p of prompts) {
+    queries.set(key(p.query), p.query);
+    for (const [x] of p.demos) inputs.set(key(x), x);
+  }
+  const size = prompts[0]?.demos.length ?? 0;
+  if (inputs.size > TABLE_INPUTS || queries.size * inputs.size > prompts.length * size) {
+    return estimatorKernelRows(world, prompts, name, theorem, undefined, (_stage, done, total) => onProgress?.(done, total));
+  }
+  const xs = [...inputs.values()];
+  const column = new Map(xs.map((x, i) => [key(x), i]));
+  const qs = [...queries.values()];
+  const label = world.spec.labels?.[0] ?? 0;
+  const table = estimatorKernelRows(
+    world,
+    qs.map((q) => ({ task: 0, demos: xs.map((x): [number[], number] => [x, label]), query: q, queryLabel: label })),
+    name,
+    theorem,
+    undefined,
+    (_stage, done, total) => onProgress?.(done, total),
+  );
+  const row = new Map(qs.map((q, i) => [key(q), table[i]]));
+  return prompts.map((p) => {
+    const values = row.get(key(p.query))!;
+    return Float64Array.from(p.demos, ([x]) => values[column.get(key(x))!]);
+  });
+}
+
 /** The world side of a comparison (the caller disposes nothing: the theorem kernel is freed here once its rows are computed). */
 export function worldSide(model: HookedModel, world: World, settings: WorldSideSettings, io: ExperimentIo): ComparisonSide {
   const { prompts: count, pool: size, length: k, seed } = settings;
@@ -104,11 +167,13 @@ export function worldSide(model: HookedModel, world: World, settings: WorldSideS
         .keys
     : [];
   const likelihoods = settings.views.has('likelihood')
-    ? spanLogLikelihoods(
-        model,
-        lines,
-        lines.map((l) => ({ start: 1, end: l.length })),
-        { batchSize: settings.batch, onProgress: progress('pool log-likelihoods') },
+    ? distinctScores(lines, (unique) =>
+        spanLogLikelihoods(
+          model,
+          unique,
+          unique.map((l) => ({ start: 1, end: l.length })),
+          { batchSize: settings.batch, onProgress: progress('pool log-likelihoods') },
+        ),
       )
     : undefined;
   const { vocabSize, dModel, dHead } = model.config;
@@ -117,11 +182,21 @@ export function worldSide(model: HookedModel, world: World, settings: WorldSideS
   for (const kind of settings.kernels) {
     const name = kind === 'true' ? trueKernelOf(world) : 'belief';
     const theorem =
-      name === 'theorem' ? new TheoremKernel(world, { inputLength: k, samples: settings.sigmaSamples }, new Rng(seed ^ 0x5eed)) : undefined;
+      name === 'theorem'
+        ? new TheoremKernel(
+            world,
+            {
+              inputLength: k,
+              samples: settings.sigmaSamples,
+              onProgress: (done, total) => io.progress(done, total, 'Sigma of the theorem kernel'),
+            },
+            new Rng(seed ^ 0x5eed),
+          )
+        : undefined;
     try {
       kernelRows.set(
         kind,
-        estimatorKernelRows(world, prompts, name, theorem, undefined, (_stage, done, total) => io.progress(done, total, `${name} kernel`)),
+        worldKernelRows(world, prompts, name, theorem, (done, total) => io.progress(done, total, `${name} kernel`)),
       );
     } finally {
       theorem?.dispose();
