@@ -33,8 +33,8 @@ export type OptionSpec =
       readonly default?: number;
     })
   | (OptionBase & { readonly kind: 'choice'; readonly choices: readonly string[]; readonly default?: string })
-  /** A comma-separated list of integers >= min, deduplicated and sorted. */
-  | (OptionBase & { readonly kind: 'ints'; readonly min: number; readonly default?: readonly number[] })
+  /** A comma-separated list of integers >= min (and <= max when given), deduplicated and sorted. */
+  | (OptionBase & { readonly kind: 'ints'; readonly min: number; readonly max?: number; readonly default?: readonly number[] })
   /** Seeds: `S1,S2,...` or a range `LOW-HIGH`, at most MAX_SEEDS of them. */
   | (OptionBase & { readonly kind: 'seeds' });
 
@@ -81,9 +81,11 @@ export type OptionValues<O extends OptionSpecs> = { -readonly [K in keyof O]: Op
 
 /** The phrase an int or number option's error uses for what it expects. */
 function expected(spec: OptionSpec): string {
-  if (spec.kind === 'int') {
-    if (spec.min !== undefined && spec.max !== undefined) return `an integer in [${spec.min}, ${spec.max}]`;
-    return spec.min !== undefined ? `an integer >= ${spec.min}` : 'an integer';
+  if (spec.kind === 'int' || spec.kind === 'ints') {
+    const integers = spec.kind === 'int' ? 'an integer' : 'a comma-separated list of integers';
+    if (spec.min !== undefined && spec.max !== undefined) return `${integers} in [${spec.min}, ${spec.max}]`;
+    if (spec.max !== undefined) return `${integers} <= ${spec.max}`;
+    return spec.min !== undefined ? `${integers} >= ${spec.min}` : integers;
   }
   if (spec.kind === 'number') {
     return (
@@ -105,11 +107,9 @@ function convert(name: string, spec: OptionSpec, raw: string): unknown {
   if (spec.kind === 'seeds') return seedList(name, raw);
   if (spec.kind === 'ints') {
     const parts = raw.split(',').map((p) => p.trim());
-    if (parts.some((p) => !/^\d+$/.test(p) || !Number.isSafeInteger(Number(p)) || Number(p) < spec.min)) {
-      throw new OptionError(
-        `--${name} ${raw} is not a comma-separated list of integers >= ${spec.min}`,
-        `pass e.g. --${name} ${spec.min},${spec.min + 1},${spec.min + 2}`,
-      );
+    const outside = (n: number) => n < spec.min || (spec.max !== undefined && n > spec.max);
+    if (parts.some((p) => !/^\d+$/.test(p) || !Number.isSafeInteger(Number(p)) || outside(Number(p)))) {
+      throw new OptionError(`--${name} ${raw} is not ${expected(spec)}`, `pass e.g. --${name} ${spec.min},${spec.min + 1},${spec.min + 2}`);
     }
     return [...new Set(parts.map(Number))].sort((a, b) => a - b);
   }

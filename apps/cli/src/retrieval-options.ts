@@ -16,6 +16,7 @@ export const ORDER_AND_POOL_OPTIONS = {
   pool: {
     kind: 'int',
     min: 1,
+    max: 10_000_000,
     placeholder: 'N',
     description:
       `choose from a seeded random subset of N --demos examples (default: all of them; ` +

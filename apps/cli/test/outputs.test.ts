@@ -6,6 +6,7 @@ import { existsSync, linkSync, mkdirSync, readdirSync, readFileSync, symlinkSync
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import type { OptionSpecs } from '../src/args.js';
 import { COMMANDS } from '../src/cli.js';
 import { expectCleanFailure, file, run, tempDir } from './run.js';
 
@@ -16,11 +17,12 @@ const TABLE = 'x,y\n0,0\n1,1\n2,0\n3,1\n';
 describe('path options', () => {
   it('every option that names a file or folder declares whether it is an input or an output, and --help states the rule', async () => {
     for (const command of COMMANDS) {
-      for (const [name, spec] of Object.entries(command.options)) {
+      const options: OptionSpecs = command.options;
+      for (const [name, spec] of Object.entries(options)) {
         if (spec.kind === 'string' && /FILE|DIR|PATH/.test(spec.placeholder ?? ''))
           expect(spec.role, `${command.name} --${name}`).toBeDefined();
       }
-      const writes = Object.values(command.options).some((o) => o.kind === 'string' && o.role !== undefined && o.role !== 'input');
+      const writes = Object.values(options).some((o) => o.kind === 'string' && o.role !== undefined && o.role !== 'input');
       const help = (await run(command.name, '--help')).stdout;
       expect(help.includes('Outputs: one that is (or links to) an input of the command is refused'), command.name).toBe(writes);
     }

@@ -72,7 +72,7 @@ describe('iclkr pretrain', () => {
     const out = join(dir, 'never');
     const cases: [string[], RegExp][] = [
       [['--dim', '30', '--heads', '4', '--out', out], /dModel 30 is not divisible by nHeads 4/],
-      [['--steps', '0', '--out', out], /--steps 0 is not an integer >= 1/],
+      [['--steps', '0', '--out', out], /--steps 0 is not an integer in \[1, \d+\]/],
       [['--lr', '-1', '--out', out], /--lr -1 is not a positive number/],
       [['--preset', 'huge', '--out', out], /--preset huge is not one of default, quick/],
       [['--positions', 'rope', '--out', out], /--positions rope is not one of alibi, sinusoidal, learned/],
@@ -132,10 +132,14 @@ describe('iclkr icl', () => {
     expectCleanFailure(await run('icl', '--model', model, '--shots', 'a', '--out', out), /--shots a is not a comma-separated list/, out);
     expectCleanFailure(
       await run('icl', '--model', model, '--lengths', '0', '--out', out),
-      /--lengths 0 is not a comma-separated list of integers >= 1/,
+      /--lengths 0 is not a comma-separated list of integers in \[1, \d+\]/,
       out,
     );
-    expectCleanFailure(await run('icl', '--model', model, '--prompts', '0', '--out', out), /--prompts 0 is not an integer >= 1/, out);
+    expectCleanFailure(
+      await run('icl', '--model', model, '--prompts', '0', '--out', out),
+      /--prompts 0 is not an integer in \[1, \d+\]/,
+      out,
+    );
     expectCleanFailure(
       await run('icl', '--model', model, '--world', 'paper-table3', '--shots', '1', '--lengths', '2', '--out', out),
       /vocabulary \(35\) is smaller than the world's \(100\)/,

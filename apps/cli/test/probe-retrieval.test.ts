@@ -116,7 +116,7 @@ describe('iclkr probe --retrieval', () => {
         /--retrieval nearest is not one of random, balanced, bm25, knn, model-kernel, in-distribution, dpp, votek, kmedoids/,
       ],
       [[...textProbe(), '--order', 'best', '--out', out], /--order best is not one of selected, ascending, random/],
-      [[...textProbe(), '--pool', '-3', '--out', out], /--pool -3 is not an integer >= 1/],
+      [[...textProbe(), '--pool', '-3', '--out', out], /--pool -3 is not an integer in \[1, \d+\]/],
       [[...textProbe(), '--pool', '1', '--out', out], /the pool of 1 demonstrations is smaller than --shots 2/],
       [[...textProbe(), '--pool', '10000', '--out', out], /--pool 10000 is more than the 6920 examples of --demos/],
     ];

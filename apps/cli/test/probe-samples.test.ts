@@ -100,7 +100,11 @@ describe('iclkr probe --sample-prompts on SST-2 text', () => {
 
   it('refuses a negative count in one line', async () => {
     const out = join(dir, 'never');
-    expectCleanFailure(await run('probe', '--sample-prompts', '-1', '--out', out), /--sample-prompts -1 is not an integer >= 0/, out);
+    expectCleanFailure(
+      await run('probe', '--sample-prompts', '-1', '--out', out),
+      /--sample-prompts -1 is not an integer in \[0, \d+\]/,
+      out,
+    );
   });
 });
 

@@ -260,7 +260,8 @@ describe('iclkr probe --activations', () => {
 describe('iclkr probe rejects bad input in one line', () => {
   it('refuses bad options, sources and prompts, and writes nothing', async () => {
     const out = join(dir, 'never');
-    const text = [...sst2ProbeArgs(textModel, 2, 4), '--out', out];
+    // Four prompts are too few for the probes' folds (refused up front): these cases fail before them.
+    const text = [...sst2ProbeArgs(textModel, 2, 4), '--probe-prompts', '0', '--out', out];
     const cases: [string[], RegExp][] = [
       [[...text, '--template', 'Review: {x}'], /template 'Review: \{x\}' has no \{y\} placeholder/],
       [[...text, '--template', '{y} then {x}'], /puts \{y\} before \{x\}/],
@@ -295,9 +296,12 @@ describe('iclkr probe rejects bad input in one line', () => {
         /theorem's kernel does not fit this world.*pass --kernel belief/,
       ],
       [['--template', 'Q: {x} A: {y}', '--out', out], /--template applies to text prompts only/],
-      [['--shots', '60', '--prompts', '4', '--out', out], /a prompt has 181 tokens, more than the model's context of 128/],
-      [['--shots', '0', '--out', out], /--shots 0 is not an integer >= 1/],
-      [['--prompts', '1', '--out', out], /--prompts 1 is not an integer >= 2/],
+      [
+        ['--shots', '60', '--prompts', '4', '--probe-prompts', '0', '--out', out],
+        /a prompt has 181 tokens, more than the model's context of 128/,
+      ],
+      [['--shots', '0', '--out', out], /--shots 0 is not an integer in \[1, \d+\]/],
+      [['--prompts', '1', '--out', out], /--prompts 1 is not an integer in \[2, \d+\]/],
       [['--select-frac', '1.5', '--out', out], /--select-frac 1.5 is not a fraction between 0 and 1/],
       [['--world', 'ginc', '--out', out], /vocabulary \(35\) is smaller than the world's \(50\)/],
       [['--model', join(dir, 'no-model'), '--out', out], /no-model/],

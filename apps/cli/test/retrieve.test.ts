@@ -271,9 +271,9 @@ describe('iclkr retrieve', () => {
       ],
       [base, /missing --strategy; pass --strategy random\|balanced/],
       [['--demos', SST2_TRAIN, '--data', SST2_DEV, '--strategy', 'bm25', '--out', out], /missing --shots/],
-      [[...base, '--strategy', 'bm25', '--shots', '0'], /--shots 0 is not an integer >= 1/],
+      [[...base, '--strategy', 'bm25', '--shots', '0'], /--shots 0 is not an integer in \[1, \d+\]/],
       [[...base, '--strategy', 'bm25', '--order', 'descending'], /--order descending is not one of selected, ascending, random/],
-      [[...base, '--strategy', 'bm25', '--pool', '0'], /--pool 0 is not an integer >= 1/],
+      [[...base, '--strategy', 'bm25', '--pool', '0'], /--pool 0 is not an integer in \[1, \d+\]/],
       [
         [...base, '--strategy', 'bm25', '--pool', '7000'],
         /--pool 7000 is more than the 6920 examples of --demos; pass --pool 6920 or fewer/,

@@ -102,6 +102,7 @@ export { type HeadCorrelation, KernelCorrelation, outputSimilarity } from './ana
 /** What keys and values hold: ridge probes per head at offsets around the label position, cross-validated. */
 export {
   type HeadProbe,
+  KV_PROBE_FOLDS,
   KvProbe,
   type KvProbeOptions,
   type KvProbeResult,

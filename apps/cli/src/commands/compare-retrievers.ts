@@ -12,12 +12,13 @@ import {
 } from '@iclkr/experiments';
 import { resolveWorld } from '@iclkr/experiments/node';
 import { DEFAULT_TEMPLATE, type HookedModel } from '@iclkr/probing';
-import { loadGptCheckpoint, loadModel, loadTokenizer } from '@iclkr/probing/node';
+import { loadGptCheckpoint, loadModel } from '@iclkr/probing/node';
 import { DEMONSTRATION_ORDERS, parseStrategy, RETRIEVAL_STRATEGY_NAMES } from '@iclkr/retrieval';
 import { PRESET_NAMES, THEOREM_KERNEL_DEFAULTS } from '@iclkr/theory';
 import { SEEDS_OPTION, seedOption } from '../args.js';
 import { defineCommand } from '../command.js';
 import { defaultModelDir } from '../default-model.js';
+import { checkWorldModel, modelName, textTokenizer } from '../models.js';
 import { OUT_DIR_OPTION, showReport } from '../report-output.js';
 import { seedsOf } from '../seeds.js';
 
@@ -35,6 +36,7 @@ export const compareRetrieversCommand = defineCommand({
   options: {
     model: {
       kind: 'string',
+      role: 'input',
       placeholder: 'DIR',
       description:
         'model folder: `iclkr pretrain` output (default: the built-in model), or with --data a text model ' +
@@ -42,16 +44,19 @@ export const compareRetrieversCommand = defineCommand({
     },
     world: {
       kind: 'string',
+      role: 'input',
       placeholder: 'PRESET|FILE',
       description: `world of the prompts: ${PRESET_NAMES.join(', ')} or a world JSON file (default: the model's own)`,
     },
     data: {
       kind: 'string',
+      role: 'input',
       placeholder: 'FILE',
       description: 'compare on text instead: the queries (e.g. ../shared/data/sst2/glue-dev.tsv)',
     },
     demos: {
       kind: 'string',
+      role: 'input',
       placeholder: 'FILE',
       description: 'with --data: the demonstration pool (e.g. ../shared/data/sst2/stsa.binary.train)',
     },
@@ -66,17 +71,30 @@ export const compareRetrieversCommand = defineCommand({
       placeholder: 'W1,W2,...',
       description: 'with --data: the word of each class, in class order (default: the class names)',
     },
-    tokenizer: { kind: 'string', placeholder: 'DIR', description: 'with --data: tokenizer folder (default: the model folder)' },
+    tokenizer: {
+      kind: 'string',
+      role: 'input',
+      placeholder: 'DIR',
+      description: 'with --data: tokenizer folder (default: the model folder)',
+    },
     strategies: {
       kind: 'string',
       placeholder: 'S1,S2,...',
       description: `retrieval strategies to compare: ${RETRIEVAL_STRATEGY_NAMES.join(', ')} (true-kernel and belief in task worlds only)`,
       default: 'random,knn,attention-kernel',
     },
-    shots: { kind: 'ints', min: 0, placeholder: 'N1,N2,...', description: 'numbers of demonstrations n', default: [1, 2, 4, 8] },
+    shots: {
+      kind: 'ints',
+      min: 0,
+      max: 10_000,
+      placeholder: 'N1,N2,...',
+      description: 'numbers of demonstrations n',
+      default: [1, 2, 4, 8],
+    },
     prompts: {
       kind: 'int',
       min: 1,
+      max: 100_000,
       placeholder: 'N',
       description: 'prompts (queries) per seed, the same for every strategy',
       default: 200,
@@ -84,6 +102,7 @@ export const compareRetrieversCommand = defineCommand({
     pool: {
       kind: 'int',
       min: 1,
+      max: 10_000_000,
       placeholder: 'N',
       description:
         `demonstrations each prompt's pool holds: in a world drawn from the prompt's own task (default ${WORLD_POOL_DEFAULT}); ` +
@@ -102,6 +121,7 @@ export const compareRetrieversCommand = defineCommand({
     layer: {
       kind: 'int',
       min: 0,
+      max: 1_000,
       placeholder: 'L',
       description: 'hidden-state layer of hidden-knn and nw-hidden (default: the middle one)',
     },
@@ -114,6 +134,7 @@ export const compareRetrieversCommand = defineCommand({
     'head-prompts': {
       kind: 'int',
       min: 4,
+      max: 100_000,
       placeholder: 'N',
       description: 'prompts of the probe that chooses the head (without --head)',
       default: HEAD_PROMPTS_DEFAULT,
@@ -121,11 +142,12 @@ export const compareRetrieversCommand = defineCommand({
     'sigma-samples': {
       kind: 'int',
       min: 2,
+      max: 50_000,
       placeholder: 'N',
       description: "true-kernel in a world: samples of x behind the theorem kernel's Sigma",
       default: THEOREM_KERNEL_DEFAULTS.samples,
     },
-    batch: { kind: 'int', min: 1, placeholder: 'B', description: 'prompts per forward pass', default: 64 },
+    batch: { kind: 'int', min: 1, max: 65_536, placeholder: 'B', description: 'prompts per forward pass', default: 64 },
     seed: seedOption('the prompts, the pools and the random strategies (and of a preset --world)'),
     seeds: SEEDS_OPTION,
     json: { kind: 'boolean', description: 'print the JSON report on stdout instead of the tables' },
@@ -155,7 +177,7 @@ export const compareRetrieversCommand = defineCommand({
       const data = await loadTextDataset(values.data);
       const demos = await loadTextDataset(values.demos);
       const words = labelWords(data, values['label-words']);
-      const tokenizer = await loadTokenizer(values.tokenizer ?? modelDir);
+      const tokenizer = await textTokenizer(modelDir, modelName(modelDir, true), values.tokenizer);
       model = await loadModel(modelDir);
       checkVocabulary(tokenizer, model);
       source = {
@@ -172,6 +194,11 @@ export const compareRetrieversCommand = defineCommand({
       const stray = TEXT_ONLY.find((name) => values.given.has(name));
       if (stray !== undefined)
         throw new OptionError(`--${stray} applies to text only`, 'pass --data and --demos to compare on text, or drop it');
+      await checkWorldModel(
+        modelDir,
+        modelName(modelDir, values.model !== undefined),
+        'compare on text with --data FILE --demos FILE, or pass a folder written by `iclkr pretrain`',
+      );
       const checkpoint = await loadGptCheckpoint(modelDir);
       model = checkpoint.model;
       try {

@@ -23,7 +23,7 @@ export const datasetCommand = defineCommand({
       choices: ['utf-8', 'windows-1252'],
       description: 'text encoding (default: UTF-8 when valid, else windows-1252)',
     },
-    examples: { kind: 'int', min: 0, placeholder: 'N', description: 'examples to show', default: 3 },
+    examples: { kind: 'int', min: 0, max: 1_000_000, placeholder: 'N', description: 'examples to show', default: 3 },
     json: { kind: 'boolean', description: 'print a JSON summary' },
   },
   async run(values, context) {

@@ -1,4 +1,5 @@
 import { formatNumber, runDemo, textTable } from '@iclkr/experiments';
+import { seedOption } from '../args.js';
 import { defineCommand } from '../command.js';
 
 /** `iclkr demo`: kernel regression on seeded synthetic problems, bandwidth chosen by leave-one-out. */
@@ -8,9 +9,9 @@ export const demoCommand = defineCommand({
     'Kernel-regression demo on seeded synthetic data: Nadaraya-Watson with leave-one-out bandwidth\n' +
     'against fixed bandwidths, the unnormalised (1/n) form, the attention kernel and kernel ridge.',
   options: {
-    seed: { kind: 'int', placeholder: 'S', description: 'random seed', default: 0 },
-    train: { kind: 'int', min: 2, placeholder: 'N', description: 'training examples per problem', default: 2000 },
-    test: { kind: 'int', min: 2, placeholder: 'N', description: 'test examples per problem', default: 1000 },
+    seed: seedOption('both synthetic problems'),
+    train: { kind: 'int', min: 2, max: 20_000, placeholder: 'N', description: 'training examples per problem', default: 2000 },
+    test: { kind: 'int', min: 2, max: 1_000_000, placeholder: 'N', description: 'test examples per problem', default: 1000 },
     json: { kind: 'boolean', description: 'print the results as JSON' },
   },
   async run(values, context) {

@@ -13,8 +13,8 @@ export const generateCommand = defineCommand({
     'folder: tokens.bin (little-endian uint16/uint32, documents back to back), corpus.json, world.json.',
   options: {
     ...WORLD_OPTIONS,
-    docs: { kind: 'int', min: 1, placeholder: 'N', description: 'number of documents', default: 1000 },
-    'doc-length': { kind: 'int', min: 1, placeholder: 'L', description: 'tokens per document', default: 10240 },
+    docs: { kind: 'int', min: 1, max: 10_000_000, placeholder: 'N', description: 'number of documents', default: 1000 },
+    'doc-length': { kind: 'int', min: 1, max: 10_000_000, placeholder: 'L', description: 'tokens per document', default: 10240 },
     out: {
       kind: 'string',
       role: 'output-folder',

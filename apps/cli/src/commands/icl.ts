@@ -6,6 +6,7 @@ import { PRESET_NAMES } from '@iclkr/theory';
 import { SEEDS_OPTION, seedOption } from '../args.js';
 import { defineCommand } from '../command.js';
 import { defaultModelDir, MODEL_OPTION } from '../default-model.js';
+import { checkWorldModel, modelName } from '../models.js';
 import { OUT_DIR_OPTION, showReport } from '../report-output.js';
 import { seedsOf } from '../seeds.js';
 
@@ -24,9 +25,22 @@ export const iclCommand = defineCommand({
       placeholder: 'PRESET|FILE',
       description: `world of the prompts: ${PRESET_NAMES.join(', ')} or a world JSON file (default: the model's own)`,
     },
-    shots: { kind: 'ints', min: 0, placeholder: 'N1,N2,...', description: 'numbers of demonstrations n', default: [0, 1, 2, 4, 8, 16, 32] },
-    lengths: { kind: 'ints', min: 1, placeholder: 'K1,K2,...', description: "input lengths k (default: the world's inputLength, else 3)" },
-    prompts: { kind: 'int', min: 1, placeholder: 'N', description: 'prompts per (n, k)', default: 500 },
+    shots: {
+      kind: 'ints',
+      min: 0,
+      max: 10_000,
+      placeholder: 'N1,N2,...',
+      description: 'numbers of demonstrations n',
+      default: [0, 1, 2, 4, 8, 16, 32],
+    },
+    lengths: {
+      kind: 'ints',
+      min: 1,
+      max: 1_000,
+      placeholder: 'K1,K2,...',
+      description: "input lengths k (default: the world's inputLength, else 3)",
+    },
+    prompts: { kind: 'int', min: 1, max: 100_000, placeholder: 'N', description: 'prompts per (n, k)', default: 500 },
     ood: { kind: 'boolean', description: 'also score out-of-distribution tasks (prior 0 in pre-training)' },
     seed: seedOption('the prompts (and of a preset --world)'),
     seeds: SEEDS_OPTION,
@@ -36,6 +50,12 @@ export const iclCommand = defineCommand({
   async run(values, context) {
     if (values.out !== undefined) await checkFolderFree(values.out);
     const modelDir = values.model ?? defaultModelDir();
+    await checkWorldModel(
+      modelDir,
+      modelName(modelDir, values.model !== undefined),
+      'icl scores our GPT on its task world: pass a folder written by `iclkr pretrain`; ' +
+        'score a Hugging Face model on text with iclkr probe --model DIR --data FILE --demos FILE',
+    );
     const checkpoint = await loadGptCheckpoint(modelDir);
     try {
       const io = context.io();

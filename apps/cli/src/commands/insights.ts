@@ -14,11 +14,12 @@ import {
 } from '@iclkr/experiments';
 import { resolveWorld } from '@iclkr/experiments/node';
 import { DEFAULT_TEMPLATE } from '@iclkr/probing';
-import { loadGptCheckpoint, loadModel, loadTokenizer } from '@iclkr/probing/node';
+import { loadGptCheckpoint, loadModel } from '@iclkr/probing/node';
 import { PRESET_NAMES } from '@iclkr/theory';
 import { type OptionValues, seedOption } from '../args.js';
 import { defineCommand } from '../command.js';
 import { defaultModelDir } from '../default-model.js';
+import { checkWorldModel, modelName, textTokenizer } from '../models.js';
 import { OUT_DIR_OPTION, showReport } from '../report-output.js';
 
 const list = (xs: readonly unknown[]) => xs.join(',');
@@ -72,16 +73,24 @@ const OPTIONS = {
     placeholder: 'DIR',
     description: 'with --data: tokenizer folder (default: the model folder)',
   },
-  length: { kind: 'int', min: 1, placeholder: 'K', description: "input length k in a world (default: the world's inputLength, else 3)" },
+  length: {
+    kind: 'int',
+    min: 1,
+    max: 1_000,
+    placeholder: 'K',
+    description: "input length k in a world (default: the world's inputLength, else 3)",
+  },
   shots: {
     kind: 'ints',
     min: 1,
+    max: 10_000,
     placeholder: 'N1,N2,...',
     description: `numbers of demonstrations n (default: ${list(INSIGHTS_DEFAULTS.shots)}; order: ${list(INSIGHTS_DEFAULTS.orderShots)})`,
   },
   prompts: {
     kind: 'int',
     min: 2,
+    max: 100_000,
     placeholder: 'N',
     description: 'prompts per row (in ood on a world: per task and n)',
     default: INSIGHTS_DEFAULTS.prompts,
@@ -94,24 +103,28 @@ const OPTIONS = {
   tasks: {
     kind: 'int',
     min: 1,
+    max: 10_000,
     placeholder: 'N',
     description: `ood on a world: out-of-distribution tasks scored, each beside as many in-distribution ones (default: ${INSIGHTS_DEFAULTS.tasks})`,
   },
   'eps-samples': {
     kind: 'int',
     min: 2,
+    max: 50_000,
     placeholder: 'N',
     description: `ood on a world: inputs of each task behind its eps_theta (default: ${INSIGHTS_DEFAULTS.epsSamples})`,
   },
   'sigma-samples': {
     kind: 'int',
     min: 2,
+    max: 50_000,
     placeholder: 'N',
     description: `ood on a world: pre-training inputs behind Sigma and eta (default: ${INSIGHTS_DEFAULTS.sigmaSamples})`,
   },
   permutations: {
     kind: 'int',
     min: 1,
+    max: 1_000_000,
     placeholder: 'N',
     description: 'order: orders per prompt, at most (all of them when n! is fewer)',
     default: INSIGHTS_DEFAULTS.permutations,
@@ -123,7 +136,7 @@ const OPTIONS = {
     description: "fraction of a row's prompts that choose its best head; the rest score it",
     default: INSIGHTS_DEFAULTS.selectFrac,
   },
-  batch: { kind: 'int', min: 1, placeholder: 'B', description: 'prompts per forward pass', default: INSIGHTS_DEFAULTS.batch },
+  batch: { kind: 'int', min: 1, max: 65_536, placeholder: 'B', description: 'prompts per forward pass', default: INSIGHTS_DEFAULTS.batch },
   seed: seedOption('the prompts, the noise, the orders and the split (and of a preset --world)'),
   json: { kind: 'boolean', description: 'print the JSON report on stdout instead of the summary' },
   out: OUT_DIR_OPTION,
@@ -194,7 +207,7 @@ async function textPrompts(values: Values, data: string, modelDir: string): Prom
   const demos = await loadTextDataset(values.demos);
   checkSameClasses(dataset, demos);
   const words = labelWords(dataset, values['label-words']);
-  const tokenizer = await loadTokenizer(values.tokenizer ?? modelDir);
+  const tokenizer = await textTokenizer(modelDir, modelName(modelDir, values.model !== undefined), values.tokenizer);
   const model = await loadModel(modelDir);
   checkVocabulary(tokenizer, model);
   try {
@@ -216,6 +229,11 @@ async function textPrompts(values: Values, data: string, modelDir: string): Prom
 
 /** World prompts: our GPT and its world (or --world). */
 async function worldPrompts(values: Values, modelDir: string): Promise<WorldPrompts> {
+  await checkWorldModel(
+    modelDir,
+    modelName(modelDir, values.model !== undefined),
+    'run it on text with --data FILE --demos FILE, or pass a folder written by `iclkr pretrain`',
+  );
   const checkpoint = await loadGptCheckpoint(modelDir);
   try {
     const world = values.world !== undefined ? await resolveWorld(values.world, values.seed) : modelWorld(checkpoint.world, modelDir);

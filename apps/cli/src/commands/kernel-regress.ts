@@ -50,7 +50,7 @@ export const kernelRegressCommand = defineCommand({
         'classify labels or regress real values (default: classify when the target is non-numeric or has <= 20 distinct integers)',
     },
     unnormalized: { kind: 'boolean', description: "use the theorem's (1/n) sum_i K(x, x_i) y_i instead of the normalised estimator" },
-    degree: { kind: 'int', min: 1, placeholder: 'D', description: 'poly kernel degree', default: 3 },
+    degree: { kind: 'int', min: 1, max: 100, placeholder: 'D', description: 'poly kernel degree', default: 3 },
     gamma: { kind: 'number', check: 'positive', placeholder: 'G', description: 'poly kernel gamma (default: 1/features)' },
     coef0: { kind: 'number', placeholder: 'C', description: 'poly kernel coef0', default: 1 },
     'max-memory': {

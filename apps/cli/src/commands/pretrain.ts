@@ -17,6 +17,7 @@ import { PRESET_NAMES, type World, worldToJson } from '@iclkr/theory';
 import { type Corpus, openCorpus } from '@iclkr/theory/node';
 import { MAX_SEED, type OptionValues } from '../args.js';
 import { defineCommand } from '../command.js';
+import { checkWorldModel } from '../models.js';
 import { reportFiles, reportText } from '../report-output.js';
 
 /** Options that fix the world or the model, which a resumed run takes from its checkpoint instead. */
@@ -57,20 +58,20 @@ const OPTIONS = {
     placeholder: 'DIR',
     description: 'train on random windows of a corpus written by `iclkr generate` instead',
   },
-  layers: { kind: 'int', min: 1, placeholder: 'L', description: 'transformer blocks' },
-  heads: { kind: 'int', min: 1, placeholder: 'H', description: 'attention heads per block' },
-  dim: { kind: 'int', min: 1, placeholder: 'D', description: 'model width d_model (must be divisible by the heads)' },
-  mlp: { kind: 'int', min: 1, placeholder: 'M', description: 'MLP width (default 4 x dim)' },
+  layers: { kind: 'int', min: 1, max: 1_000, placeholder: 'L', description: 'transformer blocks' },
+  heads: { kind: 'int', min: 1, max: 1_024, placeholder: 'H', description: 'attention heads per block' },
+  dim: { kind: 'int', min: 1, max: 65_536, placeholder: 'D', description: 'model width d_model (must be divisible by the heads)' },
+  mlp: { kind: 'int', min: 1, max: 262_144, placeholder: 'M', description: 'MLP width (default 4 x dim)' },
   'attn-only': { kind: 'boolean', description: 'attention-only blocks (no MLP)' },
   positions: { kind: 'choice', choices: ['alibi', 'sinusoidal', 'learned'], description: 'position information' },
   tied: { kind: 'boolean', description: 'tie the unembedding to the token embedding' },
-  context: { kind: 'int', min: 1, placeholder: 'T', description: 'context length (training windows)' },
-  steps: { kind: 'int', min: 1, placeholder: 'S', description: 'optimiser steps in all (with --resume: the new total)' },
-  batch: { kind: 'int', min: 1, placeholder: 'B', description: 'windows per step' },
+  context: { kind: 'int', min: 1, max: 65_536, placeholder: 'T', description: 'context length (training windows)' },
+  steps: { kind: 'int', min: 1, max: 100_000_000, placeholder: 'S', description: 'optimiser steps in all (with --resume: the new total)' },
+  batch: { kind: 'int', min: 1, max: 65_536, placeholder: 'B', description: 'windows per step' },
   lr: { kind: 'number', check: 'positive', placeholder: 'LR', description: 'peak learning rate' },
-  warmup: { kind: 'int', min: 0, placeholder: 'W', description: 'linear warm-up steps' },
+  warmup: { kind: 'int', min: 0, max: 100_000_000, placeholder: 'W', description: 'linear warm-up steps' },
   'label-weight': { kind: 'number', check: 'positive', placeholder: 'W', description: 'loss weight of label targets' },
-  'eval-every': { kind: 'int', min: 1, placeholder: 'S', description: 'steps between validation and ICL probes' },
+  'eval-every': { kind: 'int', min: 1, max: 100_000_000, placeholder: 'S', description: 'steps between validation and ICL probes' },
   'checkpoint-minutes': { kind: 'number', check: 'positive', placeholder: 'M', description: 'minutes between checkpoints', default: 3 },
   seed: {
     kind: 'int',
@@ -133,6 +134,7 @@ async function resumed(values: OptionValues<typeof OPTIONS>): Promise<PretrainSt
       `drop --${given[0]} (only --steps, --eval-every and --checkpoint-minutes apply)`,
     );
   }
+  await checkWorldModel(values.out, `--out ${values.out}`, 'resume a folder written by `iclkr pretrain`');
   const checkpoint = await loadGptCheckpoint(values.out);
   if (checkpoint.training === undefined || checkpoint.world === undefined) {
     checkpoint.model.dispose();

@@ -14,13 +14,14 @@ import {
   worldProbeSource,
 } from '@iclkr/experiments';
 import { activationsProbeSource, resolveWorld } from '@iclkr/experiments/node';
-import { DEFAULT_TEMPLATE } from '@iclkr/probing';
-import { loadGptCheckpoint, loadModel, loadTokenizer } from '@iclkr/probing/node';
+import { DEFAULT_TEMPLATE, KV_PROBE_FOLDS } from '@iclkr/probing';
+import { loadGptCheckpoint, loadModel } from '@iclkr/probing/node';
 import { RETRIEVAL_STRATEGY_NAMES } from '@iclkr/retrieval';
 import { PRESET_NAMES } from '@iclkr/theory';
 import { type OptionValues, SEEDS_OPTION, seedOption } from '../args.js';
 import { type CommandContext, defineCommand } from '../command.js';
 import { defaultModelDir } from '../default-model.js';
+import { checkWorldModel, modelName, textTokenizer } from '../models.js';
 import { OUT_DIR_OPTION, showReport } from '../report-output.js';
 import { seedsOf } from '../seeds.js';
 import { ORDER_AND_POOL_OPTIONS, STRATEGY_DESCRIPTION } from '../retrieval-options.js';
@@ -108,9 +109,15 @@ const OPTIONS = {
   },
   order: { ...ORDER_AND_POOL_OPTIONS.order, description: `with --data: ${ORDER_AND_POOL_OPTIONS.order.description}` },
   pool: { ...ORDER_AND_POOL_OPTIONS.pool, description: `with --data: ${ORDER_AND_POOL_OPTIONS.pool.description}` },
-  shots: { kind: 'int', min: 1, placeholder: 'N', description: 'demonstrations per prompt n', default: 16 },
-  length: { kind: 'int', min: 1, placeholder: 'K', description: "input length k in a world (default: the world's inputLength, else 3)" },
-  prompts: { kind: 'int', min: 2, placeholder: 'N', description: 'prompts to probe', default: 500 },
+  shots: { kind: 'int', min: 1, max: 10_000, placeholder: 'N', description: 'demonstrations per prompt n', default: 16 },
+  length: {
+    kind: 'int',
+    min: 1,
+    max: 1_000,
+    placeholder: 'K',
+    description: "input length k in a world (default: the world's inputLength, else 3)",
+  },
+  prompts: { kind: 'int', min: 2, max: 100_000, placeholder: 'N', description: 'prompts to probe', default: 500 },
   ood: { kind: 'boolean', description: 'draw world prompts from out-of-distribution tasks (prior 0)' },
   kernel: {
     kind: 'choice',
@@ -124,10 +131,18 @@ const OPTIONS = {
     description: 'fraction of prompts that choose the best head; the rest score it',
     default: 0.7,
   },
-  resolution: { kind: 'int', min: 1, placeholder: 'R', description: 'cells each input is resampled to in the attention map', default: 30 },
+  resolution: {
+    kind: 'int',
+    min: 1,
+    max: 10_000,
+    placeholder: 'R',
+    description: 'cells each input is resampled to in the attention map',
+    default: 30,
+  },
   'probe-prompts': {
     kind: 'int',
     min: 0,
+    max: 100_000,
     placeholder: 'N',
     description: 'prompts whose keys and values train the probes (bounds their memory)',
     default: 256,
@@ -135,11 +150,12 @@ const OPTIONS = {
   'sample-prompts': {
     kind: 'int',
     min: 0,
+    max: 10_000,
     placeholder: 'N',
     description: "held-out prompts saved with every head's attention for the web app's head view (0: none)",
     default: 16,
   },
-  batch: { kind: 'int', min: 1, placeholder: 'B', description: 'prompts per forward pass', default: 32 },
+  batch: { kind: 'int', min: 1, max: 65_536, placeholder: 'B', description: 'prompts per forward pass', default: 32 },
   seed: seedOption('the prompts, the split and the probe folds (and of a preset --world)'),
   seeds: SEEDS_OPTION,
   json: { kind: 'boolean', description: 'print the JSON report on stdout instead of the summary' },
@@ -147,6 +163,22 @@ const OPTIONS = {
 } as const;
 
 type Values = OptionValues<typeof OPTIONS>;
+
+/**
+ * Each prompt is one group of the key/value probes' folds, so fewer prompts than folds would fail
+ * only after every prompt ran; an activations folder's own count is checked when it opens.
+ */
+function checkProbePrompts(values: Values): void {
+  if (values.activations !== undefined) return;
+  const { prompts, 'probe-prompts': probePrompts } = values;
+  const probed = Math.min(probePrompts, prompts);
+  if (probed === 0 || probed >= KV_PROBE_FOLDS) return;
+  const cause = probePrompts <= prompts ? `--probe-prompts ${probePrompts}` : `--prompts ${prompts}`;
+  throw new OptionError(
+    `${cause} gives the key/value probes ${probed} prompts, fewer than the ${KV_PROBE_FOLDS} their folds need`,
+    `pass --probe-prompts 0 to skip the probes, or ${probePrompts <= prompts ? '--probe-prompts' : '--prompts'} ${KV_PROBE_FOLDS} or more`,
+  );
+}
 
 /** The first of `names` the user gave, if any. */
 function firstGiven(values: Values, names: readonly string[]): string | undefined {
@@ -172,7 +204,7 @@ async function textSource(
   const demos = await loadTextDataset(values.demos);
   checkSameClasses(dataset, demos);
   const words = labelWords(dataset, values['label-words']);
-  const tokenizer = await loadTokenizer(values.tokenizer ?? modelDir);
+  const tokenizer = await textTokenizer(modelDir, modelName(modelDir, values.model !== undefined), values.tokenizer);
   const model = await loadModel(modelDir);
   checkVocabulary(tokenizer, model);
   try {
@@ -203,6 +235,11 @@ async function worldSource(values: Values, settings: ProbeSettings, modelDir: st
   const textOption = firstGiven(values, TEXT_ONLY);
   if (textOption !== undefined)
     throw new OptionError(`--${textOption} applies to text prompts only`, 'pass --data and --demos to probe text, or drop it');
+  await checkWorldModel(
+    modelDir,
+    modelName(modelDir, values.model !== undefined),
+    'probe it on text with --data FILE --demos FILE, or pass a folder written by `iclkr pretrain`',
+  );
   const checkpoint = await loadGptCheckpoint(modelDir);
   try {
     const world = values.world !== undefined ? await resolveWorld(values.world, settings.seed) : modelWorld(checkpoint.world, modelDir);
@@ -249,6 +286,7 @@ export const probeCommand = defineCommand({
   options: OPTIONS,
   async run(values, context) {
     if (values.out !== undefined) await checkFolderFree(values.out);
+    checkProbePrompts(values);
     const modelDir = values.model ?? defaultModelDir();
     const extra: Record<string, string> = {};
     const seeds = seedsOf(values);

@@ -15,10 +15,11 @@ import {
   textTable,
 } from '@iclkr/experiments';
 import { activationsProbeSource } from '@iclkr/experiments/node';
-import { loadGptCheckpoint, loadModel, loadTokenizer } from '@iclkr/probing/node';
+import { loadGptCheckpoint, loadModel } from '@iclkr/probing/node';
 import { SEEDS_OPTION } from '../args.js';
 import { defineCommand } from '../command.js';
 import { defaultModelDir, sharedDataDir } from '../default-model.js';
+import { textTokenizer } from '../models.js';
 import { writeReport } from '../report-output.js';
 
 /** A fresh report folder name under reports/ for a run without --out (each run its own). */
@@ -107,7 +108,7 @@ export const reproduceCommand = defineCommand({
       const data = await loadTextDataset(join(dataDir, REPRODUCE_TEXT.queries));
       const demos = await loadTextDataset(join(dataDir, REPRODUCE_TEXT.pool));
       checkSameClasses(data, demos);
-      const tokenizer = await loadTokenizer(values.tokenizer ?? values.model);
+      const tokenizer = await textTokenizer(values.model, `--model ${values.model}`, values.tokenizer);
       const hf = values.model;
       textSource = async (settings) => {
         const model = await loadModel(hf);

@@ -11,10 +11,11 @@ import {
   type TextModel,
 } from '@iclkr/experiments';
 import { DEFAULT_TEMPLATE } from '@iclkr/probing';
-import { loadModel, loadTokenizer } from '@iclkr/probing/node';
+import { loadModel } from '@iclkr/probing/node';
 import { RETRIEVAL_STRATEGY_NAMES } from '@iclkr/retrieval';
 import { seedOption } from '../args.js';
 import { defineCommand } from '../command.js';
+import { textTokenizer } from '../models.js';
 import { writeOutput } from '../output.js';
 import { ORDER_AND_POOL_OPTIONS, STRATEGY_DESCRIPTION } from '../retrieval-options.js';
 
@@ -56,8 +57,14 @@ export const retrieveCommand = defineCommand({
     },
     strategy: { kind: 'choice', choices: RETRIEVAL_STRATEGY_NAMES, placeholder: 'STRATEGY', description: STRATEGY_DESCRIPTION },
     ...ORDER_AND_POOL_OPTIONS,
-    shots: { kind: 'int', min: 1, placeholder: 'N', description: 'demonstrations per query' },
-    prompts: { kind: 'int', min: 1, placeholder: 'P', description: 'queries: the first P examples of --data (default: all)' },
+    shots: { kind: 'int', min: 1, max: 10_000, placeholder: 'N', description: 'demonstrations per query' },
+    prompts: {
+      kind: 'int',
+      min: 1,
+      max: 10_000_000,
+      placeholder: 'P',
+      description: 'queries: the first P examples of --data (default: all)',
+    },
     seed: seedOption('random strategies, random order, the pool subset and --sample'),
     sample: {
       kind: 'boolean',
@@ -68,7 +75,13 @@ export const retrieveCommand = defineCommand({
       placeholder: 'W1,W2,...',
       description: 'mdl, attention-kernel: the word of each class in the demonstration lines (default: the class names)',
     },
-    layer: { kind: 'int', min: 0, placeholder: 'L', description: 'hidden-knn: the hidden-state layer (default: the middle one)' },
+    layer: {
+      kind: 'int',
+      min: 0,
+      max: 1_000,
+      placeholder: 'L',
+      description: 'hidden-knn: the hidden-state layer (default: the middle one)',
+    },
     head: {
       kind: 'string',
       placeholder: 'L.H',
@@ -99,7 +112,14 @@ export const retrieveCommand = defineCommand({
       description: 'model-kernel, in-distribution: the prompt line whose {x} position each text is run in',
       default: DEFAULT_TEMPLATE,
     },
-    batch: { kind: 'int', min: 1, placeholder: 'B', description: 'model-kernel, in-distribution: texts per forward pass', default: 32 },
+    batch: {
+      kind: 'int',
+      min: 1,
+      max: 65_536,
+      placeholder: 'B',
+      description: 'model-kernel, in-distribution: texts per forward pass',
+      default: 32,
+    },
     out: {
       kind: 'string',
       role: 'output-file',
@@ -143,7 +163,7 @@ export const retrieveCommand = defineCommand({
           'pass --model with a GPT-2, Llama, Qwen2 or GPT-NeoX folder (and --tokenizer DIR if its tokenizer is elsewhere)',
         );
       }
-      const tokenizer = await loadTokenizer(values.tokenizer ?? values.model);
+      const tokenizer = await textTokenizer(values.model, `--model ${values.model}`, values.tokenizer);
       const loaded = await loadModel(values.model);
       checkVocabulary(tokenizer, loaded);
       model = {

@@ -19,17 +19,31 @@ export const simulateCommand = defineCommand({
     shots: {
       kind: 'ints',
       min: 0,
+      max: 10_000,
       placeholder: 'N1,N2,...',
       description: 'numbers of demonstrations n (n = 0 scores the uniform guess)',
       default: [1, 2, 4, 8, 16, 32, 64, 128],
     },
-    prompts: { kind: 'int', min: 2, placeholder: 'N', description: 'prompts per n (the same prompts serve every n)', default: 200 },
+    prompts: {
+      kind: 'int',
+      min: 2,
+      max: 100_000,
+      placeholder: 'N',
+      description: 'prompts per n (the same prompts serve every n)',
+      default: 200,
+    },
     kernel: {
       kind: 'choice',
       choices: ESTIMATOR_KERNELS,
       description: "the estimator's kernel (default: theorem, vec(T_x)^T Sigma^-1 vec(T_x'), where vec(T_x) is small enough, else belief)",
     },
-    length: { kind: 'int', min: 1, placeholder: 'K', description: "example length k (default: the world's inputLength, else 2)" },
+    length: {
+      kind: 'int',
+      min: 1,
+      max: 1_000,
+      placeholder: 'K',
+      description: "example length k (default: the world's inputLength, else 2)",
+    },
     mode: {
       kind: 'choice',
       choices: BAYES_MODES,
@@ -38,7 +52,8 @@ export const simulateCommand = defineCommand({
     },
     'sigma-samples': {
       kind: 'int',
-      min: 1,
+      min: 2,
+      max: 50_000,
       placeholder: 'N',
       description: 'samples of x from the pre-training distribution to estimate Sigma (theorem kernel)',
       default: THEOREM_KERNEL_DEFAULTS.samples,

@@ -6,11 +6,14 @@
 import { type Matrix, OptionError, Rng, ShapeError } from '@iclkr/core';
 import { argmax, cholesky, choleskySolve } from '@iclkr/kernels';
 
+/** The folds a probe is scored by unless told otherwise: it needs at least this many groups (prompts). */
+export const KV_PROBE_FOLDS = 5;
+
 /** Options of `ridgeProbe`. */
 export interface RidgeProbeOptions {
   /** Ridge penalties; with more than one, each outer fold picks its own by inner k-fold CV (default [0.01], the paper's). */
   readonly lambdas?: readonly number[];
-  /** Number of folds (default 5; at least 3 when choosing among several lambdas). */
+  /** Number of folds (default KV_PROBE_FOLDS, 5; at least 3 when choosing among several lambdas). */
   readonly folds?: number;
   /** Seed of the fold assignment (default 0). */
   readonly seed?: number;
@@ -66,7 +69,7 @@ function assignFolds(n: number, k: number, seed: number, groups?: ArrayLike<numb
  */
 export function ridgeProbe(x: Matrix, targets: ArrayLike<number>, options: RidgeProbeOptions = {}): RidgeProbeResult {
   const lambdas = options.lambdas ?? [0.01];
-  const k = options.folds ?? 5;
+  const k = options.folds ?? KV_PROBE_FOLDS;
   checkLambdas(lambdas);
   const minFolds = lambdas.length > 1 ? 3 : 2;
   if (!Number.isInteger(k) || k < minFolds) {

@@ -18,7 +18,7 @@ import {
   type VoteVariant,
 } from './attention-vote.js';
 import { type HeadCorrelation, KernelCorrelation } from './kernel-correlation.js';
-import { KvProbe, type KvProbeResult } from './kv-probe.js';
+import { KV_PROBE_FOLDS, KvProbe, type KvProbeResult } from './kv-probe.js';
 import type { LayerHeadRows } from './pattern.js';
 import { labelPositions, type PromptSpans } from './spans.js';
 import { type ProbeSummary, probeSummary } from './summary.js';
@@ -193,6 +193,13 @@ export class ProbeAnalyses {
     const probePrompts = options.probePrompts ?? 256;
     if (!Number.isInteger(probePrompts) || probePrompts < 0)
       throw new OptionError(`probePrompts ${probePrompts} is not a whole number`, 'give 0 or more prompts');
+    // Each prompt is one group of the probes' folds: too few would fail only at result(), after every prompt ran.
+    const probed = Math.min(probePrompts, options.expectedPrompts ?? probePrompts);
+    if (probed > 0 && probed < KV_PROBE_FOLDS)
+      throw new OptionError(
+        `key/value probes on ${probed} prompts cannot fill their ${KV_PROBE_FOLDS} folds (each prompt is one fold's group)`,
+        `give probePrompts 0 to skip the probes, or at least ${KV_PROBE_FOLDS} (and as many prompts)`,
+      );
     this.sampleAt = sampleIndices(options);
     this.votes = new AttentionVoteAccumulator({ numClasses: options.numClasses });
     this.map = new AttentionMap({ resolution: options.resolution });
