@@ -104,6 +104,15 @@ describe('output paths that cannot be written are named in words before any work
     expect(readdirSync(dir).filter((n) => n.includes('.tmp-'))).toEqual([]);
   });
 
+  it('reproduce checks its default folder under reports/ before the work, as a given --out', () => {
+    const cwd = join(dir, 'reports-is-a-file');
+    mkdirSync(cwd);
+    file(cwd, 'reports', 'x');
+    const r = spawnSync(process.execPath, [MAIN, 'reproduce', '--quick', '--only', 'icl'], { cwd, encoding: 'utf8' });
+    expect(r.status).toBe(1);
+    expect(r.stderr.trim().split('\n').pop()).toMatch(/^iclkr: error: --out reports\/reproduce-[\d-]+: reports is a file, not a folder/);
+  });
+
   it('generate checks --save-world before sampling: a missing folder or a folder leaves no corpus behind', async () => {
     const out = join(dir, 'corpus-never');
     const base = ['generate', '--preset', 'ginc', '--docs', '2', '--doc-length', '5', '--out', out];

@@ -16,6 +16,19 @@ beforeAll(async () => {
 });
 
 describe('iclkr reproduce', () => {
+  it('runs the retrieval section: compare-retrievers on the built-in model, random against its own kernel and the true one', async () => {
+    const out = join(dir, 'repro-retrieval');
+    const r = await run('reproduce', '--quick', '--only', 'retrieval', '--out', out);
+    expect(r.code, r.stderr).toBe(0);
+    const report = readReportOf('reproduce', readFileSync(join(out, 'report.json'), 'utf8'));
+    expect(report.sections.map((s) => s.name)).toEqual(['retrieval']);
+    const section = report.sections[0].report as { meta: { kind: string }; strategies: string[]; shots: number[]; rows: unknown[] };
+    expect(section.meta.kind).toBe('compare-retrievers');
+    expect([section.strategies, section.shots]).toEqual([['random', 'knn', 'attention-kernel', 'true-kernel'], [4, 8]]);
+    expect(report.summary.filter((s) => s.section === 'retrieval').map((s) => s.paper)).toEqual([0.805, 0.75, 0.5]);
+    expect(readdirSync(join(out, 'figures'))).toEqual(expect.arrayContaining(['retrieval-accuracy.svg', 'retrieval-methods.svg']));
+  });
+
   it("runs the sections asked into one report folder, our numbers beside the paper's (text half: plumbing, a random model)", async () => {
     const out = join(dir, 'repro');
     const r = await run('reproduce', '--quick', '--only', 'icl,text', '--model', textModel, '--tokenizer', GPT2_TOKENIZER, '--out', out);
@@ -73,7 +86,7 @@ describe('iclkr reproduce', () => {
     expectCleanFailure(await run('reproduce', '--seeds', 'a', '--out', out), /--seeds a is not a list of seeds/, out);
     expectCleanFailure(
       await run('reproduce', '--only', 'tables', '--out', out),
-      /'tables' is not a section; pass some of convergence,icl,probe,text/,
+      /'tables' is not a section; pass some of convergence,icl,probe,retrieval,text/,
       out,
     );
     expectCleanFailure(await run('reproduce', '--only', 'text', '--out', out), /--only text needs a text model or activations/, out);

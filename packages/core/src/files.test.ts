@@ -70,16 +70,23 @@ describe('replaceFolder', () => {
 describe('temporaries (issue 20)', () => {
   const filesEntry = fileURLToPath(new URL('./files.ts', import.meta.url));
 
-  /** Starts a child that holds folder `target` half-written; `ready` resolves once it has begun. */
-  function halfWriting(target: string) {
+  /**
+   * Starts a child that holds folder `target` half-written; `ready` resolves once it has begun. With
+   * `handles`, the child handles SIGINT itself (once, as pretrain does) and then finishes the folder.
+   */
+  function halfWriting(target: string, handles = false) {
     const script = `
       const { writeFolderAtomic } = await import(${JSON.stringify(filesEntry)});
       const { writeFileSync } = await import('node:fs');
+      let stop = false;
+      if (${handles}) process.once('SIGINT', () => { stop = true; });
       await writeFolderAtomic(${JSON.stringify(target)}, async (tmp) => {
         writeFileSync(tmp + '/half', 'x');
         console.log('ready');
-        await new Promise(() => setInterval(() => {}, 1000));
-      });`;
+        await new Promise((resolve) => setInterval(() => stop && resolve(), 20));
+        writeFileSync(tmp + '/rest', 'x');
+      });
+      process.exit(0);`;
     const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
     const ready = new Promise<void>((resolve) => child.stdout.on('data', (d) => String(d).includes('ready') && resolve()));
     const exit = new Promise<[number | null, string | null]>((resolve) => child.on('exit', (code, signal) => resolve([code, signal])));
@@ -97,6 +104,16 @@ describe('temporaries (issue 20)', () => {
       expect(readdirSync(parent)).toEqual([]);
     });
   }
+
+  it('a program that handles SIGINT itself (pretrain) finishes its write: the temporary becomes the folder', async () => {
+    const parent = mkdtempSync(join(tmpdir(), 'iclkr-signal-'));
+    const { child, ready, exit } = halfWriting(join(parent, 'out'), true);
+    await ready;
+    child.kill('SIGINT');
+    expect(await exit).toEqual([0, null]);
+    expect(readdirSync(parent)).toEqual(['out']);
+    expect(readdirSync(join(parent, 'out')).sort()).toEqual(['half', 'rest']);
+  });
 
   it('a dead process’s temporaries of the same output are removed by the next write; a live one’s are kept', async () => {
     const parent = mkdtempSync(join(tmpdir(), 'iclkr-stale-'));

@@ -394,6 +394,66 @@ export type SeedAggregate = z.infer<typeof seedAggregateSchema>;
 /** The typed form of a seeds report. */
 export type SeedsReport = z.infer<typeof seedsReportSchema>;
 
+/** One row of a retriever comparison: a method's accuracy with n demonstrations chosen by a strategy. */
+export const compareRetrieversRowSchema = z.object({
+  strategy: z.string(),
+  /** `icl` for the model's in-context prediction; else the kernel-regression classifier or baseline. */
+  method: z.string(),
+  n: z.number().int().nonnegative(),
+  /** Prompts scored (over every seed). */
+  prompts: z.number().int().positive(),
+  accuracy: z.number(),
+  /** 95% Wilson interval of the accuracy over the prompts. */
+  ci: interval,
+  /** The accuracy per seed, in the order of the report's seeds. */
+  perSeed: z.array(z.number()),
+});
+
+/** Output of `iclkr compare-retrievers`: ICL accuracy per strategy x n beside kernel regression over the same demonstrations. */
+export const compareRetrieversReportSchema = defineReport('compare-retrievers', {
+  model: z.string(),
+  /** The world or the data set, in words. */
+  source: z.string(),
+  /** `world`: each prompt's pool is drawn from its own task; `text`: one pool for every query. */
+  sourceKind: z.enum(['world', 'text']),
+  labels: z.array(z.string()),
+  seeds: z.array(z.number().int()),
+  strategies: z.array(z.string()),
+  shots: z.array(z.number().int().nonnegative()),
+  methods: z.array(z.object({ name: z.string(), description: z.string() })),
+  /** Pool size: demonstrations per prompt (world) or in the shared pool (text). */
+  pool: z.number().int().positive(),
+  /** The layer whose mean-pooled hidden states hidden-knn and nw-hidden read. */
+  layer: z.number().int().nonnegative(),
+  /** The head attention-kernel and the head method read, and how it was chosen. */
+  head: z
+    .object({
+      layer: z.number().int().nonnegative(),
+      head: z.number().int().nonnegative(),
+      keyPosition: z.enum(['label', 'delimiter']),
+      variant: z.string(),
+      /** `given` (--head) or `probe` (the probe's choice on its selection split). */
+      chosenBy: z.enum(['given', 'probe']),
+      /** The probe's scores of the head (null when given). */
+      probe: z
+        .object({
+          prompts: z.number().int().positive(),
+          shots: z.number().int().positive(),
+          selection: z.object({ agreement: z.number(), accuracy: z.number() }),
+          heldOut: z.object({ agreement: z.number(), accuracy: z.number() }),
+        })
+        .nullable(),
+    })
+    .nullable(),
+  rows: z.array(compareRetrieversRowSchema),
+  paper: paperSchema.nullable(),
+});
+
+/** One row of a compare-retrievers report. */
+export type CompareRetrieversRow = z.infer<typeof compareRetrieversRowSchema>;
+/** The typed form of a compare-retrievers report. */
+export type CompareRetrieversReport = z.infer<typeof compareRetrieversReportSchema>;
+
 /** One of our numbers beside the paper's in a reproduce report: the mean over seeds with its range where several seeds ran. */
 export const reproduceSummaryRowSchema = z.object({
   section: z.string(),
@@ -413,7 +473,7 @@ export const reproduceReportSchema = defineReport('reproduce', {
     z.object({
       name: z.string(),
       title: z.string(),
-      report: z.union([simulateReportSchema, iclReportSchema, probeReportSchema, seedsReportSchema]),
+      report: z.union([simulateReportSchema, iclReportSchema, probeReportSchema, seedsReportSchema, compareRetrieversReportSchema]),
     }),
   ),
   summary: z.array(reproduceSummaryRowSchema),
@@ -577,66 +637,6 @@ export type InsightsOrderRow = z.infer<typeof insightsOrderRowSchema>;
 export type InsightsHead = z.infer<typeof insightsHeadSchema>;
 /** The typed form of an insights report (any of its three experiments). */
 export type InsightsReport = z.infer<typeof insightsReportSchema>;
-
-/** One row of a retriever comparison: a method's accuracy with n demonstrations chosen by a strategy. */
-export const compareRetrieversRowSchema = z.object({
-  strategy: z.string(),
-  /** `icl` for the model's in-context prediction; else the kernel-regression classifier or baseline. */
-  method: z.string(),
-  n: z.number().int().nonnegative(),
-  /** Prompts scored (over every seed). */
-  prompts: z.number().int().positive(),
-  accuracy: z.number(),
-  /** 95% Wilson interval of the accuracy over the prompts. */
-  ci: interval,
-  /** The accuracy per seed, in the order of the report's seeds. */
-  perSeed: z.array(z.number()),
-});
-
-/** Output of `iclkr compare-retrievers`: ICL accuracy per strategy x n beside kernel regression over the same demonstrations. */
-export const compareRetrieversReportSchema = defineReport('compare-retrievers', {
-  model: z.string(),
-  /** The world or the data set, in words. */
-  source: z.string(),
-  /** `world`: each prompt's pool is drawn from its own task; `text`: one pool for every query. */
-  sourceKind: z.enum(['world', 'text']),
-  labels: z.array(z.string()),
-  seeds: z.array(z.number().int()),
-  strategies: z.array(z.string()),
-  shots: z.array(z.number().int().nonnegative()),
-  methods: z.array(z.object({ name: z.string(), description: z.string() })),
-  /** Pool size: demonstrations per prompt (world) or in the shared pool (text). */
-  pool: z.number().int().positive(),
-  /** The layer whose mean-pooled hidden states hidden-knn and nw-hidden read. */
-  layer: z.number().int().nonnegative(),
-  /** The head attention-kernel and the head method read, and how it was chosen. */
-  head: z
-    .object({
-      layer: z.number().int().nonnegative(),
-      head: z.number().int().nonnegative(),
-      keyPosition: z.enum(['label', 'delimiter']),
-      variant: z.string(),
-      /** `given` (--head) or `probe` (the probe's choice on its selection split). */
-      chosenBy: z.enum(['given', 'probe']),
-      /** The probe's scores of the head (null when given). */
-      probe: z
-        .object({
-          prompts: z.number().int().positive(),
-          shots: z.number().int().positive(),
-          selection: z.object({ agreement: z.number(), accuracy: z.number() }),
-          heldOut: z.object({ agreement: z.number(), accuracy: z.number() }),
-        })
-        .nullable(),
-    })
-    .nullable(),
-  rows: z.array(compareRetrieversRowSchema),
-  paper: paperSchema.nullable(),
-});
-
-/** One row of a compare-retrievers report. */
-export type CompareRetrieversRow = z.infer<typeof compareRetrieversRowSchema>;
-/** The typed form of a compare-retrievers report. */
-export type CompareRetrieversReport = z.infer<typeof compareRetrieversReportSchema>;
 
 /** The current schema of each report kind. */
 export const REPORT_SCHEMAS = {

@@ -37,7 +37,8 @@ function onSignal(signal: NodeJS.Signals): void {
 }
 
 function startListening(): void {
-  for (const signal of SIGNALS) process.on(signal, onSignal);
+  // First in line, so that a `once` listener (removed as it is called) still counts as handling the signal.
+  for (const signal of SIGNALS) process.prependListener(signal, onSignal);
   process.on('exit', removeLive);
 }
 

@@ -20,7 +20,8 @@ import { SEEDS_OPTION } from '../args.js';
 import { defineCommand } from '../command.js';
 import { defaultModelDir, sharedDataDir } from '../default-model.js';
 import { textTokenizer } from '../models.js';
-import { writeReport } from '../report-output.js';
+import { checkPaths } from '../paths.js';
+import { OUT_DIR_OPTION, writeReport } from '../report-output.js';
 
 /** A fresh report folder name under reports/ for a run without --out (each run its own). */
 function defaultOut(): string {
@@ -98,6 +99,8 @@ export const reproduceCommand = defineCommand({
     const text = values.model !== undefined || values.activations !== undefined;
     const only = sections(values.only, text);
     const out = values.out ?? defaultOut();
+    // The default folder is checked as a given --out is, before the hour of work (reports/ may be a file).
+    if (values.out === undefined) await checkPaths({ out: OUT_DIR_OPTION }, { out });
     await checkFolderFree(out);
     const seeds = values.seeds ?? (values.quick ? [0] : [0, 1, 2]);
     const modelDir = defaultModelDir();
