@@ -2,11 +2,10 @@
 import { Explorer } from './explorer.js';
 import { useRoute } from './route.js';
 import { TheoryPlayground } from './theory/playground.js';
+import { ModelPlayground } from './model/playground.js';
 
 /** Pages that later issues fill (the playgrounds). */
-const PLANNED: Record<string, string> = {
-  '/model': 'The model playground (a model run in the page) is not built yet.',
-};
+const PLANNED: Record<string, string> = {};
 
 /** The page the route names. */
 export function App() {
@@ -19,12 +18,15 @@ export function App() {
         </a>
         <a href="#/">reports</a>
         <a href="#/theory">theory playground</a>
+        <a href="#/model">model playground</a>
         <span className="tagline">in-context learning as kernel regression</span>
       </header>
       {route.page === '/' ? (
         <Explorer route={route} />
       ) : route.page === '/theory' ? (
         <TheoryPlayground />
+      ) : route.page === '/model' ? (
+        <ModelPlayground />
       ) : (
         <main>
           <p className="note">

@@ -108,7 +108,7 @@ export function Heatmap(props: {
       <Legend scale={metric.scale} />
       <p className="readout" data-testid="heatmap-readout">
         {hover === null
-          ? `head →, layer ↓; outlined: the best head (chosen on the selection prompts)${selected ? `; ringed: L${selected.layer}H${selected.head}` : ''}`
+          ? `head →, layer ↓${best ? '; outlined: the best head (chosen on the selection prompts)' : ''}${selected ? `; ringed: L${selected.layer}H${selected.head}` : ''}`
           : `L${hover.head.layer} H${hover.head.head}: ${hover.value === null ? 'undefined' : hover.value.toPrecision(4)}`}
       </p>
     </div>

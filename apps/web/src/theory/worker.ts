@@ -4,27 +4,14 @@
  * aborts the run through its AbortSignal: the page sets a shared flag that every progress step
  * reads (a worker busy in a synchronous run cannot receive a message), so the worker stays alive.
  */
-import { initBackend, tf } from '@iclkr/core';
 import { ExperimentAborted, libraryRun, runSimulate } from '@iclkr/experiments';
 import { THEOREM_KERNEL_DEFAULTS, worldFromPreset } from '@iclkr/theory';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import plainWasm from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
-import simdWasm from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
-import threadedWasm from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
+import { initWorkerBackend } from '../wasm-backend.js';
 import type { FromWorker, SimulationRequest, ToWorker } from './protocol.js';
 
 const post = (message: FromWorker) => (self as unknown as Worker).postMessage(message);
 
-// tfjs's threaded wasm build starts its pthread workers from a blob of glue code that a bundled,
-// minified module breaks ("e is not defined"): the page computes on one wasm thread (SIMD), whose
-// results the CLI's threaded build matches bit for bit.
-tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
-setWasmPaths({
-  'tfjs-backend-wasm.wasm': plainWasm,
-  'tfjs-backend-wasm-simd.wasm': simdWasm,
-  'tfjs-backend-wasm-threaded-simd.wasm': threadedWasm,
-});
-const backend = initBackend('wasm').then((choice) => {
+const backend = initWorkerBackend().then((choice) => {
   post({ type: 'backend', name: choice.name, threads: choice.threads });
   return choice;
 });
