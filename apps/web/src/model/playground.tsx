@@ -57,6 +57,7 @@ export function ModelPlayground() {
   const [error, setError] = useState<string | null>(null);
   const [n, setN] = useState('8');
   const [seed, setSeed] = useState('0');
+  const [task, setTask] = useState('random');
   const send = (m: ToModelWorker) => worker.current?.postMessage(m);
 
   useEffect(() => {
@@ -133,9 +134,15 @@ export function ModelPlayground() {
         className="sim-form"
         onSubmit={(e) => {
           e.preventDefault();
-          send({ type: 'sample', task: null, n: Math.max(0, Math.min(40, Number(n) || 0)), seed: Number(seed) || 0 });
+          const index = Number(task);
+          const chosen = task === 'random' || !Number.isInteger(index) || index < 0 || index >= info.tasks ? null : index;
+          send({ type: 'sample', task: chosen, n: Math.max(0, Math.min(40, Number(n) || 0)), seed: Number(seed) || 0 });
         }}
       >
+        <label className="field">
+          <span>task (labelling) 0..{info.tasks - 1}</span>
+          <input name="task" value={task} onChange={(e) => setTask(e.target.value)} />
+        </label>
         <label className="field">
           <span>demonstrations n</span>
           <input name="n" value={n} onChange={(e) => setN(e.target.value)} />
