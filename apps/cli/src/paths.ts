@@ -84,6 +84,9 @@ async function checkParent(output: Place, kind: 'file' | 'folder'): Promise<void
  * path as another output or inside it.
  */
 export async function checkPaths(options: OptionSpecs, values: Readonly<Record<string, unknown>>): Promise<void> {
+  for (const [name, spec] of Object.entries(options))
+    if (spec.kind === 'string' && spec.role !== undefined && values[name] === '')
+      throw new OptionError(`--${name} is empty`, `pass a ${spec.role === 'output-folder' ? 'folder' : 'file'} path, or drop --${name}`);
   const paths = Object.entries(options).flatMap(([name, spec]) =>
     spec.kind === 'string' && spec.role !== undefined && typeof values[name] === 'string' && values[name] !== ''
       ? [{ name, spec, path: values[name] as string }]

@@ -95,6 +95,7 @@ describe('output paths that cannot be written are named in words before any work
 
   it('a folder as --out FILE, a path under a regular file, a missing folder, a file as --out DIR', async () => {
     expectCleanFailure(await regress(dir), /--out .* is a folder, not a file; name a file, e.g. --out .*out\.json$/);
+    expectCleanFailure(await regress(''), /--out is empty; pass a file path, or drop --out$/);
     expectCleanFailure(await regress(join(table, 'r.json')), /--out .*paths\.csv\/r\.json: .*paths\.csv is a file, not a folder/);
     expectCleanFailure(
       await regress(join(dir, 'no-such-folder', 'r.json')),
