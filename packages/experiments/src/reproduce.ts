@@ -5,7 +5,15 @@
  * our numbers beside the paper's.
  */
 import { DEFAULT_TEMPLATE, type HookedModel } from '@iclkr/probing';
-import { type ReproduceReport, type ReproduceSummaryRow, reproduceReportSchema, type SeedsReport } from '@iclkr/core';
+import {
+  type CompareRetrieversReport,
+  type ReproduceReport,
+  type ReproduceSummaryRow,
+  reproduceReportSchema,
+  type SeedsReport,
+} from '@iclkr/core';
+import type { RetrievalStrategy } from '@iclkr/retrieval';
+import { runCompareRetrievers } from './compare-retrievers/run.js';
 import { type World, worldFromPreset } from '@iclkr/theory';
 import { runIcl } from './icl/run.js';
 import type { ExperimentIo } from './io.js';
@@ -16,7 +24,7 @@ import { runSeeds, type SeededReport, seedsPaperValue } from './seeds.js';
 import { runSimulate } from './simulate.js';
 
 /** The sections `reproduce` can run, in the order it runs them. */
-export const REPRODUCE_SECTIONS = ['convergence', 'icl', 'probe', 'text'] as const;
+export const REPRODUCE_SECTIONS = ['convergence', 'icl', 'probe', 'retrieval', 'text'] as const;
 /** A section of `reproduce`. */
 export type ReproduceSection = (typeof REPRODUCE_SECTIONS)[number];
 
@@ -51,9 +59,21 @@ export interface ReproduceSettings {
 
 /** Prompts per experiment in the quick and the full run. */
 const SIZES = {
-  quick: { convergence: 100, icl: 200, probe: 200, text: 100 },
-  full: { convergence: 200, icl: 500, probe: 500, text: 1000 },
+  quick: { convergence: 100, icl: 200, probe: 200, retrieval: 100, text: 100 },
+  full: { convergence: 200, icl: 500, probe: 500, retrieval: 500, text: 1000 },
 } as const;
+
+/**
+ * The retrieval section (compare-retrievers on the built-in model's world): random against the
+ * lexical kNN, the model's hidden states, its own attention kernel and the world's true kernel.
+ */
+const RETRIEVAL = {
+  quick: { strategies: ['random', 'knn', 'attention-kernel', 'true-kernel'], shots: [4, 8] },
+  full: { strategies: ['random', 'knn', 'hidden-knn', 'attention-kernel', 'true-kernel'], shots: [1, 2, 4, 8] },
+} as const satisfies Record<string, { strategies: readonly RetrievalStrategy[]; shots: readonly number[] }>;
+
+/** A section's report: one experiment's, one per seed, or a comparison that holds every seed itself. */
+type SectionReport = SeededReport | SeedsReport | CompareRetrieversReport;
 
 /** A section's progress, prefixed with its place in the run, through the run's io. */
 function sectionIo(io: ExperimentIo, label: string): ExperimentIo {
@@ -65,7 +85,7 @@ function sectionIo(io: ExperimentIo, label: string): ExperimentIo {
 }
 
 /** Our numbers beside the paper's in one section's report: the mean and range across seeds where several ran. */
-function summaryRows(section: string, report: SeededReport | SeedsReport): ReproduceSummaryRow[] {
+function summaryRows(section: string, report: SectionReport): ReproduceSummaryRow[] {
   if (report.meta.kind === 'seeds') {
     const seeds = report as SeedsReport;
     return seeds.aggregate.flatMap((a) => {
@@ -75,7 +95,7 @@ function summaryRows(section: string, report: SeededReport | SeedsReport): Repro
         : [{ section, quantity: `${a.metric}, ${a.key}`, paper, ours: a.mean, min: a.min, max: a.max, note: null }];
     });
   }
-  const values = (report as SeededReport).paper?.values ?? [];
+  const values = (report as SeededReport | CompareRetrieversReport).paper?.values ?? [];
   return values.flatMap((v) =>
     v.paper === null || v.ours === null
       ? []
@@ -84,8 +104,8 @@ function summaryRows(section: string, report: SeededReport | SeedsReport): Repro
 }
 
 /** What differs from the paper in a section (its paper block's sentences; the first seed's for several seeds). */
-function differs(section: string, report: SeededReport | SeedsReport): { section: string; text: string }[] {
-  const one = report.meta.kind === 'seeds' ? (report as SeedsReport).reports[0] : (report as SeededReport);
+function differs(section: string, report: SectionReport): { section: string; text: string }[] {
+  const one = report.meta.kind === 'seeds' ? (report as SeedsReport).reports[0] : (report as SeededReport | CompareRetrieversReport);
   return (one?.paper?.differs ?? []).map((text) => ({ section, text }));
 }
 
@@ -96,7 +116,7 @@ export async function runReproduce(settings: ReproduceSettings, io: ExperimentIo
   const wanted = settings.only ?? REPRODUCE_SECTIONS.filter((s) => s !== 'text' || settings.textSource !== undefined);
   const { seeds } = settings;
   const single = seeds.length === 1;
-  const plan: { name: string; title: string; go: (io: ExperimentIo) => Promise<SeededReport | SeedsReport> }[] = [];
+  const plan: { name: string; title: string; go: (io: ExperimentIo) => Promise<SectionReport> }[] = [];
   if (wanted.includes('convergence')) {
     for (const preset of CONVERGENCE_WORLDS) {
       plan.push({
@@ -176,6 +196,38 @@ export async function runReproduce(settings: ReproduceSettings, io: ExperimentIo
       }),
     });
   }
+  if (wanted.includes('retrieval')) {
+    const r = settings.quick ? RETRIEVAL.quick : RETRIEVAL.full;
+    plan.push({
+      name: 'retrieval',
+      title: "Retrieval measured by the built-in model's in-context accuracy (SPEC section 4: its own kernel and the world's)",
+      go: async (sio) => {
+        const { model, world, name } = await settings.defaultModel();
+        try {
+          return runCompareRetrievers(
+            {
+              model,
+              modelName: name,
+              source: { kind: 'world', worlds: seeds.map(() => world), worldSource: "the model's own" },
+              strategies: [...r.strategies],
+              shots: [...r.shots],
+              prompts: size.retrieval,
+              order: 'selected',
+              seeds,
+              batch: 64,
+              headPrompts: size.retrieval,
+              // The recall world's inputs are 32 one-token x: 1,000 samples of them estimate Sigma as well as 2,000, in a quarter of the time.
+              sigmaSamples: settings.quick ? 1000 : undefined,
+            },
+            sio,
+            run,
+          );
+        } finally {
+          model.dispose();
+        }
+      },
+    });
+  }
   if (wanted.includes('text') && settings.textSource !== undefined) {
     plan.push({
       name: 'text',
@@ -198,7 +250,7 @@ export async function runReproduce(settings: ReproduceSettings, io: ExperimentIo
     quick: settings.quick,
     seeds: [...seeds],
     sections,
-    summary: sections.flatMap((s) => summaryRows(s.name, s.report as SeededReport | SeedsReport)),
-    differs: sections.flatMap((s) => differs(s.name, s.report as SeededReport | SeedsReport)),
+    summary: sections.flatMap((s) => summaryRows(s.name, s.report as SectionReport)),
+    differs: sections.flatMap((s) => differs(s.name, s.report as SectionReport)),
   });
 }

@@ -48,7 +48,7 @@ export function compareRetrieversPaper(report: CompareRetrieversPaperInput): Pap
   const differs = [
     text
       ? `The data is ${report.source}, not necessarily SST-2, and the model is ${displayName(report.model)}, not ${PAPER_PROBE.model}.`
-      : `The prompts come from the synthetic world ${report.source}, not SST-2 text, and the model is ${displayName(report.model)}: ` +
+      : `The prompts come from the synthetic ${report.source}, not SST-2 text, and the model is ${displayName(report.model)}: ` +
         'the paper has no retrieval table for it, so its numbers are set beside ours, not expected to match.',
     "The paper does not measure retrieval strategies itself; it predicts (SPEC §4) that similar demonstrations help and that the model's " +
       'own kernel is the best similarity. ' +
