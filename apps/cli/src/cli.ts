@@ -1,4 +1,4 @@
-import { describeBackend, IclkrError } from '@iclkr/core';
+import { describeBackend, IclkrError, schemaFailureInWords } from '@iclkr/core';
 import { initBackend } from '@iclkr/core/node';
 import { helpText, parseOptions } from './args.js';
 import type { Command } from './command.js';
@@ -97,8 +97,10 @@ export async function runCli(argv: string[], stdout: TextSink, stderr: TextSink)
       return 1;
     }
     const err = error instanceof Error ? error : new Error(String(error));
+    // A schema failure of our own output is a bug: one line naming the field, not zod's dump.
+    const message = schemaFailureInWords(err) ?? err.message.split('\n')[0];
     stderr.write(
-      `iclkr: internal error: ${err.message} (please report it${process.env.ICLKR_DEBUG ? '' : '; set ICLKR_DEBUG=1 for the stack'})\n`,
+      `iclkr: internal error: ${message} (please report it${process.env.ICLKR_DEBUG ? '' : '; set ICLKR_DEBUG=1 for the details'})\n`,
     );
     if (process.env.ICLKR_DEBUG) stderr.write(`${err.stack}\n`);
     return 2;

@@ -110,6 +110,40 @@ describe('iclkr kernel-regress', () => {
     expect(text.stdout).toMatch(/pearson: undefined: the test file's target is constant/);
   });
 
+  it('skips the bandwidths whose leave-one-out loss overflows, and refuses predictions that overflow, in one line', async () => {
+    // N(0,1)-like features: exp(<a,b>/tau) passes float32 in the 1/n form once tau <= 0.05.
+    const wide = (n: number, seed: number) =>
+      Array.from({ length: n }, (_, i) => {
+        const f = Array.from({ length: 8 }, (_, j) => Math.sin(i * (j + 1.3) + seed) * 1.8);
+        return `${f.map((v) => v.toFixed(4)).join(',')},${f[0].toFixed(4)}`;
+      }).join('\n');
+    const header = `${Array.from({ length: 8 }, (_, j) => `f${j}`).join(',')},y\n`;
+    const trainWide = file(dir, 'train-wide.csv', `${header}${wide(200, 0)}\n`);
+    const testWide = file(dir, 'test-wide.csv', `${header}${wide(40, 7)}\n`);
+    const r = await run(
+      'kernel-regress',
+      '--train',
+      trainWide,
+      '--test',
+      testWide,
+      '--kernel',
+      'attention',
+      '--unnormalized',
+      '--mode',
+      'regress',
+      '--json',
+    );
+    expect(r.code).toBe(0);
+    const report = kernelRegressReportSchema.parse(JSON.parse(r.stdout));
+    expect(report.loo!.skipped.length).toBeGreaterThan(0);
+    expect(report.loo!.losses.every(Number.isFinite)).toBe(true);
+    expect(Math.min(...report.loo!.grid)).toBeGreaterThan(Math.max(...report.loo!.skipped));
+    expectCleanFailure(
+      await run('kernel-regress', '--train', train, '--test', test, '--bandwidth', '1e-30', '--mode', 'regress'),
+      /the predictions overflow float32 at bandwidth 1\.00e-30; give a larger bandwidth/,
+    );
+  });
+
   it("refuses a test label outside the training labels instead of scoring it 'accuracy 0'", async () => {
     const other = file(dir, 'test-other.csv', `a,b,label\n0.1,0.2,same\n0.3,0.1,other\n`);
     expectCleanFailure(

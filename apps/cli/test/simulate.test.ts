@@ -322,4 +322,11 @@ describe('iclkr simulate out of distribution', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/excluded \(impossible\)/);
   });
+
+  it("names the temperature when the attention kernel's 1/n form overflows (it was a schema dump)", async () => {
+    expectCleanFailure(
+      await run('simulate', '--preset', 'classify', '--kernel', 'attention', '--temperature', '0.01', '--shots', '1,4', '--prompts', '10'),
+      /the 1\/n form of the attention kernel overflows float32 at n = 1 and temperature 0\.01; pass a larger temperature/,
+    );
+  });
 });

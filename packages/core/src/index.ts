@@ -94,7 +94,7 @@ export {
   simulateReportSchema,
 } from './report.js';
 /** Reading report.json of any version: migrates older layouts, refuses newer ones and non-reports with a one-line DataError. */
-export { readableReportVersions, readReport, readReportOf } from './report-versions.js';
+export { readableReportVersions, readReport, readReportOf, schemaFailureInWords } from './report-versions.js';
 /** Safetensors dtypes and tensor records (F16/BF16 kept as raw Uint16Array bits). */
 export {
   dtypeSize,

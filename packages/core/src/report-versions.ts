@@ -49,6 +49,12 @@ function headHeldOut(report: Json): Json {
   return { ...report, heads };
 }
 
+/** Version 3 of kernel-regress gives undefined metrics' reasons and the bandwidths whose loss overflowed; older reports have none. */
+function lossSkips(report: Json): Json {
+  const loo = isObject(report.loo) ? { ...report.loo, skipped: orNull(report.loo, 'skipped') ?? [] } : report.loo;
+  return { ...report, metricNotes: orNull(report, 'metricNotes') ?? {}, loo };
+}
+
 /** Version 3 of probe carries a sample of held-out prompts for the head view; older reports have none. */
 function promptSamples(report: Json): Json {
   return { ...report, samples: 'samples' in report ? report.samples : [] };
@@ -56,7 +62,7 @@ function promptSamples(report: Json): Json {
 
 /** Per kind, the steps from its oldest readable version to the current one (index i: version i + first to i + first + 1). */
 const REPORT_MIGRATIONS: Record<ReportKind, readonly Migration[]> = {
-  'kernel-regress': [metaCommand, (r) => ({ ...r, metricNotes: 'metricNotes' in r ? r.metricNotes : {} })],
+  'kernel-regress': [metaCommand, lossSkips],
   simulate: [(r) => paperBlock(metaCommand(r))],
   icl: [(r) => paperBlock(metaCommand(r))],
   probe: [(r) => headHeldOut(paperBlock(metaCommand(r))), promptSamples],
@@ -232,6 +238,20 @@ export function readReport(json: unknown, file = 'report.json'): AnyReport {
     throw new DataError(file, undefined, `the ${k} report's ${where} ${problem}`, rewriteFix(meta));
   }
   return parsed.data as AnyReport;
+}
+
+/**
+ * A schema failure of our own output (a zod error, e.g. a NaN where a report has a number) as one
+ * line: the first offending field, what is wrong with it, and how many more; undefined for any
+ * other error. The CLI prints it as an internal error instead of zod's multi-line dump.
+ */
+export function schemaFailureInWords(error: unknown): string | undefined {
+  const issues = (error as { name?: unknown; issues?: unknown } | null)?.issues;
+  if ((error as { name?: unknown } | null)?.name !== 'ZodError' || !Array.isArray(issues) || issues.length === 0) return undefined;
+  const first = issues[0] as z.core.$ZodIssue;
+  const where = first.path.length === 0 ? 'the output' : pathInWords(first.path);
+  const more = issues.length > 1 ? ` (and ${issues.length - 1} more field${issues.length > 2 ? 's' : ''})` : '';
+  return `an output failed its own schema: ${where}: ${first.message.toLowerCase()}${more}`;
 }
 
 /** `readReport`, and the report must be of `kind` (else a DataError saying which kind it is). */

@@ -14,7 +14,7 @@ import {
   reportVersion,
   simulateReportSchema,
 } from './report.js';
-import { readableReportVersions, readReport, readReportOf } from './report-versions.js';
+import { readableReportVersions, readReport, readReportOf, schemaFailureInWords } from './report-versions.js';
 
 /** The kinds that had a version 1 before per-kind versions. */
 type V1Kind = Exclude<ReportKind, 'pretrain' | 'seeds' | 'reproduce' | 'insights' | 'compare-retrievers'>;
@@ -409,5 +409,32 @@ describe('compare-retrievers reports', () => {
 
   it('refuses a row without its interval in one line', () => {
     expect(dataError(() => readReport({ ...report, rows: [{ ...row, ci: null }] })).oneLine()).toMatch(/compare-retrievers report's rows/);
+  });
+
+  describe('schemaFailureInWords', () => {
+    it('puts a schema failure of our own output in one line naming the field, and leaves other errors alone', () => {
+      const parsed = kernelRegressReportSchema.safeParse({
+        meta: metaNow('kernel-regress'),
+        ...BODIES_V1['kernel-regress'],
+        metricNotes: {},
+        bandwidth: Number.NaN,
+      });
+      expect(parsed.success).toBe(false);
+      const line = schemaFailureInWords(parsed.error);
+      expect(line).toMatch(/^an output failed its own schema: bandwidth: invalid input: expected number, received nan/);
+      expect(line).not.toContain('\n');
+      expect(schemaFailureInWords(new Error('x'))).toBeUndefined();
+    });
+
+    it('opens a version 2 kernel-regress report with no skipped bandwidths and no metric notes', () => {
+      const v2 = {
+        ...v1('kernel-regress'),
+        meta: { ...metaNow('kernel-regress'), schemaVersion: 2 },
+        loo: { grid: [1, 2], losses: [0.5, 0.4], search: 'grid' },
+      };
+      const report = readReportOf('kernel-regress', v2);
+      expect(report.loo).toEqual({ grid: [1, 2], losses: [0.5, 0.4], search: 'grid', skipped: [] });
+      expect(report.metricNotes).toEqual({});
+    });
   });
 });

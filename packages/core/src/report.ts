@@ -106,7 +106,8 @@ export const kernelRegressReportSchema = defineReport('kernel-regress', {
   /** Test metrics; null where undefined (a correlation with a constant series, since version 3), the reason in metricNotes. */
   metrics: z.record(z.string(), z.number().nullable()),
   metricNotes: z.record(z.string(), z.string()),
-  loo: z.object({ grid: z.array(z.number()), losses: z.array(z.number()), search: z.string() }).nullable(),
+  /** The leave-one-out search; `skipped`: bandwidths whose loss overflowed float32 (since version 3). */
+  loo: z.object({ grid: z.array(z.number()), losses: z.array(z.number()), search: z.string(), skipped: z.array(z.number()) }).nullable(),
 });
 
 /** The typed form of a kernel-regress report. */

@@ -22,6 +22,8 @@ export interface BandwidthSelection {
   readonly search: 'grid' | 'golden';
   readonly grid: number[];
   readonly losses: number[];
+  /** Candidate bandwidths whose loss overflowed float32 (left out of grid and losses). */
+  readonly skipped: number[];
 }
 
 function pairScale(kernel: KernelName, x: Matrix): number {
@@ -131,8 +133,17 @@ export function selectBandwidth(spec: KernelSpec, x: Matrix, targets: Targets, o
   if (grid.length === 0) throw new OptionError('empty bandwidth grid', 'give at least one candidate bandwidth');
   const search = options.search ?? 'grid';
   const tried = new Map<number, number>();
-  const losses = looLosses(spec, x, targets, grid, options);
+  // A loss that overflows (exp(<a,b>/tau) past float32 in the 1/n form, a bandwidth near 0) is
+  // infinite: such bandwidths are never chosen, and the selection lists them as skipped.
+  const finite = (l: number) => (Number.isFinite(l) ? l : Number.POSITIVE_INFINITY);
+  const losses = looLosses(spec, x, targets, grid, options).map(finite);
   grid.forEach((h, k) => tried.set(h, losses[k]));
+  if (losses.every((l) => l === Number.POSITIVE_INFINITY)) {
+    throw new OptionError(
+      `the leave-one-out loss overflows float32 at every candidate bandwidth (${grid[0].toPrecision(3)} to ${grid[grid.length - 1].toPrecision(3)})`,
+      'give a larger bandwidth, or use the normalised estimator',
+    );
+  }
   const best = () => [...tried.entries()].reduce((a, b) => (b[1] < a[1] ? b : a))[0];
   if (search === 'golden' && grid.length > 1) {
     const i = grid.indexOf(best());
@@ -140,7 +151,7 @@ export function selectBandwidth(spec: KernelSpec, x: Matrix, targets: Targets, o
     let hi = Math.log(grid[Math.min(grid.length - 1, i + 1)]);
     const loss = (t: number) => {
       const h = Math.exp(t);
-      if (!tried.has(h)) tried.set(h, looLosses(spec, x, targets, [h], options)[0]);
+      if (!tried.has(h)) tried.set(h, finite(looLosses(spec, x, targets, [h], options)[0]));
       return tried.get(h)!;
     };
     for (let iter = 0; iter < 16; iter++) {
@@ -151,5 +162,12 @@ export function selectBandwidth(spec: KernelSpec, x: Matrix, targets: Targets, o
     }
   }
   const all = [...tried.entries()].sort((a, b) => a[0] - b[0]);
-  return { bandwidth: best(), search, grid: all.map((e) => e[0]), losses: all.map((e) => e[1]) };
+  const kept = all.filter((e) => e[1] < Number.POSITIVE_INFINITY);
+  return {
+    bandwidth: best(),
+    search,
+    grid: kept.map((e) => e[0]),
+    losses: kept.map((e) => e[1]),
+    skipped: all.filter((e) => e[1] === Number.POSITIVE_INFINITY).map((e) => e[0]),
+  };
 }

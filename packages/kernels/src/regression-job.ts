@@ -29,7 +29,7 @@ export interface KernelRegressionResult {
   /** Test metrics; null where undefined (a correlation with a constant series), with the reason in `metricNotes`. */
   readonly metrics: Record<string, number | null>;
   readonly metricNotes: Record<string, string>;
-  readonly loo: { grid: number[]; losses: number[]; search: string } | null;
+  readonly loo: { grid: number[]; losses: number[]; search: string; skipped: number[] } | null;
 }
 
 /**
@@ -45,6 +45,18 @@ function constantSeries(values: ArrayLike<number>): boolean {
     hi = Math.max(hi, v);
   }
   return hi - lo <= 1e-6 * Math.max(1, Math.abs(lo), Math.abs(hi));
+}
+
+/** Refuses predictions that overflowed float32 (the 1/n form at a small bandwidth, features near 1e30): never a NaN in a report. */
+function checkFinite(values: ArrayLike<number>, bandwidth: number | undefined): void {
+  for (let i = 0; i < values.length; i++) {
+    if (!Number.isFinite(values[i])) {
+      throw new OptionError(
+        `the predictions overflow float32${bandwidth === undefined ? '' : ` at bandwidth ${bandwidth.toPrecision(3)}`}`,
+        'give a larger bandwidth, scale the features down, or use the normalised estimator',
+      );
+    }
+  }
 }
 
 /** The default mode for a target column: classes when non-numeric or few distinct integers. */
@@ -99,11 +111,15 @@ export function kernelRegression(train: NumericTable, test: NumericTable, settin
     onProgress: progress('predict'),
   });
   const lines = { source: train.source, lines: train.lines };
-  const selection = () => (nw.selection ? { grid: nw.selection.grid, losses: nw.selection.losses, search: nw.selection.search } : null);
+  const selection = () =>
+    nw.selection
+      ? { grid: nw.selection.grid, losses: nw.selection.losses, search: nw.selection.search, skipped: nw.selection.skipped }
+      : null;
 
   if (mode === 'regress') {
     const values = realTargets(train.target, train.source, train.lines);
     const pred = nw.fit(train.features, { kind: 'real', values }).predict(queries);
+    checkFinite(pred.data, nw.bandwidth);
     const predictions = Array.from(pred.data);
     const metrics: Record<string, number | null> = { n: predictions.length };
     const metricNotes: Record<string, string> = {};
@@ -130,6 +146,7 @@ export function kernelRegression(train: NumericTable, test: NumericTable, settin
     );
   }
   const weights = nw.fit(train.features, { kind: 'class', labels, numClasses: labelNames.length }).predict(queries);
+  checkFinite(weights.data, nw.bandwidth);
   const predicted = argmaxRows(weights);
   const c = labelNames.length;
   const predictions = Array.from(predicted, (label, i) => ({

@@ -302,6 +302,12 @@ export function runConvergence(
           const space = { logSpace: kernel === 'attention', nonPositive: false };
           return [combineScores(s, space, yAug, true).dataSync(), combineScores(s, space, yAug, false).dataSync()];
         });
+        if (!raw.every(Number.isFinite)) {
+          throw new OptionError(
+            `the 1/n form of the ${kernel} kernel overflows float32 at n = ${n}${kernel === 'attention' ? ` and temperature ${temperature}` : ''}`,
+            kernel === 'attention' ? 'pass a larger temperature (e.g. 0.1)' : 'use another kernel',
+          );
+        }
         normalized.push(Float64Array.from(norm));
         unnormalized.push(Float64Array.from(raw));
       }

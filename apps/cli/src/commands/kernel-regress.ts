@@ -91,6 +91,9 @@ export const kernelRegressCommand = defineCommand({
     context.stdout.write(
       `kernel ${kernel}, ${report.mode}, bandwidth ${formatNumber(report.bandwidth)}` +
         `${report.loo ? ` (leave-one-out ${report.loo.search} over ${report.loo.grid.length} values)` : ''}, ` +
+        (report.loo && report.loo.skipped.length > 0
+          ? `${report.loo.skipped.length} bandwidths skipped (their leave-one-out loss overflows float32), `
+          : '') +
         `${train.features.rows} train x ${test.features.rows} test x ${train.features.cols} features\n` +
         textTable({
           title: '',
