@@ -9,7 +9,7 @@
  */
 import { OptionError, type Rng } from '@iclkr/core';
 import { BaseRetriever, type Pool, type Query, type Selection, topN } from './retriever.js';
-import { kernelToPool } from './space.js';
+import { dotToPool } from './space.js';
 
 /** The n pool items with the largest query-key score under one head, best first; scores are q . k_i / sqrt(d_head). */
 export class AttentionKernelRetriever extends BaseRetriever {
@@ -26,6 +26,6 @@ export class AttentionKernelRetriever extends BaseRetriever {
   }
 
   protected choose(query: Query, n: number, _rng: Rng): Selection {
-    return topN(kernelToPool({ kernel: 'linear' }, this.pool.features!, query, this.name), n, query.index);
+    return topN(dotToPool(this.pool.features!, query, this.name), n, query.index);
   }
 }

@@ -6,7 +6,7 @@
  */
 import { OptionError, type Rng } from '@iclkr/core';
 import { BaseRetriever, type Pool, type Query, type Selection, topN } from './retriever.js';
-import { kernelToPool } from './space.js';
+import { dotToPool } from './space.js';
 
 /** The n pool items whose hidden states are nearest the query's by cosine, nearest first; scores are the cosines. */
 export class HiddenKnnRetriever extends BaseRetriever {
@@ -22,6 +22,6 @@ export class HiddenKnnRetriever extends BaseRetriever {
   }
 
   protected choose(query: Query, n: number, _rng: Rng): Selection {
-    return topN(kernelToPool({ kernel: 'cosine' }, this.pool.features!, query, this.name), n, query.index);
+    return topN(dotToPool(this.pool.features!, query, this.name, true), n, query.index);
   }
 }

@@ -6,7 +6,7 @@
  */
 import { OptionError, type Rng } from '@iclkr/core';
 import { BaseRetriever, type Pool, type Query, type Selection, topN } from './retriever.js';
-import { kernelToPool } from './space.js';
+import { dotToPool } from './space.js';
 
 /** The n pool items with the largest inner product of next-token distributions with the query's; scores are those products. */
 export class ModelKernelRetriever extends BaseRetriever {
@@ -23,6 +23,6 @@ export class ModelKernelRetriever extends BaseRetriever {
   }
 
   protected choose(query: Query, n: number, _rng: Rng): Selection {
-    return topN(kernelToPool({ kernel: 'linear' }, this.pool.features!, query, this.name), n, query.index);
+    return topN(dotToPool(this.pool.features!, query, this.name), n, query.index);
   }
 }
