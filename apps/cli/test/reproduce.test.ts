@@ -24,7 +24,10 @@ describe('iclkr reproduce', () => {
     expect(report.sections.map((s) => s.name)).toEqual(['retrieval']);
     const section = report.sections[0].report as { meta: { kind: string }; strategies: string[]; shots: number[]; rows: unknown[] };
     expect(section.meta.kind).toBe('compare-retrievers');
-    expect([section.strategies, section.shots]).toEqual([['random', 'knn', 'attention-kernel', 'true-kernel'], [4, 8]]);
+    expect([section.strategies, section.shots]).toEqual([
+      ['random', 'knn', 'attention-kernel', 'true-kernel'],
+      [4, 8],
+    ]);
     expect(report.summary.filter((s) => s.section === 'retrieval').map((s) => s.paper)).toEqual([0.805, 0.75, 0.5]);
     expect(readdirSync(join(out, 'figures'))).toEqual(expect.arrayContaining(['retrieval-accuracy.svg', 'retrieval-methods.svg']));
   });
