@@ -97,6 +97,23 @@ describe('iclkr probe --retrieval', () => {
     expect(lines[0].scores.every((v: number) => v < 0)).toBe(true);
   });
 
+  it('attention-kernel takes its head (and key position) from --head, as retrieve does', async () => {
+    const r = await run(
+      ...textProbe(),
+      '--retrieval',
+      'attention-kernel',
+      '--head',
+      '0.1',
+      '--key-position',
+      'delimiter',
+      '--pool',
+      '30',
+      '--json',
+    );
+    expect(r.code).toBe(0);
+    expect(probeReportSchema.parse(JSON.parse(r.stdout)).meta.settings).toMatchObject({ retrieval: 'attention-kernel', pool: 30 });
+  });
+
   it('refuses the retrieval options for worlds and activations, and bad values, in one line', async () => {
     const out = join(dir, 'never');
     const cases: [string[], RegExp][] = [
@@ -119,6 +136,9 @@ describe('iclkr probe --retrieval', () => {
       [[...textProbe(), '--pool', '-3', '--out', out], /--pool -3 is not an integer in \[1, \d+\]/],
       [[...textProbe(), '--pool', '1', '--out', out], /the pool of 1 demonstrations is smaller than --shots 2/],
       [[...textProbe(), '--pool', '10000', '--out', out], /--pool 10000 is more than the 6920 examples of --demos/],
+      [[...textProbe(), '--retrieval', 'attention-kernel', '--out', out], /attention-kernel needs a head: --head L\.H/],
+      [[...textProbe(), '--retrieval', 'bm25', '--head', '0.1', '--out', out], /--head applies to the attention-kernel strategy only/],
+      [['probe', '--head', '0.1', '--out', out], /--head applies to text prompts only/],
     ];
     for (const [args, pattern] of cases) expectCleanFailure(await run(...args), pattern, out);
   });

@@ -308,7 +308,7 @@ describe('iclkr retrieve', () => {
         [...base, '--strategy', 'attention-kernel', '--model', textModel, '--tokenizer', GPT2_TOKENIZER, '--head', '0.2'],
         /attention-kernel: head 2 is out of range/,
       ],
-      [[...base, '--strategy', 'knn', '--layer', '0'], /--layer applies to --strategy hidden-knn only/],
+      [[...base, '--strategy', 'knn', '--layer', '0'], /--layer applies to the hidden-knn strategy only/],
       [[...base, '--strategy', 'true-kernel'], /the true-kernel strategy ranks by a task world's kernel, which text has not/],
       [[...base, '--strategy', 'nearest'], /--strategy nearest is not one of random, balanced/],
     ];

@@ -24,10 +24,10 @@ import { defaultModelDir } from '../default-model.js';
 import { checkWorldModel, modelName, textTokenizer } from '../models.js';
 import { OUT_DIR_OPTION, showReport } from '../report-output.js';
 import { seedsOf } from '../seeds.js';
-import { ORDER_AND_POOL_OPTIONS, STRATEGY_DESCRIPTION } from '../retrieval-options.js';
+import { ORDER_AND_POOL_OPTIONS, SELECTOR_OPTIONS, STRATEGY_DESCRIPTION, selectorSettings } from '../retrieval-options.js';
 
 /** Options that only text prompts take, refused for a world. */
-const TEXT_ONLY = ['demos', 'template', 'label-words', 'tokenizer', 'retrieval', 'order', 'pool'] as const;
+const TEXT_ONLY = ['demos', 'template', 'label-words', 'tokenizer', 'retrieval', 'order', 'pool', 'layer', 'head', 'key-position'] as const;
 /** Options that only task worlds take, refused for text. */
 const WORLD_ONLY = ['world', 'length', 'ood', 'kernel'] as const;
 /** Options an activations folder replaces: it carries its own prompts and model outputs. */
@@ -47,6 +47,9 @@ const NOT_WITH_ACTIVATIONS = [
   'retrieval',
   'order',
   'pool',
+  'layer',
+  'head',
+  'key-position',
 ] as const;
 
 const OPTIONS = {
@@ -109,6 +112,12 @@ const OPTIONS = {
   },
   order: { ...ORDER_AND_POOL_OPTIONS.order, description: `with --data: ${ORDER_AND_POOL_OPTIONS.order.description}` },
   pool: { ...ORDER_AND_POOL_OPTIONS.pool, description: `with --data: ${ORDER_AND_POOL_OPTIONS.pool.description}` },
+  layer: { ...SELECTOR_OPTIONS.layer, description: `with --data --retrieval ${SELECTOR_OPTIONS.layer.description}` },
+  head: { ...SELECTOR_OPTIONS.head, description: `with --data --retrieval ${SELECTOR_OPTIONS.head.description}` },
+  'key-position': {
+    ...SELECTOR_OPTIONS['key-position'],
+    description: `with --data --retrieval ${SELECTOR_OPTIONS['key-position'].description}`,
+  },
   shots: { kind: 'int', min: 1, max: 10_000, placeholder: 'N', description: 'demonstrations per prompt n', default: 16 },
   length: {
     kind: 'int',
@@ -200,6 +209,7 @@ async function textSource(
       '--data needs --demos FILE, the pool demonstrations are drawn from',
       'pass --demos with a training split of the same task',
     );
+  const selector = selectorSettings(values, values.retrieval);
   const dataset = await loadTextDataset(data);
   const demos = await loadTextDataset(values.demos);
   checkSameClasses(dataset, demos);
@@ -219,7 +229,7 @@ async function textSource(
         demosName: values.demos,
         template: values.template,
         labelWords: words,
-        retrieval: { strategy: values.retrieval, order: values.order, pool: values.pool },
+        retrieval: { strategy: values.retrieval, order: values.order, pool: values.pool, ...selector },
       },
       settings,
       context.io(),

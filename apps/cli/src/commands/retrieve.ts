@@ -5,7 +5,6 @@ import {
   checkVocabulary,
   labelWords,
   needsModel,
-  parseHead,
   retrieveQueries,
   runRetrieve,
   type TextModel,
@@ -17,7 +16,7 @@ import { seedOption } from '../args.js';
 import { defineCommand } from '../command.js';
 import { textTokenizer } from '../models.js';
 import { writeOutput } from '../output.js';
-import { ORDER_AND_POOL_OPTIONS, STRATEGY_DESCRIPTION } from '../retrieval-options.js';
+import { ORDER_AND_POOL_OPTIONS, SELECTOR_OPTIONS, STRATEGY_DESCRIPTION, selectorSettings } from '../retrieval-options.js';
 
 /** Options only the model-based strategies read. */
 const MODEL_ONLY = ['model', 'tokenizer', 'template', 'batch'] as const;
@@ -25,11 +24,8 @@ const MODEL_ONLY = ['model', 'tokenizer', 'template', 'batch'] as const;
 /** The strategies that read a model, for the messages. */
 const MODEL_STRATEGIES = RETRIEVAL_STRATEGY_NAMES.filter(needsModel).join(', ');
 
-/** Options one strategy reads, refused with any other. */
+/** Options one strategy reads, refused with any other (besides the selector options). */
 const STRATEGY_ONLY: Readonly<Record<string, readonly string[]>> = {
-  layer: ['hidden-knn'],
-  head: ['attention-kernel'],
-  'key-position': ['attention-kernel'],
   'label-words': ['mdl', 'attention-kernel'],
 };
 
@@ -75,23 +71,7 @@ export const retrieveCommand = defineCommand({
       placeholder: 'W1,W2,...',
       description: 'mdl, attention-kernel: the word of each class in the demonstration lines (default: the class names)',
     },
-    layer: {
-      kind: 'int',
-      min: 0,
-      max: 1_000,
-      placeholder: 'L',
-      description: 'hidden-knn: the hidden-state layer (default: the middle one)',
-    },
-    head: {
-      kind: 'string',
-      placeholder: 'L.H',
-      description: "attention-kernel: the head, layer.head from 0 (iclkr compare-retrievers chooses the probe's best head)",
-    },
-    'key-position': {
-      kind: 'choice',
-      choices: ['label', 'delimiter'],
-      description: "attention-kernel: where each demonstration's key is read (default: its label)",
-    },
+    ...SELECTOR_OPTIONS,
     model: {
       kind: 'string',
       role: 'input',
@@ -139,11 +119,7 @@ export const retrieveCommand = defineCommand({
       if (values.given.has(option) && !strategies.includes(strategy))
         throw new OptionError(`--${option} applies to --strategy ${strategies.join(' or ')} only`, `drop --${option}`);
     }
-    if (strategy === 'attention-kernel' && values.head === undefined)
-      throw new OptionError(
-        'attention-kernel needs a head: --head L.H',
-        "pass --head L.H (iclkr compare-retrievers chooses the probe's best head itself; iclkr probe prints the best heads)",
-      );
+    const selector = selectorSettings(values, strategy);
     const data = await loadTextDataset(values.data);
     const demos = await loadTextDataset(values.demos);
     checkSameClasses(data, demos);
@@ -185,9 +161,7 @@ export const retrieveCommand = defineCommand({
             strategy,
             order: values.order,
             pool: values.pool,
-            layer: values.layer,
-            head: values.head === undefined ? undefined : parseHead(values.head),
-            keyPosition: values['key-position'] as 'label' | 'delimiter' | undefined,
+            ...selector,
           },
           shots,
           seed: values.seed,
