@@ -160,3 +160,17 @@ export function nextTokenDistributions(
   }
   return out;
 }
+
+/**
+ * The values of the tensor `make` builds, its intermediates freed. The read happens outside
+ * tf.tidy: tidy walks whatever its callback returns looking for tensors, element by element for
+ * a typed array: 2.1 s for 32 of GPT-2's next-token distributions, against 2 ms read outside.
+ */
+export function tidyData(make: () => tf.Tensor): Float32Array {
+  const t = tf.tidy(make);
+  try {
+    return t.dataSync() as Float32Array;
+  } finally {
+    t.dispose();
+  }
+}

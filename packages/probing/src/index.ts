@@ -131,7 +131,7 @@ export {
   type ProbeResult,
 } from './analysis/probe-analyses.js';
 /** The interface every analysis depends on (run with a cache filter, config, dispose) and batched next-token distributions. */
-export { type HookedModel, type NextTokenOptions, nextTokenDistributions, type PassOptions } from './hooked-model.js';
+export { type HookedModel, type NextTokenOptions, nextTokenDistributions, type PassOptions, tidyData } from './hooked-model.js';
 /** Mean log-probability per token of spans of token sequences (minus the log-perplexity), batched. */
 export { type ScoredSpan, spanLogLikelihoods } from './log-likelihood.js';
 /** Our GPT's plain configuration object, its check, and its mapping to the shared ModelConfig. */

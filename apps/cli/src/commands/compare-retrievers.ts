@@ -11,7 +11,7 @@ import {
   WORLD_POOL_DEFAULT,
 } from '@iclkr/experiments';
 import { resolveWorld } from '@iclkr/experiments/node';
-import { DEFAULT_TEMPLATE, type HookedModel } from '@iclkr/probing';
+import type { HookedModel } from '@iclkr/probing';
 import { loadGptCheckpoint, loadModel } from '@iclkr/probing/node';
 import { DEMONSTRATION_ORDERS, parseStrategy, RETRIEVAL_STRATEGY_NAMES } from '@iclkr/retrieval';
 import { PRESET_NAMES, THEOREM_KERNEL_DEFAULTS } from '@iclkr/theory';
@@ -21,6 +21,7 @@ import { defaultModelDir } from '../default-model.js';
 import { checkWorldModel, modelName, textTokenizer } from '../models.js';
 import { OUT_DIR_OPTION, showReport } from '../report-output.js';
 import { seedsOf } from '../seeds.js';
+import { TEXT_PROMPT_OPTIONS } from '../text-options.js';
 
 /** Options only text prompts take, refused for a world. */
 const TEXT_ONLY = ['demos', 'template', 'label-words', 'tokenizer'] as const;
@@ -54,29 +55,7 @@ export const compareRetrieversCommand = defineCommand({
       placeholder: 'FILE',
       description: 'compare on text instead: the queries (e.g. ../shared/data/sst2/glue-dev.tsv)',
     },
-    demos: {
-      kind: 'string',
-      role: 'input',
-      placeholder: 'FILE',
-      description: 'with --data: the demonstration pool (e.g. ../shared/data/sst2/stsa.binary.train)',
-    },
-    template: {
-      kind: 'string',
-      placeholder: 'T',
-      description: 'with --data: a demonstration line with {x} and {y}',
-      default: DEFAULT_TEMPLATE,
-    },
-    'label-words': {
-      kind: 'string',
-      placeholder: 'W1,W2,...',
-      description: 'with --data: the word of each class, in class order (default: the class names)',
-    },
-    tokenizer: {
-      kind: 'string',
-      role: 'input',
-      placeholder: 'DIR',
-      description: 'with --data: tokenizer folder (default: the model folder)',
-    },
+    ...TEXT_PROMPT_OPTIONS,
     strategies: {
       kind: 'string',
       placeholder: 'S1,S2,...',

@@ -13,7 +13,6 @@ import {
   WorldPrompts,
 } from '@iclkr/experiments';
 import { resolveWorld } from '@iclkr/experiments/node';
-import { DEFAULT_TEMPLATE } from '@iclkr/probing';
 import { loadGptCheckpoint, loadModel } from '@iclkr/probing/node';
 import { PRESET_NAMES } from '@iclkr/theory';
 import { type OptionValues, seedOption } from '../args.js';
@@ -21,6 +20,7 @@ import { defineCommand } from '../command.js';
 import { defaultModelDir } from '../default-model.js';
 import { checkWorldModel, modelName, textTokenizer } from '../models.js';
 import { OUT_DIR_OPTION, showReport } from '../report-output.js';
+import { TEXT_PROMPT_OPTIONS } from '../text-options.js';
 
 const list = (xs: readonly unknown[]) => xs.join(',');
 
@@ -50,29 +50,7 @@ const OPTIONS = {
     placeholder: 'FILE',
     description: 'run on text instead: the examples whose queries are scored (e.g. ../shared/data/sst2/glue-dev.tsv)',
   },
-  demos: {
-    kind: 'string',
-    role: 'input',
-    placeholder: 'FILE',
-    description: 'with --data: the pool demonstrations are drawn from (e.g. ../shared/data/sst2/stsa.binary.train)',
-  },
-  template: {
-    kind: 'string',
-    placeholder: 'T',
-    description: 'with --data: a demonstration line with {x} and {y}',
-    default: DEFAULT_TEMPLATE,
-  },
-  'label-words': {
-    kind: 'string',
-    placeholder: 'W1,W2,...',
-    description: 'with --data: the word of each class, in class order (default: the class names)',
-  },
-  tokenizer: {
-    kind: 'string',
-    role: 'input',
-    placeholder: 'DIR',
-    description: 'with --data: tokenizer folder (default: the model folder)',
-  },
+  ...TEXT_PROMPT_OPTIONS,
   length: {
     kind: 'int',
     min: 1,

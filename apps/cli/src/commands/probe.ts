@@ -14,7 +14,7 @@ import {
   worldProbeSource,
 } from '@iclkr/experiments';
 import { activationsProbeSource, resolveWorld } from '@iclkr/experiments/node';
-import { DEFAULT_TEMPLATE, KV_PROBE_FOLDS } from '@iclkr/probing';
+import { KV_PROBE_FOLDS } from '@iclkr/probing';
 import { loadGptCheckpoint, loadModel } from '@iclkr/probing/node';
 import { RETRIEVAL_STRATEGY_NAMES } from '@iclkr/retrieval';
 import { PRESET_NAMES } from '@iclkr/theory';
@@ -25,6 +25,7 @@ import { checkWorldModel, modelName, textTokenizer } from '../models.js';
 import { OUT_DIR_OPTION, showReport } from '../report-output.js';
 import { seedsOf } from '../seeds.js';
 import { ORDER_AND_POOL_OPTIONS, SELECTOR_OPTIONS, STRATEGY_DESCRIPTION, selectorSettings } from '../retrieval-options.js';
+import { TEXT_PROMPT_OPTIONS } from '../text-options.js';
 
 /** Options that only text prompts take, refused for a world. */
 const TEXT_ONLY = ['demos', 'template', 'label-words', 'tokenizer', 'retrieval', 'order', 'pool', 'layer', 'head', 'key-position'] as const;
@@ -80,29 +81,7 @@ const OPTIONS = {
     placeholder: 'FILE',
     description: 'probe text instead: the examples whose queries are scored (e.g. ../shared/data/sst2/glue-dev.tsv)',
   },
-  demos: {
-    kind: 'string',
-    role: 'input',
-    placeholder: 'FILE',
-    description: 'with --data: the pool demonstrations are drawn from (e.g. ../shared/data/sst2/stsa.binary.train)',
-  },
-  template: {
-    kind: 'string',
-    placeholder: 'T',
-    description: 'with --data: a demonstration line with {x} and {y}',
-    default: DEFAULT_TEMPLATE,
-  },
-  'label-words': {
-    kind: 'string',
-    placeholder: 'W1,W2,...',
-    description: 'with --data: the word of each class, in class order (default: the class names)',
-  },
-  tokenizer: {
-    kind: 'string',
-    role: 'input',
-    placeholder: 'DIR',
-    description: 'with --data: tokenizer folder (default: the model folder)',
-  },
+  ...TEXT_PROMPT_OPTIONS,
   retrieval: {
     kind: 'choice',
     choices: RETRIEVAL_STRATEGY_NAMES,

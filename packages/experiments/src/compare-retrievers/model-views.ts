@@ -7,7 +7,7 @@
  * attention never lets a real position see the padding after it).
  */
 import { type Matrix, OptionError, tf } from '@iclkr/core';
-import type { HookedModel } from '@iclkr/probing';
+import { type HookedModel, tidyData } from '@iclkr/probing';
 
 /** An attention head: layer and head index, from 0. */
 export interface HeadChoice {
@@ -94,16 +94,6 @@ function chunks<T extends { length: number }>(order: readonly T[], perItem: (len
   return out;
 }
 
-/** Values of a tensor built in `make`, its intermediates and itself freed (read outside tidy: tidy walks typed arrays slowly). */
-function read(make: () => tf.Tensor): Float32Array {
-  const t = tf.tidy(make);
-  try {
-    return t.dataSync() as Float32Array;
-  } finally {
-    t.dispose();
-  }
-}
-
 function checkSequences(model: HookedModel, sequences: readonly (readonly number[])[]): void {
   sequences.forEach((s, i) => {
     if (s.length === 0) throw new OptionError(`sequence ${i} is empty`, 'give every text at least one token');
@@ -163,7 +153,7 @@ export function runAlone(
     const { logits, cache } = model.run(ids, { cache: names, logitPositions: last });
     ids.dispose();
     try {
-      const dist = request.distribution ? read(() => tf.softmax(logits.reshape([rows.length, vocabSize]))) : undefined;
+      const dist = request.distribution ? tidyData(() => tf.softmax(logits.reshape([rows.length, vocabSize]))) : undefined;
       const resid = hiddenName ? (cache.get(hiddenName)!.dataSync() as Float32Array) : undefined;
       const kAll = keyAt !== undefined ? (cache.get(kName!)!.dataSync() as Float32Array) : undefined;
       const qAll = request.query ? (cache.get(qName!)!.dataSync() as Float32Array) : undefined;
@@ -253,11 +243,11 @@ export function promptViews(
     const { logits, cache } = model.run(ids, { cache: pattern ? [pattern] : [], logitPositions: last });
     ids.dispose();
     try {
-      const d = read(() => tf.softmax(tf.gather(logits.reshape([items.length, vocabSize]), gather, 1)));
+      const d = tidyData(() => tf.softmax(tf.gather(logits.reshape([items.length, vocabSize]), gather, 1)));
       items.forEach((i, b) => dists.set(i, d.slice(b * c, (b + 1) * c)));
       if (pattern) {
         const p = cache.get(pattern)!;
-        const all = read(() => p.slice([0, head!.head, 0, 0], [items.length, 1, length, length]));
+        const all = tidyData(() => p.slice([0, head!.head, 0, 0], [items.length, 1, length, length]));
         items.forEach((i, b) => {
           const base = (b * length + last[b]) * length;
           rows.set(i, all.slice(base, base + last[b] + 1));

@@ -2,15 +2,9 @@
  * `compare-retrievers` as a report: ICL accuracy per strategy x n, with the model as the scorer,
  * beside the explicit kernel-regression classifiers and the baselines on the same demonstrations.
  */
-import {
-  type CompareRetrieversReport,
-  type CompareRetrieversRow,
-  compareRetrieversReportSchema,
-  OptionError,
-  type TextDataset,
-} from '@iclkr/core';
+import { type CompareRetrieversReport, type CompareRetrieversRow, compareRetrieversReportSchema, OptionError } from '@iclkr/core';
 import { wilsonProportion } from '@iclkr/kernels';
-import type { HookedModel, Tokenizer } from '@iclkr/probing';
+import type { HookedModel } from '@iclkr/probing';
 import { type DemonstrationOrder, RETRIEVAL_STRATEGIES, type RetrievalStrategy } from '@iclkr/retrieval';
 import type { World } from '@iclkr/theory';
 import { MODEL_POOL_DEFAULT } from '../demonstrations.js';
@@ -32,6 +26,7 @@ import { checkHead, checkLayer, defaultLayer, type HeadChoice } from './model-vi
 import { compareRetrieversPaper } from './paper.js';
 import { textSide } from './text-side.js';
 import { type KeyPosition, worldSide } from './world-side.js';
+import type { TextPromptParts } from '../probe/sources.js';
 
 /** The default pool of a task-world prompt: demonstrations drawn from the prompt's own task. */
 export const WORLD_POOL_DEFAULT = 64;
@@ -49,16 +44,7 @@ export type CompareSource =
       /** Input length k (default: the world's inputLength, else 3). */
       readonly length?: number;
     }
-  | {
-      readonly kind: 'text';
-      readonly tokenizer: Tokenizer;
-      readonly data: TextDataset;
-      readonly dataName: string;
-      readonly demos: TextDataset;
-      readonly demosName: string;
-      readonly template: string;
-      readonly labelWords: readonly string[];
-    };
+  | ({ readonly kind: 'text' } & TextPromptParts);
 
 /** What to compare. */
 export interface CompareRetrieversSettings {

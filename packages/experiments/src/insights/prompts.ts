@@ -3,8 +3,8 @@
  * query and its gold class), then laid out for the model with a chosen word or token per class,
  * in a chosen order, and with the query replaced where asked (typo noise).
  */
-import { OptionError, Rng, type TextDataset } from '@iclkr/core';
-import { type HookedModel, textPromptSpans, type Tokenizer, tokenPromptSpans } from '@iclkr/probing';
+import { OptionError, Rng } from '@iclkr/core';
+import { type HookedModel, textPromptSpans, tokenPromptSpans } from '@iclkr/probing';
 import { createRetriever } from '@iclkr/retrieval';
 import { samplePrompt, type World } from '@iclkr/theory';
 import { taskPool } from '../icl/evaluate.js';
@@ -12,6 +12,7 @@ import { checkSameClasses, labelTokens } from '../probe/text-prompts.js';
 import { worldLabels } from '../probe/world-prompts.js';
 import { streamRng } from './noise.js';
 import type { LaidOutPrompt } from './score.js';
+import type { TextPromptParts } from '../probe/sources.js';
 
 /** One drawn prompt: demonstrations (input and class) and the query with its gold class; `key` names the query for seeded noise. */
 export interface BasePrompt<X> {
@@ -137,15 +138,8 @@ function streamOfIcl(seed: number, n: number, k: number, ood: boolean): Rng {
 }
 
 /** What text prompts read: the model and tokenizer, the queries, the pool, the template and the label words. */
-export interface TextPromptInput {
+export interface TextPromptInput extends TextPromptParts {
   readonly model: HookedModel;
-  readonly tokenizer: Tokenizer;
-  readonly data: TextDataset;
-  readonly dataName: string;
-  readonly demos: TextDataset;
-  readonly demosName: string;
-  readonly template: string;
-  readonly labelWords: readonly string[];
 }
 
 /** Text prompts: queries of the data in a seeded order, n demonstrations drawn at random from the pool, laid out by a template. */

@@ -89,13 +89,8 @@ export function worldProbeSource(
   });
 }
 
-/**
- * What a text probe reads: the model and tokenizer, the queries, the demonstration pool, the
- * template, the label words and how demonstrations are chosen.
- */
-export interface TextProbeInput {
-  readonly model: HookedModel;
-  readonly modelName: string;
+/** The parts every text experiment writes its prompts from: the tokenizer, the queries' data and the demonstration pool (with their names), the template and the label words. */
+export interface TextPromptParts {
   readonly tokenizer: Tokenizer;
   readonly data: TextDataset;
   readonly dataName: string;
@@ -103,6 +98,15 @@ export interface TextProbeInput {
   readonly demosName: string;
   readonly template: string;
   readonly labelWords: readonly string[];
+}
+
+/**
+ * What a text probe reads: the model and tokenizer, the queries, the demonstration pool, the
+ * template, the label words and how demonstrations are chosen.
+ */
+export interface TextProbeInput extends TextPromptParts {
+  readonly model: HookedModel;
+  readonly modelName: string;
   readonly retrieval: RetrievalSettings;
 }
 

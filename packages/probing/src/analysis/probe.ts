@@ -6,7 +6,7 @@
 
 import { OptionError, ShapeError, tf } from '@iclkr/core';
 import { argmax } from '@iclkr/kernels';
-import { type HookedModel, LOGIT_FLOATS, lengthChunks, logitsAt, passFloats, rightPadded, rowsAt } from '../hooked-model.js';
+import { type HookedModel, LOGIT_FLOATS, lengthChunks, logitsAt, passFloats, rightPadded, rowsAt, tidyData } from '../hooked-model.js';
 import { outputSimilarity } from './kernel-correlation.js';
 import { attentionRows, type LayerHeadRows, promptBlock } from './pattern.js';
 import { ProbeAnalyses, type ProbeAnalysesOptions, type ProbePrompt, type ProbeResult, type PromptActivations } from './probe-analyses.js';
@@ -39,20 +39,6 @@ const tokensOf = (prompt: ProbePrompt, span: Span) => prompt.tokens.slice(span.s
  * The streaming experiment on a model: `add` batches of prompts (any lengths; equal lengths run
  * together), then `result`. Every prompt must have the same number of demonstrations and template.
  */
-/**
- * The values of the tensor `make` builds, its intermediates freed. The read happens outside
- * tf.tidy: tidy walks whatever its callback returns looking for tensors, element by element for
- * a typed array: 2.1 s for 32 of GPT-2's next-token distributions, against 2 ms read outside.
- */
-function tidyData(make: () => tf.Tensor): Float32Array {
-  const t = tf.tidy(make);
-  try {
-    return t.dataSync() as Float32Array;
-  } finally {
-    t.dispose();
-  }
-}
-
 export class Probe {
   readonly options: ProbeOptions;
   private readonly model: HookedModel;
