@@ -264,7 +264,13 @@ describe('iclkr retrieve', () => {
   it('refuses bad options in one line and writes nothing', async () => {
     const out = join(dir, 'never.jsonl');
     const base = ['--demos', SST2_TRAIN, '--data', SST2_DEV, '--shots', '4', '--out', out];
+    // A label-only line (as CR and MPQA have): every retriever would score it like any other, all zeros.
+    const holed = file(dir, 'holed.txt', '1 a gripping film\n0\n1 moving and beautiful\n0 dull and slow\n');
     const cases: [string[], RegExp][] = [
+      [
+        ['--demos', holed, '--data', SST2_DEV, '--shots', '2', '--strategy', 'bm25', '--out', out],
+        /--demos .*holed\.txt has rows with a label but no text \(line 2\); remove those lines/,
+      ],
       [
         [...base, '--strategy', 'nearest'],
         /--strategy nearest is not one of random, balanced, bm25, knn, model-kernel, in-distribution, dpp, votek, kmedoids/,

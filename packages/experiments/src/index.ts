@@ -46,7 +46,7 @@ export { TRUE_KERNELS, trueKernelNames, worldLabels, worldPrompts, type WorldPro
 /** Probing prompts from text: queries, demonstrations from a pool, a template and label words. */
 export {
   type ChooseDemonstrations,
-  checkSameClasses,
+  checkTextData,
   labelTokens,
   labelWords,
   type TextPromptSettings,

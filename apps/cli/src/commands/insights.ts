@@ -1,7 +1,7 @@
 import { OptionError } from '@iclkr/core';
 import { checkFolderFree, loadTextDataset } from '@iclkr/core/node';
 import {
-  checkSameClasses,
+  checkTextData,
   checkVocabulary,
   INSIGHTS_DEFAULTS,
   INSIGHTS_EXPERIMENTS,
@@ -183,7 +183,7 @@ async function textPrompts(values: Values, data: string, modelDir: string): Prom
     );
   const dataset = await loadTextDataset(data);
   const demos = await loadTextDataset(values.demos);
-  checkSameClasses(dataset, demos);
+  checkTextData(dataset, demos);
   const words = labelWords(dataset, values['label-words']);
   const tokenizer = await textTokenizer(modelDir, modelName(modelDir, values.model !== undefined), values.tokenizer);
   const model = await loadModel(modelDir);

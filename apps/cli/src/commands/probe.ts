@@ -1,7 +1,7 @@
 import { OptionError } from '@iclkr/core';
 import { checkFolderFree, loadTextDataset } from '@iclkr/core/node';
 import {
-  checkSameClasses,
+  checkTextData,
   checkVocabulary,
   labelWords,
   modelWorld,
@@ -191,7 +191,7 @@ async function textSource(
   const selector = selectorSettings(values, values.retrieval);
   const dataset = await loadTextDataset(data);
   const demos = await loadTextDataset(values.demos);
-  checkSameClasses(dataset, demos);
+  checkTextData(dataset, demos);
   const words = labelWords(dataset, values['label-words']);
   const tokenizer = await textTokenizer(modelDir, modelName(modelDir, values.model !== undefined), values.tokenizer);
   const model = await loadModel(modelDir);

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { OptionError, type ReproduceReport } from '@iclkr/core';
 import { checkFolderFree, loadTextDataset } from '@iclkr/core/node';
 import {
-  checkSameClasses,
+  checkTextData,
   checkVocabulary,
   modelWorld,
   presentReport,
@@ -110,7 +110,7 @@ export const reproduceCommand = defineCommand({
       const dataDir = values['data-dir'] ?? sharedDataDir();
       const data = await loadTextDataset(join(dataDir, REPRODUCE_TEXT.queries));
       const demos = await loadTextDataset(join(dataDir, REPRODUCE_TEXT.pool));
-      checkSameClasses(data, demos);
+      checkTextData(data, demos);
       const tokenizer = await textTokenizer(values.model, `--model ${values.model}`, values.tokenizer);
       const hf = values.model;
       textSource = async (settings) => {

@@ -1,14 +1,6 @@
 import { OptionError } from '@iclkr/core';
 import { loadTextDataset } from '@iclkr/core/node';
-import {
-  checkSameClasses,
-  checkVocabulary,
-  labelWords,
-  needsModel,
-  retrieveQueries,
-  runRetrieve,
-  type TextModel,
-} from '@iclkr/experiments';
+import { checkTextData, checkVocabulary, labelWords, needsModel, retrieveQueries, runRetrieve, type TextModel } from '@iclkr/experiments';
 import { DEFAULT_TEMPLATE } from '@iclkr/probing';
 import { loadModel } from '@iclkr/probing/node';
 import { RETRIEVAL_STRATEGY_NAMES } from '@iclkr/retrieval';
@@ -122,7 +114,7 @@ export const retrieveCommand = defineCommand({
     const selector = selectorSettings(values, strategy);
     const data = await loadTextDataset(values.data);
     const demos = await loadTextDataset(values.demos);
-    checkSameClasses(data, demos);
+    checkTextData(data, demos);
     if (prompts !== undefined && prompts > data.texts.length) {
       throw new OptionError(
         `--prompts ${prompts} is more than the ${data.texts.length} examples of --data`,

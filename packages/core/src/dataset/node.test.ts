@@ -57,6 +57,8 @@ describe('the shared data sets', () => {
     const cr = await load('cr/custrev.all');
     expect(cr.texts[768]).toBe(''); // line 769 is `0 `
     expect(cr.texts.filter((t) => t === '')).toHaveLength(4);
+    expect(cr.emptyTextLines).toHaveLength(4);
+    expect(cr.emptyTextLines).toContain(769);
   });
 
   it('joins AG News title and description and names classes from classes.txt', async () => {

@@ -19,6 +19,8 @@ describe('parseTextDataset formats', () => {
     });
     expect(d.name).toBe('reviews');
     expect(d.texts).toEqual(['simplistic , silly .', '', 'third']);
+    // Kept as a row (the data README counts it), with its line named for the commands that refuse it.
+    expect(d.emptyTextLines).toEqual([2]);
     expect(d.labelNames).toEqual(['0', '1', '2']);
     expect([...d.labels]).toEqual([0, 1, 2]);
   });

@@ -24,6 +24,8 @@ export interface TextDataset {
   readonly labelNames: string[];
   /** TREC only: each row's fine class as `COARSE:fine` (fine names repeat across coarse ones). */
   readonly fineLabels?: string[];
+  /** The file lines (from 1) of rows with a label but no text (CR has 4, MPQA 3): kept as rows, refused where texts are scored. */
+  readonly emptyTextLines?: number[];
 }
 
 /** How to read a text classification file. */
@@ -68,6 +70,7 @@ export function parseTextDataset(input: string | Uint8Array, options: TextDatase
     source,
     lines: rows.lines,
   });
+  const empty = rows.lines.filter((_, i) => rows.texts[i] === '');
   const dataset: TextDataset = {
     kind: 'text',
     name,
@@ -75,6 +78,7 @@ export function parseTextDataset(input: string | Uint8Array, options: TextDatase
     texts: rows.texts,
     labels,
     labelNames,
+    ...(empty.length > 0 ? { emptyTextLines: empty } : {}),
   };
   return rows.fineLabels ? { ...dataset, fineLabels: rows.fineLabels } : dataset;
 }

@@ -7,7 +7,7 @@ import { type Matrix, OptionError, Rng, type TextDataset } from '@iclkr/core';
 import { type HookedModel, textPromptSpans, type Tokenizer } from '@iclkr/probing';
 import { demonstrationLine, inputTokens, modelLikelihoods } from '../demonstrations.js';
 import type { ExperimentIo } from '../io.js';
-import { checkSameClasses } from '../probe/text-prompts.js';
+import { checkTextData } from '../probe/text-prompts.js';
 import type { ComparisonSide, PoolView, PromptCase } from './engine.js';
 import { type HeadChoice, matrixOf, runAlone } from './model-views.js';
 import type { KeyPosition } from './world-side.js';
@@ -60,7 +60,7 @@ export function textSide(
   settings: TextSideSettings,
   io: ExperimentIo,
 ): ComparisonSide & { readonly poolIndices: readonly number[]; readonly queryIndices: readonly number[] } {
-  checkSameClasses(data, demos);
+  checkTextData(data, demos);
   const size = demos.texts.length;
   if (settings.pool > size)
     throw new OptionError(`--pool ${settings.pool} is more than the ${size} examples of --demos`, `pass --pool ${size} or fewer`);

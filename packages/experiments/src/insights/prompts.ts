@@ -8,7 +8,7 @@ import { type HookedModel, textPromptSpans, tokenPromptSpans } from '@iclkr/prob
 import { createRetriever } from '@iclkr/retrieval';
 import { samplePrompt, type World } from '@iclkr/theory';
 import { taskPool } from '../icl/evaluate.js';
-import { checkSameClasses, labelTokens } from '../probe/text-prompts.js';
+import { checkTextData, labelTokens } from '../probe/text-prompts.js';
 import { worldLabels } from '../probe/world-prompts.js';
 import { streamRng } from './noise.js';
 import type { LaidOutPrompt } from './score.js';
@@ -154,7 +154,7 @@ export class TextPrompts implements PromptSpace<string, string> {
   private readonly tokensOf = new Map<string, number[]>();
 
   constructor(input: TextPromptInput) {
-    checkSameClasses(input.data, input.demos);
+    checkTextData(input.data, input.demos);
     this.input = input;
     this.model = input.model;
     this.natural = input.labelWords;

@@ -55,8 +55,25 @@ export function labelTokens(tokenizer: Tokenizer, template: string, words: reado
   return tokens;
 }
 
-/** Checks the demonstrations' classes are the data's classes, so label ids mean the same in both. */
-export function checkSameClasses(data: TextDataset, demos: TextDataset): void {
+/** Refuses a data set with rows that have a label but no text: every retriever would score them alike (all zeros). */
+function checkNoEmptyTexts(dataset: TextDataset, option: string): void {
+  const lines = dataset.emptyTextLines ?? [];
+  if (lines.length > 0) {
+    const shown = lines.slice(0, 5).join(', ') + (lines.length > 5 ? `, ... (${lines.length} in all)` : '');
+    throw new OptionError(
+      `${option} ${dataset.source} has rows with a label but no text (line${lines.length > 1 ? 's' : ''} ${shown})`,
+      'remove those lines, or give a data set whose every row has a text',
+    );
+  }
+}
+
+/**
+ * Checks the texts a command scores: the demonstrations' classes are the data's classes (so label
+ * ids mean the same in both), and no row of either has a label but no text.
+ */
+export function checkTextData(data: TextDataset, demos: TextDataset): void {
+  checkNoEmptyTexts(data, '--data');
+  checkNoEmptyTexts(demos, '--demos');
   const same = data.labelNames.length === demos.labelNames.length && data.labelNames.every((name, c) => demos.labelNames[c] === name);
   if (!same) {
     throw new OptionError(
@@ -77,7 +94,7 @@ export function* textPrompts(
   demos: TextDataset,
   settings: TextPromptSettings,
 ): Generator<ProbePrompt[]> {
-  checkSameClasses(data, demos);
+  checkTextData(data, demos);
   const { shots: n, template, labelWords: words } = settings;
   if (n < 1) throw new OptionError(`--shots ${n} leaves no demonstration to attend to`, 'pass --shots 1 or more');
   if (demos.texts.length < n)
