@@ -75,6 +75,10 @@ beforeAll(async () => {
   writeFileSync(join(reports, 'broken/report.json'), '{"meta": {"kind": "probe", "schemaVersion": 3');
   mkdirSync(join(reports, 'newer'));
   writeFileSync(join(reports, 'newer/report.json'), JSON.stringify({ ...report, meta: { ...report.meta, schemaVersion: 99 } }));
+  // The previous layout (version 2: no prompt samples) opens, migrated.
+  mkdirSync(join(reports, 'older'));
+  const { samples: _samples, ...withoutSamples } = report;
+  writeFileSync(join(reports, 'older/report.json'), JSON.stringify({ ...withoutSamples, meta: { ...report.meta, schemaVersion: 2 } }));
   writeFileSync(join(dir, 'secret.txt'), 'not to be served');
   server = await serve(reports);
   browser = await launchChromium();
@@ -224,6 +228,15 @@ describe('bad reports and requests', () => {
     await open(page, 'newer');
     expect(await page.getByTestId('report-error').textContent()).toContain('of version 99; this iclkr reads probe reports of versions');
     await page.screenshot({ path: join(SHOTS, 'report-error.png') });
+  });
+
+  it('opens a report of the previous version, migrated (a probe report without prompt samples says how to get them)', async () => {
+    const { page, problems } = await watchedPage(browser);
+    await open(page, 'older');
+    expect(await page.getByTestId('report-error').count()).toBe(0);
+    expect(await page.getByTestId('heatmap').count()).toBeGreaterThan(0);
+    expect(await page.getByTestId('no-samples').textContent()).toContain('--sample-prompts');
+    expect(problems).toEqual([]);
   });
 
   it('refuses a request outside the served folder', async () => {
