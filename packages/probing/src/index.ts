@@ -10,6 +10,21 @@ export { checkModelConfig, type ModelConfig } from './config.js';
 export { ROPE_SCALING_TYPES, type RopeScaling } from './config.js';
 /** Hook points and the activation cache a forward pass fills, by TransformerLens name. */
 export { type ActivationCache, type HookFilter, HookPoints } from './hooks.js';
+/** Interventions a hook point can carry (a replacement of the activation, scoped to one run), and their context. */
+export type { Intervention, InterventionContext, Interventions } from './hooks.js';
+/** Built-in interventions: zero/mean head ablation (hook_z), the reference-batch head mean, activation patching, attention knock-out; combine merges them. */
+export {
+  checkHead,
+  combine,
+  type HeadAddress,
+  type HeadLayout,
+  headMean,
+  type KnockOut,
+  knockOut,
+  meanAblation,
+  patchActivation,
+  zeroAblation,
+} from './interventions.js';
 /** Parameters by TransformerLens name ([in, out] weights), the checked reader components take them from, and x W + b. */
 export { linear, type ParamMap, ParamReader } from './params.js';
 /** Token embedding (`embed.W_E`, hook `hook_embed`). */

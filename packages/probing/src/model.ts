@@ -14,7 +14,7 @@ import { makeNorm, TransformerBlock } from './components/transformer-block.js';
 import { Unembed } from './components/unembed.js';
 import { checkModelConfig, type ModelConfig } from './config.js';
 import { type HookedModel, rowsAt } from './hooked-model.js';
-import { type ActivationCache, type HookFilter, HookPoints } from './hooks.js';
+import { type ActivationCache, type HookFilter, HookPoints, type Interventions } from './hooks.js';
 import { type ParamMap, ParamReader } from './params.js';
 
 /** What to keep from a forward pass, and where logits are wanted. */
@@ -27,6 +27,12 @@ export interface RunOptions {
    * position costs GPT-2 77 MFLOP a token against the body's 170.
    */
   logitPositions?: readonly number[];
+  /**
+   * Replacements of activations by hook name, for this call only (nothing stays installed): each
+   * hook's interventions run when the pass reaches it, so they compose in hook order, and the
+   * cache keeps the replaced values. None set costs nothing. Built-ins: `interventions.ts`.
+   */
+  interventions?: Interventions;
 }
 
 /** Logits [batch, pos, vocab] ([batch, 1, vocab] with `logitPositions`) and the requested activations; the caller disposes both. */
@@ -44,6 +50,7 @@ export class Transformer implements HookedModel {
   readonly lnFinal: LayerNorm | RMSNorm;
   readonly unembed: Unembed;
   private readonly params: ParamMap;
+  private names: readonly string[] | undefined;
 
   /** Builds the model from parameters by TransformerLens name (see ParamMap); takes them over. */
   constructor(
@@ -86,26 +93,59 @@ export class Transformer implements HookedModel {
     const inputIds = ids as tf.Tensor2D;
     this.checkIds(inputIds);
     checkLogitPositions(options.logitPositions, inputIds.shape);
+    if (options.interventions !== undefined) this.checkHookNames(Object.keys(options.interventions));
     const wanted = options.cache ?? [];
     const filter: HookFilter = typeof wanted === 'function' ? wanted : (name) => wanted.includes(name);
-    const hooks = new HookPoints(filter);
-    // One tidy scope per block: a pass holds one block's intermediates at a time, plus the cache.
-    let resid = tf.tidy(() => {
-      const embedded = this.embed.forward(inputIds, hooks);
-      return this.posEmbed === undefined ? embedded : tf.add(embedded, this.posEmbed.forward(inputIds.shape[1], hooks));
-    });
-    for (const block of this.blocks) {
-      const input = resid;
-      resid = tf.tidy(() => block.forward(input, hooks));
-      input.dispose();
+    const hooks = new HookPoints(filter, options.interventions);
+    let resid: tf.Tensor | undefined;
+    try {
+      // One tidy scope per block: a pass holds one block's intermediates at a time, plus the cache.
+      resid = tf.tidy(() => {
+        const embedded = this.embed.forward(inputIds, hooks);
+        return this.posEmbed === undefined ? embedded : tf.add(embedded, this.posEmbed.forward(inputIds.shape[1], hooks));
+      });
+      for (const block of this.blocks) {
+        const input: tf.Tensor = resid;
+        resid = tf.tidy(() => block.forward(input, hooks));
+        input.dispose();
+      }
+      const last: tf.Tensor = resid;
+      const logits = tf.tidy(() => {
+        const final = options.logitPositions === undefined ? last : rowsAt(last, 1, options.logitPositions);
+        return this.unembed.forward(this.lnFinal.forward(final, hooks)) as tf.Tensor3D;
+      });
+      last.dispose();
+      return { logits, cache: hooks.cache };
+    } catch (error) {
+      // An intervention that refuses its input (a position outside the prompt) leaves nothing behind.
+      if (resid !== undefined && !resid.isDisposed) resid.dispose();
+      tf.dispose([...hooks.cache.values()]);
+      throw error;
     }
-    const last = resid;
-    const logits = tf.tidy(() => {
-      const final = options.logitPositions === undefined ? last : rowsAt(last, 1, options.logitPositions);
-      return this.unembed.forward(this.lnFinal.forward(final, hooks)) as tf.Tensor3D;
-    });
-    last.dispose();
-    return { logits, cache: hooks.cache };
+  }
+
+  /** Every hook name a forward pass fires, in firing order (found once, by a one-token pass). */
+  hookNames(): readonly string[] {
+    if (this.names === undefined) {
+      const seen = new Set<string>();
+      const { logits, cache } = this.run([[0]], {
+        cache: (name) => {
+          seen.add(name);
+          return false;
+        },
+      });
+      tf.dispose([logits, ...cache.values()]);
+      this.names = [...seen];
+    }
+    return this.names;
+  }
+
+  private checkHookNames(names: readonly string[]): void {
+    const known = new Set(this.hookNames());
+    const unknown = names.find((name) => !known.has(name));
+    if (unknown === undefined) return;
+    const near = this.hookNames().find((name) => name.endsWith(unknown.split('.').pop() ?? '')) ?? this.hookNames()[0];
+    throw new OptionError(`this model has no hook ${JSON.stringify(unknown)}`, `name a hook the model fires, e.g. ${near}`);
   }
 
   /** Frees every parameter and precomputed table. */

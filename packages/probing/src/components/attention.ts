@@ -135,9 +135,13 @@ export class Attention {
     return tf.split(qkv, widths, -1) as [tf.Tensor, tf.Tensor, tf.Tensor];
   }
 
-  /** Fires hook `name` on t [q, batch, head, k] in the [batch, head, q, k] layout, transposing only when it is kept. */
+  /**
+   * Fires hook `name` on t [q, batch, head, k] in the [batch, head, q, k] layout, transposing only
+   * when it is kept or intervened on (and back, for the pass to continue with the replacement).
+   */
   private fireQBHK(hooks: HookPoints, hook: string, t: tf.Tensor): tf.Tensor {
     const name = `${this.name}.${hook}`;
+    if (hooks.intervenes(name)) return tf.transpose(hooks.fire(name, tf.transpose(t, [1, 2, 0, 3])), [2, 0, 1, 3]);
     if (hooks.wants(name)) hooks.fire(name, tf.transpose(t, [1, 2, 0, 3]));
     return t;
   }
