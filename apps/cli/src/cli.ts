@@ -2,6 +2,7 @@ import { describeBackend, IclkrError, schemaFailureInWords } from '@iclkr/core';
 import { initBackend } from '@iclkr/core/node';
 import { helpText, parseOptions } from './args.js';
 import type { Command } from './command.js';
+import { ablateCommand } from './commands/ablate.js';
 import { bayesCommand } from './commands/bayes.js';
 import { compareRetrieversCommand } from './commands/compare-retrievers.js';
 import { datasetCommand } from './commands/dataset.js';
@@ -38,6 +39,7 @@ export const COMMANDS: readonly Command<any>[] = [
   pretrainCommand,
   iclCommand,
   probeCommand,
+  ablateCommand,
   insightsCommand,
   retrieveCommand,
   compareRetrieversCommand,

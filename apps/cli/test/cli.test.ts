@@ -26,7 +26,7 @@ describe('iclkr', () => {
     expect(r.code).toBe(1);
     expect(lastLine(r.stderr)).toBe(
       "iclkr: error: unknown command 'kernel-regres'; use one of reproduce, demo, kernel-regress, " +
-        'dataset, generate, bayes, simulate, run-model, pretrain, icl, probe, insights, retrieve, compare-retrievers, report, serve',
+        'dataset, generate, bayes, simulate, run-model, pretrain, icl, probe, ablate, insights, retrieve, compare-retrievers, report, serve',
     );
   });
 

@@ -33,7 +33,13 @@ export {
 export { Rng } from './rng.js';
 /** Versioned zod report schemas: the contract between the CLI, report files and the web app. */
 export {
+  type AblationKnockout,
+  type AblationReport,
+  type AblationRow,
   type AnyReport,
+  ablationKnockoutSchema,
+  ablationReportSchema,
+  ablationRowSchema,
   classPredictionSchema,
   type CompareRetrieversReport,
   type CompareRetrieversRow,

@@ -71,6 +71,7 @@ const REPORT_MIGRATIONS: Record<ReportKind, readonly Migration[]> = {
   reproduce: [],
   insights: [],
   'compare-retrievers': [],
+  ablation: [],
 };
 
 /** The versions of a kind this code reads: the oldest it migrates from, and the current one. */

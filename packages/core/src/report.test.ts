@@ -17,7 +17,7 @@ import {
 import { readableReportVersions, readReport, readReportOf, schemaFailureInWords } from './report-versions.js';
 
 /** The kinds that had a version 1 before per-kind versions. */
-type V1Kind = Exclude<ReportKind, 'pretrain' | 'seeds' | 'reproduce' | 'insights' | 'compare-retrievers'>;
+type V1Kind = Exclude<ReportKind, 'pretrain' | 'seeds' | 'reproduce' | 'insights' | 'compare-retrievers' | 'ablation'>;
 
 /** Meta as every report wrote it in version 1 (no command, no git commit). */
 const metaV1 = (kind: string) => ({
@@ -381,6 +381,35 @@ describe('insights reports', () => {
   it('refuses an unknown experiment or a typo rate outside [0, 1] in one line', () => {
     expect(dataError(() => readReport({ ...format, experiment: 'length' })).oneLine()).toMatch(/insights report's experiment/);
     expect(dataError(() => readReport({ ...ood, rows: [{ ...typo, rate: 1.5 }] })).oneLine()).toMatch(/insights report's rows/);
+  });
+});
+
+describe('ablation reports', () => {
+  const row = { layer: 0, head: 1, accuracy: 0.5, agreement: 0.75, drop: 0.25 };
+  const report = {
+    meta: metaNow('ablation'),
+    model: 'models/default',
+    world: 'recall',
+    shots: 16,
+    length: 1,
+    prompts: 100,
+    mode: 'mean',
+    referencePrompts: 100,
+    baseline: { accuracy: 0.75 },
+    majority: { accuracy: 0.6 },
+    rows: [row],
+    selected: { layer: 0, head: 1, variant: 'span', selectionAgreement: 0.9 },
+    knockout: [{ target: 'same-class', accuracy: 0.5, agreement: 0.6, drop: 0.25, removedMass: 0.3 }],
+    notes: ['a sentence'],
+    paper: null,
+  };
+
+  it('accepts a report and reads it back through readReport', () => {
+    expect(readReport(structuredClone(report))).toEqual(report);
+  });
+
+  it('refuses an unknown mode in one line', () => {
+    expect(dataError(() => readReport({ ...report, mode: 'half' })).oneLine()).toMatch(/ablation report's mode/);
   });
 });
 

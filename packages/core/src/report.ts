@@ -14,6 +14,7 @@ export const REPORT_VERSIONS = {
   reproduce: 1,
   insights: 1,
   'compare-retrievers': 1,
+  ablation: 1,
 } as const;
 
 /** A report kind: what the `meta.kind` of a report.json says. */
@@ -30,6 +31,7 @@ export const REPORT_KINDS: readonly ReportKind[] = [
   'reproduce',
   'insights',
   'compare-retrievers',
+  'ablation',
 ];
 
 /** The layout version a report of `kind` is written in today. */
@@ -639,6 +641,61 @@ export type InsightsHead = z.infer<typeof insightsHeadSchema>;
 /** The typed form of an insights report (any of its three experiments). */
 export type InsightsReport = z.infer<typeof insightsReportSchema>;
 
+/** One head of an ablation: the model with that head alone ablated. */
+export const ablationRowSchema = z.object({
+  layer: z.number().int().nonnegative(),
+  head: z.number().int().nonnegative(),
+  /** ICL accuracy against the sampled label. */
+  accuracy: z.number(),
+  /** How often the ablated model's prediction equals its own unablated prediction. */
+  agreement: z.number(),
+  /** The unablated accuracy minus this accuracy (positive: the head helps). */
+  drop: z.number(),
+});
+
+/** One attention knock-out of the selected head: its final-position attention to some demonstrations removed. */
+export const ablationKnockoutSchema = z.object({
+  /** `same-class`: to the demonstrations of x_test's class; `other-class`: the same mass from the other demonstrations. */
+  target: z.string(),
+  accuracy: z.number(),
+  agreement: z.number(),
+  drop: z.number(),
+  /** The head's attention mass removed, averaged over prompts. */
+  removedMass: z.number(),
+});
+
+/** Output of `iclkr ablate`: per-head ablation and the selected head's attention knock-out on task-world prompts. */
+export const ablationReportSchema = defineReport('ablation', {
+  model: z.string(),
+  world: z.string(),
+  shots: z.number().int().nonnegative(),
+  length: z.number().int().positive(),
+  prompts: z.number().int().positive(),
+  /** `mean`: the head's output replaced by its mean over a reference batch; `zero`: by zeros. */
+  mode: z.enum(['mean', 'zero']),
+  /** Prompts of the mean's reference batch (0 for zero-ablation). */
+  referencePrompts: z.number().int().nonnegative(),
+  /** The unablated model. */
+  baseline: z.object({ accuracy: z.number() }),
+  /** The demonstrations' majority label. */
+  majority: z.object({ accuracy: z.number() }),
+  rows: z.array(ablationRowSchema),
+  /** The head `iclkr probe` selects on its selection split (same prompts, seed and split). */
+  selected: z.object({ layer: z.number().int(), head: z.number().int(), variant: z.string(), selectionAgreement: z.number() }),
+  /** Empty where the world's inputs have no classes. */
+  knockout: z.array(ablationKnockoutSchema),
+  /** Sentences: what the numbers say (the selected head's drop against the others'). */
+  notes: z.array(z.string()),
+  paper: paperSchema.nullable(),
+});
+
+/** One head's row of an ablation report. */
+export type AblationRow = z.infer<typeof ablationRowSchema>;
+/** One knock-out of an ablation report. */
+export type AblationKnockout = z.infer<typeof ablationKnockoutSchema>;
+/** The typed form of an ablation report. */
+export type AblationReport = z.infer<typeof ablationReportSchema>;
+
 /** The current schema of each report kind. */
 export const REPORT_SCHEMAS = {
   'kernel-regress': kernelRegressReportSchema,
@@ -650,6 +707,7 @@ export const REPORT_SCHEMAS = {
   reproduce: reproduceReportSchema,
   insights: insightsReportSchema,
   'compare-retrievers': compareRetrieversReportSchema,
+  ablation: ablationReportSchema,
 } as const satisfies Record<ReportKind, z.ZodType>;
 
 /** The typed form of a report of kind `K`. */

@@ -58,6 +58,11 @@ export { type ProbeSettings, type ProbeSource, type TextProbeInput, textProbeSou
 export { probeReportBody } from './probe/report-body.js';
 /** The paper's attention analyses as a probe report. */
 export { runProbe } from './probe/run.js';
+/** The causal test: per-head mean/zero ablation and the probe's head's same- against other-class attention knock-out, as an ablation report. */
+export { ABLATION_MODES, type AblationMode, type AblationSettings, KNOCKOUT_TARGETS, runAblation } from './ablation/run.js';
+/** The ablation report's layer x head heatmaps (accuracy drop, agreement), summary and tables. */
+export { ablationFigures } from './figures/ablation.js';
+export { ablationSummary, ablationTables } from './present/ablation.js';
 /** Demonstration choice for text prompts: the pool subset, the model's view of each text, and the chooser. */
 export {
   checkVocabulary,

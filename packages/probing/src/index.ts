@@ -147,6 +147,8 @@ export {
 } from './analysis/probe-analyses.js';
 /** The interface every analysis depends on (run with a cache filter, config, dispose) and batched next-token distributions. */
 export { type HookedModel, type NextTokenOptions, nextTokenDistributions, type PassOptions, tidyData } from './hooked-model.js';
+/** Prompts of any lengths right-padded into one batch, logits at one position per row, and x at one position per row along an axis. */
+export { logitsAt, rightPadded, rowsAt } from './hooked-model.js';
 /** Mean log-probability per token of spans of token sequences (minus the log-perplexity), batched. */
 export { type ScoredSpan, spanLogLikelihoods } from './log-likelihood.js';
 /** Our GPT's plain configuration object, its check, and its mapping to the shared ModelConfig. */

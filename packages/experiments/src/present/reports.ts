@@ -1,5 +1,6 @@
 /** The reports the presentation shows, and the one field it reads defensively (older reports lack it). */
 import type {
+  AblationReport,
   CompareRetrieversReport,
   IclReport,
   InsightsReport,
@@ -12,6 +13,7 @@ import type {
 } from '@iclkr/core';
 
 export type {
+  AblationReport,
   CompareRetrieversReport,
   IclReport,
   InsightsReport,
@@ -38,7 +40,8 @@ export type PresentedReport =
   | SeedsReport
   | ReproduceReport
   | InsightsReport
-  | CompareRetrieversReport;
+  | CompareRetrieversReport
+  | AblationReport;
 
 /** The held-out scores of one head's variant (null where the report predates them). */
 export function heldOutScores(scores: { readonly heldOut?: Scores | null }): Scores | null {

@@ -1,4 +1,5 @@
 /** One place that knows each report kind's title, summary, tables and figures: what the CLI prints and the page shows. */
+import { ablationFigures } from '../figures/ablation.js';
 import { compareRetrieversFigures, compareRetrieversSummary, compareRetrieversTables } from '../compare-retrievers/present.js';
 import { displayName, type Figure } from '../figures/figure.js';
 import { iclFigures } from '../figures/icl.js';
@@ -6,6 +7,7 @@ import { insightsFigures } from '../figures/insights.js';
 import { pretrainFigures } from '../figures/pretrain.js';
 import { probeFigures, voteScope } from '../figures/probe.js';
 import { simulateFigures } from '../figures/simulate.js';
+import { ablationSummary, ablationTables } from './ablation.js';
 import { formatNumber as f, type Table } from './format.js';
 import { insightsSummary, insightsTables, insightsTitle } from './insights.js';
 import type { IclReport, PresentedReport, PretrainReport, ProbeReport, SimulateReport } from './reports.js';
@@ -100,6 +102,12 @@ const PRESENTERS: { [K in PresentedReport['meta']['kind']]: Presenter<Extract<Pr
     compareRetrieversFigures,
   ),
   insights: presenter(insightsTitle, insightsSummary, insightsTables, insightsFigures),
+  ablation: presenter(
+    (r) => `iclkr ablate: ${displayName(r.model)} on ${displayName(r.world)}`,
+    ablationSummary,
+    ablationTables,
+    ablationFigures,
+  ),
   reproduce: (r) => {
     const { tables, figures } = reproduceContent(r, presentReport);
     return {

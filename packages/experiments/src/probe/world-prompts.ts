@@ -23,6 +23,8 @@ export interface WorldPromptSettings {
   readonly batch: number;
   /** The headline true kernel (default: the theorem's where it fits). */
   readonly kernel?: (typeof TRUE_KERNELS)[number];
+  /** Attach the true kernels K(x_test, x_i) (default true); the same prompts are drawn either way. */
+  readonly trueKernels?: boolean;
 }
 
 /** The label tokens of a world (its label set, else every token but the delimiter) and their names. */
@@ -68,7 +70,7 @@ export function* worldPrompts(world: World, settings: WorldPromptSettings): Gene
     );
   const { tokens: labelTokens } = worldLabels(world);
   const rng = new Rng((settings.seed * 1_000_003 + n * 1009 + k * 31 + (settings.ood ? 7 : 0)) | 0);
-  const kernels = trueKernelNames(world, settings.kernel);
+  const kernels = settings.trueKernels === false ? [] : trueKernelNames(world, settings.kernel);
   const theorem = kernels.includes('theorem') ? new TheoremKernel(world, { inputLength: k }, new Rng(settings.seed ^ 0x5eed)) : undefined;
   const spans = tokenPromptSpans(n, k);
   try {
@@ -82,7 +84,7 @@ export function* worldPrompts(world: World, settings: WorldPromptSettings): Gene
         labels: p.demos.map(([, y]) => labelTokens.indexOf(y)),
         gold: labelTokens.indexOf(p.queryLabel),
         ...(p.demoClasses !== undefined && p.queryClass !== undefined ? { classes: p.demoClasses, queryClass: p.queryClass } : {}),
-        trueKernels: Object.fromEntries(kernels.map((name, j) => [name, values[j][i]])),
+        ...(kernels.length > 0 ? { trueKernels: Object.fromEntries(kernels.map((name, j) => [name, values[j][i]])) } : {}),
       }));
     }
   } finally {

@@ -1,0 +1,327 @@
+/**
+ * The causal test of the attention-as-kernel reading: the model's in-context accuracy with each
+ * head ablated alone (mean or zero), and, for the head the probe selects, its final-position
+ * attention to the demonstrations of x_test's class knocked out against the same attention mass
+ * removed from the other demonstrations. The kernel view predicts that the selected head's
+ * ablation hurts most, and that the same-class knock-out hurts far more than the other-class one.
+ */
+import { type AblationKnockout, type AblationReport, type AblationRow, ablationReportSchema, OptionError, tf } from '@iclkr/core';
+import {
+  type HookedModel,
+  type Intervention,
+  type Interventions,
+  headMean,
+  knockOut,
+  logitsAt,
+  meanAblation,
+  Probe,
+  type ProbePrompt,
+  rightPadded,
+  rowsAt,
+  tidyData,
+  zeroAblation,
+} from '@iclkr/probing';
+import type { World } from '@iclkr/theory';
+import { checkPromptsFit } from '../icl/evaluate.js';
+import type { ExperimentIo } from '../io.js';
+import { type RunContext, reportMeta, throwIfAborted } from '../meta.js';
+import { worldLabels, worldPrompts } from '../probe/world-prompts.js';
+
+/** How a head is silenced: its output replaced by its mean over a reference batch, or by zeros. */
+export const ABLATION_MODES = ['mean', 'zero'] as const;
+
+/** One of ABLATION_MODES. */
+export type AblationMode = (typeof ABLATION_MODES)[number];
+
+/** The knock-out targets, in report order. */
+export const KNOCKOUT_TARGETS = ['same-class', 'other-class'] as const;
+
+/** What to ablate: the model and world (loaded by the caller) and the prompts. */
+export interface AblationSettings {
+  readonly model: HookedModel;
+  readonly modelName: string;
+  readonly world: World;
+  /** How the world was named (a preset, a file, or the model's own). */
+  readonly worldSource: string;
+  /** Demonstrations n per prompt. */
+  readonly shots: number;
+  /** Input length k. */
+  readonly length: number;
+  readonly prompts: number;
+  readonly mode: AblationMode;
+  readonly seed: number;
+  /** Fraction of prompts that choose the probe's head (default 0.7, as `iclkr probe`). */
+  readonly selectFrac?: number;
+  /** Prompts of the mean-ablation's reference batch, drawn apart from the scored ones (default min(prompts, 128)). */
+  readonly referencePrompts?: number;
+  /** Prompts per forward pass (default 64). */
+  readonly batch?: number;
+}
+
+/** Argmax over the label tokens of each prompt's final position, with `interventions(batch)` in the pass. */
+function predictions(
+  model: HookedModel,
+  prompts: readonly ProbePrompt[],
+  labelTokens: readonly number[],
+  batch: number,
+  interventions?: (rows: readonly ProbePrompt[]) => Interventions,
+): Int32Array {
+  const out = new Int32Array(prompts.length);
+  const labels = Int32Array.from(labelTokens);
+  for (let start = 0; start < prompts.length; start += batch) {
+    const rows = prompts.slice(start, start + batch);
+    const probs = tidyData(() => {
+      const { ids, last } = rightPadded(rows.map((p) => p.tokens));
+      const { logits, cache } = model.run(ids, { logitPositions: last, interventions: interventions?.(rows) });
+      tf.dispose([...cache.values()]);
+      return tf.gather(logitsAt(logits, last).reshape([rows.length, model.config.vocabSize]), labels, 1);
+    });
+    const c = labels.length;
+    rows.forEach((_, r) => {
+      let best = 0;
+      for (let j = 1; j < c; j++) if (probs[r * c + j]! > probs[r * c + best]!) best = j;
+      out[start + r] = best;
+    });
+  }
+  return out;
+}
+
+/** The final position's attention row of one head per prompt ([prompt][key]). */
+function finalRows(model: HookedModel, prompts: readonly ProbePrompt[], layer: number, head: number, batch: number): Float32Array[] {
+  const hook = `blocks.${layer}.attn.hook_pattern`;
+  const out: Float32Array[] = [];
+  for (let start = 0; start < prompts.length; start += batch) {
+    const rows = prompts.slice(start, start + batch);
+    const { ids, last, length } = rightPadded(rows.map((p) => p.tokens));
+    const { logits, cache } = model.run(ids, { cache: [hook], logitPositions: last });
+    const values = tidyData(() => rowsAt(cache.get(hook)!, 2, last).slice([0, head, 0, 0], [rows.length, 1, 1, length]));
+    tf.dispose([ids, logits, ...cache.values()]);
+    rows.forEach((_, r) => out.push(values.slice(r * length, (r + 1) * length)));
+  }
+  return out;
+}
+
+/** Positions of the demonstrations of x_test's class (`same`) and of the others, per prompt. */
+function demoPositions(p: ProbePrompt): { same: number[]; other: number[] } {
+  const same: number[] = [];
+  const other: number[] = [];
+  for (const s of p.spans.segments) {
+    if (s.kind === 'query' || s.line >= p.classes!.length) continue;
+    const into = p.classes![s.line] === p.queryClass ? same : other;
+    for (let pos = s.start; pos < s.end; pos++) into.push(pos);
+  }
+  return { same, other };
+}
+
+/**
+ * Scales head `head`'s attention from each row's final position by `keep[row][key]` (1 elsewhere)
+ * and renormalises that row; every other row passes through unchanged.
+ */
+export function scaledAttention(layer: number, head: number, nHeads: number, keep: readonly Float32Array[], final: number): Interventions {
+  const fn: Intervention = (pattern, { batch, positions }) => {
+    const factors = new Float32Array(batch * nHeads * positions * positions).fill(1);
+    const changed = new Uint8Array(batch * nHeads * positions);
+    keep.forEach((row, b) => {
+      const at = (b * nHeads + head) * positions + final;
+      changed[at] = 1;
+      factors.set(row, at * positions);
+    });
+    const scaled = tf.mul(pattern, tf.tensor4d(factors, [batch, nHeads, positions, positions]));
+    const renormalised = tf.div(scaled, tf.sum(scaled, -1, true));
+    const where = tf.broadcastTo(tf.tensor4d(changed, [batch, nHeads, positions, 1], 'bool'), pattern.shape);
+    return tf.where(where, renormalised, pattern);
+  };
+  return { [`blocks.${layer}.attn.hook_pattern`]: fn };
+}
+
+function mean(v: readonly number[]): number {
+  return v.reduce((s, x) => s + x, 0) / v.length;
+}
+
+function median(v: readonly number[]): number {
+  const s = [...v].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/** Runs the ablations (progress stage `ablate`, a step per pass over the prompts) and returns the report. */
+export function runAblation(settings: AblationSettings, io: ExperimentIo, run: RunContext): AblationReport {
+  const started = performance.now();
+  const { model, world, shots, length, mode, seed } = settings;
+  const selectFrac = settings.selectFrac ?? 0.7;
+  const batch = settings.batch ?? 64;
+  if (!(ABLATION_MODES as readonly string[]).includes(mode)) {
+    throw new OptionError(`ablation mode '${mode}' is not one of ${ABLATION_MODES.join(', ')}`, 'pass --mode mean or --mode zero');
+  }
+  if (!Number.isInteger(settings.prompts) || settings.prompts < 2) {
+    throw new OptionError(`${settings.prompts} prompt(s) cannot both select a head and score it`, 'pass --prompts 2 or more');
+  }
+  checkPromptsFit({ shots: [shots], lengths: [length], prompts: settings.prompts, ood: false, seed }, model.config.nCtx);
+  if (model.config.vocabSize < world.m) {
+    throw new OptionError(
+      `the model's vocabulary (${model.config.vocabSize}) is smaller than the world's (${world.m})`,
+      'ablate the model on the world it was trained on',
+    );
+  }
+  const { nLayers, nHeads } = model.config;
+  const { tokens: labelTokens } = worldLabels(world);
+  const sample = (count: number, s: number) => [
+    ...worldPrompts(world, { shots, length, prompts: count, ood: false, seed: s, batch, trueKernels: false }),
+  ];
+  const referenceCount = mode === 'zero' ? 0 : (settings.referencePrompts ?? Math.min(settings.prompts, 128));
+  const total = 3 + nLayers * nHeads + (referenceCount > 0 ? 1 : 0) + 2;
+  let done = 0;
+  const step = () => {
+    throwIfAborted(io.signal);
+    io.progress(++done, total, 'ablate');
+  };
+
+  // The probe's head, chosen on its selection split of the same prompts (`iclkr probe` with the same seed draws them).
+  const batches = sample(settings.prompts, seed);
+  const prompts = batches.flat();
+  step();
+  const probe = new Probe(model, { labelTokens, selectFrac, seed, probePrompts: 0, expectedPrompts: prompts.length });
+  for (const b of batches) probe.add(b);
+  const { summary } = probe.result();
+  const selected = summary.bestHead;
+  step();
+
+  const gold = prompts.map((p) => p.gold);
+  const score = (pred: Int32Array, base?: Int32Array) => ({
+    accuracy: mean(Array.from(pred, (y, i) => (y === gold[i] ? 1 : 0))),
+    agreement: base === undefined ? 1 : mean(Array.from(pred, (y, i) => (y === base[i] ? 1 : 0))),
+  });
+  const base = predictions(model, prompts, labelTokens, batch);
+  const baseline = score(base).accuracy;
+  step();
+
+  const reference = referenceCount > 0 ? sample(referenceCount, (seed ^ 0x5ab1e) | 0).flat() : [];
+  if (reference.length > 0) step();
+  const rows: AblationRow[] = [];
+  for (let layer = 0; layer < nLayers; layer++) {
+    for (let head = 0; head < nHeads; head++) {
+      const address = { layer, head };
+      const interventions =
+        mode === 'zero'
+          ? zeroAblation(model.config, address)
+          : meanAblation(
+              model.config,
+              address,
+              headMean(
+                model,
+                reference.map((p) => p.tokens),
+                address,
+                batch,
+              ),
+            );
+      const s = score(
+        predictions(model, prompts, labelTokens, batch, () => interventions),
+        base,
+      );
+      rows.push({ layer, head, ...s, drop: baseline - s.accuracy });
+      step();
+    }
+  }
+
+  const knockout: AblationKnockout[] = [];
+  const notes: string[] = [];
+  const withClasses = prompts.every((p) => p.classes !== undefined && p.queryClass !== undefined);
+  if (withClasses) {
+    const attention = finalRows(model, prompts, selected.layer, selected.head, batch);
+    const positions = prompts.map(demoPositions);
+    const sum = (row: Float32Array, keys: readonly number[]) => keys.reduce((s, k) => s + row[k]!, 0);
+    const offset = (rows: readonly ProbePrompt[]) => prompts.indexOf(rows[0]!);
+    // Same class: every such demonstration's positions (built-in knock-out, zero and renormalise).
+    const sameMass = positions.map((p, i) => sum(attention[i]!, p.same));
+    const same = score(
+      predictions(model, prompts, labelTokens, batch, (rows) =>
+        knockOut(model.config, {
+          layer: selected.layer,
+          head: selected.head,
+          query: rows.map((p) => p.spans.final),
+          keys: rows.map((_, r) => positions[offset(rows) + r]!.same),
+        }),
+      ),
+      base,
+    );
+    knockout.push({ target: 'same-class', ...same, drop: baseline - same.accuracy, removedMass: mean(sameMass) });
+    step();
+    // Other class: the same mass taken from the other demonstrations, in proportion to their attention.
+    const otherRemoved: number[] = [];
+    const keepOther = positions.map((p, i) => {
+      const row = attention[i]!;
+      const otherMass = sum(row, p.other);
+      const fraction = otherMass > 0 ? Math.min(1, sameMass[i]! / otherMass) : 0;
+      otherRemoved.push(fraction * otherMass);
+      const keep = new Float32Array(row.length).fill(1);
+      for (const k of p.other) keep[k] = 1 - fraction;
+      return keep;
+    });
+    const other = score(
+      predictions(model, prompts, labelTokens, batch, (rows) =>
+        scaledAttention(
+          selected.layer,
+          selected.head,
+          nHeads,
+          keepOther.slice(offset(rows), offset(rows) + rows.length),
+          rows[0]!.spans.final,
+        ),
+      ),
+      base,
+    );
+    knockout.push({ target: 'other-class', ...other, drop: baseline - other.accuracy, removedMass: mean(otherRemoved) });
+    step();
+  } else {
+    notes.push("The world's inputs have no classes: no same-class against other-class knock-out.");
+    done += 2;
+  }
+
+  const own = rows.find((r) => r.layer === selected.layer && r.head === selected.head)!;
+  const others = rows.filter((r) => r !== own).map((r) => r.drop);
+  const worst = rows.reduce((a, b) => (b.drop > a.drop ? b : a));
+  const f = (x: number) => x.toFixed(3);
+  notes.push(
+    `Ablating the probe's head L${own.layer}H${own.head} drops accuracy by ${f(own.drop)}, ` +
+      `against a median drop of ${f(others.length > 0 ? median(others) : 0)} for the other ${others.length} heads.`,
+    worst === own || worst.drop === own.drop
+      ? "The probe's head is the one whose ablation hurts most."
+      : `The head whose ablation hurts most is L${worst.layer}H${worst.head} (drop ${f(worst.drop)}), not the probe's: ` +
+          'the head that votes like a kernel is not the one the model needs most (its vote may be read out, or duplicated, elsewhere).',
+  );
+  if (knockout.length === 2) {
+    notes.push(
+      `Knocking out its attention to the same-class demonstrations (mass ${f(knockout[0]!.removedMass)}) drops accuracy by ${f(knockout[0]!.drop)}; ` +
+        `removing the same mass from the other demonstrations (${f(knockout[1]!.removedMass)}) by ${f(knockout[1]!.drop)}.`,
+    );
+  }
+  return ablationReportSchema.parse({
+    meta: reportMeta('ablation', run, {
+      seed,
+      settings: {
+        model: settings.modelName,
+        world: settings.worldSource,
+        shots,
+        length,
+        prompts: settings.prompts,
+        mode,
+        selectFrac,
+        referencePrompts: referenceCount,
+      },
+      started,
+    }),
+    model: settings.modelName,
+    world: world.spec.name ?? settings.worldSource,
+    shots,
+    length,
+    prompts: prompts.length,
+    mode,
+    referencePrompts: reference.length,
+    baseline: { accuracy: baseline },
+    majority: { accuracy: summary.majority.accuracy },
+    rows,
+    selected: { layer: selected.layer, head: selected.head, variant: selected.variant, selectionAgreement: selected.selectionAgreement },
+    knockout,
+    notes,
+    paper: null,
+  });
+}
