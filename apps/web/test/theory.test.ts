@@ -54,6 +54,7 @@ describe('the theory playground', () => {
   it('runs a simulation whose rows equal iclkr simulate --json with the same settings and seed', async () => {
     const { page, problems, longest, reset } = await playground();
     await fill(page, { shots: '1,4,16', prompts: '20', sigmaSamples: '200', seed: '3', 'param.tasks': '4' });
+    await page.selectOption('select[name="backend"]', 'wasm');
     await reset();
     const started = Date.now();
     await page.getByTestId('run-simulation').click();
@@ -106,6 +107,58 @@ describe('the theory playground', () => {
     sameNumbers(inPage.rows, fromCli.rows, 'rows');
     expect(inPage.bounds).toEqual(fromCli.bounds);
     await page.screenshot({ path: join(SHOTS, 'theory-playground.png'), fullPage: true });
+    expect(problems).toEqual([]);
+  });
+
+  it('runs on WebGL where the browser has it, within 1e-4 of the CLI (its float32 kernels are its own)', async () => {
+    const { page, problems } = await playground();
+    const options = await page.locator('select[name="backend"] option').evaluateAll((o) => o.map((x) => (x as HTMLOptionElement).value));
+    // The first backend offered is the page's default: WebGL when the browser has it.
+    expect(options[options.length - 1]).toBe('wasm');
+    if (!options.includes('webgl')) {
+      console.log('this Chromium has no WebGL in workers: the WebGL run is not checked');
+      return;
+    }
+    expect(await page.inputValue('select[name="backend"]')).toBe('webgl');
+    await fill(page, { shots: '1,4,16', prompts: '20', sigmaSamples: '200', seed: '3', 'param.tasks': '4' });
+    const started = Date.now();
+    await page.getByTestId('run-simulation').click();
+    await page.getByTestId('simulation-done').waitFor({ timeout: 240_000 });
+    console.log(`the same simulation on WebGL (${await page.getByTestId('backend').textContent()}): ${Date.now() - started} ms`);
+    const download = page.waitForEvent('download');
+    await page.getByTestId('download-report').click();
+    const file = join(tempDir(), 'report.json');
+    await (await download).saveAs(file);
+    const onWebgl = JSON.parse(readFileSync(file, 'utf8'));
+    const fromCli = JSON.parse(
+      await cli(
+        'simulate',
+        '--preset',
+        'paper-table3',
+        '--param',
+        'tasks=4',
+        '--shots',
+        '1,4,16',
+        '--prompts',
+        '20',
+        '--sigma-samples',
+        '200',
+        '--seed',
+        '3',
+        '--json',
+      ),
+    );
+    let largest = 0;
+    const close = (a: unknown, b: unknown, path: string): void => {
+      if (typeof a === 'number' && typeof b === 'number') {
+        largest = Math.max(largest, Math.abs(a - b));
+        expect(Math.abs(a - b), path).toBeLessThanOrEqual(1e-4 * Math.max(1, Math.abs(b)));
+      } else if (a !== null && typeof a === 'object' && b !== null && typeof b === 'object') {
+        for (const key of Object.keys(b)) close((a as never)[key], (b as never)[key], `${path}.${key}`);
+      } else expect(a, path).toEqual(b);
+    };
+    close(onWebgl.rows, fromCli.rows, 'rows');
+    console.log(`largest difference from the CLI on WebGL: ${largest.toExponential(2)}`);
     expect(problems).toEqual([]);
   });
 

@@ -1,6 +1,6 @@
 /** The theory playground's form: its fields, their defaults (the CLI's), and the check of each field before anything runs. */
 import { PRESET_NAMES, presetParams, THEOREM_KERNEL_DEFAULTS } from '@iclkr/theory';
-import type { SimulationRequest } from './protocol.js';
+import type { PageBackend, SimulationRequest } from './protocol.js';
 
 /** The form as typed: every field a string. */
 export interface FormValues {
@@ -11,6 +11,7 @@ export interface FormValues {
   readonly kernel: string;
   readonly seed: string;
   readonly sigmaSamples: string;
+  readonly backend: PageBackend;
 }
 
 /** The longest prompt the page simulates (demonstrations n): the exact predictive's cost grows with n. */
@@ -31,6 +32,7 @@ export function defaultForm(preset: string): FormValues {
     kernel: 'auto',
     seed: '0',
     sigmaSamples: String(THEOREM_KERNEL_DEFAULTS.samples),
+    backend: 'wasm',
   };
 }
 
@@ -85,6 +87,7 @@ export function checkForm(form: FormValues): { request: SimulationRequest } | { 
       ...(form.kernel === 'auto' ? {} : { kernel: form.kernel }),
       seed: Number(form.seed),
       sigmaSamples: Number(form.sigmaSamples),
+      backend: form.backend,
     },
   };
 }

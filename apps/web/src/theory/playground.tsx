@@ -9,7 +9,7 @@ import { useEffect, useRef, useState } from 'react';
 import { ReportView } from '../report-view.js';
 import { LiveCurves } from './chart.js';
 import { checkForm, defaultForm, type FieldErrors, type FormValues, PRESETS } from './form.js';
-import type { FromWorker, ToWorker } from './protocol.js';
+import type { FromWorker, PageBackend, ToWorker } from './protocol.js';
 
 type Status =
   | { readonly state: 'idle' }
@@ -58,6 +58,7 @@ export function TheoryPlayground() {
   const [rows, setRows] = useState<ConvergenceRow[]>([]);
   const [shots, setShots] = useState<readonly number[]>([]);
   const [backend, setBackend] = useState('starting the worker');
+  const [available, setAvailable] = useState<readonly PageBackend[]>([]);
   const worker = useRef<Worker | null>(null);
   const cancelFlag = useRef<Int32Array | null>(null);
 
@@ -65,8 +66,14 @@ export function TheoryPlayground() {
     const w = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
     w.onmessage = (event: MessageEvent<FromWorker>) => {
       const m = event.data;
-      if (m.type === 'backend') setBackend(`${m.name}${m.threads > 1 ? ` on ${m.threads} threads` : ''}`);
-      else if (m.type === 'progress') setStatus({ state: 'running', done: m.done, total: m.total, label: m.label });
+      if (m.type === 'backend') {
+        setBackend(`${m.name}${m.threads > 1 ? ` on ${m.threads} threads` : ''}`);
+        setAvailable((old) => {
+          // The first report picks the fastest backend the browser has; later ones only say which runs.
+          if (old.length === 0) setForm((f) => ({ ...f, backend: m.available[0] }));
+          return [...m.available];
+        });
+      } else if (m.type === 'progress') setStatus({ state: 'running', done: m.done, total: m.total, label: m.label });
       else if (m.type === 'row') setRows((old) => [...old, m.row]);
       else if (m.type === 'done') setStatus({ state: 'done', report: m.report, seconds: m.seconds });
       else if (m.type === 'cancelled') setStatus({ state: 'cancelled' });
@@ -99,6 +106,7 @@ export function TheoryPlayground() {
     setStatus({ state: 'cancelling' });
   };
   const set = (patch: Partial<FormValues>) => setForm((old) => ({ ...old, ...patch }));
+  const choosePreset = (preset: string) => setForm((old) => ({ ...defaultForm(preset), backend: old.backend }));
 
   return (
     <main className="playground">
@@ -116,7 +124,7 @@ export function TheoryPlayground() {
       >
         <label className="field">
           <span>preset</span>
-          <select name="preset" value={form.preset} onChange={(e) => setForm(defaultForm(e.target.value))}>
+          <select name="preset" value={form.preset} onChange={(e) => choosePreset(e.target.value)}>
             {PRESETS.map((p) => (
               <option key={p}>{p}</option>
             ))}
@@ -144,6 +152,16 @@ export function TheoryPlayground() {
           </select>
         </label>
         <Field name="seed" label="seed" value={form.seed} error={errors.seed} onChange={(v) => set({ seed: v })} />
+        <label className="field">
+          <span>backend</span>
+          <select name="backend" value={form.backend} onChange={(e) => set({ backend: e.target.value as PageBackend })}>
+            {available.map((b) => (
+              <option key={b} value={b}>
+                {b === 'wasm' ? "wasm (the CLI's numbers, bit for bit)" : 'webgl (the GPU; float32 kernels of its own)'}
+              </option>
+            ))}
+          </select>
+        </label>
         <Field
           name="sigmaSamples"
           label="Sigma samples"

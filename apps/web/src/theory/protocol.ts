@@ -12,7 +12,14 @@ export interface SimulationRequest {
   readonly kernel?: string;
   readonly seed: number;
   readonly sigmaSamples: number;
+  /** The tensor backend to run on: wasm (the CLI's, bit for bit) or webgl (the GPU, float32 kernels of its own). */
+  readonly backend: PageBackend;
 }
+
+/** The backends the page can run on, fastest first. */
+export const PAGE_BACKENDS = ['webgl', 'wasm'] as const;
+/** A backend the page can run on. */
+export type PageBackend = (typeof PAGE_BACKENDS)[number];
 
 /** Page to worker: run a simulation (`cancel`: a shared flag the page sets to 1 to cancel), or cancel without shared memory. */
 export type ToWorker =
@@ -21,7 +28,7 @@ export type ToWorker =
 
 /** Worker to page: the backend, progress, each finished row, then the report, a cancellation or an error. */
 export type FromWorker =
-  | { readonly type: 'backend'; readonly name: string; readonly threads: number }
+  | { readonly type: 'backend'; readonly name: string; readonly threads: number; readonly available: readonly PageBackend[] }
   | { readonly type: 'progress'; readonly done: number; readonly total: number; readonly label: string }
   | { readonly type: 'row'; readonly row: ConvergenceRow }
   | { readonly type: 'done'; readonly report: SimulateReport; readonly seconds: number }

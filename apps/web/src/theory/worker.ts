@@ -1,20 +1,39 @@
 /**
  * The theory playground's Web Worker: the convergence experiment (experiments' runSimulate, the
- * CLI's own function) on the wasm backend, posting progress and each row as it finishes. Cancel
+ * CLI's own function) on WebGL where the browser has it, else wasm (the form chooses), posting progress and each row as it finishes. Cancel
  * aborts the run through its AbortSignal: the page sets a shared flag that every progress step
  * reads (a worker busy in a synchronous run cannot receive a message), so the worker stays alive.
  */
 import { ExperimentAborted, libraryRun, runSimulate } from '@iclkr/experiments';
 import { THEOREM_KERNEL_DEFAULTS, worldFromPreset } from '@iclkr/theory';
+import { tf } from '@iclkr/core';
 import { initWorkerBackend } from '../wasm-backend.js';
-import type { FromWorker, SimulationRequest, ToWorker } from './protocol.js';
+import type { FromWorker, PageBackend, SimulationRequest, ToWorker } from './protocol.js';
 
 const post = (message: FromWorker) => (self as unknown as Worker).postMessage(message);
 
+/** Whether this worker can compute on WebGL (an OffscreenCanvas with a WebGL2 context). */
+function hasWebgl(): boolean {
+  try {
+    return typeof OffscreenCanvas !== 'undefined' && new OffscreenCanvas(1, 1).getContext('webgl2') !== null;
+  } catch {
+    return false;
+  }
+}
+
+const available: PageBackend[] = [...(hasWebgl() ? (['webgl'] as const) : []), 'wasm'];
 const backend = initWorkerBackend().then((choice) => {
-  post({ type: 'backend', name: choice.name, threads: choice.threads });
+  post({ type: 'backend', name: choice.name, threads: choice.threads, available });
   return choice;
 });
+
+/** Switches tfjs to `name` (wasm is selected at start; webgl registers with the tfjs bundle). */
+async function useBackend(name: PageBackend): Promise<void> {
+  if (tf.getBackend() === name) return;
+  if (!available.includes(name) || !(await tf.setBackend(name))) throw new Error(`the ${name} backend is not available in this browser`);
+  await tf.ready();
+  post({ type: 'backend', name, threads: 1, available });
+}
 
 /** A cancel requested without shared memory (heard only between runs' awaits). */
 let cancelledByMessage = false;
@@ -30,6 +49,7 @@ async function simulate(request: SimulationRequest, flag: Int32Array | null): Pr
   const started = performance.now();
   let lastPost = 0;
   try {
+    await useBackend(request.backend);
     const world = worldFromPreset(request.preset, request.seed, request.params);
     const report = runSimulate(
       {
