@@ -113,7 +113,8 @@ export function TheoryPlayground() {
       <h2>Theory playground: kernel regression against the exact Bayesian predictive</h2>
       <p className="note">
         The convergence experiment of the paper's Table 3 (<code>iclkr simulate</code>) on a preset world, run in a Web Worker on this page.
-        Backend: <b data-testid="backend">{backend}</b>.
+        Running on <b data-testid="backend">{backend}</b>: WebGL where the browser has it, else wasm, whose numbers are the CLI's bit for
+        bit (WebGPU is not wired yet).
       </p>
       <form
         className="sim-form"
