@@ -158,7 +158,7 @@ export function TheoryPlayground() {
           <select name="backend" value={form.backend} onChange={(e) => set({ backend: e.target.value as PageBackend })}>
             {available.map((b) => (
               <option key={b} value={b}>
-                {b === 'wasm' ? "wasm (the CLI's numbers, bit for bit)" : 'webgl (the GPU; float32 kernels of its own)'}
+                {b === 'wasm' ? 'wasm (as the CLI)' : 'webgl (GPU)'}
               </option>
             ))}
           </select>
