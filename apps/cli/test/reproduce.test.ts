@@ -16,6 +16,24 @@ beforeAll(async () => {
 });
 
 describe('iclkr reproduce', () => {
+  it('runs the ablation section: every head of the built-in model ablated, and the knock-out pair, with its heatmaps', async () => {
+    const out = join(dir, 'repro-ablation');
+    const r = await run('reproduce', '--quick', '--only', 'ablation', '--out', out);
+    expect(r.code, r.stderr).toBe(0);
+    const report = readReportOf('reproduce', readFileSync(join(out, 'report.json'), 'utf8'));
+    expect(report.sections.map((s) => s.name)).toEqual(['ablation']);
+    const section = report.sections[0].report as {
+      meta: { kind: string };
+      shots: number;
+      prompts: number;
+      rows: unknown[];
+      knockout: unknown[];
+    };
+    expect(section.meta.kind).toBe('ablation');
+    expect([section.shots, section.prompts, section.rows.length, section.knockout.length]).toEqual([16, 100, 8, 2]);
+    expect(readdirSync(join(out, 'figures'))).toEqual(expect.arrayContaining(['ablation-drop.svg', 'ablation-agreement.svg']));
+  });
+
   it('runs the retrieval section: compare-retrievers on the built-in model, random against its own kernel and the true one', async () => {
     const out = join(dir, 'repro-retrieval');
     const r = await run('reproduce', '--quick', '--only', 'retrieval', '--out', out);
@@ -89,7 +107,7 @@ describe('iclkr reproduce', () => {
     expectCleanFailure(await run('reproduce', '--seeds', 'a', '--out', out), /--seeds a is not a list of seeds/, out);
     expectCleanFailure(
       await run('reproduce', '--only', 'tables', '--out', out),
-      /'tables' is not a section; pass some of convergence,icl,probe,retrieval,text/,
+      /'tables' is not a section; pass some of convergence,icl,probe,ablation,retrieval,text/,
       out,
     );
     expectCleanFailure(await run('reproduce', '--only', 'text', '--out', out), /--only text needs a text model or activations/, out);

@@ -457,6 +457,61 @@ export type CompareRetrieversRow = z.infer<typeof compareRetrieversRowSchema>;
 /** The typed form of a compare-retrievers report. */
 export type CompareRetrieversReport = z.infer<typeof compareRetrieversReportSchema>;
 
+/** One head of an ablation: the model with that head alone ablated. */
+export const ablationRowSchema = z.object({
+  layer: z.number().int().nonnegative(),
+  head: z.number().int().nonnegative(),
+  /** ICL accuracy against the sampled label. */
+  accuracy: z.number(),
+  /** How often the ablated model's prediction equals its own unablated prediction. */
+  agreement: z.number(),
+  /** The unablated accuracy minus this accuracy (positive: the head helps). */
+  drop: z.number(),
+});
+
+/** One attention knock-out of the selected head: its final-position attention to some demonstrations removed. */
+export const ablationKnockoutSchema = z.object({
+  /** `same-class`: to the demonstrations of x_test's class; `other-class`: the same mass from the other demonstrations. */
+  target: z.string(),
+  accuracy: z.number(),
+  agreement: z.number(),
+  drop: z.number(),
+  /** The head's attention mass removed, averaged over prompts. */
+  removedMass: z.number(),
+});
+
+/** Output of `iclkr ablate`: per-head ablation and the selected head's attention knock-out on task-world prompts. */
+export const ablationReportSchema = defineReport('ablation', {
+  model: z.string(),
+  world: z.string(),
+  shots: z.number().int().nonnegative(),
+  length: z.number().int().positive(),
+  prompts: z.number().int().positive(),
+  /** `mean`: the head's output replaced by its mean over a reference batch; `zero`: by zeros. */
+  mode: z.enum(['mean', 'zero']),
+  /** Prompts of the mean's reference batch (0 for zero-ablation). */
+  referencePrompts: z.number().int().nonnegative(),
+  /** The unablated model. */
+  baseline: z.object({ accuracy: z.number() }),
+  /** The demonstrations' majority label. */
+  majority: z.object({ accuracy: z.number() }),
+  rows: z.array(ablationRowSchema),
+  /** The head `iclkr probe` selects on its selection split (same prompts, seed and split). */
+  selected: z.object({ layer: z.number().int(), head: z.number().int(), variant: z.string(), selectionAgreement: z.number() }),
+  /** Empty where the world's inputs have no classes. */
+  knockout: z.array(ablationKnockoutSchema),
+  /** Sentences: what the numbers say (the selected head's drop against the others'). */
+  notes: z.array(z.string()),
+  paper: paperSchema.nullable(),
+});
+
+/** One head's row of an ablation report. */
+export type AblationRow = z.infer<typeof ablationRowSchema>;
+/** One knock-out of an ablation report. */
+export type AblationKnockout = z.infer<typeof ablationKnockoutSchema>;
+/** The typed form of an ablation report. */
+export type AblationReport = z.infer<typeof ablationReportSchema>;
+
 /** One of our numbers beside the paper's in a reproduce report: the mean over seeds with its range where several seeds ran. */
 export const reproduceSummaryRowSchema = z.object({
   section: z.string(),
@@ -476,7 +531,14 @@ export const reproduceReportSchema = defineReport('reproduce', {
     z.object({
       name: z.string(),
       title: z.string(),
-      report: z.union([simulateReportSchema, iclReportSchema, probeReportSchema, seedsReportSchema, compareRetrieversReportSchema]),
+      report: z.union([
+        simulateReportSchema,
+        iclReportSchema,
+        probeReportSchema,
+        seedsReportSchema,
+        compareRetrieversReportSchema,
+        ablationReportSchema,
+      ]),
     }),
   ),
   summary: z.array(reproduceSummaryRowSchema),
@@ -640,61 +702,6 @@ export type InsightsOrderRow = z.infer<typeof insightsOrderRowSchema>;
 export type InsightsHead = z.infer<typeof insightsHeadSchema>;
 /** The typed form of an insights report (any of its three experiments). */
 export type InsightsReport = z.infer<typeof insightsReportSchema>;
-
-/** One head of an ablation: the model with that head alone ablated. */
-export const ablationRowSchema = z.object({
-  layer: z.number().int().nonnegative(),
-  head: z.number().int().nonnegative(),
-  /** ICL accuracy against the sampled label. */
-  accuracy: z.number(),
-  /** How often the ablated model's prediction equals its own unablated prediction. */
-  agreement: z.number(),
-  /** The unablated accuracy minus this accuracy (positive: the head helps). */
-  drop: z.number(),
-});
-
-/** One attention knock-out of the selected head: its final-position attention to some demonstrations removed. */
-export const ablationKnockoutSchema = z.object({
-  /** `same-class`: to the demonstrations of x_test's class; `other-class`: the same mass from the other demonstrations. */
-  target: z.string(),
-  accuracy: z.number(),
-  agreement: z.number(),
-  drop: z.number(),
-  /** The head's attention mass removed, averaged over prompts. */
-  removedMass: z.number(),
-});
-
-/** Output of `iclkr ablate`: per-head ablation and the selected head's attention knock-out on task-world prompts. */
-export const ablationReportSchema = defineReport('ablation', {
-  model: z.string(),
-  world: z.string(),
-  shots: z.number().int().nonnegative(),
-  length: z.number().int().positive(),
-  prompts: z.number().int().positive(),
-  /** `mean`: the head's output replaced by its mean over a reference batch; `zero`: by zeros. */
-  mode: z.enum(['mean', 'zero']),
-  /** Prompts of the mean's reference batch (0 for zero-ablation). */
-  referencePrompts: z.number().int().nonnegative(),
-  /** The unablated model. */
-  baseline: z.object({ accuracy: z.number() }),
-  /** The demonstrations' majority label. */
-  majority: z.object({ accuracy: z.number() }),
-  rows: z.array(ablationRowSchema),
-  /** The head `iclkr probe` selects on its selection split (same prompts, seed and split). */
-  selected: z.object({ layer: z.number().int(), head: z.number().int(), variant: z.string(), selectionAgreement: z.number() }),
-  /** Empty where the world's inputs have no classes. */
-  knockout: z.array(ablationKnockoutSchema),
-  /** Sentences: what the numbers say (the selected head's drop against the others'). */
-  notes: z.array(z.string()),
-  paper: paperSchema.nullable(),
-});
-
-/** One head's row of an ablation report. */
-export type AblationRow = z.infer<typeof ablationRowSchema>;
-/** One knock-out of an ablation report. */
-export type AblationKnockout = z.infer<typeof ablationKnockoutSchema>;
-/** The typed form of an ablation report. */
-export type AblationReport = z.infer<typeof ablationReportSchema>;
 
 /** The current schema of each report kind. */
 export const REPORT_SCHEMAS = {

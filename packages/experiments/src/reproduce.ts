@@ -6,6 +6,7 @@
  */
 import { DEFAULT_TEMPLATE, type HookedModel } from '@iclkr/probing';
 import {
+  type AblationReport,
   type CompareRetrieversReport,
   type ReproduceReport,
   type ReproduceSummaryRow,
@@ -13,6 +14,7 @@ import {
   type SeedsReport,
 } from '@iclkr/core';
 import type { RetrievalStrategy } from '@iclkr/retrieval';
+import { runAblation } from './ablation/run.js';
 import { runCompareRetrievers } from './compare-retrievers/run.js';
 import { type World, worldFromPreset } from '@iclkr/theory';
 import { runIcl } from './icl/run.js';
@@ -24,7 +26,7 @@ import { runSeeds, type SeededReport, seedsPaperValue } from './seeds.js';
 import { runSimulate } from './simulate.js';
 
 /** The sections `reproduce` can run, in the order it runs them. */
-export const REPRODUCE_SECTIONS = ['convergence', 'icl', 'probe', 'retrieval', 'text'] as const;
+export const REPRODUCE_SECTIONS = ['convergence', 'icl', 'probe', 'ablation', 'retrieval', 'text'] as const;
 /** A section of `reproduce`. */
 export type ReproduceSection = (typeof REPRODUCE_SECTIONS)[number];
 
@@ -59,8 +61,8 @@ export interface ReproduceSettings {
 
 /** Prompts per experiment in the quick and the full run. */
 const SIZES = {
-  quick: { convergence: 100, icl: 200, probe: 200, retrieval: 100, text: 100 },
-  full: { convergence: 200, icl: 500, probe: 500, retrieval: 500, text: 1000 },
+  quick: { convergence: 100, icl: 200, probe: 200, ablation: 100, retrieval: 100, text: 100 },
+  full: { convergence: 200, icl: 500, probe: 500, ablation: 500, retrieval: 500, text: 1000 },
 } as const;
 
 /**
@@ -73,7 +75,7 @@ const RETRIEVAL = {
 } as const satisfies Record<string, { strategies: readonly RetrievalStrategy[]; shots: readonly number[] }>;
 
 /** A section's report: one experiment's, one per seed, or a comparison that holds every seed itself. */
-type SectionReport = SeededReport | SeedsReport | CompareRetrieversReport;
+type SectionReport = SeededReport | SeedsReport | CompareRetrieversReport | AblationReport;
 
 /** A section's progress, prefixed with its place in the run, through the run's io. */
 function sectionIo(io: ExperimentIo, label: string): ExperimentIo {
@@ -95,7 +97,7 @@ function summaryRows(section: string, report: SectionReport): ReproduceSummaryRo
         : [{ section, quantity: `${a.metric}, ${a.key}`, paper, ours: a.mean, min: a.min, max: a.max, note: null }];
     });
   }
-  const values = (report as SeededReport | CompareRetrieversReport).paper?.values ?? [];
+  const values = (report as SeededReport | CompareRetrieversReport | AblationReport).paper?.values ?? [];
   return values.flatMap((v) =>
     v.paper === null || v.ours === null
       ? []
@@ -105,7 +107,8 @@ function summaryRows(section: string, report: SectionReport): ReproduceSummaryRo
 
 /** What differs from the paper in a section (its paper block's sentences; the first seed's for several seeds). */
 function differs(section: string, report: SectionReport): { section: string; text: string }[] {
-  const one = report.meta.kind === 'seeds' ? (report as SeedsReport).reports[0] : (report as SeededReport | CompareRetrieversReport);
+  const one =
+    report.meta.kind === 'seeds' ? (report as SeedsReport).reports[0] : (report as SeededReport | CompareRetrieversReport | AblationReport);
   return (one?.paper?.differs ?? []).map((text) => ({ section, text }));
 }
 
@@ -194,6 +197,34 @@ export async function runReproduce(settings: ReproduceSettings, io: ExperimentIo
           ood: false,
         });
       }),
+    });
+  }
+  if (wanted.includes('ablation')) {
+    plan.push({
+      name: 'ablation',
+      title: `The causal test: the built-in model's heads ablated one at a time, and the probe's head's attention knocked out (seed ${seeds[0]})`,
+      go: async (sio) => {
+        const { model, world, name } = await settings.defaultModel();
+        try {
+          return runAblation(
+            {
+              model,
+              modelName: name,
+              world,
+              worldSource: "the model's own",
+              shots: 16,
+              length: world.spec.inputLength ?? 3,
+              prompts: size.ablation,
+              mode: 'mean',
+              seed: seeds[0]!,
+            },
+            sio,
+            run,
+          );
+        } finally {
+          model.dispose();
+        }
+      },
     });
   }
   if (wanted.includes('retrieval')) {
