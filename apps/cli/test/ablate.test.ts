@@ -28,6 +28,14 @@ describe('iclkr ablate', () => {
     expect(report.notes.join(' ')).toMatch(/probe's head L\dH\d drops accuracy by -?[\d.]+, against a median drop/);
   });
 
+  it('knocks out the head the chosen vote variant selects', async () => {
+    const r = await run('ablate', ...QUICK, '--variant', 'line', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const report = ablationReportSchema.parse(JSON.parse(r.stdout));
+    expect(report.selected.variant).toBe('line');
+    expect(report.notes[0]).toMatch(/over the line with its delimiter/);
+  });
+
   it('writes a report folder with the drop heatmap that reads back as an ablation report', async () => {
     const out = join(dir, 'zero');
     const r = await run('ablate', ...QUICK, '--mode', 'zero', '--out', out);
@@ -46,6 +54,7 @@ describe('iclkr ablate', () => {
   it('refuses a bad --mode, an out-of-range count and a prompt too long for the model in one line', async () => {
     const out = join(dir, 'never');
     expectCleanFailure(await run('ablate', '--mode', 'half', '--out', out), /--mode/, out);
+    expectCleanFailure(await run('ablate', '--variant', 'token', '--out', out), /--variant/, out);
     expectCleanFailure(await run('ablate', '--prompts', '1', '--out', out), /--prompts/, out);
     expectCleanFailure(await run('ablate', '--shots', '5000', '--out', out), /context/, out);
   });

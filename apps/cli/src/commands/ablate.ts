@@ -1,6 +1,7 @@
 import { checkFolderFree } from '@iclkr/core/node';
 import { ABLATION_MODES, modelWorld, runAblation } from '@iclkr/experiments';
 import { resolveWorld } from '@iclkr/experiments/node';
+import { VOTE_VARIANTS } from '@iclkr/probing';
 import { loadGptCheckpoint } from '@iclkr/probing/node';
 import { PRESET_NAMES } from '@iclkr/theory';
 import { seedOption } from '../args.js';
@@ -46,6 +47,13 @@ export const ablateCommand = defineCommand({
       description: "mean: a head's output replaced by its mean over a reference batch; zero: by zeros",
       default: 'mean',
     },
+    variant: {
+      kind: 'choice',
+      choices: VOTE_VARIANTS,
+      description:
+        "where the probe reads a head's vote when it selects the head to knock out: span [x_i, y_i], label y_i, or line (with its delimiter)",
+      default: 'span',
+    },
     seed: seedOption('the prompts (and of a preset --world)'),
     json: { kind: 'boolean', description: 'print the JSON report on stdout instead of the table' },
     out: OUT_DIR_OPTION,
@@ -72,6 +80,7 @@ export const ablateCommand = defineCommand({
           length: values.length ?? world.spec.inputLength ?? 3,
           prompts: values.prompts,
           mode: values.mode,
+          variant: values.variant,
           seed: values.seed,
         },
         io,

@@ -19,6 +19,8 @@ import {
   rightPadded,
   rowsAt,
   tidyData,
+  VOTE_VARIANTS,
+  type VoteVariant,
   zeroAblation,
 } from '@iclkr/probing';
 import type { World } from '@iclkr/theory';
@@ -52,6 +54,8 @@ export interface AblationSettings {
   readonly seed: number;
   /** Fraction of prompts that choose the probe's head (default 0.7, as `iclkr probe`). */
   readonly selectFrac?: number;
+  /** Where the probe reads a head's vote when it selects the head (default `span`, the head `iclkr probe` reports first). */
+  readonly variant?: VoteVariant;
   /** Prompts of the mean-ablation's reference batch, drawn apart from the scored ones (default min(prompts, 128)). */
   readonly referencePrompts?: number;
   /** Prompts per forward pass (default 64). */
@@ -149,6 +153,10 @@ export function runAblation(settings: AblationSettings, io: ExperimentIo, run: R
   const started = performance.now();
   const { model, world, shots, length, mode, seed } = settings;
   const selectFrac = settings.selectFrac ?? 0.7;
+  const variant = settings.variant ?? 'span';
+  if (!(VOTE_VARIANTS as readonly string[]).includes(variant)) {
+    throw new OptionError(`vote variant '${variant}' is not one of ${VOTE_VARIANTS.join(', ')}`, `pass one of ${VOTE_VARIANTS.join(', ')}`);
+  }
   const batch = settings.batch ?? 64;
   if (!(ABLATION_MODES as readonly string[]).includes(mode)) {
     throw new OptionError(`ablation mode '${mode}' is not one of ${ABLATION_MODES.join(', ')}`, 'pass --mode mean or --mode zero');
@@ -183,7 +191,7 @@ export function runAblation(settings: AblationSettings, io: ExperimentIo, run: R
   const probe = new Probe(model, { labelTokens, selectFrac, seed, probePrompts: 0, expectedPrompts: prompts.length });
   for (const b of batches) probe.add(b);
   const { summary } = probe.result();
-  const selected = summary.bestHead;
+  const selected = summary.bestByVariant[variant];
   step();
 
   const gold = prompts.map((p) => p.gold);
@@ -279,14 +287,20 @@ export function runAblation(settings: AblationSettings, io: ExperimentIo, run: R
   const own = rows.find((r) => r.layer === selected.layer && r.head === selected.head)!;
   const others = rows.filter((r) => r !== own).map((r) => r.drop);
   const worst = rows.reduce((a, b) => (b.drop > a.drop ? b : a));
+  const rank = 1 + rows.filter((r) => r.drop > own.drop).length;
   const f = (x: number) => x.toFixed(3);
+  const reads = { span: 'over [x_i, y_i]', label: 'on y_i', line: 'over the line with its delimiter' }[variant];
   notes.push(
+    `The probe's head is the one whose vote (attention ${reads}) agrees most with the model on the selection split.`,
     `Ablating the probe's head L${own.layer}H${own.head} drops accuracy by ${f(own.drop)}, ` +
       `against a median drop of ${f(others.length > 0 ? median(others) : 0)} for the other ${others.length} heads.`,
     worst === own || worst.drop === own.drop
       ? "The probe's head is the one whose ablation hurts most."
-      : `The head whose ablation hurts most is L${worst.layer}H${worst.head} (drop ${f(worst.drop)}), not the probe's: ` +
-          'the head that votes like a kernel is not the one the model needs most (its vote may be read out, or duplicated, elsewhere).',
+      : `The head whose ablation hurts most is L${worst.layer}H${worst.head} (drop ${f(worst.drop)}); the probe's head ranks ` +
+          `${rank} of ${rows.length} by drop. ` +
+          (worst.layer < own.layer
+            ? 'An earlier layer can matter more without voting like a kernel: it may build the features the later head compares.'
+            : 'The head that votes most like the model is not the one the model needs most: its vote may be duplicated or read out elsewhere.'),
   );
   if (knockout.length === 2) {
     notes.push(
@@ -305,6 +319,7 @@ export function runAblation(settings: AblationSettings, io: ExperimentIo, run: R
         prompts: settings.prompts,
         mode,
         selectFrac,
+        variant,
         referencePrompts: referenceCount,
       },
       started,
