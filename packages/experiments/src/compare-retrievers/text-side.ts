@@ -42,21 +42,13 @@ export function textQueryIndices(size: number, prompts: number, seed: number): n
   return new Rng(seed).shuffle(Array.from({ length: size }, (_, i) => i)).slice(0, prompts);
 }
 
-/** Refuses empty texts, naming the file and the example. */
-function checkTexts(d: TextDataset, name: string, indices: readonly number[]): void {
-  for (const i of indices) {
-    if (d.texts[i].trim() === '')
-      throw new OptionError(`${name} example ${i + 1} has an empty text`, `drop the empty example from ${name}, or fix its line`);
-  }
-}
-
 /** The text side of a comparison. */
 export function textSide(
   model: HookedModel,
   tokenizer: Tokenizer,
   data: TextDataset,
   demos: TextDataset,
-  names: { readonly data: string; readonly demos: string },
+  _names: { readonly data: string; readonly demos: string },
   settings: TextSideSettings,
   io: ExperimentIo,
 ): ComparisonSide & { readonly poolIndices: readonly number[]; readonly queryIndices: readonly number[] } {
@@ -76,8 +68,6 @@ export function textSide(
     );
   const poolIndices = textPoolIndices(size, settings.pool, settings.seed);
   const queryIndices = textQueryIndices(data.texts.length, settings.prompts, settings.seed);
-  checkTexts(demos, names.demos, poolIndices);
-  checkTexts(data, names.data, queryIndices);
   const { template, labelWords } = settings;
   const texts = poolIndices.map((i) => demos.texts[i]);
   const labels = poolIndices.map((i) => demos.labels[i]);
