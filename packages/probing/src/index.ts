@@ -12,17 +12,19 @@ export { ROPE_SCALING_TYPES, type RopeScaling } from './config.js';
 export { type ActivationCache, type HookFilter, HookPoints } from './hooks.js';
 /** Interventions a hook point can carry (a replacement of the activation, scoped to one run), and their context. */
 export type { Intervention, InterventionContext, Interventions } from './hooks.js';
-/** Built-in interventions: zero/mean head ablation (hook_z), the reference-batch head mean, activation patching, attention knock-out; combine merges them. */
+/** Built-in interventions: zero/mean head ablation (hook_z), the reference-batch head mean, activation patching, attention knock-out and scaling; combine merges them. */
 export {
   checkHead,
   combine,
   type HeadAddress,
   type HeadLayout,
   headMean,
+  type AttentionScaling,
   type KnockOut,
   knockOut,
   meanAblation,
   patchActivation,
+  scaleAttention,
   zeroAblation,
 } from './interventions.js';
 /** Parameters by TransformerLens name ([in, out] weights), the checked reader components take them from, and x W + b. */

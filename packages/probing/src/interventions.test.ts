@@ -8,7 +8,7 @@ import { fixture } from '../test/fixtures.js';
 import { randomIds, randomParams } from '../test/naive-gpt.js';
 import { createGpt } from './gpt/init.js';
 import { HookPoints, type Interventions } from './hooks.js';
-import { combine, headMean, knockOut, meanAblation, patchActivation, zeroAblation } from './interventions.js';
+import { combine, headMean, knockOut, meanAblation, patchActivation, scaleAttention, zeroAblation } from './interventions.js';
 import { loadModel } from './load-model.js';
 import type { Transformer } from './model.js';
 
@@ -158,6 +158,40 @@ describe.each(MODELS)('interventions on %s', (_name, load) => {
     const half = base.length / 2;
     expect(perRow.slice(0, half)).toEqual(base.slice(0, half));
     expect(maxAbsDiff(perRow.slice(half), base.slice(half))).toBeGreaterThan(0);
+  });
+
+  it('attention scaling multiplies the row by its factors and renormalises (against a float64 loop); 0/1 factors are the knock-out', () => {
+    const { nHeads } = model.config;
+    const layer = 1;
+    const head = 0;
+    const query = T - 1;
+    const hook = `blocks.${layer}.attn.hook_pattern`;
+    const factors = Array.from({ length: T }, (_, k) => (k % 3 === 0 ? 0.25 : k % 3 === 1 ? 1 : 0.5));
+    // Layer 1's pattern is computed from layer 0's output, which the scaling (in layer 1) leaves alone.
+    const plain = runValues(model, ids, undefined, [hook]).cache.get(hook)!;
+    const scaled = runValues(model, ids, scaleAttention(model.config, { layer, head, query, keep: [factors, factors] }), [hook]).cache.get(
+      hook,
+    )!;
+    for (let b = 0; b < ids.length; b++) {
+      const at = ((b * nHeads + head) * T + query) * T;
+      const row = Array.from(plain.slice(at, at + T), (p, k) => p * factors[k]!);
+      const total = row.reduce((x, y) => x + y, 0);
+      expect(
+        maxAbsDiff(
+          scaled.slice(at, at + T),
+          row.map((x) => x / total),
+        ),
+      ).toBeLessThan(1e-6);
+      // Other rows of the same head are untouched.
+      expect(scaled.slice(at - T, at)).toEqual(plain.slice(at - T, at));
+    }
+    const keys = [0, 2, 3];
+    const keep = Array.from({ length: T }, (_, k) => (keys.includes(k) ? 0 : 1));
+    expect(runValues(model, ids, scaleAttention(model.config, { layer, head, query, keep: [keep, keep] })).logits).toEqual(
+      runValues(model, ids, knockOut(model.config, { layer, head, query, keys })).logits,
+    );
+    const tooMuch = { interventions: scaleAttention(model.config, { layer, head, query, keep: [[2], [1]] }) };
+    expect(failure(() => model.run(ids, tooMuch)).message).toContain('[0, 1]');
   });
 
   it('mean-ablation uses the reference batch mean (against a float64 loop over single-prompt runs)', () => {

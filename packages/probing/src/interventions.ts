@@ -155,20 +155,82 @@ export function knockOut(config: HeadLayout, spec: KnockOut): Interventions {
   const fn: Intervention = (pattern, context) => {
     const rows = knockOutRows(spec, context);
     if (rows.every((r) => r.keys.length === 0)) return pattern;
-    const { batch, positions } = context;
-    const { nHeads } = config;
-    const keep = new Float32Array(batch * nHeads * positions * positions).fill(1);
-    const changed = new Uint8Array(batch * nHeads * positions);
-    rows.forEach(({ query, keys }, b) => {
-      if (keys.length === 0) return;
-      const row = (b * nHeads + spec.head) * positions + query;
-      changed[row] = 1;
-      for (const k of keys) keep[row * positions + k] = 0;
+    const removed = rows.map(({ keys }) => {
+      const row = new Float32Array(context.positions);
+      for (const k of keys) row[k] = 1;
+      return row;
     });
-    const masked = tf.mul(pattern, tf.tensor4d(keep, [batch, nHeads, positions, positions]));
-    const renormalised = tf.div(masked, tf.sum(masked, -1, true));
-    const where = tf.broadcastTo(tf.tensor4d(changed, [batch, nHeads, positions, 1], 'bool'), pattern.shape);
-    return tf.where(where, renormalised, pattern);
+    return rescaleRows(
+      pattern,
+      spec.head,
+      rows.map((r) => (r.keys.length === 0 ? -1 : r.query)),
+      removed,
+    );
+  };
+  return { [`blocks.${spec.layer}.attn.hook_pattern`]: fn };
+}
+
+/**
+ * pattern [batch, head, q, k] with head `head`'s row at `queries[b]` (none where -1) scaled by
+ * 1 - removed[b][k] and renormalised to sum 1; every other row passes through bit for bit. The
+ * factors are built from [batch, 1, q, 1] and [batch, 1, 1, k] pieces, never a [batch, head, q, k] array.
+ */
+function rescaleRows(pattern: tf.Tensor, head: number, queries: readonly number[], removed: readonly Float32Array[]): tf.Tensor {
+  const [batch, nHeads, positions] = pattern.shape as [number, number, number, number];
+  const headHot = new Float32Array(nHeads);
+  headHot[head] = 1;
+  const atQuery = new Float32Array(batch * positions);
+  const drop = new Float32Array(batch * positions);
+  queries.forEach((q, b) => {
+    if (q < 0) return;
+    atQuery[b * positions + q] = 1;
+    drop.set(removed[b]!, b * positions);
+  });
+  const rowMask = tf.mul(tf.tensor4d(headHot, [1, nHeads, 1, 1]), tf.tensor4d(atQuery, [batch, 1, positions, 1]));
+  const factors = tf.sub(1, tf.mul(rowMask, tf.tensor4d(drop, [batch, 1, 1, positions])));
+  const scaled = tf.mul(pattern, factors);
+  const renormalised = tf.div(scaled, tf.sum(scaled, -1, true));
+  return tf.where(tf.broadcastTo(tf.cast(rowMask, 'bool'), pattern.shape), renormalised, pattern);
+}
+
+/** A partial knock-out: from query position `query`, head `head`'s attention to key k scaled by `keep[row][k]`. */
+export interface AttentionScaling extends HeadAddress {
+  /** The query position: one for every prompt, or one per batch row. */
+  readonly query: number | readonly number[];
+  /** Per batch row, a factor in [0, 1] per key position (the prompt's length; 1 keeps a key, 0 knocks it out). */
+  readonly keep: readonly ArrayLike<number>[];
+}
+
+/**
+ * Attention scaling (on `hook_pattern`): the head's attention from the query position to each key
+ * multiplied by its factor and the row renormalised; a knock-out is the case of factors 0 and 1.
+ */
+export function scaleAttention(config: HeadLayout, spec: AttentionScaling): Interventions {
+  checkHead(config, spec);
+  const fn: Intervention = (pattern, context) => {
+    const queries = knockOutRows({ ...spec, keys: [] }, context).map((r) => r.query);
+    if (spec.keep.length !== context.batch) {
+      throw new OptionError(
+        `attention scaling has ${spec.keep.length} rows of factors for a batch of ${context.batch}`,
+        'give one row per batch row',
+      );
+    }
+    const removed = spec.keep.map((row, b) => {
+      if (row.length > context.positions) {
+        throw new OptionError(
+          `attention scaling row ${b} has ${row.length} factors, more than the ${context.positions} positions of the input`,
+          'give one factor per key position',
+        );
+      }
+      const out = new Float32Array(context.positions);
+      for (let k = 0; k < row.length; k++) {
+        const f = row[k]!;
+        if (!(f >= 0 && f <= 1)) throw new OptionError(`attention factor ${f} is outside [0, 1]`, 'give factors in [0, 1]');
+        out[k] = 1 - f;
+      }
+      return out;
+    });
+    return rescaleRows(pattern, spec.head, queries, removed);
   };
   return { [`blocks.${spec.layer}.attn.hook_pattern`]: fn };
 }

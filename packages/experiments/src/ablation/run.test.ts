@@ -1,9 +1,9 @@
 // The ablation experiment on the built-in model: its baseline against nextTokenDistributions on the
-// same prompts, the head it reports against the probe's on the same prompts, the mass-matched
-// knock-out against the built-in knock-out where both remove the same keys, and its one-line errors.
+// same prompts, the head it reports against the probe's on the same prompts, and its one-line errors
+// (the knock-outs' own tests are in probing's interventions.test.ts).
 import { fileURLToPath } from 'node:url';
-import { ablationReportSchema, OptionError, tf } from '@iclkr/core';
-import { type HookedModel, knockOut, nextTokenDistributions, Probe } from '@iclkr/probing';
+import { ablationReportSchema, OptionError } from '@iclkr/core';
+import { type HookedModel, nextTokenDistributions, Probe } from '@iclkr/probing';
 import { loadGptCheckpoint } from '@iclkr/probing/node';
 import type { World } from '@iclkr/theory';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,7 +12,7 @@ import { libraryRun } from '../meta.js';
 import { presentReport } from '../present/summary.js';
 import { worldLabels, worldPrompts } from '../probe/world-prompts.js';
 import { modelWorld } from '../world.js';
-import { runAblation, scaledAttention } from './run.js';
+import { runAblation } from './run.js';
 
 const DEFAULT_MODEL = fileURLToPath(new URL('../../../../models/default', import.meta.url));
 
@@ -61,21 +61,6 @@ describe('runAblation', () => {
     // Removing the same mass: the other-class knock-out never removes more than the same-class one.
     expect(report.knockout[1]!.removedMass).toBeLessThanOrEqual(report.knockout[0]!.removedMass + 1e-9);
     expect(presentReport(report).figures.map((f) => f.name)).toEqual(['drop', 'agreement']);
-  });
-
-  it('the mass-matched knock-out with nothing kept equals the built-in knock-out of the same keys', () => {
-    const ids = tf.tensor2d([[1, 32, 0, 2, 33, 0, 3]], [1, 7], 'int32');
-    const keys = [0, 1, 2];
-    const keep = new Float32Array(7).fill(1);
-    for (const k of keys) keep[k] = 0;
-    const a = model.run(ids, { interventions: scaledAttention(1, 2, model.config.nHeads, [keep], 6) });
-    const b = model.run(ids, { interventions: knockOut(model.config, { layer: 1, head: 2, query: 6, keys }) });
-    const plain = model.run(ids);
-    const diff = tf.tidy(() => tf.max(tf.abs(tf.sub(a.logits, b.logits))).dataSync()[0]!);
-    const changed = tf.tidy(() => tf.max(tf.abs(tf.sub(a.logits, plain.logits))).dataSync()[0]!);
-    expect(diff).toBeLessThan(1e-6);
-    expect(changed).toBeGreaterThan(1e-4);
-    tf.dispose([ids, a.logits, b.logits, plain.logits]);
   });
 
   it('refuses an unknown mode and too few prompts in one line', () => {

@@ -8,7 +8,6 @@
 import { type AblationKnockout, type AblationReport, type AblationRow, ablationReportSchema, OptionError, tf } from '@iclkr/core';
 import {
   type HookedModel,
-  type Intervention,
   type Interventions,
   headMean,
   knockOut,
@@ -18,6 +17,7 @@ import {
   type ProbePrompt,
   rightPadded,
   rowsAt,
+  scaleAttention,
   tidyData,
   VOTE_VARIANTS,
   type VoteVariant,
@@ -115,27 +115,6 @@ function demoPositions(p: ProbePrompt): { same: number[]; other: number[] } {
     for (let pos = s.start; pos < s.end; pos++) into.push(pos);
   }
   return { same, other };
-}
-
-/**
- * Scales head `head`'s attention from each row's final position by `keep[row][key]` (1 elsewhere)
- * and renormalises that row; every other row passes through unchanged.
- */
-export function scaledAttention(layer: number, head: number, nHeads: number, keep: readonly Float32Array[], final: number): Interventions {
-  const fn: Intervention = (pattern, { batch, positions }) => {
-    const factors = new Float32Array(batch * nHeads * positions * positions).fill(1);
-    const changed = new Uint8Array(batch * nHeads * positions);
-    keep.forEach((row, b) => {
-      const at = (b * nHeads + head) * positions + final;
-      changed[at] = 1;
-      factors.set(row, at * positions);
-    });
-    const scaled = tf.mul(pattern, tf.tensor4d(factors, [batch, nHeads, positions, positions]));
-    const renormalised = tf.div(scaled, tf.sum(scaled, -1, true));
-    const where = tf.broadcastTo(tf.tensor4d(changed, [batch, nHeads, positions, 1], 'bool'), pattern.shape);
-    return tf.where(where, renormalised, pattern);
-  };
-  return { [`blocks.${layer}.attn.hook_pattern`]: fn };
 }
 
 function mean(v: readonly number[]): number {
@@ -267,13 +246,12 @@ export function runAblation(settings: AblationSettings, io: ExperimentIo, run: R
     });
     const other = score(
       predictions(model, prompts, labelTokens, batch, (rows) =>
-        scaledAttention(
-          selected.layer,
-          selected.head,
-          nHeads,
-          keepOther.slice(offset(rows), offset(rows) + rows.length),
-          rows[0]!.spans.final,
-        ),
+        scaleAttention(model.config, {
+          layer: selected.layer,
+          head: selected.head,
+          query: rows.map((p) => p.spans.final),
+          keep: keepOther.slice(offset(rows), offset(rows) + rows.length),
+        }),
       ),
       base,
     );
