@@ -1,5 +1,10 @@
 /** The options of commands that build text prompts (probe, insights, compare-retrievers): the pool, template, label words and tokenizer. */
-import { DEFAULT_TEMPLATE } from '@iclkr/probing';
+import { OptionError } from '@iclkr/core';
+import { loadTextDataset } from '@iclkr/core/node';
+import { checkTextData, checkVocabulary, labelWords, type TextPromptParts } from '@iclkr/experiments';
+import { DEFAULT_TEMPLATE, type HookedModel } from '@iclkr/probing';
+import { loadModel } from '@iclkr/probing/node';
+import { modelName, textTokenizer } from './models.js';
 
 /** With `--data`: where demonstrations come from and how a prompt is written. */
 export const TEXT_PROMPT_OPTIONS = {
@@ -27,3 +32,40 @@ export const TEXT_PROMPT_OPTIONS = {
     description: 'with --data: tokenizer folder (default: the model folder)',
   },
 } as const;
+
+/** The text prompt options as parsed. */
+interface TextPromptValues {
+  readonly demos?: string;
+  readonly template: string;
+  readonly 'label-words'?: string;
+  readonly tokenizer?: string;
+}
+
+/**
+ * What `--data FILE` with the text prompt options names: the data and the pool loaded and checked
+ * (same label set, no empty texts), the label words, the tokenizer and the model, whose vocabulary
+ * must cover the tokenizer's. The caller disposes the model.
+ */
+export async function loadTextPrompts(
+  values: TextPromptValues,
+  data: string,
+  modelDir: string,
+  modelGiven: boolean,
+): Promise<{ readonly parts: TextPromptParts; readonly model: HookedModel }> {
+  if (values.demos === undefined)
+    throw new OptionError(
+      '--data needs --demos FILE, the pool demonstrations are drawn from',
+      'pass --demos with a training split of the same task',
+    );
+  const dataset = await loadTextDataset(data);
+  const demos = await loadTextDataset(values.demos);
+  checkTextData(dataset, demos);
+  const words = labelWords(dataset, values['label-words']);
+  const tokenizer = await textTokenizer(modelDir, modelName(modelDir, modelGiven), values.tokenizer);
+  const model = await loadModel(modelDir);
+  checkVocabulary(tokenizer, model);
+  return {
+    parts: { tokenizer, data: dataset, dataName: data, demos, demosName: values.demos, template: values.template, labelWords: words },
+    model,
+  };
+}

@@ -53,7 +53,14 @@ export {
   textPrompts,
 } from './probe/text-prompts.js';
 /** Where a probe's prompts come from (a model on world or text prompts), and the probe experiment as a report. */
-export { type ProbeSettings, type ProbeSource, type TextProbeInput, textProbeSource, worldProbeSource } from './probe/sources.js';
+export {
+  type ProbeSettings,
+  type ProbeSource,
+  type TextProbeInput,
+  type TextPromptParts,
+  textProbeSource,
+  worldProbeSource,
+} from './probe/sources.js';
 /** The probe report's body from the analyses' result. */
 export { probeReportBody } from './probe/report-body.js';
 /** The paper's attention analyses as a probe report. */

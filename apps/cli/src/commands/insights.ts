@@ -1,26 +1,23 @@
 import { OptionError } from '@iclkr/core';
-import { checkFolderFree, loadTextDataset } from '@iclkr/core/node';
+import { checkFolderFree } from '@iclkr/core/node';
 import {
-  checkTextData,
-  checkVocabulary,
   INSIGHTS_DEFAULTS,
   INSIGHTS_EXPERIMENTS,
   type InsightsExperiment,
-  labelWords,
   modelWorld,
   runInsights,
   TextPrompts,
   WorldPrompts,
 } from '@iclkr/experiments';
 import { resolveWorld } from '@iclkr/experiments/node';
-import { loadGptCheckpoint, loadModel } from '@iclkr/probing/node';
+import { loadGptCheckpoint } from '@iclkr/probing/node';
 import { PRESET_NAMES } from '@iclkr/theory';
 import { type OptionValues, seedOption } from '../args.js';
 import { defineCommand } from '../command.js';
 import { defaultModelDir } from '../default-model.js';
-import { checkWorldModel, modelName, textTokenizer } from '../models.js';
+import { checkWorldModel, modelName } from '../models.js';
 import { OUT_DIR_OPTION, showReport } from '../report-output.js';
-import { TEXT_PROMPT_OPTIONS } from '../text-options.js';
+import { loadTextPrompts, TEXT_PROMPT_OPTIONS } from '../text-options.js';
 
 const list = (xs: readonly unknown[]) => xs.join(',');
 
@@ -176,29 +173,9 @@ function checkOptions(values: Values, experiment: InsightsExperiment, text: bool
 
 /** Text prompts from the files the options name, on a model loaded from --model. */
 async function textPrompts(values: Values, data: string, modelDir: string): Promise<TextPrompts> {
-  if (values.demos === undefined)
-    throw new OptionError(
-      '--data needs --demos FILE, the pool demonstrations are drawn from',
-      'pass --demos with a training split of the same task',
-    );
-  const dataset = await loadTextDataset(data);
-  const demos = await loadTextDataset(values.demos);
-  checkTextData(dataset, demos);
-  const words = labelWords(dataset, values['label-words']);
-  const tokenizer = await textTokenizer(modelDir, modelName(modelDir, values.model !== undefined), values.tokenizer);
-  const model = await loadModel(modelDir);
-  checkVocabulary(tokenizer, model);
+  const { parts, model } = await loadTextPrompts(values, data, modelDir, values.model !== undefined);
   try {
-    return new TextPrompts({
-      model,
-      tokenizer,
-      data: dataset,
-      dataName: data,
-      demos,
-      demosName: values.demos,
-      template: values.template,
-      labelWords: words,
-    });
+    return new TextPrompts({ model, ...parts });
   } catch (error) {
     model.dispose();
     throw error;

@@ -1,9 +1,6 @@
 import { OptionError } from '@iclkr/core';
-import { checkFolderFree, loadTextDataset } from '@iclkr/core/node';
+import { checkFolderFree } from '@iclkr/core/node';
 import {
-  checkTextData,
-  checkVocabulary,
-  labelWords,
   modelWorld,
   type ProbeSettings,
   type ProbeSource,
@@ -15,17 +12,17 @@ import {
 } from '@iclkr/experiments';
 import { activationsProbeSource, resolveWorld } from '@iclkr/experiments/node';
 import { KV_PROBE_FOLDS } from '@iclkr/probing';
-import { loadGptCheckpoint, loadModel } from '@iclkr/probing/node';
+import { loadGptCheckpoint } from '@iclkr/probing/node';
 import { RETRIEVAL_STRATEGY_NAMES } from '@iclkr/retrieval';
 import { PRESET_NAMES } from '@iclkr/theory';
 import { type OptionValues, SEEDS_OPTION, seedOption } from '../args.js';
 import { type CommandContext, defineCommand } from '../command.js';
 import { defaultModelDir } from '../default-model.js';
-import { checkWorldModel, modelName, textTokenizer } from '../models.js';
+import { checkWorldModel, modelName } from '../models.js';
 import { OUT_DIR_OPTION, showReport } from '../report-output.js';
 import { seedsOf } from '../seeds.js';
 import { ORDER_AND_POOL_OPTIONS, SELECTOR_OPTIONS, STRATEGY_DESCRIPTION, selectorSettings } from '../retrieval-options.js';
-import { TEXT_PROMPT_OPTIONS } from '../text-options.js';
+import { loadTextPrompts, TEXT_PROMPT_OPTIONS } from '../text-options.js';
 
 /** Options that only text prompts take, refused for a world. */
 const TEXT_ONLY = ['demos', 'template', 'label-words', 'tokenizer', 'retrieval', 'order', 'pool', 'layer', 'head', 'key-position'] as const;
@@ -183,31 +180,14 @@ async function textSource(
 ): Promise<ProbeSource> {
   const worldOption = firstGiven(values, WORLD_ONLY);
   if (worldOption !== undefined) throw new OptionError(`--${worldOption} applies to task worlds only`, 'drop it when probing --data');
-  if (values.demos === undefined)
-    throw new OptionError(
-      '--data needs --demos FILE, the pool demonstrations are drawn from',
-      'pass --demos with a training split of the same task',
-    );
   const selector = selectorSettings(values, values.retrieval);
-  const dataset = await loadTextDataset(data);
-  const demos = await loadTextDataset(values.demos);
-  checkTextData(dataset, demos);
-  const words = labelWords(dataset, values['label-words']);
-  const tokenizer = await textTokenizer(modelDir, modelName(modelDir, values.model !== undefined), values.tokenizer);
-  const model = await loadModel(modelDir);
-  checkVocabulary(tokenizer, model);
+  const { parts, model } = await loadTextPrompts(values, data, modelDir, values.model !== undefined);
   try {
     return textProbeSource(
       {
+        ...parts,
         model,
         modelName: modelDir,
-        tokenizer,
-        data: dataset,
-        dataName: data,
-        demos,
-        demosName: values.demos,
-        template: values.template,
-        labelWords: words,
         retrieval: { strategy: values.retrieval, order: values.order, pool: values.pool, ...selector },
       },
       settings,
