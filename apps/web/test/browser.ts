@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
 
 const ROOT = resolve(fileURLToPath(import.meta.url), '../../../..');
 /** The built CLI (turbo builds it before these tests). */
@@ -65,4 +66,19 @@ export async function watchedPage(browser: Browser, width = 1400): Promise<{ pag
   });
   page.on('pageerror', (e) => problems.push(`uncaught: ${e.message}`));
   return { page, problems };
+}
+
+/** `iclkr serve` on an empty folder and Chromium, started before a file's tests and stopped after them. */
+export function servedBrowser(): { readonly server: () => { url: string; process: ChildProcess }; readonly browser: () => Browser } {
+  let server: { url: string; process: ChildProcess } | undefined;
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    server = await serve(tempDir());
+    browser = await launchChromium();
+  }, 120_000);
+  afterAll(async () => {
+    await browser?.close();
+    server?.process.kill('SIGINT');
+  });
+  return { server: () => server!, browser: () => browser! };
 }

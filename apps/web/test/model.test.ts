@@ -1,34 +1,18 @@
-// The model playground in Chromium against `iclkr serve`: the built-in model loaded in the page
-// from its files' bytes gives, on a sampled prompt, the label probabilities and the selected
-// head's final attention row that `iclkr run-model` computes on the same token ids (1e-5).
-import type { ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readSafetensors } from '@iclkr/core/node';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cli, launchChromium, SHOTS, serve, tempDir, watchedPage } from './browser.js';
+import { describe, expect, it } from 'vitest';
+import { cli, SHOTS, servedBrowser, tempDir, watchedPage } from './browser.js';
 
 const MODEL = resolve(fileURLToPath(import.meta.url), '../../../../models/default');
-let server: { url: string; process: ChildProcess };
-let browser: Browser;
-
-beforeAll(async () => {
-  server = await serve(tempDir());
-  browser = await launchChromium();
-}, 120_000);
-
-afterAll(async () => {
-  await browser?.close();
-  server?.process.kill('SIGINT');
-});
+const served = servedBrowser();
 
 describe('the model playground', () => {
   it("gives run-model's label probabilities and attention on the same token ids", async () => {
-    const { page, problems } = await watchedPage(browser);
+    const { page, problems } = await watchedPage(served.browser());
     const started = Date.now();
-    await page.goto(`${server.url}#/model`);
+    await page.goto(`${served.server().url}#/model`);
     await page.getByTestId('reading').waitFor({ timeout: 60_000 });
     console.log(`the built-in model loaded and read a prompt in the page in ${Date.now() - started} ms`);
     await page.getByTestId('heatmap').first().locator('[data-testid="heatmap-cell"][data-layer="1"][data-head="2"]').click();

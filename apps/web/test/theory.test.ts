@@ -1,30 +1,14 @@
-// The theory playground in Chromium against `iclkr serve`: a small simulation run in the page's
-// worker gives the rows `iclkr simulate --json` gives with the same settings and seed (exactly,
-// both computing on wasm, but for KL's last float64 digit); Cancel stops a run through its AbortSignal and a second run works in the
-// same worker; bad fields start nothing. Times are printed, not asserted.
-import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cli, launchChromium, SHOTS, serve, tempDir, watchedPage } from './browser.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { cli, SHOTS, servedBrowser, tempDir, watchedPage } from './browser.js';
 
-let server: { url: string; process: ChildProcess };
-let browser: Browser;
-
-beforeAll(async () => {
-  server = await serve(tempDir());
-  browser = await launchChromium();
-}, 120_000);
-
-afterAll(async () => {
-  await browser?.close();
-  server?.process.kill('SIGINT');
-});
+const served = servedBrowser();
 
 /** The playground with its worker's backend ready, and the longest main-thread task seen (ms). */
 async function playground(): Promise<{ page: Page; problems: string[]; longest: () => Promise<number>; reset: () => Promise<void> }> {
-  const { page, problems } = await watchedPage(browser);
+  const { page, problems } = await watchedPage(served.browser());
   await page.addInitScript(() => {
     const w = window as unknown as { longest: number };
     w.longest = 0;
@@ -32,7 +16,7 @@ async function playground(): Promise<{ page: Page; problems: string[]; longest: 
       for (const entry of list.getEntries()) w.longest = Math.max(w.longest, entry.duration);
     }).observe({ type: 'longtask', buffered: true });
   });
-  await page.goto(`${server.url}#/theory`);
+  await page.goto(`${served.server().url}#/theory`);
   await page.getByTestId('backend').filter({ hasText: /^wasm/ }).waitFor({ timeout: 60_000 });
   return {
     page,
@@ -50,10 +34,38 @@ async function fill(page: Page, fields: Record<string, string>): Promise<void> {
   for (const [name, value] of Object.entries(fields)) await page.fill(`input[name="${name}"]`, value);
 }
 
+/** The settings both the page and the CLI run in the comparisons, as CLI arguments. */
+const SMALL_RUN = [
+  '--preset',
+  'paper-table3',
+  '--param',
+  'tasks=4',
+  '--shots',
+  '1,4,16',
+  '--prompts',
+  '20',
+  '--sigma-samples',
+  '200',
+  '--seed',
+  '3',
+];
+
+/** The same settings in the page's form. */
+const SMALL_FORM = { shots: '1,4,16', prompts: '20', sigmaSamples: '200', seed: '3', 'param.tasks': '4' };
+
+/** The finished run's report.json, as the page's download link gives it. */
+async function downloadedReport(page: Page): Promise<{ rows: unknown; bounds: unknown; meta: { kind: string } }> {
+  const download = page.waitForEvent('download');
+  await page.getByTestId('download-report').click();
+  const file = join(tempDir(), 'report.json');
+  await (await download).saveAs(file);
+  return JSON.parse(readFileSync(file, 'utf8'));
+}
+
 describe('the theory playground', () => {
   it('runs a simulation whose rows equal iclkr simulate --json with the same settings and seed', async () => {
     const { page, problems, longest, reset } = await playground();
-    await fill(page, { shots: '1,4,16', prompts: '20', sigmaSamples: '200', seed: '3', 'param.tasks': '4' });
+    await fill(page, SMALL_FORM);
     await page.selectOption('select[name="backend"]', 'wasm');
     await reset();
     const started = Date.now();
@@ -67,30 +79,9 @@ describe('the theory playground', () => {
         `${during} ms during the run, ${await longest()} ms with the report drawn after it`,
     );
     expect(await page.getByTestId('live-curves').getAttribute('data-rows')).toBe('3');
-    const download = page.waitForEvent('download');
-    await page.getByTestId('download-report').click();
-    const file = join(tempDir(), 'report.json');
-    await (await download).saveAs(file);
-    const inPage = JSON.parse(readFileSync(file, 'utf8'));
+    const inPage = await downloadedReport(page);
     const cliStarted = Date.now();
-    const fromCli = JSON.parse(
-      await cli(
-        'simulate',
-        '--preset',
-        'paper-table3',
-        '--param',
-        'tasks=4',
-        '--shots',
-        '1,4,16',
-        '--prompts',
-        '20',
-        '--sigma-samples',
-        '200',
-        '--seed',
-        '3',
-        '--json',
-      ),
-    );
+    const fromCli = JSON.parse(await cli('simulate', ...SMALL_RUN, '--json'));
     console.log(`the same with the CLI (process start included): ${Date.now() - cliStarted} ms`);
     expect(inPage.meta.kind).toBe('simulate');
     // Bit-identical, except KL in its last float64 digit: Chromium's Math.log and Node's differ by
@@ -120,34 +111,13 @@ describe('the theory playground', () => {
       return;
     }
     expect(await page.inputValue('select[name="backend"]')).toBe('webgl');
-    await fill(page, { shots: '1,4,16', prompts: '20', sigmaSamples: '200', seed: '3', 'param.tasks': '4' });
+    await fill(page, SMALL_FORM);
     const started = Date.now();
     await page.getByTestId('run-simulation').click();
     await page.getByTestId('simulation-done').waitFor({ timeout: 240_000 });
     console.log(`the same simulation on WebGL (${await page.getByTestId('backend').textContent()}): ${Date.now() - started} ms`);
-    const download = page.waitForEvent('download');
-    await page.getByTestId('download-report').click();
-    const file = join(tempDir(), 'report.json');
-    await (await download).saveAs(file);
-    const onWebgl = JSON.parse(readFileSync(file, 'utf8'));
-    const fromCli = JSON.parse(
-      await cli(
-        'simulate',
-        '--preset',
-        'paper-table3',
-        '--param',
-        'tasks=4',
-        '--shots',
-        '1,4,16',
-        '--prompts',
-        '20',
-        '--sigma-samples',
-        '200',
-        '--seed',
-        '3',
-        '--json',
-      ),
-    );
+    const onWebgl = await downloadedReport(page);
+    const fromCli = JSON.parse(await cli('simulate', ...SMALL_RUN, '--json'));
     let largest = 0;
     const close = (a: unknown, b: unknown, path: string): void => {
       if (typeof a === 'number' && typeof b === 'number') {
@@ -187,7 +157,7 @@ describe('the theory playground', () => {
       ['param.transitionConcentration', '0', /must be > 0/],
     ] as const) {
       await page.goto('about:blank');
-      await page.goto(`${server.url}#/theory`);
+      await page.goto(`${served.server().url}#/theory`);
       await fill(page, { [field]: value });
       await page.getByTestId('run-simulation').click();
       const error = page.locator(`[data-testid="field-error"][data-field="${field}"]`);
