@@ -21,6 +21,14 @@ export const WORLD_OPTIONS = {
   },
 } as const;
 
+/** The --world option of commands that run a trained model on task-world prompts (default: the world it was trained on). */
+export const MODEL_WORLD_OPTION = {
+  kind: 'string',
+  role: 'input',
+  placeholder: 'PRESET|FILE',
+  description: `world of the prompts: ${PRESET_NAMES.join(', ')} or a world JSON file (default: the model's own)`,
+} as const;
+
 /** Where a command's world comes from: exactly one of a preset or a file. */
 export interface WorldSource {
   readonly preset?: PresetName;

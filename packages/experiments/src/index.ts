@@ -191,3 +191,16 @@ export type { PresentedReport } from './present/reports.js';
 export { aggregateSeeds, runSeeds, type SeededReport, seedsPaperValue, seedsReport } from './seeds.js';
 /** The paper in one run: every section's report and our numbers beside the paper's. */
 export { REPRODUCE_SECTIONS, REPRODUCE_TEXT, type ReproduceSection, type ReproduceSettings, runReproduce } from './reproduce.js';
+/** What the web app's playgrounds and head view show, computed here: the model on one prompt, influence, agreement, a sampled prompt's head reading. */
+export {
+  type Demonstration,
+  headAgreement,
+  type Influence,
+  influence,
+  type PlaygroundPrompt,
+  type PromptReading,
+  promptIds,
+  readPrompt,
+  samplePlaygroundPrompt,
+} from './playground/model.js';
+export { type HeadReading, readHead } from './playground/head-reading.js';

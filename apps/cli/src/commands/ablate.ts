@@ -3,12 +3,12 @@ import { ABLATION_MODES, modelWorld, runAblation } from '@iclkr/experiments';
 import { resolveWorld } from '@iclkr/experiments/node';
 import { VOTE_VARIANTS } from '@iclkr/probing';
 import { loadGptCheckpoint } from '@iclkr/probing/node';
-import { PRESET_NAMES } from '@iclkr/theory';
 import { seedOption } from '../args.js';
 import { defineCommand } from '../command.js';
 import { defaultModelDir, MODEL_OPTION } from '../default-model.js';
 import { checkWorldModel, modelName } from '../models.js';
 import { OUT_DIR_OPTION, showReport } from '../report-output.js';
+import { MODEL_WORLD_OPTION } from '../world-source.js';
 
 /** `iclkr ablate`: the causal test of the kernel reading, each head ablated alone and the probe's head's attention knocked out. */
 export const ablateCommand = defineCommand({
@@ -19,12 +19,7 @@ export const ablateCommand = defineCommand({
     "head iclkr probe selects to the demonstrations of x_test's class against the same mass from the others.",
   options: {
     model: MODEL_OPTION,
-    world: {
-      kind: 'string',
-      role: 'input',
-      placeholder: 'PRESET|FILE',
-      description: `world of the prompts: ${PRESET_NAMES.join(', ')} or a world JSON file (default: the model's own)`,
-    },
+    world: MODEL_WORLD_OPTION,
     shots: { kind: 'int', min: 1, max: 10_000, placeholder: 'N', description: 'demonstrations per prompt n', default: 16 },
     length: {
       kind: 'int',

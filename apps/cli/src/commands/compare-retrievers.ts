@@ -14,7 +14,7 @@ import { resolveWorld } from '@iclkr/experiments/node';
 import type { HookedModel } from '@iclkr/probing';
 import { loadGptCheckpoint, loadModel } from '@iclkr/probing/node';
 import { DEMONSTRATION_ORDERS, parseStrategy, RETRIEVAL_STRATEGY_NAMES } from '@iclkr/retrieval';
-import { PRESET_NAMES, THEOREM_KERNEL_DEFAULTS } from '@iclkr/theory';
+import { THEOREM_KERNEL_DEFAULTS } from '@iclkr/theory';
 import { SEEDS_OPTION, seedOption } from '../args.js';
 import { defineCommand } from '../command.js';
 import { defaultModelDir } from '../default-model.js';
@@ -22,6 +22,7 @@ import { checkWorldModel, modelName, textTokenizer } from '../models.js';
 import { OUT_DIR_OPTION, showReport } from '../report-output.js';
 import { seedsOf } from '../seeds.js';
 import { TEXT_PROMPT_OPTIONS } from '../text-options.js';
+import { MODEL_WORLD_OPTION } from '../world-source.js';
 
 /** Options only text prompts take, refused for a world. */
 const TEXT_ONLY = ['demos', 'template', 'label-words', 'tokenizer'] as const;
@@ -43,12 +44,7 @@ export const compareRetrieversCommand = defineCommand({
         'model folder: `iclkr pretrain` output (default: the built-in model), or with --data a text model ' +
         '(a GPT-2, Llama, Qwen2 or GPT-NeoX folder, or our GPT over a tokenizer vocabulary)',
     },
-    world: {
-      kind: 'string',
-      role: 'input',
-      placeholder: 'PRESET|FILE',
-      description: `world of the prompts: ${PRESET_NAMES.join(', ')} or a world JSON file (default: the model's own)`,
-    },
+    world: MODEL_WORLD_OPTION,
     data: {
       kind: 'string',
       role: 'input',

@@ -2,13 +2,13 @@ import { checkFolderFree } from '@iclkr/core/node';
 import { modelWorld, runIcl, runSeeds } from '@iclkr/experiments';
 import { resolveWorld } from '@iclkr/experiments/node';
 import { loadGptCheckpoint } from '@iclkr/probing/node';
-import { PRESET_NAMES } from '@iclkr/theory';
 import { SEEDS_OPTION, seedOption } from '../args.js';
 import { defineCommand } from '../command.js';
 import { defaultModelDir, MODEL_OPTION } from '../default-model.js';
 import { checkWorldModel, modelName } from '../models.js';
 import { OUT_DIR_OPTION, showReport } from '../report-output.js';
 import { seedsOf } from '../seeds.js';
+import { MODEL_WORLD_OPTION } from '../world-source.js';
 
 /** `iclkr icl`: a model's in-context accuracy against the label, exact Bayes and two baselines. */
 export const iclCommand = defineCommand({
@@ -19,12 +19,7 @@ export const iclCommand = defineCommand({
     'same-class oracle, per n and k, in- and out-of-distribution; a table, --json, or a report folder.',
   options: {
     model: MODEL_OPTION,
-    world: {
-      kind: 'string',
-      role: 'input',
-      placeholder: 'PRESET|FILE',
-      description: `world of the prompts: ${PRESET_NAMES.join(', ')} or a world JSON file (default: the model's own)`,
-    },
+    world: MODEL_WORLD_OPTION,
     shots: {
       kind: 'ints',
       min: 0,

@@ -11,13 +11,13 @@ import {
 } from '@iclkr/experiments';
 import { resolveWorld } from '@iclkr/experiments/node';
 import { loadGptCheckpoint } from '@iclkr/probing/node';
-import { PRESET_NAMES } from '@iclkr/theory';
 import { type OptionValues, seedOption } from '../args.js';
 import { defineCommand } from '../command.js';
 import { defaultModelDir } from '../default-model.js';
 import { checkWorldModel, modelName } from '../models.js';
 import { OUT_DIR_OPTION, showReport } from '../report-output.js';
 import { loadTextPrompts, TEXT_PROMPT_OPTIONS } from '../text-options.js';
+import { MODEL_WORLD_OPTION } from '../world-source.js';
 
 const list = (xs: readonly unknown[]) => xs.join(',');
 
@@ -35,12 +35,7 @@ const OPTIONS = {
       'model folder: `iclkr pretrain` output, or with --data a Hugging Face GPT-2, Llama, Qwen2 or GPT-NeoX folder ' +
       '(default: the built-in model)',
   },
-  world: {
-    kind: 'string',
-    role: 'input',
-    placeholder: 'PRESET|FILE',
-    description: `world of the prompts: ${PRESET_NAMES.join(', ')} or a world JSON file (default: the model's own)`,
-  },
+  world: MODEL_WORLD_OPTION,
   data: {
     kind: 'string',
     role: 'input',

@@ -14,7 +14,6 @@ import { activationsProbeSource, resolveWorld } from '@iclkr/experiments/node';
 import { KV_PROBE_FOLDS } from '@iclkr/probing';
 import { loadGptCheckpoint } from '@iclkr/probing/node';
 import { RETRIEVAL_STRATEGY_NAMES } from '@iclkr/retrieval';
-import { PRESET_NAMES } from '@iclkr/theory';
 import { type OptionValues, SEEDS_OPTION, seedOption } from '../args.js';
 import { type CommandContext, defineCommand } from '../command.js';
 import { defaultModelDir } from '../default-model.js';
@@ -23,6 +22,7 @@ import { OUT_DIR_OPTION, showReport } from '../report-output.js';
 import { seedsOf } from '../seeds.js';
 import { ORDER_AND_POOL_OPTIONS, SELECTOR_OPTIONS, STRATEGY_DESCRIPTION, selectorSettings } from '../retrieval-options.js';
 import { loadTextPrompts, TEXT_PROMPT_OPTIONS } from '../text-options.js';
+import { MODEL_WORLD_OPTION } from '../world-source.js';
 
 /** Options that only text prompts take, refused for a world. */
 const TEXT_ONLY = ['demos', 'template', 'label-words', 'tokenizer', 'retrieval', 'order', 'pool', 'layer', 'head', 'key-position'] as const;
@@ -59,12 +59,7 @@ const OPTIONS = {
       'model folder: `iclkr pretrain` output, or a Hugging Face GPT-2, Llama, ' +
       'Qwen2 or GPT-NeoX folder with --data (default: the built-in model)',
   },
-  world: {
-    kind: 'string',
-    role: 'input',
-    placeholder: 'PRESET|FILE',
-    description: `world of the prompts: ${PRESET_NAMES.join(', ')} or a world JSON file (default: the model's own)`,
-  },
+  world: MODEL_WORLD_OPTION,
   activations: {
     kind: 'string',
     role: 'input',

@@ -2,11 +2,10 @@
  * The model playground's Web Worker: the built-in model (`models/default`, shipped beside the
  * page) loaded from its files' bytes, run on wasm, answering the page's questions one at a time.
  */
-import { modelWorld, worldLabels } from '@iclkr/experiments';
+import { headAgreement, influence, modelWorld, readPrompt, samplePlaygroundPrompt, worldLabels } from '@iclkr/experiments';
 import { type GptCheckpoint, gptCheckpointFromFiles } from '@iclkr/probing';
 import { initWorkerBackend } from '../wasm-backend.js';
 import type { FromModelWorker, ToModelWorker } from './protocol.js';
-import { headAgreement, influence, readPrompt, samplePlaygroundPrompt } from './read.js';
 
 const post = (message: FromModelWorker) => (self as unknown as Worker).postMessage(message);
 

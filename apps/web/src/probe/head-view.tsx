@@ -4,10 +4,10 @@
  * head's vote per label beside the model's prediction and the gold label.
  */
 import type { ProbeSample } from '@iclkr/core';
-import { formatNumber } from '@iclkr/experiments';
+import { formatNumber, readHead } from '@iclkr/experiments';
 import type { Segment } from '@iclkr/probing';
 import { VARIANT_LABELS, type Variant } from './metrics.js';
-import { colourScale, readHead } from './vote.js';
+import { colourScale } from './vote.js';
 
 /** A token as shown: newlines and tabs made visible, spaces kept. */
 function shownToken(text: string): string {

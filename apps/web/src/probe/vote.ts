@@ -1,31 +1,4 @@
-/** One head on one sampled prompt: a_i per demonstration and the vote per label, computed by probing's own functions. */
-import type { ProbeSample } from '@iclkr/core';
-import { demonstrationWeights, type PromptSpans, spansFromSegments } from '@iclkr/probing';
-import type { Variant } from './metrics.js';
-
-/** A head's reading of a prompt: its final-position row, a_i, the summed vote per label and its argmax (ties to the lowest label). */
-export interface HeadReading {
-  readonly spans: PromptSpans;
-  readonly row: readonly number[];
-  readonly weights: Float64Array;
-  readonly votes: Float64Array;
-  readonly prediction: number;
-}
-
-/** Reads head (layer, head) of a sample in a variant: a_i = max attention over demonstration i's span; vote_y = sum_i a_i [y_i = y]. */
-export function readHead(sample: ProbeSample, layer: number, head: number, variant: Variant, numClasses: number): HeadReading {
-  const spans = spansFromSegments(sample.segments, `prompt ${sample.prompt}`);
-  const row = sample.attention[layer][head];
-  const weights = demonstrationWeights(row, spans, variant);
-  const votes = new Float64Array(numClasses);
-  sample.labels.forEach((y, i) => {
-    votes[y] += weights[i];
-  });
-  let prediction = 0;
-  for (let c = 1; c < numClasses; c++) if (votes[c] > votes[prediction]) prediction = c;
-  return { spans, row, weights, votes, prediction };
-}
-
+/** How the head view colours tokens. */
 /** The largest weight outside the first position (an attention sink takes most of some rows): the token colours' full scale. */
 export function colourScale(row: readonly number[]): number {
   let max = 0;
