@@ -33,6 +33,25 @@ export const TEXT_PROMPT_OPTIONS = {
   },
 } as const;
 
+/**
+ * Refuses an option of the other prompt kind: with `--data` (text), any of `worldOnly`; without it,
+ * any of `textOnly`. `verb` names what the command does with the prompts (e.g. `probe`).
+ */
+export function checkPromptKind(
+  given: ReadonlySet<string>,
+  text: boolean,
+  options: { readonly worldOnly: readonly string[]; readonly textOnly: readonly string[]; readonly verb: string },
+): void {
+  const clash = (text ? options.worldOnly : options.textOnly).find((name) => given.has(name));
+  if (clash === undefined) return;
+  throw new OptionError(
+    text ? `--${clash} applies to task worlds only, not to --data` : `--${clash} applies to text prompts only (with --data)`,
+    text
+      ? `drop --${clash} to ${options.verb} text, or drop --data to ${options.verb} a world`
+      : `pass --data and --demos to ${options.verb} text, or drop it`,
+  );
+}
+
 /** The text prompt options as parsed. */
 interface TextPromptValues {
   readonly demos?: string;

@@ -1,10 +1,15 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ablationReportSchema, readReportOf } from '@iclkr/core';
-import { describe, expect, it } from 'vitest';
-import { expectCleanFailure, run, tempDir } from './run.js';
+import { ablationReportSchema, initBackend, readReportOf } from '@iclkr/core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { expectCleanFailure, GPT2_TOKENIZER, randomTextModel, run, SST2_DEV, SST2_TRAIN, tempDir } from './run.js';
 
 const dir = tempDir();
+let textModel: string;
+beforeAll(async () => {
+  await initBackend();
+  textModel = await randomTextModel(dir);
+});
 /** A small, quick ablation of the built-in model (2 layers x 4 heads). */
 const QUICK = ['--prompts', '24', '--shots', '4'];
 
@@ -57,5 +62,41 @@ describe('iclkr ablate', () => {
     expectCleanFailure(await run('ablate', '--variant', 'token', '--out', out), /--variant/, out);
     expectCleanFailure(await run('ablate', '--prompts', '1', '--out', out), /--prompts/, out);
     expectCleanFailure(await run('ablate', '--shots', '5000', '--out', out), /context/, out);
+  });
+
+  it('ablates on text with --data and --demos: most- against least-attended knock-out, no world or length', async () => {
+    const text = ['--model', textModel, '--tokenizer', GPT2_TOKENIZER, '--data', SST2_DEV, '--demos', SST2_TRAIN];
+    const r = await run('ablate', ...text, '--shots', '4', '--prompts', '8', '--label-words', 'bad,good', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const report = ablationReportSchema.parse(JSON.parse(r.stdout));
+    expect(report).toMatchObject({ world: null, length: null, prompts: 8, shots: 4 });
+    expect(report.source).toContain('glue-dev.tsv');
+    expect(report.meta.settings).toMatchObject({ labelWords: ['bad', 'good'] });
+    expect(report.rows.map((x) => [x.layer, x.head])).toEqual([
+      [0, 0],
+      [0, 1],
+    ]);
+    expect(report.knockout.map((k) => k.target)).toEqual(['most-attended', 'least-attended']);
+  });
+
+  it('refuses options of the other prompt kind, --data without --demos and text on the built-in model in one line', async () => {
+    const out = join(dir, 'never-text');
+    const text = ['--model', textModel, '--tokenizer', GPT2_TOKENIZER, '--data', SST2_DEV, '--demos', SST2_TRAIN];
+    expectCleanFailure(
+      await run('ablate', ...text, '--world', 'recall', '--out', out),
+      /--world applies to task worlds only, not to --data/,
+      out,
+    );
+    expectCleanFailure(await run('ablate', ...text, '--length', '2', '--out', out), /--length applies to task worlds only/, out);
+    expectCleanFailure(await run('ablate', '--demos', SST2_TRAIN, '--out', out), /--demos applies to text prompts only/, out);
+    expectCleanFailure(await run('ablate', '--template', '{x} {y}', '--out', out), /--template applies to text prompts only/, out);
+    expectCleanFailure(await run('ablate', '--model', textModel, '--data', SST2_DEV, '--out', out), /--data needs --demos/, out);
+    expectCleanFailure(
+      await run('ablate', '--data', SST2_DEV, '--demos', SST2_TRAIN, '--out', out),
+      /is a task-world model .* it has no tokenizer/,
+      out,
+    );
+    expectCleanFailure(await run('ablate', ...text, '--label-words', 'one', '--out', out), /--label-words gives 1 word/, out);
+    expectCleanFailure(await run('ablate', ...text, '--prompts', '100000', '--out', out), /more than the \d+ examples of --data/, out);
   });
 });

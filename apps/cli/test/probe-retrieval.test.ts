@@ -119,7 +119,7 @@ describe('iclkr probe --retrieval', () => {
     const cases: [string[], RegExp][] = [
       [
         ['probe', '--retrieval', 'bm25', '--out', out],
-        /--retrieval applies to text prompts only; pass --data and --demos to probe text, or drop it/,
+        /--retrieval applies to text prompts only \(with --data\); pass --data and --demos to probe text, or drop it/,
       ],
       [['probe', '--order', 'ascending', '--out', out], /--order applies to text prompts only/],
       [['probe', '--pool', '10', '--out', out], /--pool applies to text prompts only/],

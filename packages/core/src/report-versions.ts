@@ -60,6 +60,11 @@ function promptSamples(report: Json): Json {
   return { ...report, samples: 'samples' in report ? report.samples : [] };
 }
 
+/** Version 2 of ablation also runs on text: it names its prompts' source, and world and length may be null; version 1 was always a world. */
+function ablationSource(report: Json): Json {
+  return { ...report, source: orNull(report, 'source') ?? `world ${String(report.world)}` };
+}
+
 /** Per kind, the steps from its oldest readable version to the current one (index i: version i + first to i + first + 1). */
 const REPORT_MIGRATIONS: Record<ReportKind, readonly Migration[]> = {
   'kernel-regress': [metaCommand, lossSkips],
@@ -71,7 +76,7 @@ const REPORT_MIGRATIONS: Record<ReportKind, readonly Migration[]> = {
   reproduce: [],
   insights: [],
   'compare-retrievers': [],
-  ablation: [],
+  ablation: [ablationSource],
 };
 
 /** The versions of a kind this code reads: the oldest it migrates from, and the current one. */

@@ -389,6 +389,7 @@ describe('ablation reports', () => {
   const report = {
     meta: metaNow('ablation'),
     model: 'models/default',
+    source: 'world recall',
     world: 'recall',
     shots: 16,
     length: 1,
@@ -410,6 +411,17 @@ describe('ablation reports', () => {
 
   it('refuses an unknown mode in one line', () => {
     expect(dataError(() => readReport({ ...report, mode: 'half' })).oneLine()).toMatch(/ablation report's mode/);
+  });
+
+  it('opens a version 1 report (always a world, no source) as version 2 with the world as its source', () => {
+    const { source: _, ...v1 } = report;
+    const read = readReport({ ...v1, meta: { ...report.meta, schemaVersion: 1 } });
+    expect(read).toEqual({ ...report, meta: { ...report.meta, schemaVersion: 2 } });
+  });
+
+  it('takes a text report, with no world and no input length', () => {
+    const text = { ...report, source: 'glue-dev.tsv (demonstrations from stsa.binary.train)', world: null, length: null };
+    expect(readReport(structuredClone(text))).toEqual(text);
   });
 });
 

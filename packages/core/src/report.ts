@@ -14,7 +14,7 @@ export const REPORT_VERSIONS = {
   reproduce: 1,
   insights: 1,
   'compare-retrievers': 1,
-  ablation: 1,
+  ablation: 2,
 } as const;
 
 /** A report kind: what the `meta.kind` of a report.json says. */
@@ -471,7 +471,10 @@ export const ablationRowSchema = z.object({
 
 /** One attention knock-out of the selected head: its final-position attention to some demonstrations removed. */
 export const ablationKnockoutSchema = z.object({
-  /** `same-class`: to the demonstrations of x_test's class; `other-class`: the same mass from the other demonstrations. */
+  /**
+   * Worlds: `same-class`, to the demonstrations of x_test's class; `other-class`, the same mass from the other demonstrations.
+   * Text: `most-attended`, to the demonstrations it attends to most; `least-attended`, the same mass from the least-attended.
+   */
   target: z.string(),
   accuracy: z.number(),
   agreement: z.number(),
@@ -480,12 +483,16 @@ export const ablationKnockoutSchema = z.object({
   removedMass: z.number(),
 });
 
-/** Output of `iclkr ablate`: per-head ablation and the selected head's attention knock-out on task-world prompts. */
+/** Output of `iclkr ablate`: per-head ablation and the selected head's attention knock-out on task-world or text prompts. */
 export const ablationReportSchema = defineReport('ablation', {
   model: z.string(),
-  world: z.string(),
+  /** Where the prompts come from, in words: a world, or the text data with its demonstration pool and template. */
+  source: z.string(),
+  /** The task world's name; null on text. */
+  world: z.string().nullable(),
   shots: z.number().int().nonnegative(),
-  length: z.number().int().positive(),
+  /** Input length k in a world; null on text. */
+  length: z.number().int().positive().nullable(),
   prompts: z.number().int().positive(),
   /** `mean`: the head's output replaced by its mean over a reference batch; `zero`: by zeros. */
   mode: z.enum(['mean', 'zero']),
@@ -498,7 +505,7 @@ export const ablationReportSchema = defineReport('ablation', {
   rows: z.array(ablationRowSchema),
   /** The head `iclkr probe` selects on its selection split (same prompts, seed and split). */
   selected: z.object({ layer: z.number().int(), head: z.number().int(), variant: z.string(), selectionAgreement: z.number() }),
-  /** Empty where the world's inputs have no classes. */
+  /** Empty where a world's inputs have no classes. */
   knockout: z.array(ablationKnockoutSchema),
   /** Sentences: what the numbers say (the selected head's drop against the others'). */
   notes: z.array(z.string()),

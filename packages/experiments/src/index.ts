@@ -65,8 +65,9 @@ export {
 export { probeReportBody } from './probe/report-body.js';
 /** The paper's attention analyses as a probe report. */
 export { runProbe } from './probe/run.js';
-/** The causal test: per-head mean/zero ablation and the probe's head's same- against other-class attention knock-out, as an ablation report. */
-export { ABLATION_MODES, type AblationMode, type AblationSettings, KNOCKOUT_TARGETS, runAblation } from './ablation/run.js';
+/** The causal test: per-head mean/zero ablation and the probe's head's attention knock-out (same- against other-class, or most- against least-attended), as an ablation report. */
+export { KNOCKOUT_TARGETS } from './ablation/knockout.js';
+export { ABLATION_MODES, type AblationMode, type AblationSettings, type AblationSource, runAblation } from './ablation/run.js';
 /** The ablation report's layer x head heatmaps (accuracy drop, agreement), summary and tables. */
 export { ablationFigures } from './figures/ablation.js';
 export { ablationSummary, ablationTables } from './present/ablation.js';

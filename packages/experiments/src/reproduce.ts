@@ -210,10 +210,8 @@ export async function runReproduce(settings: ReproduceSettings, io: ExperimentIo
             {
               model,
               modelName: name,
-              world,
-              worldSource: "the model's own",
+              source: { kind: 'world', world, worldSource: "the model's own", length: world.spec.inputLength ?? 3 },
               shots: 16,
-              length: world.spec.inputLength ?? 3,
               prompts: size.ablation,
               mode: 'mean',
               seed: seeds[0]!,

@@ -1,14 +1,101 @@
 import { checkFolderFree } from '@iclkr/core/node';
-import { ABLATION_MODES, modelWorld, runAblation } from '@iclkr/experiments';
+import { ABLATION_MODES, type AblationSource, modelWorld, runAblation } from '@iclkr/experiments';
 import { resolveWorld } from '@iclkr/experiments/node';
-import { VOTE_VARIANTS } from '@iclkr/probing';
+import { type HookedModel, VOTE_VARIANTS } from '@iclkr/probing';
 import { loadGptCheckpoint } from '@iclkr/probing/node';
-import { seedOption } from '../args.js';
+import { type OptionValues, seedOption } from '../args.js';
 import { defineCommand } from '../command.js';
-import { defaultModelDir, MODEL_OPTION } from '../default-model.js';
+import { defaultModelDir } from '../default-model.js';
 import { checkWorldModel, modelName } from '../models.js';
 import { OUT_DIR_OPTION, showReport } from '../report-output.js';
+import { checkPromptKind, loadTextPrompts, TEXT_PROMPT_OPTIONS } from '../text-options.js';
 import { MODEL_WORLD_OPTION } from '../world-source.js';
+
+/** Options that only task worlds take, refused with --data. */
+const WORLD_ONLY = ['world', 'length'] as const;
+/** Options that only text prompts take, refused without --data. */
+const TEXT_ONLY = Object.keys(TEXT_PROMPT_OPTIONS);
+
+const OPTIONS = {
+  model: {
+    kind: 'string',
+    role: 'input',
+    placeholder: 'DIR',
+    description:
+      'model folder: `iclkr pretrain` output, or with --data a Hugging Face GPT-2, Llama, Qwen2 or GPT-NeoX folder ' +
+      '(default: the built-in model)',
+  },
+  world: MODEL_WORLD_OPTION,
+  data: {
+    kind: 'string',
+    role: 'input',
+    placeholder: 'FILE',
+    description: 'ablate on text instead: the examples whose queries are scored (e.g. ../shared/data/sst2/glue-dev.tsv)',
+  },
+  ...TEXT_PROMPT_OPTIONS,
+  shots: { kind: 'int', min: 1, max: 10_000, placeholder: 'N', description: 'demonstrations per prompt n', default: 16 },
+  length: {
+    kind: 'int',
+    min: 1,
+    max: 1_000,
+    placeholder: 'K',
+    description: "input length k in a world (default: the world's inputLength, else 3)",
+  },
+  prompts: {
+    kind: 'int',
+    min: 2,
+    max: 100_000,
+    placeholder: 'N',
+    description: 'prompts scored (and the probe selects its head on)',
+    default: 500,
+  },
+  mode: {
+    kind: 'choice',
+    choices: ABLATION_MODES,
+    description: "mean: a head's output replaced by its mean over a reference batch; zero: by zeros",
+    default: 'mean',
+  },
+  variant: {
+    kind: 'choice',
+    choices: VOTE_VARIANTS,
+    description:
+      "where the probe reads a head's vote when it selects the head to knock out: span [x_i, y_i], label y_i, or line (with its delimiter)",
+    default: 'span',
+  },
+  seed: seedOption('the prompts (and of a preset --world)'),
+  json: { kind: 'boolean', description: 'print the JSON report on stdout instead of the table' },
+  out: OUT_DIR_OPTION,
+} as const;
+
+type Values = OptionValues<typeof OPTIONS>;
+
+/** The model and its prompts: text from --data on any model folder, else a task world on our GPT. */
+async function openModel(values: Values, modelDir: string): Promise<{ model: HookedModel; source: AblationSource }> {
+  checkPromptKind(values.given, values.data !== undefined, { worldOnly: WORLD_ONLY, textOnly: TEXT_ONLY, verb: 'ablate' });
+  if (values.data !== undefined) {
+    const { parts, model } = await loadTextPrompts(values, values.data, modelDir, values.model !== undefined);
+    return { model, source: { kind: 'text', ...parts } };
+  }
+  await checkWorldModel(
+    modelDir,
+    modelName(modelDir, values.model !== undefined),
+    'ablate it on text with --data FILE --demos FILE, or pass a folder written by `iclkr pretrain`',
+  );
+  const checkpoint = await loadGptCheckpoint(modelDir);
+  try {
+    const world = values.world !== undefined ? await resolveWorld(values.world, values.seed) : modelWorld(checkpoint.world, modelDir);
+    const source: AblationSource = {
+      kind: 'world',
+      world,
+      worldSource: values.world ?? "the model's own",
+      length: values.length ?? world.spec.inputLength ?? 3,
+    };
+    return { model: checkpoint.model, source };
+  } catch (error) {
+    checkpoint.model.dispose();
+    throw error;
+  }
+}
 
 /** `iclkr ablate`: the causal test of the kernel reading, each head ablated alone and the probe's head's attention knocked out. */
 export const ablateCommand = defineCommand({
@@ -16,63 +103,21 @@ export const ablateCommand = defineCommand({
   summary:
     'Ablate each head of a model alone (its output replaced by its mean over a reference batch, or zeros) and score\n' +
     "the model's in-context accuracy and agreement with its own unablated prediction; knock out the attention of the\n" +
-    "head iclkr probe selects to the demonstrations of x_test's class against the same mass from the others.",
-  options: {
-    model: MODEL_OPTION,
-    world: MODEL_WORLD_OPTION,
-    shots: { kind: 'int', min: 1, max: 10_000, placeholder: 'N', description: 'demonstrations per prompt n', default: 16 },
-    length: {
-      kind: 'int',
-      min: 1,
-      max: 1_000,
-      placeholder: 'K',
-      description: "input length k (default: the world's inputLength, else 3)",
-    },
-    prompts: {
-      kind: 'int',
-      min: 2,
-      max: 100_000,
-      placeholder: 'N',
-      description: 'prompts scored (and the probe selects its head on)',
-      default: 500,
-    },
-    mode: {
-      kind: 'choice',
-      choices: ABLATION_MODES,
-      description: "mean: a head's output replaced by its mean over a reference batch; zero: by zeros",
-      default: 'mean',
-    },
-    variant: {
-      kind: 'choice',
-      choices: VOTE_VARIANTS,
-      description:
-        "where the probe reads a head's vote when it selects the head to knock out: span [x_i, y_i], label y_i, or line (with its delimiter)",
-      default: 'span',
-    },
-    seed: seedOption('the prompts (and of a preset --world)'),
-    json: { kind: 'boolean', description: 'print the JSON report on stdout instead of the table' },
-    out: OUT_DIR_OPTION,
-  },
+    "head iclkr probe selects to the demonstrations of x_test's class against the same mass from the others (a world),\n" +
+    'or to the demonstrations it attends to most against the same mass from the least-attended (text, --data).',
+  options: OPTIONS,
   async run(values, context) {
     if (values.out !== undefined) await checkFolderFree(values.out);
     const modelDir = values.model ?? defaultModelDir();
-    await checkWorldModel(
-      modelDir,
-      modelName(modelDir, values.model !== undefined),
-      'ablate runs our GPT on its task world: pass a folder written by `iclkr pretrain`',
-    );
-    const checkpoint = await loadGptCheckpoint(modelDir);
+    const { model, source } = await openModel(values, modelDir);
     try {
       const io = context.io();
-      const world = values.world !== undefined ? await resolveWorld(values.world, values.seed) : modelWorld(checkpoint.world, modelDir);
       const report = runAblation(
         {
-          model: checkpoint.model,
+          model,
           modelName: modelDir,
-          world,
-          worldSource: values.world ?? "the model's own",
+          source,
           shots: values.shots,
-          length: values.length ?? world.spec.inputLength ?? 3,
           prompts: values.prompts,
           mode: values.mode,
           variant: values.variant,
@@ -84,7 +129,7 @@ export const ablateCommand = defineCommand({
       io.finish();
       context.stdout.write(await showReport(report, values));
     } finally {
-      checkpoint.model.dispose();
+      model.dispose();
     }
   },
 });

@@ -16,7 +16,7 @@ import { defineCommand } from '../command.js';
 import { defaultModelDir } from '../default-model.js';
 import { checkWorldModel, modelName } from '../models.js';
 import { OUT_DIR_OPTION, showReport } from '../report-output.js';
-import { loadTextPrompts, TEXT_PROMPT_OPTIONS } from '../text-options.js';
+import { checkPromptKind, loadTextPrompts, TEXT_PROMPT_OPTIONS } from '../text-options.js';
 import { MODEL_WORLD_OPTION } from '../world-source.js';
 
 const list = (xs: readonly unknown[]) => xs.join(',');
@@ -149,21 +149,11 @@ function ratesOption(raw: string): number[] {
   });
 }
 
-/** The first of `names` the user gave, if any. */
-function firstGiven(values: Values, names: readonly string[]): string | undefined {
-  return names.find((name) => values.given.has(name));
-}
-
 /** Refuses options of another experiment and options of the other prompt kind. */
 function checkOptions(values: Values, experiment: InsightsExperiment, text: boolean): void {
   const other = Object.keys(EXPERIMENT_ONLY).find((name) => values.given.has(name) && EXPERIMENT_ONLY[name] !== experiment);
   if (other !== undefined) throw new OptionError(`--${other} applies to insights ${EXPERIMENT_ONLY[other]} only`, `drop --${other}`);
-  const clash = firstGiven(values, text ? WORLD_ONLY : TEXT_ONLY);
-  if (clash !== undefined)
-    throw new OptionError(
-      text ? `--${clash} applies to task worlds only, not to --data` : `--${clash} applies to text prompts only (with --data)`,
-      text ? `drop --${clash} to run on text, or drop --data to run on a world` : 'pass --data and --demos to run on text, or drop it',
-    );
+  checkPromptKind(values.given, text, { worldOnly: WORLD_ONLY, textOnly: TEXT_ONLY, verb: 'run on' });
 }
 
 /** Text prompts from the files the options name, on a model loaded from --model. */

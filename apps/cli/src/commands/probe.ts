@@ -21,7 +21,7 @@ import { checkWorldModel, modelName } from '../models.js';
 import { OUT_DIR_OPTION, showReport } from '../report-output.js';
 import { seedsOf } from '../seeds.js';
 import { ORDER_AND_POOL_OPTIONS, SELECTOR_OPTIONS, STRATEGY_DESCRIPTION, selectorSettings } from '../retrieval-options.js';
-import { loadTextPrompts, TEXT_PROMPT_OPTIONS } from '../text-options.js';
+import { checkPromptKind, loadTextPrompts, TEXT_PROMPT_OPTIONS } from '../text-options.js';
 import { MODEL_WORLD_OPTION } from '../world-source.js';
 
 /** Options that only text prompts take, refused for a world. */
@@ -173,8 +173,7 @@ async function textSource(
   modelDir: string,
   context: CommandContext,
 ): Promise<ProbeSource> {
-  const worldOption = firstGiven(values, WORLD_ONLY);
-  if (worldOption !== undefined) throw new OptionError(`--${worldOption} applies to task worlds only`, 'drop it when probing --data');
+  checkPromptKind(values.given, true, { worldOnly: WORLD_ONLY, textOnly: TEXT_ONLY, verb: 'probe' });
   const selector = selectorSettings(values, values.retrieval);
   const { parts, model } = await loadTextPrompts(values, data, modelDir, values.model !== undefined);
   try {
@@ -196,9 +195,7 @@ async function textSource(
 
 /** World prompts: our GPT and its world (or --world). */
 async function worldSource(values: Values, settings: ProbeSettings, modelDir: string): Promise<ProbeSource> {
-  const textOption = firstGiven(values, TEXT_ONLY);
-  if (textOption !== undefined)
-    throw new OptionError(`--${textOption} applies to text prompts only`, 'pass --data and --demos to probe text, or drop it');
+  checkPromptKind(values.given, false, { worldOnly: WORLD_ONLY, textOnly: TEXT_ONLY, verb: 'probe' });
   await checkWorldModel(
     modelDir,
     modelName(modelDir, values.model !== undefined),

@@ -1,20 +1,25 @@
-// The ablation experiment on the built-in model: its baseline against nextTokenDistributions on the
-// same prompts, the head it reports against the probe's on the same prompts, and its one-line errors
-// (the knock-outs' own tests are in probing's interventions.test.ts).
+// The ablation experiment on the built-in model and on SST-2 text: its baseline against
+// nextTokenDistributions on the same prompts, the head it reports against the probe's on the same
+// prompts, and its one-line errors (the knock-outs' own tests are in probing's interventions.test.ts,
+// the pairs' in knockout.test.ts).
 import { fileURLToPath } from 'node:url';
-import { ablationReportSchema, OptionError } from '@iclkr/core';
-import { type HookedModel, nextTokenDistributions, Probe } from '@iclkr/probing';
-import { loadGptCheckpoint } from '@iclkr/probing/node';
+import { ablationReportSchema, OptionError, Rng } from '@iclkr/core';
+import { loadTextDataset } from '@iclkr/core/node';
+import { createGpt, type HookedModel, initGptParams, nextTokenDistributions, Probe } from '@iclkr/probing';
+import { loadGptCheckpoint, loadTokenizer } from '@iclkr/probing/node';
 import type { World } from '@iclkr/theory';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentIo } from '../io.js';
 import { libraryRun } from '../meta.js';
 import { presentReport } from '../present/summary.js';
+import type { TextPromptParts } from '../probe/sources.js';
+import { labelTokens, textPrompts } from '../probe/text-prompts.js';
 import { worldLabels, worldPrompts } from '../probe/world-prompts.js';
 import { modelWorld } from '../world.js';
 import { runAblation } from './run.js';
 
 const DEFAULT_MODEL = fileURLToPath(new URL('../../../../models/default', import.meta.url));
+const DATA = fileURLToPath(new URL('../../../../../shared/data/', import.meta.url));
 
 let model: HookedModel;
 let world: World;
@@ -28,10 +33,8 @@ afterAll(() => model.dispose());
 const settings = (over: Record<string, unknown> = {}) => ({
   model,
   modelName: 'models/default',
-  world,
-  worldSource: "the model's own",
+  source: { kind: 'world' as const, world, worldSource: "the model's own", length: 1 },
   shots: 4,
-  length: 1,
   prompts: 30,
   mode: 'mean' as const,
   seed: 3,
@@ -66,5 +69,59 @@ describe('runAblation', () => {
   it('refuses an unknown mode and too few prompts in one line', () => {
     expect(() => runAblation(settings({ mode: 'half' }), silentIo(), libraryRun())).toThrow(OptionError);
     expect(() => runAblation(settings({ prompts: 1 }), silentIo(), libraryRun())).toThrow(/prompt/);
+  });
+});
+
+describe('runAblation on text', () => {
+  let textModel: HookedModel;
+  let parts: TextPromptParts;
+  beforeAll(async () => {
+    // A random GPT with GPT-2's vocabulary: the pipeline, not what a trained model would show.
+    const config = {
+      vocabSize: 50257,
+      nCtx: 512,
+      nLayers: 1,
+      nHeads: 2,
+      dModel: 8,
+      dMlp: 16,
+      positions: 'alibi' as const,
+      tiedEmbeddings: true,
+    };
+    textModel = createGpt(config, initGptParams(config, new Rng(0)));
+    parts = {
+      tokenizer: await loadTokenizer(`${DATA}tokenizers/gpt2`),
+      data: await loadTextDataset(`${DATA}sst2/glue-dev.tsv`),
+      dataName: 'glue-dev.tsv',
+      demos: await loadTextDataset(`${DATA}sst2/stsa.binary.train`),
+      demosName: 'stsa.binary.train',
+      template: '{x} {y}\n',
+      labelWords: ['negative', 'positive'],
+    };
+  });
+  afterAll(() => textModel.dispose());
+
+  it('scores the prompts textPrompts draws, every head, and the most- against least-attended knock-out', () => {
+    const report = runAblation(
+      { model: textModel, modelName: 'random', source: { kind: 'text', ...parts }, shots: 4, prompts: 12, mode: 'mean', seed: 5 },
+      silentIo(),
+      libraryRun(),
+    );
+    expect(report).toMatchObject({ world: null, length: null, shots: 4, prompts: 12, referencePrompts: 12 });
+    expect(report.source).toMatch(/glue-dev.tsv \(demonstrations from stsa.binary.train/);
+    const prompts = [
+      ...textPrompts(parts.tokenizer, parts.data, parts.demos, { ...parts, shots: 4, prompts: 12, seed: 5, batch: 64 }),
+    ].flat();
+    const dists = nextTokenDistributions(
+      textModel,
+      prompts.map((p) => p.tokens),
+      { restrict: labelTokens(parts.tokenizer, parts.template, parts.labelWords) },
+    );
+    const hits = dists.filter((d, i) => d.indexOf(Math.max(...d)) === prompts[i]!.gold).length;
+    expect(report.baseline.accuracy).toBeCloseTo(hits / prompts.length, 12);
+    expect(report.rows).toHaveLength(2);
+    expect(report.knockout.map((k) => k.target)).toEqual(['most-attended', 'least-attended']);
+    expect(report.knockout[1]!.removedMass).toBeLessThanOrEqual(report.knockout[0]!.removedMass + 1e-6);
+    expect(report.notes.at(-1)).toMatch(/the 1 demonstration\(s\) it attends to most/);
+    expect(presentReport(report).summary[0]).toMatch(/on glue-dev.tsv \(demonstrations/);
   });
 });

@@ -27,7 +27,10 @@ import type { World } from '@iclkr/theory';
 import { checkPromptsFit } from '../icl/evaluate.js';
 import type { ExperimentIo } from '../io.js';
 import { type RunContext, reportMeta, throwIfAborted } from '../meta.js';
+import type { TextPromptParts } from '../probe/sources.js';
+import { labelTokens, textPrompts } from '../probe/text-prompts.js';
 import { worldLabels, worldPrompts } from '../probe/world-prompts.js';
+import { attendedPair, classPair, KNOCKOUT_TARGETS, mostAttendedCount } from './knockout.js';
 
 /** How a head is silenced: its output replaced by its mean over a reference batch, or by zeros. */
 export const ABLATION_MODES = ['mean', 'zero'] as const;
@@ -35,20 +38,25 @@ export const ABLATION_MODES = ['mean', 'zero'] as const;
 /** One of ABLATION_MODES. */
 export type AblationMode = (typeof ABLATION_MODES)[number];
 
-/** The knock-out targets, in report order. */
-export const KNOCKOUT_TARGETS = ['same-class', 'other-class'] as const;
+/** Where the prompts come from: a task world (our GPT), or text data with a demonstration pool (any loaded model). */
+export type AblationSource =
+  | {
+      readonly kind: 'world';
+      readonly world: World;
+      /** How the world was named (a preset, a file, or the model's own). */
+      readonly worldSource: string;
+      /** Input length k. */
+      readonly length: number;
+    }
+  | ({ readonly kind: 'text' } & TextPromptParts);
 
-/** What to ablate: the model and world (loaded by the caller) and the prompts. */
+/** What to ablate: the model (loaded by the caller), where its prompts come from, and how many. */
 export interface AblationSettings {
   readonly model: HookedModel;
   readonly modelName: string;
-  readonly world: World;
-  /** How the world was named (a preset, a file, or the model's own). */
-  readonly worldSource: string;
+  readonly source: AblationSource;
   /** Demonstrations n per prompt. */
   readonly shots: number;
-  /** Input length k. */
-  readonly length: number;
   readonly prompts: number;
   readonly mode: AblationMode;
   readonly seed: number;
@@ -60,6 +68,47 @@ export interface AblationSettings {
   readonly referencePrompts?: number;
   /** Prompts per forward pass (default 64). */
   readonly batch?: number;
+}
+
+/** The prompts of a source: the label tokens, a seeded sampler of prompt batches, its description, settings and knock-out pair. */
+function openSource(settings: AblationSettings, batch: number) {
+  const { model, source, shots } = settings;
+  if (source.kind === 'text') {
+    const { tokenizer, data, demos, template, labelWords } = source;
+    return {
+      labelTokens: labelTokens(tokenizer, template, labelWords),
+      sample: (count: number, seed: number) => [
+        ...textPrompts(tokenizer, data, demos, { shots, prompts: count, template, labelWords, seed, batch }),
+      ],
+      described: `${source.dataName} (demonstrations from ${source.demosName}, template '${template}')`,
+      world: null,
+      length: null,
+      settings: { data: source.dataName, demos: source.demosName, template, labelWords },
+      targets: KNOCKOUT_TARGETS.text,
+      pair: attendedPair,
+    };
+  }
+  const { world, length } = source;
+  checkPromptsFit({ shots: [shots], lengths: [length], prompts: settings.prompts, ood: false, seed: settings.seed }, model.config.nCtx);
+  if (model.config.vocabSize < world.m) {
+    throw new OptionError(
+      `the model's vocabulary (${model.config.vocabSize}) is smaller than the world's (${world.m})`,
+      'ablate the model on the world it was trained on',
+    );
+  }
+  const name = world.spec.name ?? source.worldSource;
+  return {
+    labelTokens: worldLabels(world).tokens,
+    sample: (count: number, seed: number) => [
+      ...worldPrompts(world, { shots, length, prompts: count, ood: false, seed, batch, trueKernels: false }),
+    ],
+    described: `world ${name}`,
+    world: name,
+    length,
+    settings: { world: source.worldSource, length },
+    targets: KNOCKOUT_TARGETS.world,
+    pair: classPair,
+  };
 }
 
 /** Argmax over the label tokens of each prompt's final position, with `interventions(batch)` in the pass. */
@@ -105,18 +154,6 @@ function finalRows(model: HookedModel, prompts: readonly ProbePrompt[], layer: n
   return out;
 }
 
-/** Positions of the demonstrations of x_test's class (`same`) and of the others, per prompt. */
-function demoPositions(p: ProbePrompt): { same: number[]; other: number[] } {
-  const same: number[] = [];
-  const other: number[] = [];
-  for (const s of p.spans.segments) {
-    if (s.kind === 'query' || s.line >= p.classes!.length) continue;
-    const into = p.classes![s.line] === p.queryClass ? same : other;
-    for (let pos = s.start; pos < s.end; pos++) into.push(pos);
-  }
-  return { same, other };
-}
-
 function mean(v: readonly number[]): number {
   return v.reduce((s, x) => s + x, 0) / v.length;
 }
@@ -130,7 +167,7 @@ function median(v: readonly number[]): number {
 /** Runs the ablations (progress stage `ablate`, a step per pass over the prompts) and returns the report. */
 export function runAblation(settings: AblationSettings, io: ExperimentIo, run: RunContext): AblationReport {
   const started = performance.now();
-  const { model, world, shots, length, mode, seed } = settings;
+  const { model, shots, mode, seed } = settings;
   const selectFrac = settings.selectFrac ?? 0.7;
   const variant = settings.variant ?? 'span';
   if (!(VOTE_VARIANTS as readonly string[]).includes(variant)) {
@@ -143,18 +180,9 @@ export function runAblation(settings: AblationSettings, io: ExperimentIo, run: R
   if (!Number.isInteger(settings.prompts) || settings.prompts < 2) {
     throw new OptionError(`${settings.prompts} prompt(s) cannot both select a head and score it`, 'pass --prompts 2 or more');
   }
-  checkPromptsFit({ shots: [shots], lengths: [length], prompts: settings.prompts, ood: false, seed }, model.config.nCtx);
-  if (model.config.vocabSize < world.m) {
-    throw new OptionError(
-      `the model's vocabulary (${model.config.vocabSize}) is smaller than the world's (${world.m})`,
-      'ablate the model on the world it was trained on',
-    );
-  }
+  const source = openSource(settings, batch);
+  const { labelTokens: tokens, sample } = source;
   const { nLayers, nHeads } = model.config;
-  const { tokens: labelTokens } = worldLabels(world);
-  const sample = (count: number, s: number) => [
-    ...worldPrompts(world, { shots, length, prompts: count, ood: false, seed: s, batch, trueKernels: false }),
-  ];
   const referenceCount = mode === 'zero' ? 0 : (settings.referencePrompts ?? Math.min(settings.prompts, 128));
   const total = 3 + nLayers * nHeads + (referenceCount > 0 ? 1 : 0) + 2;
   let done = 0;
@@ -167,7 +195,7 @@ export function runAblation(settings: AblationSettings, io: ExperimentIo, run: R
   const batches = sample(settings.prompts, seed);
   const prompts = batches.flat();
   step();
-  const probe = new Probe(model, { labelTokens, selectFrac, seed, probePrompts: 0, expectedPrompts: prompts.length });
+  const probe = new Probe(model, { labelTokens: tokens, selectFrac, seed, probePrompts: 0, expectedPrompts: prompts.length });
   for (const b of batches) probe.add(b);
   const { summary } = probe.result();
   const selected = summary.bestByVariant[variant];
@@ -178,7 +206,7 @@ export function runAblation(settings: AblationSettings, io: ExperimentIo, run: R
     accuracy: mean(Array.from(pred, (y, i) => (y === gold[i] ? 1 : 0))),
     agreement: base === undefined ? 1 : mean(Array.from(pred, (y, i) => (y === base[i] ? 1 : 0))),
   });
-  const base = predictions(model, prompts, labelTokens, batch);
+  const base = predictions(model, prompts, tokens, batch);
   const baseline = score(base).accuracy;
   step();
 
@@ -202,7 +230,7 @@ export function runAblation(settings: AblationSettings, io: ExperimentIo, run: R
               ),
             );
       const s = score(
-        predictions(model, prompts, labelTokens, batch, () => interventions),
+        predictions(model, prompts, tokens, batch, () => interventions),
         base,
       );
       rows.push({ layer, head, ...s, drop: baseline - s.accuracy });
@@ -212,50 +240,41 @@ export function runAblation(settings: AblationSettings, io: ExperimentIo, run: R
 
   const knockout: AblationKnockout[] = [];
   const notes: string[] = [];
-  const withClasses = prompts.every((p) => p.classes !== undefined && p.queryClass !== undefined);
+  const withClasses = settings.source.kind === 'text' || prompts.every((p) => p.classes !== undefined && p.queryClass !== undefined);
   if (withClasses) {
     const attention = finalRows(model, prompts, selected.layer, selected.head, batch);
-    const positions = prompts.map(demoPositions);
-    const sum = (row: Float32Array, keys: readonly number[]) => keys.reduce((s, k) => s + row[k]!, 0);
+    const pairs = prompts.map((p, i) => source.pair(p, attention[i]!));
     const offset = (rows: readonly ProbePrompt[]) => prompts.indexOf(rows[0]!);
-    // Same class: every such demonstration's positions (built-in knock-out, zero and renormalise).
-    const sameMass = positions.map((p, i) => sum(attention[i]!, p.same));
-    const same = score(
-      predictions(model, prompts, labelTokens, batch, (rows) =>
+    const head = { layer: selected.layer, head: selected.head };
+    const knocked = score(
+      predictions(model, prompts, tokens, batch, (rows) =>
         knockOut(model.config, {
-          layer: selected.layer,
-          head: selected.head,
+          ...head,
           query: rows.map((p) => p.spans.final),
-          keys: rows.map((_, r) => positions[offset(rows) + r]!.same),
+          keys: rows.map((_, r) => pairs[offset(rows) + r]!.keys),
         }),
       ),
       base,
     );
-    knockout.push({ target: 'same-class', ...same, drop: baseline - same.accuracy, removedMass: mean(sameMass) });
+    const [target, control] = source.targets;
+    knockout.push({ target, ...knocked, drop: baseline - knocked.accuracy, removedMass: mean(pairs.map((p) => p.removed)) });
     step();
-    // Other class: the same mass taken from the other demonstrations, in proportion to their attention.
-    const otherRemoved: number[] = [];
-    const keepOther = positions.map((p, i) => {
-      const row = attention[i]!;
-      const otherMass = sum(row, p.other);
-      const fraction = otherMass > 0 ? Math.min(1, sameMass[i]! / otherMass) : 0;
-      otherRemoved.push(fraction * otherMass);
-      const keep = new Float32Array(row.length).fill(1);
-      for (const k of p.other) keep[k] = 1 - fraction;
-      return keep;
-    });
-    const other = score(
-      predictions(model, prompts, labelTokens, batch, (rows) =>
+    const controlled = score(
+      predictions(model, prompts, tokens, batch, (rows) =>
         scaleAttention(model.config, {
-          layer: selected.layer,
-          head: selected.head,
+          ...head,
           query: rows.map((p) => p.spans.final),
-          keep: keepOther.slice(offset(rows), offset(rows) + rows.length),
+          keep: pairs.slice(offset(rows), offset(rows) + rows.length).map((p) => p.controlKeep),
         }),
       ),
       base,
     );
-    knockout.push({ target: 'other-class', ...other, drop: baseline - other.accuracy, removedMass: mean(otherRemoved) });
+    knockout.push({
+      target: control,
+      ...controlled,
+      drop: baseline - controlled.accuracy,
+      removedMass: mean(pairs.map((p) => p.controlRemoved)),
+    });
     step();
   } else {
     notes.push("The world's inputs have no classes: no same-class against other-class knock-out.");
@@ -281,9 +300,15 @@ export function runAblation(settings: AblationSettings, io: ExperimentIo, run: R
             : 'The head that votes most like the model is not the one the model needs most: its vote may be duplicated or read out elsewhere.'),
   );
   if (knockout.length === 2) {
+    const [first, second] = knockout as [AblationKnockout, AblationKnockout];
+    const what =
+      settings.source.kind === 'text'
+        ? `the ${mostAttendedCount(shots)} demonstration(s) it attends to most`
+        : 'the same-class demonstrations';
+    const control = settings.source.kind === 'text' ? 'the least-attended demonstrations' : 'the other demonstrations';
     notes.push(
-      `Knocking out its attention to the same-class demonstrations (mass ${f(knockout[0]!.removedMass)}) drops accuracy by ${f(knockout[0]!.drop)}; ` +
-        `removing the same mass from the other demonstrations (${f(knockout[1]!.removedMass)}) by ${f(knockout[1]!.drop)}.`,
+      `Knocking out its attention to ${what} (mass ${f(first.removedMass)}) drops accuracy by ${f(first.drop)}; ` +
+        `removing the same mass from ${control} (${f(second.removedMass)}) by ${f(second.drop)}.`,
     );
   }
   return ablationReportSchema.parse({
@@ -291,9 +316,8 @@ export function runAblation(settings: AblationSettings, io: ExperimentIo, run: R
       seed,
       settings: {
         model: settings.modelName,
-        world: settings.worldSource,
+        ...source.settings,
         shots,
-        length,
         prompts: settings.prompts,
         mode,
         selectFrac,
@@ -303,9 +327,10 @@ export function runAblation(settings: AblationSettings, io: ExperimentIo, run: R
       started,
     }),
     model: settings.modelName,
-    world: world.spec.name ?? settings.worldSource,
+    source: source.described,
+    world: source.world,
     shots,
-    length,
+    length: source.length,
     prompts: prompts.length,
     mode,
     referencePrompts: reference.length,

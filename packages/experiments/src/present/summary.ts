@@ -103,7 +103,7 @@ const PRESENTERS: { [K in PresentedReport['meta']['kind']]: Presenter<Extract<Pr
   ),
   insights: presenter(insightsTitle, insightsSummary, insightsTables, insightsFigures),
   ablation: presenter(
-    (r) => `iclkr ablate: ${displayName(r.model)} on ${displayName(r.world)}`,
+    (r) => `iclkr ablate: ${displayName(r.model)} on ${r.world !== null ? displayName(r.world) : r.source}`,
     ablationSummary,
     ablationTables,
     ablationFigures,
