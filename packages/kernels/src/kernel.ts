@@ -1,4 +1,5 @@
 import { type Matrix, OptionError, ShapeError, tf } from '@iclkr/core';
+import { keyBlocks } from './blocks.js';
 
 /** The kernels this package evaluates. */
 export const KERNEL_NAMES = ['rbf', 'laplacian', 'attention', 'linear', 'cosine', 'poly', 'precomputed'] as const;
@@ -84,10 +85,11 @@ function prepareRbf(spec: KernelSpec, keys: tf.Tensor2D): PreparedKeys {
     const aug = tf.concat([c, tf.onesLike(sumSquares(c)), tf.mul(sumSquares(c), -0.5)], 1);
     return [mu, tf.transpose(aug)];
   });
+  const blocks = keyBlocks(keysT as tf.Tensor2D);
   const augmentQueries = (q: tf.Tensor2D, scale: number) =>
     tf.tidy(() => {
       const c = tf.sub(q, mean) as tf.Tensor2D;
-      return tf.mul(tf.concat([c, tf.mul(sumSquares(c), -0.5), tf.onesLike(sumSquares(c))], 1), scale);
+      return tf.mul(tf.concat([c, tf.mul(sumSquares(c), -0.5), tf.onesLike(sumSquares(c))], 1), scale) as tf.Tensor2D;
     });
   return {
     spec,
@@ -95,14 +97,17 @@ function prepareRbf(spec: KernelSpec, keys: tf.Tensor2D): PreparedKeys {
     logSpace: true,
     nonPositive: true,
     bytesPerPair: 16,
-    base: (q) => tf.tidy(() => tf.matMul(augmentQueries(q, 1), keysT)),
+    base: (q) => tf.tidy(() => blocks.times(augmentQueries(q, 1))),
     divisor: (h) => h * h,
     scores(q, h) {
       const hh = checkBandwidth(h ?? Number.NaN);
       // Scaling the narrow query batch instead of the wide score matrix saves a full pass.
-      return tf.tidy(() => tf.matMul(augmentQueries(q, 1 / (hh * hh)), keysT));
+      return tf.tidy(() => blocks.times(augmentQueries(q, 1 / (hh * hh))));
     },
-    dispose: () => tf.dispose([mean, keysT]),
+    dispose: () => {
+      mean.dispose();
+      blocks.dispose();
+    },
   };
 }
 
@@ -130,8 +135,8 @@ function prepareDot(
   logSpace: boolean,
 ): PreparedKeys {
   const isAttention = spec.kernel === 'attention';
-  const keysT = tf.tidy(() => tf.transpose(transform(keys)));
-  const base = (q: tf.Tensor2D) => tf.tidy(() => finish(tf.matMul(transform(q), keysT)));
+  const blocks = keyBlocks(tf.tidy(() => tf.transpose(transform(keys))));
+  const base = (q: tf.Tensor2D) => tf.tidy(() => finish(blocks.times(transform(q))));
   return {
     spec,
     count: keys.shape[0],
@@ -143,9 +148,9 @@ function prepareDot(
     scores(q, h) {
       if (!isAttention) return base(q);
       const tau = checkBandwidth(h ?? Number.NaN, 'temperature');
-      return tf.tidy(() => tf.matMul(tf.div(q, tau), keysT));
+      return tf.tidy(() => blocks.times(tf.div(q, tau)));
     },
-    dispose: () => keysT.dispose(),
+    dispose: () => blocks.dispose(),
   };
 }
 

