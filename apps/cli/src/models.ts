@@ -6,8 +6,11 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { IclkrError, OptionError } from '@iclkr/core';
-import type { Tokenizer } from '@iclkr/probing';
-import { GPT_MODEL_TYPE, loadTokenizer } from '@iclkr/probing/node';
+import { modelWorld } from '@iclkr/experiments';
+import { resolveWorld } from '@iclkr/experiments/node';
+import type { Tokenizer, Transformer } from '@iclkr/probing';
+import { GPT_MODEL_TYPE, loadGptCheckpoint, loadTokenizer } from '@iclkr/probing/node';
+import type { World } from '@iclkr/theory';
 
 /** The `model_type` of a folder's config.json, if it has a readable one (the loaders report anything else). */
 async function modelType(dir: string): Promise<string | undefined> {
@@ -47,6 +50,31 @@ export async function textTokenizer(modelDir: string, name: string, tokenizerDir
         `${name} is a task-world model (our GPT, trained on world tokens) without text: it has no tokenizer`,
         'pass --model with a Hugging Face GPT-2, Llama, Qwen2 or GPT-NeoX folder (or --tokenizer DIR for a GPT trained on its ids)',
       );
+    throw error;
+  }
+}
+
+/**
+ * Our GPT from `modelDir` (refused in the CLI's words unless it is one; `fix` says what to do
+ * instead) with the world of its prompts: `world` (a preset seeded by `seed`, or a world file) or,
+ * when not given, the world it was trained on. The caller disposes the model.
+ */
+export async function openWorldModel(
+  modelDir: string,
+  modelGiven: boolean,
+  world: string | undefined,
+  seed: number,
+  fix: string,
+): Promise<{ readonly model: Transformer; readonly world: World }> {
+  await checkWorldModel(modelDir, modelName(modelDir, modelGiven), fix);
+  const checkpoint = await loadGptCheckpoint(modelDir);
+  try {
+    return {
+      model: checkpoint.model,
+      world: world !== undefined ? await resolveWorld(world, seed) : modelWorld(checkpoint.world, modelDir),
+    };
+  } catch (error) {
+    checkpoint.model.dispose();
     throw error;
   }
 }

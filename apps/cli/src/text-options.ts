@@ -6,6 +6,26 @@ import { DEFAULT_TEMPLATE, type HookedModel } from '@iclkr/probing';
 import { loadModel } from '@iclkr/probing/node';
 import { modelName, textTokenizer } from './models.js';
 
+/** --model of the commands that run on a task world or, with --data, on text. */
+export const WORLD_OR_TEXT_MODEL_OPTION = {
+  kind: 'string',
+  role: 'input',
+  placeholder: 'DIR',
+  description:
+    'model folder: `iclkr pretrain` output, or with --data a Hugging Face GPT-2, Llama, Qwen2 or GPT-NeoX folder ' +
+    '(default: the built-in model)',
+} as const;
+
+/** --data of such a command: `what` runs on text instead (e.g. `ablate`). */
+export function dataOption(what: string) {
+  return {
+    kind: 'string',
+    role: 'input',
+    placeholder: 'FILE',
+    description: `${what} on text instead: the examples whose queries are scored (e.g. ../shared/data/sst2/glue-dev.tsv)`,
+  } as const;
+}
+
 /** With `--data`: where demonstrations come from and how a prompt is written. */
 export const TEXT_PROMPT_OPTIONS = {
   demos: {

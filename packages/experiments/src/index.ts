@@ -40,7 +40,7 @@ export { promptOrders } from './insights/order.js';
 /** The insights reports' paper blocks: the paper's SST-2 rewrites and the kernel view's predictions beside ours. */
 export { formatPaper, INSIGHTS_RESEARCH_LOG, oodPaper, orderPaper, PAPER_REWRITES } from './insights/paper.js';
 /** The world a model folder records. */
-export { modelWorld } from './world.js';
+export { checkWorldVocabulary, modelWorld } from './world.js';
 /** Probing prompts from a task world, with the world's true kernels (theorem, belief). */
 export { TRUE_KERNELS, trueKernelNames, worldLabels, worldPrompts, type WorldPromptSettings } from './probe/world-prompts.js';
 /** Probing prompts from text: queries, demonstrations from a pool, a template and label words. */

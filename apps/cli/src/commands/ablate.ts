@@ -1,14 +1,12 @@
 import { checkFolderFree } from '@iclkr/core/node';
-import { ABLATION_MODES, type AblationSource, modelWorld, runAblation } from '@iclkr/experiments';
-import { resolveWorld } from '@iclkr/experiments/node';
+import { ABLATION_MODES, type AblationSource, runAblation } from '@iclkr/experiments';
 import { type HookedModel, VOTE_VARIANTS } from '@iclkr/probing';
-import { loadGptCheckpoint } from '@iclkr/probing/node';
 import { type OptionValues, seedOption } from '../args.js';
 import { defineCommand } from '../command.js';
 import { defaultModelDir } from '../default-model.js';
-import { checkWorldModel, modelName } from '../models.js';
+import { openWorldModel } from '../models.js';
 import { OUT_DIR_OPTION, showReport } from '../report-output.js';
-import { checkPromptKind, loadTextPrompts, TEXT_PROMPT_OPTIONS } from '../text-options.js';
+import { checkPromptKind, dataOption, loadTextPrompts, TEXT_PROMPT_OPTIONS, WORLD_OR_TEXT_MODEL_OPTION } from '../text-options.js';
 import { MODEL_WORLD_OPTION } from '../world-source.js';
 
 /** Options that only task worlds take, refused with --data. */
@@ -17,21 +15,9 @@ const WORLD_ONLY = ['world', 'length'] as const;
 const TEXT_ONLY = Object.keys(TEXT_PROMPT_OPTIONS);
 
 const OPTIONS = {
-  model: {
-    kind: 'string',
-    role: 'input',
-    placeholder: 'DIR',
-    description:
-      'model folder: `iclkr pretrain` output, or with --data a Hugging Face GPT-2, Llama, Qwen2 or GPT-NeoX folder ' +
-      '(default: the built-in model)',
-  },
+  model: WORLD_OR_TEXT_MODEL_OPTION,
   world: MODEL_WORLD_OPTION,
-  data: {
-    kind: 'string',
-    role: 'input',
-    placeholder: 'FILE',
-    description: 'ablate on text instead: the examples whose queries are scored (e.g. ../shared/data/sst2/glue-dev.tsv)',
-  },
+  data: dataOption('ablate'),
   ...TEXT_PROMPT_OPTIONS,
   shots: { kind: 'int', min: 1, max: 10_000, placeholder: 'N', description: 'demonstrations per prompt n', default: 16 },
   length: {
@@ -76,25 +62,15 @@ async function openModel(values: Values, modelDir: string): Promise<{ model: Hoo
     const { parts, model } = await loadTextPrompts(values, values.data, modelDir, values.model !== undefined);
     return { model, source: { kind: 'text', ...parts } };
   }
-  await checkWorldModel(
+  const { model, world } = await openWorldModel(
     modelDir,
-    modelName(modelDir, values.model !== undefined),
+    values.model !== undefined,
+    values.world,
+    values.seed,
     'ablate it on text with --data FILE --demos FILE, or pass a folder written by `iclkr pretrain`',
   );
-  const checkpoint = await loadGptCheckpoint(modelDir);
-  try {
-    const world = values.world !== undefined ? await resolveWorld(values.world, values.seed) : modelWorld(checkpoint.world, modelDir);
-    const source: AblationSource = {
-      kind: 'world',
-      world,
-      worldSource: values.world ?? "the model's own",
-      length: values.length ?? world.spec.inputLength ?? 3,
-    };
-    return { model: checkpoint.model, source };
-  } catch (error) {
-    checkpoint.model.dispose();
-    throw error;
-  }
+  const worldSource = values.world ?? "the model's own";
+  return { model, source: { kind: 'world', world, worldSource, length: values.length ?? world.spec.inputLength ?? 3 } };
 }
 
 /** `iclkr ablate`: the causal test of the kernel reading, each head ablated alone and the probe's head's attention knocked out. */

@@ -4,19 +4,16 @@ import {
   INSIGHTS_DEFAULTS,
   INSIGHTS_EXPERIMENTS,
   type InsightsExperiment,
-  modelWorld,
   runInsights,
   TextPrompts,
   WorldPrompts,
 } from '@iclkr/experiments';
-import { resolveWorld } from '@iclkr/experiments/node';
-import { loadGptCheckpoint } from '@iclkr/probing/node';
 import { type OptionValues, seedOption } from '../args.js';
 import { defineCommand } from '../command.js';
 import { defaultModelDir } from '../default-model.js';
-import { checkWorldModel, modelName } from '../models.js';
+import { openWorldModel } from '../models.js';
 import { OUT_DIR_OPTION, showReport } from '../report-output.js';
-import { checkPromptKind, loadTextPrompts, TEXT_PROMPT_OPTIONS } from '../text-options.js';
+import { checkPromptKind, dataOption, loadTextPrompts, TEXT_PROMPT_OPTIONS, WORLD_OR_TEXT_MODEL_OPTION } from '../text-options.js';
 import { MODEL_WORLD_OPTION } from '../world-source.js';
 
 const list = (xs: readonly unknown[]) => xs.join(',');
@@ -27,21 +24,9 @@ const OPTIONS = {
     placeholder: 'EXPERIMENT',
     description: `the experiment: ${INSIGHTS_EXPERIMENTS.join(', ')} (the argument after insights)`,
   },
-  model: {
-    kind: 'string',
-    role: 'input',
-    placeholder: 'DIR',
-    description:
-      'model folder: `iclkr pretrain` output, or with --data a Hugging Face GPT-2, Llama, Qwen2 or GPT-NeoX folder ' +
-      '(default: the built-in model)',
-  },
+  model: WORLD_OR_TEXT_MODEL_OPTION,
   world: MODEL_WORLD_OPTION,
-  data: {
-    kind: 'string',
-    role: 'input',
-    placeholder: 'FILE',
-    description: 'run on text instead: the examples whose queries are scored (e.g. ../shared/data/sst2/glue-dev.tsv)',
-  },
+  data: dataOption('run'),
   ...TEXT_PROMPT_OPTIONS,
   length: {
     kind: 'int',
@@ -169,19 +154,14 @@ async function textPrompts(values: Values, data: string, modelDir: string): Prom
 
 /** World prompts: our GPT and its world (or --world). */
 async function worldPrompts(values: Values, modelDir: string): Promise<WorldPrompts> {
-  await checkWorldModel(
+  const { model, world } = await openWorldModel(
     modelDir,
-    modelName(modelDir, values.model !== undefined),
+    values.model !== undefined,
+    values.world,
+    values.seed,
     'run it on text with --data FILE --demos FILE, or pass a folder written by `iclkr pretrain`',
   );
-  const checkpoint = await loadGptCheckpoint(modelDir);
-  try {
-    const world = values.world !== undefined ? await resolveWorld(values.world, values.seed) : modelWorld(checkpoint.world, modelDir);
-    return new WorldPrompts(checkpoint.model, world, values.length ?? world.spec.inputLength ?? 3, values.world ?? "the model's own");
-  } catch (error) {
-    checkpoint.model.dispose();
-    throw error;
-  }
+  return new WorldPrompts(model, world, values.length ?? world.spec.inputLength ?? 3, values.world ?? "the model's own");
 }
 
 /** `iclkr insights format|ood|order`: the paper's practical insights (SPEC §4) measured on a model. */

@@ -1,7 +1,6 @@
 import { OptionError } from '@iclkr/core';
 import { checkFolderFree } from '@iclkr/core/node';
 import {
-  modelWorld,
   type ProbeSettings,
   type ProbeSource,
   runProbe,
@@ -10,14 +9,13 @@ import {
   textProbeSource,
   worldProbeSource,
 } from '@iclkr/experiments';
-import { activationsProbeSource, resolveWorld } from '@iclkr/experiments/node';
+import { activationsProbeSource } from '@iclkr/experiments/node';
 import { KV_PROBE_FOLDS } from '@iclkr/probing';
-import { loadGptCheckpoint } from '@iclkr/probing/node';
 import { RETRIEVAL_STRATEGY_NAMES } from '@iclkr/retrieval';
 import { type OptionValues, SEEDS_OPTION, seedOption } from '../args.js';
 import { type CommandContext, defineCommand } from '../command.js';
 import { defaultModelDir } from '../default-model.js';
-import { checkWorldModel, modelName } from '../models.js';
+import { openWorldModel } from '../models.js';
 import { OUT_DIR_OPTION, showReport } from '../report-output.js';
 import { seedsOf } from '../seeds.js';
 import { ORDER_AND_POOL_OPTIONS, SELECTOR_OPTIONS, STRATEGY_DESCRIPTION, selectorSettings } from '../retrieval-options.js';
@@ -196,21 +194,15 @@ async function textSource(
 /** World prompts: our GPT and its world (or --world). */
 async function worldSource(values: Values, settings: ProbeSettings, modelDir: string): Promise<ProbeSource> {
   checkPromptKind(values.given, false, { worldOnly: WORLD_ONLY, textOnly: TEXT_ONLY, verb: 'probe' });
-  await checkWorldModel(
+  const { model, world } = await openWorldModel(
     modelDir,
-    modelName(modelDir, values.model !== undefined),
+    values.model !== undefined,
+    values.world,
+    settings.seed,
     'probe it on text with --data FILE --demos FILE, or pass a folder written by `iclkr pretrain`',
   );
-  const checkpoint = await loadGptCheckpoint(modelDir);
   try {
-    const world = values.world !== undefined ? await resolveWorld(values.world, settings.seed) : modelWorld(checkpoint.world, modelDir);
-    if (checkpoint.model.config.vocabSize < world.m) {
-      throw new OptionError(
-        `the model's vocabulary (${checkpoint.model.config.vocabSize}) is smaller than the world's (${world.m})`,
-        'probe the model on the world it was trained on',
-      );
-    }
-    return worldProbeSource(checkpoint.model, world, {
+    return worldProbeSource(model, world, {
       ...settings,
       modelName: modelDir,
       worldName: String(values.world),
@@ -219,7 +211,7 @@ async function worldSource(values: Values, settings: ProbeSettings, modelDir: st
       kernel: values.kernel,
     });
   } catch (error) {
-    checkpoint.model.dispose();
+    model.dispose();
     throw error;
   }
 }

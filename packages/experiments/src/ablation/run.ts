@@ -31,6 +31,7 @@ import type { TextPromptParts } from '../probe/sources.js';
 import { labelTokens, textPrompts } from '../probe/text-prompts.js';
 import { worldLabels, worldPrompts } from '../probe/world-prompts.js';
 import { attendedPair, classPair, KNOCKOUT_TARGETS, mostAttendedCount } from './knockout.js';
+import { checkWorldVocabulary } from '../world.js';
 
 /** How a head is silenced: its output replaced by its mean over a reference batch, or by zeros. */
 export const ABLATION_MODES = ['mean', 'zero'] as const;
@@ -90,12 +91,7 @@ function openSource(settings: AblationSettings, batch: number) {
   }
   const { world, length } = source;
   checkPromptsFit({ shots: [shots], lengths: [length], prompts: settings.prompts, ood: false, seed: settings.seed }, model.config.nCtx);
-  if (model.config.vocabSize < world.m) {
-    throw new OptionError(
-      `the model's vocabulary (${model.config.vocabSize}) is smaller than the world's (${world.m})`,
-      'ablate the model on the world it was trained on',
-    );
-  }
+  checkWorldVocabulary(model, world, 'ablate');
   const name = world.spec.name ?? source.worldSource;
   return {
     labelTokens: worldLabels(world).tokens,

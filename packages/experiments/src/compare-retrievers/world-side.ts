@@ -21,6 +21,7 @@ import type { ExperimentIo } from '../io.js';
 import { worldLabels } from '../probe/world-prompts.js';
 import type { ComparisonSide, PoolView, PromptCase } from './engine.js';
 import { type HeadChoice, matrixOf, runAlone } from './model-views.js';
+import { checkWorldVocabulary } from '../world.js';
 
 /** Where a head's key is read in a demonstration run alone: its label token, or the delimiter after it. */
 export type KeyPosition = 'label' | 'delimiter';
@@ -130,11 +131,7 @@ export function worldSide(model: HookedModel, world: World, settings: WorldSideS
       `a prompt with n = ${settings.largestShots} demonstrations of length k = ${k} has ${longest} tokens, more than the model's context of ${model.config.nCtx}`,
       `pass --shots with n * (k + 2) + k <= ${model.config.nCtx}`,
     );
-  if (model.config.vocabSize < world.m)
-    throw new OptionError(
-      `the model's vocabulary (${model.config.vocabSize}) is smaller than the world's (${world.m})`,
-      'compare on the world the model was trained on',
-    );
+  checkWorldVocabulary(model, world, 'compare');
   const tasks = taskPool(world, false);
   if (tasks.tasks.length === 0) throw new OptionError('the world has no task with prior > 0', 'fix the world');
   const { tokens: labelTokens } = worldLabels(world);

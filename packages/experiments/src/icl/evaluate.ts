@@ -7,6 +7,7 @@ import { type IclRow, OptionError, Rng } from '@iclkr/core';
 import { argmax, argmaxCredit, wilsonProportion } from '@iclkr/kernels';
 import { type HookedModel, nextTokenDistributions } from '@iclkr/probing';
 import { bayesPredictive, type Prompt, promptTokens, samplePrompt, type World } from '@iclkr/theory';
+import { checkWorldVocabulary } from '../world.js';
 
 /** What to evaluate: every (n, k) pair, in and (optionally) out of distribution. */
 export interface IclSettings {
@@ -112,12 +113,7 @@ export function evaluateIcl(
   onProgress?: (done: number, total: number) => void,
 ): IclRow[] {
   checkPromptsFit(settings, model.config.nCtx);
-  if (model.config.vocabSize < world.m) {
-    throw new OptionError(
-      `the model's vocabulary (${model.config.vocabSize}) is smaller than the world's (${world.m})`,
-      'evaluate the model on the world it was trained on',
-    );
-  }
+  checkWorldVocabulary(model, world, 'evaluate');
   const dists = settings.ood ? [false, true] : [false];
   for (const ood of dists) {
     if (taskPool(world, ood).tasks.length === 0) {

@@ -13,6 +13,7 @@ import { worldLabels } from '../probe/world-prompts.js';
 import { streamRng } from './noise.js';
 import type { LaidOutPrompt } from './score.js';
 import type { TextPromptParts } from '../probe/sources.js';
+import { checkWorldVocabulary } from '../world.js';
 
 /** One drawn prompt: demonstrations (input and class) and the query with its gold class; `key` names the query for seeded noise. */
 export interface BasePrompt<X> {
@@ -59,12 +60,7 @@ export class WorldPrompts implements PromptSpace<readonly number[], number> {
     readonly length: number,
     worldName: string,
   ) {
-    if (model.config.vocabSize < world.m) {
-      throw new OptionError(
-        `the model's vocabulary (${model.config.vocabSize}) is smaller than the world's (${world.m})`,
-        'run the model on the world it was trained on',
-      );
-    }
+    checkWorldVocabulary(model, world, 'run');
     const { tokens, names } = worldLabels(world);
     this.natural = tokens;
     this.names = names;

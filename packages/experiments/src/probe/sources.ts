@@ -7,6 +7,7 @@ import { type HookedModel, Probe, type ProbePrompt, type ProbeResult, type Token
 import type { World } from '@iclkr/theory';
 import { DemonstrationChooser, type RetrievalSettings, selectionRecord } from '../demonstrations.js';
 import type { ExperimentIo } from '../io.js';
+import { checkWorldVocabulary } from '../world.js';
 import { labelTokens, textPrompts } from './text-prompts.js';
 import { type TRUE_KERNELS, worldLabels, worldPrompts } from './world-prompts.js';
 
@@ -78,6 +79,7 @@ export function worldProbeSource(
     readonly kernel?: (typeof TRUE_KERNELS)[number];
   },
 ): ProbeSource {
+  checkWorldVocabulary(model, world, 'probe');
   const { tokens, names } = worldLabels(world);
   return modelSource(model, tokens, settings, {
     model: settings.modelName,
