@@ -10,6 +10,7 @@
  * own matrices are groups of one.
  */
 import { DataError, OptionError } from '@iclkr/core';
+import { DenseRestart } from './dense-restart.js';
 import { compileDynamics, ScaledPass } from './forward.js';
 import type { World } from './world.js';
 
@@ -178,6 +179,16 @@ export function bayesPredictive(world: World, prompts: readonly IclPrompt[], opt
   const { m, d, tasks } = world;
   const restart = mode === 'restart';
   const logPrior = tasks.map((t) => Math.log(t.prior));
+  // Dense groups score all prompts in batches (dense-restart.ts); the others a segment at a time.
+  const dense = restart
+    ? groups.map(({ pass, tasks: members }) =>
+        DenseRestart.create(
+          pass.dynamics,
+          members.map((t) => tasks[t].start),
+          encoded,
+        ),
+      )
+    : [];
   const lw = new Float64Array(tasks.length);
   const joint = new Float64Array(tasks.length);
   const mixed = new Float64Array(d);
@@ -195,7 +206,17 @@ export function bayesPredictive(world: World, prompts: readonly IclPrompt[], opt
     if (restart) {
       // The demonstrations by one backward pass per group; the query by a forward pass per task,
       // which also gives the task's next-token distribution.
-      for (const { pass, tasks: members } of groups) {
+      groups.forEach(({ pass, tasks: members }, g) => {
+        const batch = dense[g]?.at(p);
+        if (batch) {
+          members.forEach((t, j) => {
+            const demos = logPrior[t] + batch.demo[j];
+            if (demos === Number.NEGATIVE_INFINITY || batch.query[j] === Number.NEGATIVE_INFINITY) return;
+            joint[t] = componentLog[t] = demos + batch.query[j];
+            componentNext[t].set(batch.next.subarray(j * m, (j + 1) * m));
+          });
+          return;
+        }
         for (const t of members) lw[t] = logPrior[t];
         for (let i = 0; i < prompt.segments.length; i++) {
           const possible = pass.backward(prompt.tokens, prompt.segments[i], prompt.segmentEnds[i]);
@@ -208,7 +229,7 @@ export function bayesPredictive(world: World, prompts: readonly IclPrompt[], opt
           joint[t] = componentLog[t] = lw[t] + query;
           pass.next(componentNext[t]);
         }
-      }
+      });
     } else {
       // One forward pass per group from the prior-weighted mix of its starts gives the group's
       // share of the predictive; a backward pass splits the likelihood among its tasks.

@@ -1,0 +1,532 @@
+/**
+ * Restart-mode scores of many prompts at once for one HMM whose prompt tokens are each emitted by
+ * every state (a dense world such as the paper's random one), where a step costs d x d however
+ * the supports are kept (forward.ts). Three things make it cheaper than a ScaledPass per segment:
+ *
+ * - two steps at a time: for a token a in the middle of a pair, M_a = T diag(B[:, a]) T is built
+ *   once (d^3) and one product with it replaces two with T, halving the d x d products;
+ * - the cheap ends: a segment's last three tokens x y z give M_y B[:, z], shared by every
+ *   segment that ends in y z (a few hundred pairs for thousands of segments), and when the tasks'
+ *   starts sit on few states the first one or two steps are taken on those rows alone;
+ * - the products of all pending vectors with the same matrix go to a WebAssembly SIMD kernel
+ *   together (rows-kernel.ts), level by level, the emission and the rescaling fused in.
+ *
+ * The sums are grouped differently from a ScaledPass's, so scores agree with it to rounding
+ * (1e-16 on the benchmark's predictive), not bit for bit. Vectors are rescaled to sum 1 after each
+ * step and M_a is built with B[:, a] scaled by a power of two, so long prompts never underflow.
+ */
+import type { Dynamics } from './forward.js';
+import { type RowsKernel, rowsKernel } from './rows-kernel.js';
+
+/** A prompt as bayesPredictive encodes it: one token buffer, its demonstrations' bounds and where the query starts. */
+export interface RestartPrompt {
+  readonly tokens: Int32Array;
+  readonly segments: Int32Array;
+  readonly segmentEnds: Int32Array;
+  readonly query: number;
+}
+
+/** What a batch gives one prompt, per task of the group (in the order of `starts`). */
+export interface DenseScores {
+  /** Σ_i log P(x_i y_i | task), -Infinity where a demonstration is impossible. */
+  readonly demo: Float64Array;
+  /** log P(x_test | task), -Infinity where impossible. */
+  readonly query: Float64Array;
+  /** P(next token | x_test, task) for task j at [j * m, (j + 1) * m). */
+  readonly next: Float64Array;
+}
+
+/** Below this many states the JS passes beat the kernel's calls. */
+const MIN_STATES = 16;
+/** Jobs (segments and task queries) per batch: their vectors stay in the L2 cache. */
+const BATCH_JOBS = 2048;
+/** At most this much memory for the pair matrices (tokens past it step twice with T). */
+const PAIR_BYTES = 256 * 2 ** 20;
+
+/** A matrix the kernel multiplies by: byte offset, row length, whether the result is rescaled (and the log it adds). */
+interface Slot {
+  readonly at: number;
+  readonly n: number;
+  readonly norm: number;
+  readonly log: number;
+}
+
+// Fixed slots: T^T (backward step), T (forward step), B (an empty query's next token), T B (the
+// next token), T^T on the start rows (a first step); then per pair token M_a^T, M_a, and M_a^T on
+// the start rows (three slots from pairSlot[a]).
+const BACK = 0;
+const FORWARD = 1;
+const EMIT = 2;
+const NEXT = 3;
+const FIRST = 4;
+
+/** Hands out 16-byte-aligned byte ranges of the kernel's memory. */
+class Arena {
+  size = 0;
+  take(bytes: number): number {
+    const at = this.size;
+    this.size += Math.ceil(bytes / 16) * 16;
+    return at;
+  }
+}
+
+/**
+ * Scores every prompt of a dense group in restart mode: `at(p)` gives prompt p's scores for the
+ * group's tasks, computing the batch of prompts from p on when p is not in the last one (prompts
+ * are expected in order). `create` returns null where the dense path does not apply: fewer than
+ * MIN_STATES states, a prompt token emitted by only some states, or no WebAssembly SIMD.
+ */
+export class DenseRestart {
+  private readonly d: number;
+  private readonly m: number;
+  /** Row lengths, multiples of 8 as the kernel needs: state vectors P, first-step rows U; R also fits token vectors. */
+  private readonly P: number;
+  private readonly U: number;
+  private readonly R: number;
+  private readonly f64: Float64Array;
+  private readonly i32: Int32Array;
+  private readonly slots: Slot[] = [];
+  /** Slot of token a's M_a^T (then M_a, then M_a^T on the start rows), or -1. */
+  private readonly pairSlot: Int32Array;
+  /** The union of the starts' supports when it is small enough to take first steps on its rows alone. */
+  private readonly firstRows: Int32Array | null;
+  private readonly emitAt: number;
+  private readonly firstEmitAt: number;
+  private readonly onesAt: number;
+  private readonly tb: Float64Array;
+  private readonly rowsAt: [number, number];
+  private readonly scratchAt: number;
+  private readonly listAt: { xs: number; ys: number; es: number; sums: number };
+  private readonly maxJobs: number;
+  private from = 0;
+  private to = 0;
+  private scores: DenseScores[] = [];
+  /** M_y B[:, z] normalised, for the pairs y z met so far: vector i at cache[i * P], its log scale cacheLog[i]. */
+  private readonly cacheIndex = new Map<number, number>();
+  private cache = new Float64Array(0);
+  private readonly cacheLog: number[] = [];
+
+  private constructor(
+    dynamics: Dynamics,
+    private readonly starts: readonly ArrayLike<number>[],
+    private readonly prompts: readonly RestartPrompt[],
+    private readonly kernel: RowsKernel,
+    memory: WebAssembly.Memory,
+    layout: { P: number; Q: number; U: number; pairs: number[]; maxJobs: number; firstRows: Int32Array | null },
+  ) {
+    const { d, m, transition: T, emitters, emitProb } = dynamics;
+    const { P, Q, U, pairs, maxJobs, firstRows } = layout;
+    const R = Math.max(P, Q);
+    this.d = d;
+    this.m = m;
+    this.P = P;
+    this.U = U;
+    this.R = R;
+    this.maxJobs = maxJobs;
+    this.firstRows = firstRows;
+    // The same ranges, in the same order, as `create` sized.
+    const arena = new Arena();
+    this.f64 = new Float64Array(memory.buffer);
+    this.i32 = new Int32Array(memory.buffer);
+    const f = this.f64;
+    const rows = maxJobs + 2;
+    this.rowsAt = [arena.take(rows * R * 8), arena.take(rows * R * 8)];
+    this.scratchAt = arena.take(R * 8);
+    this.listAt = { xs: arena.take(rows * 4), ys: arena.take(rows * 4), es: arena.take(rows * 4), sums: arena.take(rows * 8) };
+    this.onesAt = arena.take(R * 8);
+    f.fill(1, this.onesAt / 8, this.onesAt / 8 + R);
+    // B[:, o] per token (P long), B as a d x Q matrix, and B[firstRows, o] (U long).
+    this.emitAt = arena.take(m * P * 8);
+    const emission = arena.take(d * Q * 8);
+    this.firstEmitAt = arena.take(m * U * 8);
+    for (let o = 0; o < m; o++) {
+      const S = emitters[o];
+      const p = emitProb[o];
+      for (let j = 0; j < S.length; j++) {
+        f[this.emitAt / 8 + o * P + S[j]] = p[j];
+        f[emission / 8 + S[j] * Q + o] = p[j];
+      }
+      firstRows?.forEach((s, u) => (f[this.firstEmitAt / 8 + o * U + u] = f[this.emitAt / 8 + o * P + s]));
+    }
+    const back = arena.take(P * P * 8);
+    const forward = arena.take(P * P * 8);
+    const next = arena.take(d * Q * 8);
+    const first = arena.take(d * U * 8);
+    for (let s = 0; s < d; s++)
+      for (let k = 0; k < d; k++) {
+        f[back / 8 + k * P + s] = T[s * d + k];
+        f[forward / 8 + s * P + k] = T[s * d + k];
+      }
+    firstRows?.forEach((s, u) => {
+      for (let k = 0; k < d; k++) f[first / 8 + k * U + u] = T[s * d + k];
+    });
+    this.slots.push(
+      { at: back, n: P, norm: 1, log: 0 },
+      { at: forward, n: P, norm: 1, log: 0 },
+      { at: emission, n: Q, norm: 0, log: 0 },
+      { at: next, n: Q, norm: 0, log: 0 },
+      { at: first, n: U, norm: 0, log: 0 },
+    );
+    // (T B)[:, o]: B[:, o] as a row times T^T.
+    const [a0, a1] = this.rowsAt;
+    this.tb = new Float64Array(m * P);
+    for (let o0 = 0; o0 < m; o0 += maxJobs) {
+      const count = Math.min(maxJobs, m - o0);
+      for (let j = 0; j < count; j++) f.set(f.subarray(this.emitAt / 8 + (o0 + j) * P, this.emitAt / 8 + (o0 + j + 1) * P), a0 / 8 + j * R);
+      this.raw(back, P, count, a0, a1);
+      for (let j = 0; j < count; j++) this.tb.set(f.subarray(a1 / 8 + j * R, a1 / 8 + j * R + P), (o0 + j) * P);
+    }
+    for (let o = 0; o < m; o++) for (let s = 0; s < d; s++) f[next / 8 + s * Q + o] = this.tb[o * P + s];
+    // M_a = T diag(b_a / 2^e) T: row s is (T(s, :) ∘ b_a / 2^e) times T; M_a^T its transpose.
+    this.pairSlot = new Int32Array(m).fill(-1);
+    for (const a of pairs) {
+      const b = this.emitAt / 8 + a * P;
+      let max = 0;
+      for (let s = 0; s < d; s++) max = Math.max(max, f[b + s]);
+      const e = Math.floor(Math.log2(max));
+      const factor = 2 ** -e;
+      const mf = arena.take(P * P * 8);
+      const mb = arena.take(P * P * 8);
+      const mu = arena.take(d * U * 8);
+      for (let s0 = 0; s0 < d; s0 += maxJobs) {
+        const count = Math.min(maxJobs, d - s0);
+        for (let j = 0; j < count; j++) {
+          const row = a0 / 8 + j * R;
+          const s = s0 + j;
+          for (let k = 0; k < d; k++) f[row + k] = T[s * d + k] * f[b + k] * factor;
+        }
+        this.raw(forward, P, count, a0, a1);
+        for (let j = 0; j < count; j++) f.set(f.subarray(a1 / 8 + j * R, a1 / 8 + j * R + P), mf / 8 + (s0 + j) * P);
+      }
+      for (let s = 0; s < d; s++) for (let k = 0; k < d; k++) f[mb / 8 + k * P + s] = f[mf / 8 + s * P + k];
+      firstRows?.forEach((s, u) => {
+        for (let k = 0; k < d; k++) f[mu / 8 + k * U + u] = f[mf / 8 + s * P + k];
+      });
+      const log = e * Math.LN2;
+      this.pairSlot[a] = this.slots.length;
+      this.slots.push({ at: mb, n: P, norm: 1, log }, { at: mf, n: P, norm: 1, log }, { at: mu, n: U, norm: 0, log });
+    }
+  }
+
+  /** The dense scorer of `prompts` for one group (its dynamics and its tasks' starts), or null where it does not apply. */
+  static create(dynamics: Dynamics, starts: readonly ArrayLike<number>[], prompts: readonly RestartPrompt[]): DenseRestart | null {
+    const { d, m, emitters } = dynamics;
+    if (d < MIN_STATES) return null;
+    const uses = new Float64Array(m);
+    let maxJobs = BATCH_JOBS;
+    for (const { tokens, segments, segmentEnds, query } of prompts) {
+      const check = (from: number, to: number) => {
+        for (let t = from; t < to; t++) {
+          if (emitters[tokens[t]].length !== d) return false;
+          if (t > from && t < to - 1) uses[tokens[t]]++;
+        }
+        return true;
+      };
+      for (let i = 0; i < segments.length; i++) if (!check(segments[i], segmentEnds[i])) return null;
+      if (!check(query, tokens.length)) return null;
+      maxJobs = Math.max(maxJobs, segments.length + starts.length);
+    }
+    const support = new Set<number>();
+    for (const start of starts) for (let s = 0; s < d; s++) if (start[s] !== 0) support.add(s);
+    const firstRows = 4 * support.size <= d ? Int32Array.from([...support].sort((x, y) => x - y)) : null;
+    const P = Math.ceil(d / 8) * 8;
+    const Q = Math.ceil(m / 8) * 8;
+    const U = Math.ceil((firstRows?.length ?? 0) / 8) * 8 || 8;
+    const R = Math.max(P, Q);
+    // Building M_a costs d^3 and each use as a pair's middle saves d^2: worth it from about d uses
+    // (a token is a pair's middle in about half its inner positions).
+    const pairs = [...uses.keys()]
+      .filter((a) => uses[a] >= 2 * d)
+      .sort((x, y) => uses[y] - uses[x] || x - y)
+      .slice(0, Math.floor(PAIR_BYTES / (8 * (2 * P * P + d * U))));
+    const rows = maxJobs + 2;
+    const arena = new Arena();
+    const sizes = [rows * R * 8, rows * R * 8, R * 8, rows * 4, rows * 4, rows * 4, rows * 8, R * 8];
+    sizes.push(m * P * 8, d * Q * 8, m * U * 8, P * P * 8, P * P * 8, d * Q * 8, d * U * 8);
+    for (const _ of pairs) sizes.push(P * P * 8, P * P * 8, d * U * 8);
+    for (const bytes of sizes) arena.take(bytes);
+    if (arena.size >= 2 ** 31) return null;
+    const made = rowsKernel(arena.size);
+    if (!made) return null;
+    return new DenseRestart(dynamics, starts, prompts, made.kernel, made.memory, { P, Q, U, pairs, maxJobs, firstRows });
+  }
+
+  /** Prompt p's scores (valid until a call that starts a new batch). */
+  at(p: number): DenseScores {
+    if (p < this.from || p >= this.to) this.batch(p);
+    return this.scores[p - this.from];
+  }
+
+  /** Rows j < count of the buffer at byte offset x (R long) times the matrix at mt (n columns), into the buffer at y; no rescaling. */
+  private raw(mt: number, n: number, count: number, x: number, y: number): void {
+    const { i32, listAt, R } = this;
+    for (let j = 0; j < count; j++) {
+      i32[listAt.xs / 4 + j] = x + j * R * 8;
+      i32[listAt.ys / 4 + j] = y + j * R * 8;
+      i32[listAt.es / 4 + j] = this.onesAt;
+    }
+    this.call(mt, n, 0, count);
+  }
+
+  /** The kernel on the first `count` listed rows; an odd count repeats the last row into a scratch row. */
+  private call(mt: number, n: number, norm: number, count: number): void {
+    const { i32, listAt } = this;
+    if (count % 2 === 1) {
+      i32[listAt.xs / 4 + count] = i32[listAt.xs / 4 + count - 1];
+      i32[listAt.es / 4 + count] = i32[listAt.es / 4 + count - 1];
+      i32[listAt.ys / 4 + count] = this.scratchAt;
+    }
+    if (count > 0) this.kernel(listAt.xs, listAt.ys, listAt.es, listAt.sums, mt, count + (count % 2), this.d, n, norm);
+  }
+
+  /**
+   * Writes B[:, token] ∘ v (v from `from` in `vector`; B[:, token] all ones for token -1) to job row
+   * j and rescales it to sum 1: returns the log of the scale, -Infinity if 0.
+   */
+  private startRow(j: number, token: number, vector: ArrayLike<number>, from: number): number {
+    const { d, P, R, f64: f } = this;
+    const row = this.rowsAt[0] / 8 + j * R;
+    const e = token < 0 ? this.onesAt / 8 : this.emitAt / 8 + token * P;
+    let sum = 0;
+    for (let s = 0; s < d; s++) sum += f[row + s] = f[e + s] * vector[from + s];
+    for (let s = d; s < P; s++) f[row + s] = 0;
+    if (!(sum > 0)) return Number.NEGATIVE_INFINITY;
+    const inv = 1 / sum;
+    for (let s = 0; s < d; s++) f[row + s] *= inv;
+    return Math.log(sum);
+  }
+
+  /** Fills the cache with M_y B[:, z] for the pairs y z (key y m + z) it lacks. */
+  private fillCache(keys: Iterable<number>): void {
+    const { m, P, f64: f, pairSlot, tb, cacheIndex } = this;
+    const wanted = [...keys].filter((key) => !cacheIndex.has(key));
+    if (wanted.length === 0) return;
+    const logScale = new Float64Array(wanted.length);
+    const steps = new Int32Array(2 * wanted.length);
+    const stepStart = Int32Array.from({ length: wanted.length + 1 }, (_, j) => j);
+    wanted.forEach((key, j) => {
+      const y = Math.floor(key / m);
+      const z = key % m;
+      // With M_y: M_y B[:, z]; without: T (B[:, y] ∘ (T B)[:, z]).
+      if (pairSlot[y] >= 0) {
+        logScale[j] = this.startRow(j, z, this.f64, this.onesAt / 8);
+        steps[2 * j] = pairSlot[y];
+      } else {
+        logScale[j] = this.startRow(j, y, tb, z * P);
+        steps[2 * j] = BACK;
+      }
+      steps[2 * j + 1] = this.onesAt;
+    });
+    const at = this.run(wanted.length, logScale, stepStart, steps);
+    const size = cacheIndex.size + wanted.length;
+    if (size * P > this.cache.length) {
+      const grown = new Float64Array(Math.max(2 * this.cache.length, size * P));
+      grown.set(this.cache);
+      this.cache = grown;
+    }
+    wanted.forEach((key, j) => {
+      const i = cacheIndex.size;
+      cacheIndex.set(key, i);
+      this.cache.set(f.subarray(at[j] / 8, at[j] / 8 + P), i * P);
+      this.cacheLog.push(logScale[j]);
+    });
+  }
+
+  private batch(first: number): void {
+    const { d, m, P, U, f64: f, starts, prompts, pairSlot, firstRows, cacheIndex } = this;
+    const members = starts.length;
+    let last = first;
+    let jobs = 0;
+    let tokenCount = 0;
+    while (last < prompts.length && (last === first || jobs + prompts[last].segments.length + members <= this.maxJobs)) {
+      jobs += prompts[last].segments.length + members;
+      tokenCount += prompts[last].tokens.length;
+      last++;
+    }
+    const keys = new Set<number>();
+    for (let p = first; p < last; p++) {
+      const { tokens, segments, segmentEnds } = prompts[p];
+      for (let i = 0; i < segments.length; i++) {
+        const to = segmentEnds[i];
+        if (to - segments[i] >= 3) keys.add(tokens[to - 2] * m + tokens[to - 1]);
+      }
+    }
+    this.fillCache(keys);
+    // Per job: the log of its vector's scale (-Infinity once impossible) and its steps (slot, emission byte offset).
+    const logScale = new Float64Array(jobs);
+    const stepStart = new Int32Array(jobs + 1);
+    const steps = new Int32Array(2 * (2 * tokenCount + 2 * jobs));
+    let n = 0;
+    const step = (slot: number, emission: number) => {
+      steps[n++] = slot;
+      steps[n++] = emission;
+    };
+    const emitOf = (token: number) => this.emitAt + token * P * 8;
+    const firstEmitOf = (token: number) => this.firstEmitAt + token * U * 8;
+    // Segments go backward from their end: x y z by the cache, then in pairs; where the tasks' starts
+    // sit on few states, the last one or two steps on those rows only (`short`: the job's vector then
+    // holds U entries, on firstRows).
+    const short = new Uint8Array(jobs);
+    let job = 0;
+    for (let p = first; p < last; p++) {
+      const { tokens, segments, segmentEnds, query } = prompts[p];
+      for (let i = 0; i < segments.length; i++, job++) {
+        stepStart[job] = n / 2;
+        const from = segments[i];
+        let j = segmentEnds[i] - 1;
+        if (j === from) logScale[job] = this.startRow(job, tokens[j], f, this.onesAt / 8);
+        else if (j === from + 1) {
+          logScale[job] = this.startRow(job, tokens[from], this.tb, tokens[j] * P);
+          j = from;
+        } else {
+          const c = cacheIndex.get(tokens[j - 1] * m + tokens[j])!;
+          j -= 2;
+          logScale[job] = this.startRow(job, tokens[j], this.cache, c * P) + this.cacheLog[c];
+        }
+        for (; j - from > 2 || (j - from === 2 && !firstRows); j -= 2) {
+          const a = tokens[j - 1];
+          if (pairSlot[a] >= 0) step(pairSlot[a], emitOf(tokens[j - 2]));
+          else {
+            step(BACK, emitOf(a));
+            step(BACK, emitOf(tokens[j - 2]));
+          }
+        }
+        if (j - from === 2) {
+          const a = tokens[j - 1];
+          if (pairSlot[a] >= 0) step(pairSlot[a] + 2, firstEmitOf(tokens[from]));
+          else {
+            step(BACK, emitOf(a));
+            step(FIRST, firstEmitOf(tokens[from]));
+          }
+          short[job] = 1;
+        } else if (j - from === 1) {
+          if (firstRows) {
+            step(FIRST, firstEmitOf(tokens[from]));
+            short[job] = 1;
+          } else step(BACK, emitOf(tokens[from]));
+        }
+      }
+      // Queries go forward from each task's start, then (alpha T) B gives the next token (start^T B for an empty one).
+      const to = tokens.length;
+      for (let t = 0; t < members; t++, job++) {
+        stepStart[job] = n / 2;
+        if (query === to) {
+          logScale[job] = this.startRow(job, -1, starts[t], 0);
+          step(EMIT, this.onesAt);
+          continue;
+        }
+        logScale[job] = this.startRow(job, tokens[query], starts[t], 0);
+        let j = query;
+        for (; j + 2 < to; j += 2) {
+          const a = tokens[j + 1];
+          if (pairSlot[a] >= 0) step(pairSlot[a] + 1, emitOf(tokens[j + 2]));
+          else {
+            step(FORWARD, emitOf(a));
+            step(FORWARD, emitOf(tokens[j + 2]));
+          }
+        }
+        if (j + 1 < to) step(FORWARD, emitOf(tokens[j + 1]));
+        step(NEXT, this.onesAt);
+      }
+    }
+    stepStart[jobs] = n / 2;
+    const at = this.run(jobs, logScale, stepStart, steps);
+
+    const scores: DenseScores[] = [];
+    job = 0;
+    for (let p = first; p < last; p++) {
+      const { segments } = prompts[p];
+      const demo = new Float64Array(members);
+      for (let i = 0; i < segments.length; i++, job++) {
+        const row = at[job] / 8;
+        const log = logScale[job];
+        for (let t = 0; t < members; t++) {
+          const start = starts[t];
+          let like = 0;
+          if (log === Number.NEGATIVE_INFINITY) like = 0;
+          else if (short[job]) for (let u = 0; u < firstRows!.length; u++) like += start[firstRows![u]] * f[row + u];
+          else for (let s = 0; s < d; s++) like += start[s] * f[row + s];
+          demo[t] += like > 0 ? log + Math.log(like) : Number.NEGATIVE_INFINITY;
+        }
+      }
+      const query = new Float64Array(members);
+      const next = new Float64Array(members * m);
+      for (let t = 0; t < members; t++, job++) {
+        query[t] = logScale[job];
+        if (query[t] === Number.NEGATIVE_INFINITY) continue;
+        const row = at[job] / 8;
+        let total = 0;
+        for (let o = 0; o < m; o++) total += f[row + o];
+        const z = total > 0 ? total : 1;
+        for (let o = 0; o < m; o++) next[t * m + o] = f[row + o] / z;
+      }
+      scores.push({ demo, query, next });
+    }
+    this.from = first;
+    this.to = last;
+    this.scores = scores;
+  }
+
+  /**
+   * Takes every job's steps level by level: at each level the jobs whose next step uses the same
+   * matrix go to the kernel together. Returns where each job's last vector is (byte offset).
+   */
+  private run(jobs: number, logScale: Float64Array, stepStart: Int32Array, steps: Int32Array): Int32Array {
+    const { R, i32, f64: f, slots, listAt } = this;
+    const count = new Int32Array(slots.length + 1);
+    const order = new Int32Array(jobs);
+    const at = new Int32Array(jobs);
+    const other = new Int32Array(jobs);
+    for (let j = 0; j < jobs; j++) {
+      at[j] = this.rowsAt[0] + j * R * 8;
+      other[j] = this.rowsAt[1] + j * R * 8;
+    }
+    const xs = listAt.xs / 4;
+    const ys = listAt.ys / 4;
+    const es = listAt.es / 4;
+    const sums = listAt.sums / 8;
+    for (let level = 0; ; level++) {
+      count.fill(0);
+      let pending = 0;
+      for (let j = 0; j < jobs; j++) {
+        const step = stepStart[j] + level;
+        if (step >= stepStart[j + 1] || logScale[j] === Number.NEGATIVE_INFINITY) continue;
+        count[steps[2 * step] + 1]++;
+        pending++;
+      }
+      if (pending === 0) return at;
+      for (let s = 0; s < slots.length; s++) count[s + 1] += count[s];
+      const fill = count.slice(0, slots.length);
+      for (let j = 0; j < jobs; j++) {
+        const step = stepStart[j] + level;
+        if (step >= stepStart[j + 1] || logScale[j] === Number.NEGATIVE_INFINITY) continue;
+        order[fill[steps[2 * step]]++] = j;
+      }
+      for (let s = 0; s < slots.length; s++) {
+        const from = count[s];
+        const n = count[s + 1] - from;
+        if (n === 0) continue;
+        for (let i = 0; i < n; i++) {
+          const j = order[from + i];
+          i32[xs + i] = at[j];
+          i32[ys + i] = other[j];
+          i32[es + i] = steps[2 * (stepStart[j] + level) + 1];
+        }
+        const slot = slots[s];
+        this.call(slot.at, slot.n, slot.norm, n);
+        for (let i = 0; i < n; i++) {
+          const j = order[from + i];
+          const swap = at[j];
+          at[j] = other[j];
+          other[j] = swap;
+          if (!slot.norm) {
+            logScale[j] += slot.log;
+            continue;
+          }
+          const sum = f[sums + i];
+          logScale[j] = sum > 0 ? logScale[j] + Math.log(sum) + slot.log : Number.NEGATIVE_INFINITY;
+        }
+      }
+    }
+  }
+}
