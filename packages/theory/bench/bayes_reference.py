@@ -14,6 +14,7 @@ sparse: the forward vector is kept only on the states that emit the current toke
 shared: for worlds whose tasks share T and B: one dense backward pass per demonstration gives
         P(x_i y_i | task) for every task's start at once, as bayesPredictive does.
 Tasks of prior 0 are skipped (their posterior is 0). Both assume the benchmark's fixed shapes (n demonstrations of k tokens, queries of k tokens).
+Runs `warmup` untimed calls, then `runs` timed ones; the benchmark sets OPENBLAS_NUM_THREADS.
 Prints one JSON object.
 """
 import json
@@ -184,6 +185,8 @@ def main():
     args = json.loads(sys.argv[1])
     world, segments, query = load(args)
     fn = {"dense": predict_dense, "sparse": predict_sparse, "shared": predict_shared}[args["mode"]]
+    for _ in range(args.get("warmup", 0)):
+        fn(world, segments, query, args["demos"])
     times = []
     for _ in range(args["runs"]):
         t = time.perf_counter()
