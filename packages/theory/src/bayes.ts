@@ -185,6 +185,7 @@ export function bayesPredictive(world: World, prompts: readonly IclPrompt[], opt
         DenseRestart.create(
           pass.dynamics,
           members.map((t) => tasks[t].start),
+          members.map((t) => logPrior[t]),
           encoded,
         ),
       )

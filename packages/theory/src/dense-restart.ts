@@ -5,6 +5,9 @@
  *
  * - two steps at a time: for a token a in the middle of a pair, M_a = T diag(B[:, a]) T is built
  *   once (d^3) and one product with it replaces two with T, halving the d x d products;
+ * - the query, like a demonstration, by one backward pass for all tasks; the forward pass that
+ *   gives a task's next-token distribution only for the tasks whose posterior weight is at least
+ *   2^-80 of the largest (the others move the predictive by less than 1e-23);
  * - the cheap ends: a segment's last three tokens x y z give M_y B[:, z], shared by every
  *   segment that ends in y z (a few hundred pairs for thousands of segments), and when the tasks'
  *   starts sit on few states the first one or two steps are taken on those rows alone;
@@ -32,7 +35,7 @@ export interface DenseScores {
   readonly demo: Float64Array;
   /** log P(x_test | task), -Infinity where impossible. */
   readonly query: Float64Array;
-  /** P(next token | x_test, task) for task j at [j * m, (j + 1) * m). */
+  /** P(next token | x_test, task) for task j at [j * m, (j + 1) * m); all 0 for a task of negligible weight (see the header). */
   readonly next: Float64Array;
 }
 
@@ -42,6 +45,8 @@ const MIN_STATES = 16;
 const BATCH_JOBS = 2048;
 /** At most this much memory for the pair matrices (tokens past it step twice with T). */
 const PAIR_BYTES = 256 * 2 ** 20;
+/** Tasks whose log weight is this far below the largest get no forward pass: they cannot move the predictive. */
+const NEGLIGIBLE = -80 * Math.LN2;
 
 /** A matrix the kernel multiplies by: byte offset, row length, whether the result is rescaled (and the log it adds). */
 interface Slot {
@@ -52,13 +57,19 @@ interface Slot {
 }
 
 // Fixed slots: T^T (backward step), T (forward step), B (an empty query's next token), T B (the
-// next token), T^T on the start rows (a first step); then per pair token M_a^T, M_a, and M_a^T on
-// the start rows (three slots from pairSlot[a]).
+// next token), T^T on the start rows (a first step); then per pair token M_a^T and M_a^T on the
+// start rows (two slots from pairSlot[a]).
 const BACK = 0;
 const FORWARD = 1;
 const EMIT = 2;
 const NEXT = 3;
 const FIRST = 4;
+
+const sum = (xs: ArrayLike<number>, n: number) => {
+  let total = 0;
+  for (let i = 0; i < n; i++) total += xs[i];
+  return total;
+};
 
 /** Hands out 16-byte-aligned byte ranges of the kernel's memory. */
 class Arena {
@@ -86,7 +97,7 @@ export class DenseRestart {
   private readonly f64: Float64Array;
   private readonly i32: Int32Array;
   private readonly slots: Slot[] = [];
-  /** Slot of token a's M_a^T (then M_a, then M_a^T on the start rows), or -1. */
+  /** Slot of token a's M_a^T (then M_a^T on the start rows), or -1. */
   private readonly pairSlot: Int32Array;
   /** The union of the starts' supports when it is small enough to take first steps on its rows alone. */
   private readonly firstRows: Int32Array | null;
@@ -109,6 +120,7 @@ export class DenseRestart {
   private constructor(
     dynamics: Dynamics,
     private readonly starts: readonly ArrayLike<number>[],
+    private readonly logPriors: readonly number[],
     private readonly prompts: readonly RestartPrompt[],
     private readonly kernel: RowsKernel,
     memory: WebAssembly.Memory,
@@ -173,11 +185,11 @@ export class DenseRestart {
     for (let o0 = 0; o0 < m; o0 += maxJobs) {
       const count = Math.min(maxJobs, m - o0);
       for (let j = 0; j < count; j++) f.set(f.subarray(this.emitAt / 8 + (o0 + j) * P, this.emitAt / 8 + (o0 + j + 1) * P), a0 / 8 + j * R);
-      this.raw(back, P, count, a0, a1);
+      this.raw(back, P, count, a0, R, a1, R);
       for (let j = 0; j < count; j++) this.tb.set(f.subarray(a1 / 8 + j * R, a1 / 8 + j * R + P), (o0 + j) * P);
     }
     for (let o = 0; o < m; o++) for (let s = 0; s < d; s++) f[next / 8 + s * Q + o] = this.tb[o * P + s];
-    // M_a = T diag(b_a / 2^e) T: row s is (T(s, :) ∘ b_a / 2^e) times T; M_a^T its transpose.
+    // M_a^T = T^T diag(b_a / 2^e) T^T: row s is (T^T(s, :) ∘ b_a / 2^e) times T^T.
     this.pairSlot = new Int32Array(m).fill(-1);
     for (const a of pairs) {
       const b = this.emitAt / 8 + a * P;
@@ -185,31 +197,33 @@ export class DenseRestart {
       for (let s = 0; s < d; s++) max = Math.max(max, f[b + s]);
       const e = Math.floor(Math.log2(max));
       const factor = 2 ** -e;
-      const mf = arena.take(P * P * 8);
       const mb = arena.take(P * P * 8);
       const mu = arena.take(d * U * 8);
       for (let s0 = 0; s0 < d; s0 += maxJobs) {
         const count = Math.min(maxJobs, d - s0);
         for (let j = 0; j < count; j++) {
           const row = a0 / 8 + j * R;
-          const s = s0 + j;
-          for (let k = 0; k < d; k++) f[row + k] = T[s * d + k] * f[b + k] * factor;
+          const from = back / 8 + (s0 + j) * P;
+          for (let k = 0; k < d; k++) f[row + k] = f[from + k] * f[b + k] * factor;
         }
-        this.raw(forward, P, count, a0, a1);
-        for (let j = 0; j < count; j++) f.set(f.subarray(a1 / 8 + j * R, a1 / 8 + j * R + P), mf / 8 + (s0 + j) * P);
+        this.raw(back, P, count, a0, R, mb + s0 * P * 8, P);
       }
-      for (let s = 0; s < d; s++) for (let k = 0; k < d; k++) f[mb / 8 + k * P + s] = f[mf / 8 + s * P + k];
       firstRows?.forEach((s, u) => {
-        for (let k = 0; k < d; k++) f[mu / 8 + k * U + u] = f[mf / 8 + s * P + k];
+        for (let k = 0; k < d; k++) f[mu / 8 + k * U + u] = f[mb / 8 + k * P + s];
       });
       const log = e * Math.LN2;
       this.pairSlot[a] = this.slots.length;
-      this.slots.push({ at: mb, n: P, norm: 1, log }, { at: mf, n: P, norm: 1, log }, { at: mu, n: U, norm: 0, log });
+      this.slots.push({ at: mb, n: P, norm: 1, log }, { at: mu, n: U, norm: 0, log });
     }
   }
 
-  /** The dense scorer of `prompts` for one group (its dynamics and its tasks' starts), or null where it does not apply. */
-  static create(dynamics: Dynamics, starts: readonly ArrayLike<number>[], prompts: readonly RestartPrompt[]): DenseRestart | null {
+  /** The dense scorer of `prompts` for one group (its dynamics, its tasks' starts and log priors), or null where it does not apply. */
+  static create(
+    dynamics: Dynamics,
+    starts: readonly ArrayLike<number>[],
+    logPriors: readonly number[],
+    prompts: readonly RestartPrompt[],
+  ): DenseRestart | null {
     const { d, m, emitters } = dynamics;
     if (d < MIN_STATES) return null;
     const uses = new Float64Array(m);
@@ -224,7 +238,7 @@ export class DenseRestart {
       };
       for (let i = 0; i < segments.length; i++) if (!check(segments[i], segmentEnds[i])) return null;
       if (!check(query, tokens.length)) return null;
-      maxJobs = Math.max(maxJobs, segments.length + starts.length);
+      maxJobs = Math.max(maxJobs, segments.length + 1 + starts.length);
     }
     const support = new Set<number>();
     for (const start of starts) for (let s = 0; s < d; s++) if (start[s] !== 0) support.add(s);
@@ -238,17 +252,17 @@ export class DenseRestart {
     const pairs = [...uses.keys()]
       .filter((a) => uses[a] >= 2 * d)
       .sort((x, y) => uses[y] - uses[x] || x - y)
-      .slice(0, Math.floor(PAIR_BYTES / (8 * (2 * P * P + d * U))));
+      .slice(0, Math.floor(PAIR_BYTES / (8 * (P * P + d * U))));
     const rows = maxJobs + 2;
     const arena = new Arena();
     const sizes = [rows * R * 8, rows * R * 8, R * 8, rows * 4, rows * 4, rows * 4, rows * 8, R * 8];
     sizes.push(m * P * 8, d * Q * 8, m * U * 8, P * P * 8, P * P * 8, d * Q * 8, d * U * 8);
-    for (const _ of pairs) sizes.push(P * P * 8, P * P * 8, d * U * 8);
+    for (const _ of pairs) sizes.push(P * P * 8, d * U * 8);
     for (const bytes of sizes) arena.take(bytes);
     if (arena.size >= 2 ** 31) return null;
     const made = rowsKernel(arena.size);
     if (!made) return null;
-    return new DenseRestart(dynamics, starts, prompts, made.kernel, made.memory, { P, Q, U, pairs, maxJobs, firstRows });
+    return new DenseRestart(dynamics, starts, logPriors, prompts, made.kernel, made.memory, { P, Q, U, pairs, maxJobs, firstRows });
   }
 
   /** Prompt p's scores (valid until a call that starts a new batch). */
@@ -257,12 +271,12 @@ export class DenseRestart {
     return this.scores[p - this.from];
   }
 
-  /** Rows j < count of the buffer at byte offset x (R long) times the matrix at mt (n columns), into the buffer at y; no rescaling. */
-  private raw(mt: number, n: number, count: number, x: number, y: number): void {
-    const { i32, listAt, R } = this;
+  /** Rows j < count at byte offset x (rows xStride doubles apart) times the matrix at mt (n columns), to the rows at y; no rescaling. */
+  private raw(mt: number, n: number, count: number, x: number, xStride: number, y: number, yStride: number): void {
+    const { i32, listAt } = this;
     for (let j = 0; j < count; j++) {
-      i32[listAt.xs / 4 + j] = x + j * R * 8;
-      i32[listAt.ys / 4 + j] = y + j * R * 8;
+      i32[listAt.xs / 4 + j] = x + j * xStride * 8;
+      i32[listAt.ys / 4 + j] = y + j * yStride * 8;
       i32[listAt.es / 4 + j] = this.onesAt;
     }
     this.call(mt, n, 0, count);
@@ -333,29 +347,84 @@ export class DenseRestart {
   }
 
   private batch(first: number): void {
-    const { d, m, P, U, f64: f, starts, prompts, pairSlot, firstRows, cacheIndex } = this;
+    const { d, m, prompts, starts, logPriors, firstRows } = this;
     const members = starts.length;
     let last = first;
     let jobs = 0;
-    let tokenCount = 0;
-    while (last < prompts.length && (last === first || jobs + prompts[last].segments.length + members <= this.maxJobs)) {
-      jobs += prompts[last].segments.length + members;
-      tokenCount += prompts[last].tokens.length;
+    while (last < prompts.length) {
+      const cost = prompts[last].segments.length + 1 + members;
+      if (last > first && jobs + cost > this.maxJobs) break;
+      jobs += cost;
       last++;
     }
+    // Phase 1: every demonstration and non-empty query by a backward pass, shared by the tasks.
+    const sequences: [number, number, number][] = [];
     const keys = new Set<number>();
     for (let p = first; p < last; p++) {
-      const { tokens, segments, segmentEnds } = prompts[p];
-      for (let i = 0; i < segments.length; i++) {
-        const to = segmentEnds[i];
-        if (to - segments[i] >= 3) keys.add(tokens[to - 2] * m + tokens[to - 1]);
-      }
+      const { tokens, segments, segmentEnds, query } = prompts[p];
+      for (let i = 0; i < segments.length; i++) sequences.push([p, segments[i], segmentEnds[i]]);
+      if (query < tokens.length) sequences.push([p, query, tokens.length]);
     }
+    for (const [p, from, to] of sequences) if (to - from >= 3) keys.add(prompts[p].tokens[to - 2] * m + prompts[p].tokens[to - 1]);
     this.fillCache(keys);
-    // Per job: the log of its vector's scale (-Infinity once impossible) and its steps (slot, emission byte offset).
+    const { logScale, at, short } = this.backward(sequences);
+    const demo = Array.from({ length: last - first }, () => new Float64Array(members));
+    const query = Array.from({ length: last - first }, (_, i) => {
+      const { tokens, query } = prompts[first + i];
+      // An empty query: log Σ start, as a forward pass over nothing gives.
+      return query < tokens.length ? new Float64Array(members) : Float64Array.from(starts, (start) => Math.log(sum(start, d)));
+    });
+    sequences.forEach(([p, from], job) => {
+      const row = at[job] / 8;
+      const log = logScale[job];
+      const out = from === prompts[p].query ? query[p - first] : demo[p - first];
+      for (let t = 0; t < members; t++) {
+        const start = starts[t];
+        let like = 0;
+        if (log === Number.NEGATIVE_INFINITY) like = 0;
+        else if (short[job]) for (let u = 0; u < firstRows!.length; u++) like += start[firstRows![u]] * this.f64[row + u];
+        else for (let s = 0; s < d; s++) like += start[s] * this.f64[row + s];
+        out[t] += like > 0 ? log + Math.log(like) : Number.NEGATIVE_INFINITY;
+      }
+    });
+    // Phase 2: a forward pass on the query for each task that can move the predictive.
+    const wanted: [number, number][] = [];
+    for (let p = first; p < last; p++) {
+      const joint = Array.from(starts, (_, t) => logPriors[t] + demo[p - first][t] + query[p - first][t]);
+      const top = Math.max(...joint);
+      joint.forEach((j, t) => {
+        if (j > Number.NEGATIVE_INFINITY && j - top >= NEGLIGIBLE) wanted.push([p, t]);
+      });
+    }
+    const next = Array.from({ length: last - first }, () => new Float64Array(members * m));
+    const rows = this.forward(wanted);
+    wanted.forEach(([p, t], job) => {
+      const row = rows[job] / 8;
+      let total = 0;
+      for (let o = 0; o < m; o++) total += this.f64[row + o];
+      const z = total > 0 ? total : 1;
+      const out = next[p - first];
+      for (let o = 0; o < m; o++) out[t * m + o] = this.f64[row + o] / z;
+    });
+    this.from = first;
+    this.to = last;
+    this.scores = demo.map((_, i) => ({ demo: demo[i], query: query[i], next: next[i] }));
+  }
+
+  /**
+   * Backward passes over tokens[from..to) of prompt p for each [p, from, to]: the segment's last
+   * three tokens x y z by the cache, then in pairs; where the tasks' starts sit on few states, the
+   * last one or two steps on those rows only (`short`: the vector then holds U entries, on
+   * firstRows). Returns each job's log scale and where its vector is.
+   */
+  private backward(sequences: readonly [number, number, number][]) {
+    const { m, P, U, f64: f, prompts, pairSlot, firstRows, cacheIndex } = this;
+    const jobs = sequences.length;
     const logScale = new Float64Array(jobs);
     const stepStart = new Int32Array(jobs + 1);
-    const steps = new Int32Array(2 * (2 * tokenCount + 2 * jobs));
+    let size = 0;
+    for (const [, from, to] of sequences) size += to - from + 1;
+    const steps = new Int32Array(2 * size);
     let n = 0;
     const step = (slot: number, emission: number) => {
       steps[n++] = slot;
@@ -363,108 +432,70 @@ export class DenseRestart {
     };
     const emitOf = (token: number) => this.emitAt + token * P * 8;
     const firstEmitOf = (token: number) => this.firstEmitAt + token * U * 8;
-    // Segments go backward from their end: x y z by the cache, then in pairs; where the tasks' starts
-    // sit on few states, the last one or two steps on those rows only (`short`: the job's vector then
-    // holds U entries, on firstRows).
     const short = new Uint8Array(jobs);
-    let job = 0;
-    for (let p = first; p < last; p++) {
-      const { tokens, segments, segmentEnds, query } = prompts[p];
-      for (let i = 0; i < segments.length; i++, job++) {
-        stepStart[job] = n / 2;
-        const from = segments[i];
-        let j = segmentEnds[i] - 1;
-        if (j === from) logScale[job] = this.startRow(job, tokens[j], f, this.onesAt / 8);
-        else if (j === from + 1) {
-          logScale[job] = this.startRow(job, tokens[from], this.tb, tokens[j] * P);
-          j = from;
-        } else {
-          const c = cacheIndex.get(tokens[j - 1] * m + tokens[j])!;
-          j -= 2;
-          logScale[job] = this.startRow(job, tokens[j], this.cache, c * P) + this.cacheLog[c];
+    sequences.forEach(([p, from, to], job) => {
+      const { tokens } = prompts[p];
+      stepStart[job] = n / 2;
+      let j = to - 1;
+      if (j === from) logScale[job] = this.startRow(job, tokens[j], f, this.onesAt / 8);
+      else if (j === from + 1) {
+        logScale[job] = this.startRow(job, tokens[from], this.tb, tokens[j] * P);
+        j = from;
+      } else {
+        const c = cacheIndex.get(tokens[j - 1] * m + tokens[j])!;
+        j -= 2;
+        logScale[job] = this.startRow(job, tokens[j], this.cache, c * P) + this.cacheLog[c];
+      }
+      for (; j - from > 2 || (j - from === 2 && !firstRows); j -= 2) {
+        const a = tokens[j - 1];
+        if (pairSlot[a] >= 0) step(pairSlot[a], emitOf(tokens[j - 2]));
+        else {
+          step(BACK, emitOf(a));
+          step(BACK, emitOf(tokens[j - 2]));
         }
-        for (; j - from > 2 || (j - from === 2 && !firstRows); j -= 2) {
-          const a = tokens[j - 1];
-          if (pairSlot[a] >= 0) step(pairSlot[a], emitOf(tokens[j - 2]));
-          else {
-            step(BACK, emitOf(a));
-            step(BACK, emitOf(tokens[j - 2]));
-          }
+      }
+      if (j - from === 2) {
+        const a = tokens[j - 1];
+        if (pairSlot[a] >= 0) step(pairSlot[a] + 1, firstEmitOf(tokens[from]));
+        else {
+          step(BACK, emitOf(a));
+          step(FIRST, firstEmitOf(tokens[from]));
         }
-        if (j - from === 2) {
-          const a = tokens[j - 1];
-          if (pairSlot[a] >= 0) step(pairSlot[a] + 2, firstEmitOf(tokens[from]));
-          else {
-            step(BACK, emitOf(a));
-            step(FIRST, firstEmitOf(tokens[from]));
-          }
+        short[job] = 1;
+      } else if (j - from === 1) {
+        if (firstRows) {
+          step(FIRST, firstEmitOf(tokens[from]));
           short[job] = 1;
-        } else if (j - from === 1) {
-          if (firstRows) {
-            step(FIRST, firstEmitOf(tokens[from]));
-            short[job] = 1;
-          } else step(BACK, emitOf(tokens[from]));
-        }
+        } else step(BACK, emitOf(tokens[from]));
       }
-      // Queries go forward from each task's start, then (alpha T) B gives the next token (start^T B for an empty one).
-      const to = tokens.length;
-      for (let t = 0; t < members; t++, job++) {
-        stepStart[job] = n / 2;
-        if (query === to) {
-          logScale[job] = this.startRow(job, -1, starts[t], 0);
-          step(EMIT, this.onesAt);
-          continue;
-        }
-        logScale[job] = this.startRow(job, tokens[query], starts[t], 0);
-        let j = query;
-        for (; j + 2 < to; j += 2) {
-          const a = tokens[j + 1];
-          if (pairSlot[a] >= 0) step(pairSlot[a] + 1, emitOf(tokens[j + 2]));
-          else {
-            step(FORWARD, emitOf(a));
-            step(FORWARD, emitOf(tokens[j + 2]));
-          }
-        }
-        if (j + 1 < to) step(FORWARD, emitOf(tokens[j + 1]));
-        step(NEXT, this.onesAt);
-      }
-    }
+    });
     stepStart[jobs] = n / 2;
-    const at = this.run(jobs, logScale, stepStart, steps);
+    return { logScale, at: this.run(jobs, logScale, stepStart, steps), short };
+  }
 
-    const scores: DenseScores[] = [];
-    job = 0;
-    for (let p = first; p < last; p++) {
-      const { segments } = prompts[p];
-      const demo = new Float64Array(members);
-      for (let i = 0; i < segments.length; i++, job++) {
-        const row = at[job] / 8;
-        const log = logScale[job];
-        for (let t = 0; t < members; t++) {
-          const start = starts[t];
-          let like = 0;
-          if (log === Number.NEGATIVE_INFINITY) like = 0;
-          else if (short[job]) for (let u = 0; u < firstRows!.length; u++) like += start[firstRows![u]] * f[row + u];
-          else for (let s = 0; s < d; s++) like += start[s] * f[row + s];
-          demo[t] += like > 0 ? log + Math.log(like) : Number.NEGATIVE_INFINITY;
-        }
+  /** Forward passes over prompt p's query from task t's start for each [p, t], then (alpha T) B (start^T B for an empty query), unnormalised. */
+  private forward(wanted: readonly [number, number][]): Int32Array {
+    const { P, prompts, starts } = this;
+    const jobs = wanted.length;
+    const logScale = new Float64Array(jobs);
+    const stepStart = new Int32Array(jobs + 1);
+    let size = 0;
+    for (const [p] of wanted) size += prompts[p].tokens.length - prompts[p].query + 1;
+    const steps = new Int32Array(2 * size);
+    let n = 0;
+    wanted.forEach(([p, t], job) => {
+      const { tokens, query } = prompts[p];
+      stepStart[job] = n / 2;
+      logScale[job] = this.startRow(job, query < tokens.length ? tokens[query] : -1, starts[t], 0);
+      for (let j = query + 1; j < tokens.length; j++) {
+        steps[n++] = FORWARD;
+        steps[n++] = this.emitAt + tokens[j] * P * 8;
       }
-      const query = new Float64Array(members);
-      const next = new Float64Array(members * m);
-      for (let t = 0; t < members; t++, job++) {
-        query[t] = logScale[job];
-        if (query[t] === Number.NEGATIVE_INFINITY) continue;
-        const row = at[job] / 8;
-        let total = 0;
-        for (let o = 0; o < m; o++) total += f[row + o];
-        const z = total > 0 ? total : 1;
-        for (let o = 0; o < m; o++) next[t * m + o] = f[row + o] / z;
-      }
-      scores.push({ demo, query, next });
-    }
-    this.from = first;
-    this.to = last;
-    this.scores = scores;
+      steps[n++] = query < tokens.length ? NEXT : EMIT;
+      steps[n++] = this.onesAt;
+    });
+    stepStart[jobs] = n / 2;
+    return this.run(jobs, logScale, stepStart, steps);
   }
 
   /**
