@@ -103,31 +103,35 @@ function encode(prompts: readonly IclPrompt[], world: World, options: BayesOptio
     const tokens: number[] = [];
     const segments: number[] = [];
     const segmentEnds: number[] = [];
-    const push = (token: unknown, where: string) => {
+    // `where` names the place only when a token is bad: demo j's input (part 0) or label (part 1), or the query (j = -1).
+    const where = (j: number, part: number) => (j < 0 ? 'the query' : `demo ${j} ${part ? 'label' : 'input'}`);
+    const push = (token: unknown, j: number, part: number) => {
       if (typeof token !== 'number' || !Number.isInteger(token)) {
-        throw fail(i, `${where} holds ${JSON.stringify(token) ?? String(token)}, not an integer token`, pairFix);
+        throw fail(i, `${where(j, part)} holds ${JSON.stringify(token) ?? String(token)}, not an integer token`, pairFix);
       }
       if (token < 0 || token >= m) {
         throw fail(
           i,
-          `token ${token} in ${where} is outside the vocabulary 0..${m - 1}`,
+          `token ${token} in ${where(j, part)} is outside the vocabulary 0..${m - 1}`,
           `use token ids below ${m}, the world's vocabulary size`,
         );
       }
       tokens.push(token);
     };
-    demos.forEach((demo: unknown, j) => {
+    for (let j = 0; j < demos.length; j++) {
+      const demo: unknown = demos[j];
       if (!Array.isArray(demo) || demo.length !== 2 || !Array.isArray(demo[0])) {
         throw fail(i, `demo ${j} is not an [input tokens, label] pair`, pairFix);
       }
       segments.push(tokens.length);
-      for (const token of demo[0]) push(token, `demo ${j} input`);
-      push(demo[1], `demo ${j} label`);
+      const x: unknown[] = demo[0];
+      for (let t = 0; t < x.length; t++) push(x[t], j, 0);
+      push(demo[1], j, 1);
       segmentEnds.push(tokens.length);
       tokens.push(world.delimiter);
-    });
+    }
     const queryStart = tokens.length;
-    for (const token of query) push(token, 'the query');
+    for (let t = 0; t < query.length; t++) push(query[t], -1, 0);
     return {
       tokens: Int32Array.from(tokens),
       segments: Int32Array.from(segments),

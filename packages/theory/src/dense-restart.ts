@@ -368,25 +368,44 @@ export class DenseRestart {
     for (const [p, from, to] of sequences) if (to - from >= 3) keys.add(prompts[p].tokens[to - 2] * m + prompts[p].tokens[to - 1]);
     this.fillCache(keys);
     const { logScale, at, short } = this.backward(sequences);
+    // A task's likelihoods are multiplied and their log taken only when the product leaves [1e-280, 1e280]:
+    // a Math.log per segment and task would cost more than the rest of this loop.
     const demo = Array.from({ length: last - first }, () => new Float64Array(members));
     const query = Array.from({ length: last - first }, (_, i) => {
       const { tokens, query } = prompts[first + i];
       // An empty query: log Σ start, as a forward pass over nothing gives.
       return query < tokens.length ? new Float64Array(members) : Float64Array.from(starts, (start) => Math.log(sum(start, d)));
     });
-    sequences.forEach(([p, from], job) => {
+    const product = new Float64Array(members);
+    const f = this.f64;
+    const flush = (out: Float64Array) => {
+      for (let t = 0; t < members; t++) out[t] += Math.log(product[t]);
+      product.fill(1);
+    };
+    product.fill(1);
+    for (let job = 0; job < sequences.length; job++) {
+      const [p, from] = sequences[job];
+      const isQuery = from === prompts[p].query;
+      const out = isQuery ? query[p - first] : demo[p - first];
       const row = at[job] / 8;
       const log = logScale[job];
-      const out = from === prompts[p].query ? query[p - first] : demo[p - first];
       for (let t = 0; t < members; t++) {
         const start = starts[t];
         let like = 0;
         if (log === Number.NEGATIVE_INFINITY) like = 0;
-        else if (short[job]) for (let u = 0; u < firstRows!.length; u++) like += start[firstRows![u]] * this.f64[row + u];
-        else for (let s = 0; s < d; s++) like += start[s] * this.f64[row + s];
-        out[t] += like > 0 ? log + Math.log(like) : Number.NEGATIVE_INFINITY;
+        else if (short[job]) for (let u = 0; u < firstRows!.length; u++) like += start[firstRows![u]] * f[row + u];
+        else for (let s = 0; s < d; s++) like += start[s] * f[row + s];
+        const q = product[t] * like;
+        product[t] = q;
+        if (!(q >= 1e-280 && q <= 1e280) && q !== 0) {
+          out[t] += Math.log(q);
+          product[t] = 1;
+        }
+        out[t] += log;
       }
-    });
+      const next = sequences[job + 1];
+      if (isQuery || next === undefined || next[0] !== p || next[1] === prompts[p].query) flush(out);
+    }
     // Phase 2: a forward pass on the query for each task that can move the predictive.
     const wanted: [number, number][] = [];
     for (let p = first; p < last; p++) {
