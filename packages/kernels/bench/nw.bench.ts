@@ -20,6 +20,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { initBackend, Rng, tf } from '@iclkr/core';
 import { augmentedTargets, batchRows, NadarayaWatson, prepareKeys, toTensor } from '../src/index.js';
+import { zeroKeyTargets } from '../src/combine.js';
 import { writeBenchResult } from '../../../bench/results.js';
 import { NumpyServer } from './numpy-server.js';
 
@@ -115,13 +116,17 @@ const numpyRows = servers.map((s) => ({
 const best = numpyRows.length ? numpyRows.reduce((a, b) => (b.seconds.median < a.seconds.median ? b : a)) : undefined;
 const bestServer = servers.find((s) => s.threads === best?.threads);
 
-/** Seconds of each phase of one predict, timed op by op (wasm ops run synchronously), as combineScores computes them. */
+/**
+ * Seconds of each phase of one predict, timed op by op (wasm ops run synchronously), as
+ * NadarayaWatson computes them for rbf (combineZeroKeyBlocks' steps, written out to time them).
+ */
 function ourPhases() {
   const t = { prepare: 0, distance: 0, softmax: 0, weightedSum: 0 };
   let t0 = performance.now();
   const keyTensor = toTensor(keyMatrix);
   const prepared = prepareKeys({ kernel: 'rbf' }, keyTensor);
   const yAug = augmentedTargets(targets);
+  const blockTargets = zeroKeyTargets(yAug, prepared.blockWidths!);
   t.prepare = performance.now() - t0;
   const size = batchRows(MAX_MEMORY, N, prepared.bytesPerPair);
   for (let start = 0; start < Q; start += size) {
@@ -129,11 +134,17 @@ function ourPhases() {
     tf.tidy(() => {
       t0 = performance.now();
       const q = tf.tensor2d(queries.subarray(start * D, (start + count) * D), [count, D]);
-      const scores = prepared.scores(q, H);
+      const blocks = prepared.scoreBlocks!(q, H);
       const t1 = performance.now();
-      const weights = tf.softmax(scores);
+      const weights = blocks.map((b) => tf.softmax(b));
       const t2 = performance.now();
-      tf.slice(tf.matMul(weights, yAug), [0, 0], [-1, 1]).dataSync();
+      const sums = tf.addN(
+        weights.map((w, i) => {
+          const r = tf.matMul(w, blockTargets[i]);
+          return tf.div(tf.slice(r, [0, 0], [-1, 2]), tf.slice(r, [0, 2], [-1, 1]));
+        }),
+      );
+      tf.div(tf.slice(sums, [0, 0], [-1, 1]), tf.slice(sums, [0, 1], [-1, 1])).dataSync();
       const t3 = performance.now();
       t.distance += t1 - t0;
       t.softmax += t2 - t1;
@@ -141,7 +152,7 @@ function ourPhases() {
     });
   }
   prepared.dispose();
-  tf.dispose([keyTensor, yAug]);
+  tf.dispose([keyTensor, yAug, ...blockTargets]);
   return Object.fromEntries(Object.entries(t).map(([k, ms]) => [k, ms / 1000])) as typeof t;
 }
 function matmulPeakGflops(): number {
@@ -170,7 +181,7 @@ const phases = {
     prepareSeconds: phaseMedian('prepare'),
     distance: { seconds: phaseMedian('distance'), gflops: gflops(2 * pairs * (D + 2), phaseMedian('distance')) },
     softmax: { seconds: phaseMedian('softmax'), gElementsPerSecond: pairs / phaseMedian('softmax') / 1e9 },
-    weightedSum: { seconds: phaseMedian('weightedSum'), gflops: gflops(2 * pairs * 2, phaseMedian('weightedSum')) },
+    weightedSum: { seconds: phaseMedian('weightedSum'), gflops: gflops(2 * pairs * 3, phaseMedian('weightedSum')) },
   },
   numpy: numpyPhases
     ? {

@@ -39,3 +39,43 @@ export function combineScores(scores: tf.Tensor2D, space: ScoreSpace, yAug: tf.T
     return tf.where(tf.broadcastTo(degenerate, num.shape), nearest, tf.div(num, den));
   }) as tf.Tensor2D;
 }
+
+/** Denominators above this are far from float32 underflow, so the weights relative to K = 1 are exact enough. */
+const SAFE_DENOMINATOR = 1e-20;
+
+/**
+ * Augmented targets [n, C + 1] split like key blocks of `widths` keys, each [w + 1, C + 2]: the
+ * block's rows with a 0 appended, then the virtual key's row (0, ..., 0, 1), for `combineZeroKeyBlocks`.
+ */
+export function zeroKeyTargets(yAug: tf.Tensor2D, widths: readonly number[]): tf.Tensor2D[] {
+  const cols = yAug.shape[1];
+  const y = yAug.dataSync() as Float32Array;
+  let start = 0;
+  return widths.map((w) => {
+    const block = new Float32Array((w + 1) * (cols + 1));
+    for (let i = 0; i < w; i++) block.set(y.subarray((start + i) * cols, (start + i + 1) * cols), i * (cols + 1));
+    block[block.length - 1] = 1;
+    start += w;
+    return tf.tensor2d(block, [w + 1, cols + 1]);
+  });
+}
+
+/**
+ * The normalised Nadaraya–Watson output [b, C] from log K score blocks that each end in a virtual
+ * key with log K = 0 (see PreparedKeys.scoreBlocks), for kernels with log K <= 0. softmax over a
+ * block gives p_j = K_j / Z and the virtual key p_0 = 1 / Z, so p_j / p_0 = K_j: exp on XNNPACK's
+ * vectorised softmax without joining the blocks into one [b, n] matrix first. Undefined when a
+ * row's weights underflow (a query far from every key), for the log-sum-exp path.
+ */
+export function combineZeroKeyBlocks(blocks: readonly tf.Tensor2D[], targets: readonly tf.Tensor2D[]): tf.Tensor2D | undefined {
+  const c = targets[0].shape[1] - 2;
+  const sums = tf.addN(
+    blocks.map((s, i) => {
+      const r = tf.matMul(tf.softmax(s), targets[i]);
+      return tf.div(tf.slice(r, [0, 0], [-1, c + 1]), tf.slice(r, [0, c + 1], [-1, 1]));
+    }),
+  );
+  const den = tf.slice(sums, [0, c], [-1, 1]);
+  if (!(den.dataSync() as Float32Array).every((d) => d > SAFE_DENOMINATOR)) return undefined;
+  return tf.div(tf.slice(sums, [0, 0], [-1, c]), den) as tf.Tensor2D;
+}

@@ -11,6 +11,31 @@ export interface GramOptions {
 }
 
 /**
+ * Streams `size`-row query batches: `fn` gets each [count, d] batch inside a tidy scope and
+ * returns the tensor to keep for it; `collect` receives its values.
+ */
+export function mapQueryBatches(
+  queries: Matrix,
+  size: number,
+  fn: (q: tf.Tensor2D, start: number, count: number) => tf.Tensor,
+  collect: (values: Float32Array, start: number, count: number) => void,
+  onProgress?: ProgressCallback,
+): void {
+  forEachBatch(
+    queries.rows,
+    size,
+    (start, count) => {
+      const out = tf.tidy(() =>
+        fn(tf.tensor2d(queries.data.subarray(start * queries.cols, (start + count) * queries.cols), [count, queries.cols]), start, count),
+      );
+      collect(out.dataSync() as Float32Array, start, count);
+      out.dispose();
+    },
+    onProgress,
+  );
+}
+
+/**
  * Streams query batches against prepared keys: `fn` gets each batch's [b, n] scores (log K when
  * `prepared.logSpace`, else K) inside a tidy scope and returns the tensor to keep for that
  * batch; `collect` receives its values.
@@ -24,19 +49,7 @@ export function mapKernelBatches(
   collect: (values: Float32Array, start: number, count: number) => void,
 ): void {
   const size = batchRows(options.maxMemoryBytes ?? DEFAULT_MAX_MEMORY_BYTES, prepared.count, prepared.bytesPerPair);
-  forEachBatch(
-    queries.rows,
-    size,
-    (start, count) => {
-      const out = tf.tidy(() => {
-        const q = tf.tensor2d(queries.data.subarray(start * queries.cols, (start + count) * queries.cols), [count, queries.cols]);
-        return fn(prepared.scores(q, bandwidth), start, count);
-      });
-      collect(out.dataSync() as Float32Array, start, count);
-      out.dispose();
-    },
-    options.onProgress,
-  );
+  mapQueryBatches(queries, size, (q, start, count) => fn(prepared.scores(q, bandwidth), start, count), collect, options.onProgress);
 }
 
 /** The kernel matrix K(a_i, b_j), [a.rows, b.rows], computed in query batches. */

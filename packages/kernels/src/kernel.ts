@@ -61,6 +61,13 @@ export interface PreparedKeys {
   readonly bytesPerPair: number;
   /** Kernel scores for a query batch at bandwidth h (ignored by kernels without one). */
   scores(queries: tf.Tensor2D, h?: number): tf.Tensor2D;
+  /**
+   * rbf only: log K at bandwidth h in key blocks of `blockWidths` keys, each [b, w + 1] and ending
+   * in a column of zeros (a virtual key with log K = 0).
+   */
+  readonly scoreBlocks?: (queries: tf.Tensor2D, h: number) => tf.Tensor2D[];
+  /** Keys in each of the blocks `scoreBlocks` returns, in order. */
+  readonly blockWidths?: readonly number[];
   /** Bandwidth-free score (only for bandwidth kernels): log K = base / divisor(h). */
   base(queries: tf.Tensor2D): tf.Tensor2D;
   /** The divisor that turns `base` into log K at bandwidth h. */
@@ -104,6 +111,11 @@ function prepareRbf(spec: KernelSpec, keys: tf.Tensor2D): PreparedKeys {
       // Scaling the narrow query batch instead of the wide score matrix saves a full pass.
       return tf.tidy(() => blocks.times(augmentQueries(q, 1 / (hh * hh))));
     },
+    scoreBlocks(q, h) {
+      const hh = checkBandwidth(h);
+      return tf.tidy(() => blocks.withZeroKey(augmentQueries(q, 1 / (hh * hh))));
+    },
+    blockWidths: blocks.widths,
     dispose: () => {
       mean.dispose();
       blocks.dispose();

@@ -1,10 +1,10 @@
 import { type Matrix, OptionError, tf } from '@iclkr/core';
 import { fittedFor } from './estimator.js';
 import { selectBandwidth, type BandwidthSelection, type LooOptions } from './bandwidth.js';
-import type { ProgressCallback } from './batching.js';
-import { mapKernelBatches } from './gram.js';
+import { batchRows, DEFAULT_MAX_MEMORY_BYTES, type ProgressCallback } from './batching.js';
+import { mapQueryBatches } from './gram.js';
 import { checkBandwidth, hasBandwidth, type KernelSpec, prepareKeys, toTensor } from './kernel.js';
-import { combineScores } from './combine.js';
+import { combineScores, combineZeroKeyBlocks, zeroKeyTargets } from './combine.js';
 import { augmentedTargets, checkFit, outputCount, type Targets } from './targets.js';
 
 /** Options of the Nadaraya–Watson estimator. */
@@ -74,18 +74,27 @@ export class NadarayaWatson {
     const keys = toTensor(x);
     const prepared = prepareKeys(this.spec, keys);
     const yAug = augmentedTargets(targets);
+    const normalize = this.options.normalize ?? true;
+    const h = this.bandwidth;
+    // rbf: per key block, exp by softmax against a virtual key, no [b, n] concat (see combineZeroKeyBlocks).
+    const { scoreBlocks, blockWidths } = prepared;
+    const blocked =
+      normalize && scoreBlocks && blockWidths && h !== undefined
+        ? { scoreBlocks, h, targets: zeroKeyTargets(yAug, blockWidths) }
+        : undefined;
     try {
-      mapKernelBatches(
-        prepared,
+      mapQueryBatches(
         queries,
-        this.bandwidth,
-        this.options,
-        (scores) => combineScores(scores, prepared, yAug, this.options.normalize ?? true),
+        batchRows(this.options.maxMemoryBytes ?? DEFAULT_MAX_MEMORY_BYTES, prepared.count, prepared.bytesPerPair),
+        (q) =>
+          (blocked && combineZeroKeyBlocks(blocked.scoreBlocks(q, blocked.h), blocked.targets)) ??
+          combineScores(prepared.scores(q, h), prepared, yAug, normalize),
         (values, start) => out.set(values, start * c),
+        this.options.onProgress,
       );
     } finally {
       prepared.dispose();
-      tf.dispose([keys, yAug]);
+      tf.dispose([keys, yAug, ...(blocked?.targets ?? [])]);
     }
     return { rows: queries.rows, cols: c, data: out };
   }
