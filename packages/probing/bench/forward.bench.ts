@@ -1,19 +1,31 @@
 // Benchmark: forward-pass throughput and peak memory of a GPT-2-small-sized model (12 layers,
 // width 768, 12 heads, vocabulary 50,257, 1,024 positions) with random weights, built through the
 // same GPT-2 loader as real checkpoints, against the same architecture in PyTorch (Debian's
-// python3-torch, bench/forward_reference.py, 2 threads) run in the same benchmark: median seconds
-// per row, tokens/s and our/PyTorch ratios, peak RSS of each. Writes bench/results/probing-forward.json.
-import { spawnSync } from 'node:child_process';
+// python3-torch, bench/forward_reference.py, at torch threads 1 and 2; the faster at each row is
+// the headline) run in the same benchmark. Windows alternate (bench/reference.ts): one pass of
+// every row of ours, then of the reference at each thread count while ours is idle, 5 times after
+// a warm-up; tokens/s median and min-max per row, ratios to PyTorch's best, peak RSS of each
+// process. Writes bench/results/probing-forward.json.
 import { fileURLToPath } from 'node:url';
 import { initBackend, Rng, type SafetensorsTensor, tf } from '@iclkr/core';
 import { modelFromCheckpoint } from '../src/index.js';
 import { writeBenchResult } from '../../../bench/results.js';
+import { ReferenceServer, type RunInfo, type Spread, spread } from './reference.js';
 
 const V = 50257;
 const P = 1024;
 const D = 768;
 const L = 12;
-const RUNS = 3;
+const WINDOWS = 5;
+/** The reference's torch thread counts; the fastest at each row is the headline. */
+const TORCH_THREADS = [1, 2];
+/** The rows forward_reference.py runs, in its order. */
+const TORCH_ROWS = [
+  [1, 256],
+  [1, 512],
+  [1, 1024],
+  [8, 128],
+] as const;
 const backend = await initBackend();
 const rng = new Rng(0);
 const normal = (shape: number[], scale = 0.02): SafetensorsTensor => ({
@@ -53,62 +65,99 @@ const config = {
 const model = modelFromCheckpoint(config, tensors, 'random gpt2-small');
 tensors.clear();
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const rows = [];
-for (const [batch, positions, cache] of [
+/** (batch, positions, cached patterns) of each row; PyTorch runs the rows without a cache. */
+const ROWS = [
   [1, 256, false],
   [1, 512, false],
   [1, 1024, false],
   [8, 128, false],
   [8, 128, true],
-] as const) {
-  const ids = tf.tensor2d(
+] as const;
+const inputs = ROWS.map(([batch, positions]) =>
+  tf.tensor2d(
     Int32Array.from({ length: batch * positions }, () => rng.int(V)),
     [batch, positions],
     'int32',
-  );
+  ),
+);
+/** Seconds of one forward pass of row i. */
+const timed = (i: number) => {
+  const [, , cache] = ROWS[i]!;
   const names = cache ? Array.from({ length: L }, (_, l) => `blocks.${l}.attn.hook_pattern`) : [];
-  const times: number[] = [];
-  for (let r = 0; r <= RUNS; r++) {
-    const t = performance.now();
-    const { logits, cache: acts } = model.run(ids, { cache: names });
-    logits.dataSync();
-    tf.dispose([logits, ...acts.values()]);
-    if (r > 0) times.push((performance.now() - t) / 1000); // run 0 warms up
-  }
-  ids.dispose();
-  const seconds = median(times);
-  rows.push({ batch, positions, cachedPatterns: cache, medianSeconds: seconds, tokensPerSecond: (batch * positions) / seconds });
+  const t = performance.now();
+  const { logits, cache: acts } = model.run(inputs[i]!, { cache: names });
+  logits.dataSync();
+  tf.dispose([logits, ...acts.values()]);
+  return (performance.now() - t) / 1000;
+};
+ROWS.forEach((_, i) => timed(i)); // warm-up
+const torch = await ReferenceServer.start<{ seconds: number[] }>(fileURLToPath(new URL('./forward_reference.py', import.meta.url)), []);
+const ourSeconds: number[][] = ROWS.map(() => []);
+const torchSeconds = new Map<number, number[][]>(TORCH_THREADS.map((t) => [t, TORCH_ROWS.map(() => [])]));
+let torchInfo: RunInfo | undefined;
+// Windows alternate: one pass of every row of ours, then of PyTorch at each thread count (the order flips every window).
+for (let w = 0; w < WINDOWS; w++) {
+  const runTorch = async () => {
+    for (const threads of w % 2 === 0 ? TORCH_THREADS : [...TORCH_THREADS].reverse()) {
+      if (torch === undefined) break;
+      const answer = await torch.window(threads);
+      answer.seconds.forEach((s, r) => torchSeconds.get(threads)![r]!.push(s));
+      torchInfo = answer;
+    }
+  };
+  if (w % 2 === 1) await runTorch();
+  ROWS.forEach((_, i) => ourSeconds[i]!.push(timed(i)));
+  if (w % 2 === 0) await runTorch();
 }
+await torch?.close();
+tf.dispose(inputs);
 const peakRssBytes = process.resourceUsage().maxRSS * 1024;
 model.dispose();
 
-/** The PyTorch reference's rows, or null (with the reason printed) where python3-torch is missing. */
-function reference(): {
-  rows: { batch: number; positions: number; medianSeconds: number; tokensPerSecond: number }[];
-  threads: number;
-  torch: string;
-  peakRssBytes: number;
-} | null {
-  const script = fileURLToPath(new URL('./forward_reference.py', import.meta.url));
-  const r = spawnSync('/usr/bin/python3', [script, '--threads', '2'], { encoding: 'utf8' });
-  if (r.status !== 0) {
-    console.log(`PyTorch reference not run: ${(r.stderr || String(r.error)).trim().split('\n').pop()} (apt-get install python3-torch)`);
-    return null;
-  }
-  return JSON.parse(r.stdout.trim().split('\n').pop()!);
-}
-const torchRef = reference();
+/** Tokens/s (median and range) of passes of `tokens` tokens taking `seconds` each. */
+const rate = (tokens: number, seconds: number[]) => spread(seconds.map((s) => tokens / s));
+const rows = ROWS.map(([batch, positions, cachedPatterns], i) => ({
+  batch,
+  positions,
+  cachedPatterns,
+  seconds: spread(ourSeconds[i]!),
+  tokensPerSecond: rate(batch * positions, ourSeconds[i]!),
+}));
+const reference =
+  torchInfo === undefined
+    ? null
+    : {
+        torch: torchInfo.torch,
+        peakRssBytes: torchInfo.peakRssBytes,
+        byThreads: TORCH_THREADS.map((threads) => ({
+          threads,
+          rows: TORCH_ROWS.map(([batch, positions], r) => ({
+            batch,
+            positions,
+            seconds: spread(torchSeconds.get(threads)![r]!),
+            tokensPerSecond: rate(batch * positions, torchSeconds.get(threads)![r]!),
+          })),
+        })),
+      };
 const ratios = rows
   .filter((r) => !r.cachedPatterns)
   .map((r) => {
-    const ref = torchRef?.rows.find((x) => x.batch === r.batch && x.positions === r.positions);
+    const refs = (reference?.byThreads ?? []).map((t) => ({
+      threads: t.threads,
+      tokensPerSecond: t.rows.find((x) => x.batch === r.batch && x.positions === r.positions)!.tokensPerSecond.median,
+    }));
+    const best = refs.reduce<(typeof refs)[number] | undefined>(
+      (b, x) => (b === undefined || x.tokensPerSecond > b.tokensPerSecond ? x : b),
+      undefined,
+    );
     return {
       batch: r.batch,
       positions: r.positions,
-      ours: r.tokensPerSecond,
-      pytorch: ref?.tokensPerSecond ?? null,
-      ratio: ref ? r.tokensPerSecond / ref.tokensPerSecond : null,
+      ours: r.tokensPerSecond.median,
+      pytorchBest: best?.tokensPerSecond ?? null,
+      pytorchBestThreads: best?.threads ?? null,
+      ratio: best ? r.tokensPerSecond.median / best.tokensPerSecond : null,
+      ratioByThreads: Object.fromEntries(refs.map((x) => [x.threads, r.tokensPerSecond.median / x.tokensPerSecond])),
     };
   });
 const result = {
@@ -116,32 +165,46 @@ const result = {
   backend: backend.name,
   threads: backend.threads,
   tfjs: tf.version_core,
-  runs: RUNS,
+  windows: WINDOWS,
+  protocol: 'windows alternate: one pass per row of ours, then of PyTorch at each thread count while ours is idle; median and min-max',
   rows,
   peakRssBytes,
-  reference: torchRef,
+  reference,
   ratios,
-  goal: 'at least 0.5x PyTorch tokens/s',
+  memoryRatio: reference === null ? null : peakRssBytes / reference.peakRssBytes,
+  goal: 'tokens/s at least 1x PyTorch at its best thread count; peak RSS at most 1.5x',
   date: new Date().toISOString(),
 };
 writeBenchResult('probing-forward', result);
+const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(0);
 console.log(
-  `GPT-2-small-sized forward pass, backend ${backend.name} on ${backend.threads} thread(s), median of ${RUNS}; ` +
-    `peak RSS ${(peakRssBytes / 2 ** 20).toFixed(0)} MB (PyTorch ${torchRef ? (torchRef.peakRssBytes / 2 ** 20).toFixed(0) : '-'} MB)`,
+  `GPT-2-small-sized forward pass, backend ${backend.name} on ${backend.threads} thread(s), ${WINDOWS} alternating windows; ` +
+    `peak RSS ${mb(peakRssBytes)} MB (PyTorch ${reference ? mb(reference.peakRssBytes) : '-'} MB)`,
 );
+const range = (s: Spread) => `${s.min.toFixed(0)}-${s.max.toFixed(0)}`;
 console.table(
   rows.map((r) => ({
     'batch x positions': `${r.batch} x ${r.positions}`,
     'cached patterns': r.cachedPatterns,
-    'median s': r.medianSeconds.toFixed(2),
-    'tokens/s': r.tokensPerSecond.toFixed(0),
+    'median s': r.seconds.median.toFixed(2),
+    'tokens/s': r.tokensPerSecond.median.toFixed(0),
+    range: range(r.tokensPerSecond),
+    ...Object.fromEntries(
+      (reference?.byThreads ?? []).flatMap((t) => {
+        const ref = t.rows.find((x) => x.batch === r.batch && x.positions === r.positions && !r.cachedPatterns);
+        return ref
+          ? [[`torch ${t.threads}t tokens/s (range)`, `${ref.tokensPerSecond.median.toFixed(0)} (${range(ref.tokensPerSecond)})`]]
+          : [];
+      }),
+    ),
   })),
 );
 console.table(
   ratios.map((r) => ({
     'batch x positions': `${r.batch} x ${r.positions}`,
     ours: r.ours.toFixed(0),
-    pytorch: r.pytorch?.toFixed(0) ?? '-',
+    'pytorch best': r.pytorchBest?.toFixed(0) ?? '-',
+    'best threads': r.pytorchBestThreads ?? '-',
     ratio: r.ratio?.toFixed(3) ?? '-',
   })),
 );

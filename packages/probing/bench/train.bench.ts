@@ -1,9 +1,10 @@
 // Benchmark: training throughput of our GPT in its default configuration (2 layers, 4 heads,
 // d_model 64, d_mlp 256, ALiBi, untied, n_ctx 128, vocabulary 67) at batch 16 x 128 tokens, against
 // a PyTorch reference of the same architecture, batch, sequence length and optimiser
-// (bench/train_reference.py, Debian's python3-torch, torch threads 2 as asked, and 1 for
-// comparison on this 2-core machine). Tokens/s are the median of several timed windows after
-// warm-up; peak RSS of each process. Writes bench/results/probing-train.json.
+// (bench/train_reference.py, Debian's python3-torch) at torch threads 1 and 2; the faster is the
+// headline ratio. Windows alternate (bench/reference.ts): one of ours, then one of the reference at
+// each thread count while ours is idle, 7 times after warm-up; tokens/s median and min-max of
+// each, and the peak RSS of each process. Writes bench/results/probing-train.json.
 //
 // Micro-benchmark notes (tfjs-wasm 4.22, single thread; min CPU ms of a call, fresh operands;
 // this shared 2-core machine is noisy, so only the ratios matter). `--micro` reruns them:
@@ -20,10 +21,10 @@
 //     leading axis of [2048,256] 5 ms, over the last axis after transpose2d 0.9 ms.
 //   gelu_new on [2048,256]: pow(x,3) 9 ms, tanh 10 ms, sigmoid 0.7 ms (gelu_new = x sigmoid(2u)).
 // A full step went from ~400 ms (tfjs's own gradients where they exist) to ~130-160 ms.
-import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { initBackend, Rng, tf } from '@iclkr/core';
 import { writeBenchResult } from '../../../bench/results.js';
+import { type RunInfo, ReferenceServer, type Spread, spread } from './reference.js';
 import { channelMatMul, createGpt, type GptConfig, GptTrainer, initGptParams, type TrainBatch, transpose2d } from '../src/index.js';
 
 const CONFIG: GptConfig = {
@@ -38,12 +39,13 @@ const CONFIG: GptConfig = {
 };
 const BATCH = 16;
 const WARMUP = 5;
-const WINDOWS = 5;
+const WINDOWS = 7;
 const STEPS_PER_WINDOW = 8;
+/** The reference's torch thread counts; the fastest is the headline. */
+const TORCH_THREADS = [1, 2];
 const REFERENCE = fileURLToPath(new URL('./train_reference.py', import.meta.url));
 
 const backend = await initBackend();
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 if (process.argv.includes('--micro')) {
   micro();
@@ -65,67 +67,52 @@ const params = initGptParams(CONFIG, new Rng(1));
 const model = createGpt(CONFIG, params);
 const trainer = new GptTrainer(model, params, { lr: 1e-3, warmup: 10, steps: 1000 });
 for (let s = 0; s < WARMUP; s++) trainer.step(randomBatch());
-const windows: number[] = [];
-for (let w = 0; w < WINDOWS; w++) {
+const torch = await ReferenceServer.start<{ tokensPerSecond: number }>(REFERENCE, [
+  ...['--batch', String(BATCH), '--ctx', String(CONFIG.nCtx), '--vocab', String(CONFIG.vocabSize)],
+  ...['--layers', String(CONFIG.nLayers), '--heads', String(CONFIG.nHeads), '--d', String(CONFIG.dModel), '--d-mlp', String(CONFIG.dMlp)],
+  ...['--positions', CONFIG.positions, '--warmup', String(WARMUP), '--steps-per-window', String(STEPS_PER_WINDOW)],
+]);
+
+/** Tokens/s of one window of our training steps. */
+const ourWindow = () => {
   const batches = Array.from({ length: STEPS_PER_WINDOW }, randomBatch);
   const started = performance.now();
   for (const batch of batches) trainer.step(batch);
-  windows.push((STEPS_PER_WINDOW * BATCH * CONFIG.nCtx) / ((performance.now() - started) / 1000));
+  return (STEPS_PER_WINDOW * BATCH * CONFIG.nCtx) / ((performance.now() - started) / 1000);
+};
+// Windows alternate, ours then the reference's at each thread count (the order flips every window).
+const windows: number[] = [];
+const torchWindows = new Map<number, number[]>(TORCH_THREADS.map((t) => [t, []]));
+let torchInfo: RunInfo | undefined;
+for (let w = 0; w < WINDOWS; w++) {
+  const runTorch = async () => {
+    for (const threads of w % 2 === 0 ? TORCH_THREADS : [...TORCH_THREADS].reverse()) {
+      if (torch === undefined) break;
+      const answer = await torch.window(threads);
+      torchWindows.get(threads)!.push(answer.tokensPerSecond);
+      torchInfo = answer;
+    }
+  };
+  if (w % 2 === 1) await runTorch();
+  windows.push(ourWindow());
+  if (w % 2 === 0) await runTorch();
 }
-const ours = { tokensPerSecond: median(windows), windows, peakRssBytes: process.resourceUsage().maxRSS * 1024 };
+await torch?.close();
+const ours = { tokensPerSecond: spread(windows), windows, peakRssBytes: process.resourceUsage().maxRSS * 1024 };
 model.dispose();
 
-interface ReferenceRun {
-  tokensPerSecond: number;
-  windows: number[];
-  threads: number;
-  torch: string;
-  peakRssBytes: number;
-}
-
-/** Runs the PyTorch reference with `threads` torch threads; undefined (with the reason printed) when torch cannot run. */
-function reference(threads: number): ReferenceRun | undefined {
-  const args = [
-    REFERENCE,
-    '--threads',
-    String(threads),
-    '--batch',
-    String(BATCH),
-    '--ctx',
-    String(CONFIG.nCtx),
-    '--vocab',
-    String(CONFIG.vocabSize),
-  ];
-  args.push(
-    '--layers',
-    String(CONFIG.nLayers),
-    '--heads',
-    String(CONFIG.nHeads),
-    '--d',
-    String(CONFIG.dModel),
-    '--d-mlp',
-    String(CONFIG.dMlp),
-  );
-  args.push(
-    '--positions',
-    CONFIG.positions,
-    '--warmup',
-    String(WARMUP),
-    '--windows',
-    String(WINDOWS),
-    '--steps-per-window',
-    String(STEPS_PER_WINDOW),
-  );
-  const run = spawnSync('/usr/bin/python3', args, { encoding: 'utf8' });
-  if (run.status !== 0) {
-    console.error(`PyTorch reference (threads ${threads}) failed: ${(run.stderr || String(run.error)).trim().split('\n').pop()}`);
-    return undefined;
-  }
-  return JSON.parse(run.stdout.trim().split('\n').pop()!) as ReferenceRun;
-}
-const torch2 = reference(2);
-const torch1 = reference(1);
-
+const reference =
+  torch === undefined || torchInfo === undefined
+    ? []
+    : TORCH_THREADS.map((threads) => ({
+        threads,
+        tokensPerSecond: spread(torchWindows.get(threads)!),
+        windows: torchWindows.get(threads)!,
+      }));
+const best = reference.reduce<(typeof reference)[number] | undefined>(
+  (b, r) => (b === undefined || r.tokensPerSecond.median > b.tokensPerSecond.median ? r : b),
+  undefined,
+);
 const result = {
   benchmark: 'GPT training throughput (2 layers, 4 heads, d 64, d_mlp 256, ALiBi, untied, ctx 128, batch 16, vocab 67; AdamW, clipping)',
   backend: backend.name,
@@ -133,33 +120,37 @@ const result = {
   tfjs: tf.version_core,
   windows: WINDOWS,
   stepsPerWindow: STEPS_PER_WINDOW,
+  protocol:
+    'windows alternate: ours, then PyTorch at each thread count while ours is idle (order flipped every window); median and min-max',
   ours,
-  reference: { threads2: torch2 ?? null, threads1: torch1 ?? null },
-  ratio: torch2 === undefined ? null : ours.tokensPerSecond / torch2.tokensPerSecond,
-  ratioOneThread: torch1 === undefined ? null : ours.tokensPerSecond / torch1.tokensPerSecond,
+  reference: torchInfo === undefined ? null : { torch: torchInfo.torch, peakRssBytes: torchInfo.peakRssBytes, byThreads: reference },
+  bestReferenceThreads: best?.threads ?? null,
+  ratio: best === undefined ? null : ours.tokensPerSecond.median / best.tokensPerSecond.median,
+  ratioByThreads: Object.fromEntries(reference.map((r) => [r.threads, ours.tokensPerSecond.median / r.tokensPerSecond.median])),
   date: new Date().toISOString(),
 };
 writeBenchResult('probing-train', result);
 const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(0);
+const range = (s: Spread) => `${s.min.toFixed(0)}-${s.max.toFixed(0)}`;
 console.log(
-  `GPT training throughput, backend ${backend.name}, ` +
-    `median of ${WINDOWS} windows of ${STEPS_PER_WINDOW} steps (batch ${BATCH} x ${CONFIG.nCtx})`,
+  `GPT training throughput, backend ${backend.name}, ${WINDOWS} alternating windows of ${STEPS_PER_WINDOW} steps ` +
+    `(batch ${BATCH} x ${CONFIG.nCtx}); ratio to PyTorch's best (${best?.threads ?? '-'} threads): ${result.ratio?.toFixed(2) ?? '-'}`,
 );
 console.table([
   {
     run: `iclkr (tfjs ${backend.name}, ${backend.threads} thread${backend.threads === 1 ? '' : 's'})`,
-    'tokens/s': ours.tokensPerSecond.toFixed(0),
-    'ratio to it': '1',
+    'median tokens/s': ours.tokensPerSecond.median.toFixed(0),
+    range: range(ours.tokensPerSecond),
+    'ours / it': '1',
     'peak RSS MB': mb(ours.peakRssBytes),
   },
-  ...[torch2, torch1]
-    .filter((r): r is ReferenceRun => r !== undefined)
-    .map((r) => ({
-      run: `PyTorch ${r.torch} (${r.threads} threads)`,
-      'tokens/s': r.tokensPerSecond.toFixed(0),
-      'ratio to it': (ours.tokensPerSecond / r.tokensPerSecond).toFixed(2),
-      'peak RSS MB': mb(r.peakRssBytes),
-    })),
+  ...reference.map((r) => ({
+    run: `PyTorch ${torchInfo!.torch} (${r.threads} thread${r.threads === 1 ? '' : 's'})`,
+    'median tokens/s': r.tokensPerSecond.median.toFixed(0),
+    range: range(r.tokensPerSecond),
+    'ours / it': (ours.tokensPerSecond.median / r.tokensPerSecond.median).toFixed(2),
+    'peak RSS MB': mb(torchInfo!.peakRssBytes),
+  })),
 ]);
 
 /**

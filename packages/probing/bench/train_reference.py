@@ -1,7 +1,10 @@
 """PyTorch reference for bench/train.bench.ts: the same GPT (pre-norm, LayerNorm eps 1e-5, gelu
 tanh MLP, biases, ALiBi or learned or sinusoidal positions, tied or untied unembedding), AdamW, the
 same batch and sequence length, trained on random tokens; prints one JSON line with the median
-tokens/s of several timed windows after warm-up and the peak RSS.
+tokens/s of several timed windows after warm-up and the peak RSS. With --serve it warms up, then
+reads one torch thread count a line from stdin and answers each with one JSON line of one timed
+window at that count (so that the TypeScript benchmark alternates its windows with ours, and this
+process is idle, blocked on stdin, while ours run).
 
 Run: /usr/bin/python3 packages/probing/bench/train_reference.py --threads 2
 """
@@ -10,6 +13,7 @@ import json
 import math
 import resource
 import statistics
+import sys
 import time
 
 import torch
@@ -98,6 +102,14 @@ def run_info():
     }
 
 
+def serve(window):
+    """Answers each thread count read from stdin with one JSON line: window(threads) and the run info."""
+    for line in sys.stdin:
+        threads = int(line)
+        torch.set_num_threads(threads)
+        print(json.dumps({**window(), **run_info()}), flush=True)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--vocab', type=int, default=67)
@@ -113,6 +125,7 @@ def main():
     ap.add_argument('--windows', type=int, default=5)
     ap.add_argument('--steps-per-window', type=int, default=10)
     ap.add_argument('--threads', type=int, default=2)
+    ap.add_argument('--serve', action='store_true')
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
@@ -132,12 +145,17 @@ def main():
 
     for _ in range(a.warmup):
         step()
-    rates = []
-    for _ in range(a.windows):
+
+    def window():
         t = time.perf_counter()
         for _ in range(a.steps_per_window):
             step()
-        rates.append(a.steps_per_window * a.batch * a.ctx / (time.perf_counter() - t))
+        return {'tokensPerSecond': a.steps_per_window * a.batch * a.ctx / (time.perf_counter() - t)}
+
+    if a.serve:
+        serve(window)
+        return
+    rates = [window()['tokensPerSecond'] for _ in range(a.windows)]
     print(json.dumps({'tokensPerSecond': statistics.median(rates), 'windows': rates, **run_info()}))
 
 

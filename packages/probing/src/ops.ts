@@ -29,16 +29,26 @@ export function customOp<T extends tf.Tensor>(
 
 /**
  * x [m, k] transposed to [k, m]. A large 2-D transpose is slow on the wasm backend (strided
- * writes); done as [m/16, 16, k] -> [m/16, k, 16] -> [k, m/16, 16], both steps move small blocks.
+ * writes); done as [m/16, 16, k] -> [m/16, k, 16] -> [k, m/16, 16], both steps move small blocks
+ * (or, when only k is a multiple of 16, [m, k/16, 16] -> [k/16, m, 16] -> [k/16, 16, m]).
  */
 export function transpose2d(x: tf.Tensor): tf.Tensor2D {
   const [m, k] = x.shape as [number, number];
-  if (m % 16 !== 0 || m < 256) return tf.transpose(x) as tf.Tensor2D;
-  return x
-    .reshape([m / 16, 16, k])
-    .transpose([0, 2, 1])
-    .transpose([1, 0, 2])
-    .reshape([k, m]);
+  if (m % 16 === 0 && m >= 256) {
+    return x
+      .reshape([m / 16, 16, k])
+      .transpose([0, 2, 1])
+      .transpose([1, 0, 2])
+      .reshape([k, m]);
+  }
+  if (k % 16 === 0 && k >= 256) {
+    return x
+      .reshape([m, k / 16, 16])
+      .transpose([1, 0, 2])
+      .transpose([0, 2, 1])
+      .reshape([k, m]);
+  }
+  return tf.transpose(x) as tf.Tensor2D;
 }
 
 /** Sums of the rows of x [m, n] as [n] (a reduction over the leading axis is slow on wasm; over the last one of x^T it is not). */

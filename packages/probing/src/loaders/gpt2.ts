@@ -1,7 +1,8 @@
 /**
  * GPT-2 (Hugging Face `gpt2`): Conv1D weights stored [in, out] (our layout), fused c_attn split
  * into W_Q/W_K/W_V, keys with or without the `transformer.` prefix, `attn.bias` and
- * `attn.masked_bias` buffers ignored, unembedding tied to wte.
+ * `attn.masked_bias` buffers ignored, unembedding tied to wte (no W_E^T is stored: the
+ * unembedding multiplies by blocks of it).
  */
 
 import { type SafetensorsTensorMap, tf } from '@iclkr/core';
@@ -30,6 +31,7 @@ export function gpt2Config(config: HfConfig): ModelConfig {
     mlp: 'gelu',
     attnBias: true,
     mlpBias: true,
+    tiedEmbeddings: true,
   };
 }
 
@@ -46,7 +48,6 @@ export function gpt2Params(file: string, tensors: SafetensorsTensorMap, config: 
       'pos_embed.W_pos': read('wpe.weight', [nCtx, d]),
       'ln_final.w': read('ln_f.weight', [d]),
       'ln_final.b': read('ln_f.bias', [d]),
-      'unembed.W_U': wte.transpose(),
     };
     for (let l = 0; l < config.nLayers; l++) {
       const h = `h.${l}.`;

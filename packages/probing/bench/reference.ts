@@ -1,0 +1,69 @@
+// The PyTorch side of a benchmark, kept running between windows: a reference script started with
+// --serve warms up, then answers each torch thread count written to its stdin with one JSON line
+// of one timed window. The benchmark asks only while its own work is not running, so the two
+// never compete for the cores, and the windows of ours and the reference alternate.
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+
+/** The median and range of a set of measurements. */
+export interface Spread {
+  median: number;
+  min: number;
+  max: number;
+}
+
+/** Median, min and max of xs (the upper median of an even count). */
+export function spread(xs: readonly number[]): Spread {
+  const sorted = [...xs].sort((a, b) => a - b);
+  return { median: sorted[Math.floor(sorted.length / 2)]!, min: sorted[0]!, max: sorted[sorted.length - 1]! };
+}
+
+/** What every answer of a reference script carries besides its window's numbers. */
+export interface RunInfo {
+  threads: number;
+  torch: string;
+  peakRssBytes: number;
+}
+
+/** A reference script running with --serve: `window(threads)` times one window at that many torch threads. */
+export class ReferenceServer<T> {
+  private readonly child: ChildProcessWithoutNullStreams;
+  private readonly lines: AsyncIterator<string>;
+  private stderr = '';
+
+  private constructor(script: string, args: string[]) {
+    this.child = spawn('/usr/bin/python3', [script, '--serve', ...args]);
+    this.child.stderr.on('data', (chunk: Buffer) => {
+      this.stderr = (this.stderr + chunk.toString()).slice(-4000);
+    });
+    this.lines = createInterface({ input: this.child.stdout })[Symbol.asyncIterator]();
+  }
+
+  /** Starts `script` (warm-up included); undefined, with the reason printed, where python3-torch cannot run it. */
+  static async start<T>(script: string, args: string[]): Promise<ReferenceServer<T> | undefined> {
+    const server = new ReferenceServer<T>(script, args);
+    // The first window is answered only after the warm-up; asking it here makes start() wait for both.
+    try {
+      await server.window(1);
+      return server;
+    } catch (error) {
+      console.error(`PyTorch reference not run: ${(error as Error).message} (apt-get install python3-torch)`);
+      return undefined;
+    }
+  }
+
+  /** One timed window at `threads` torch threads. */
+  async window(threads: number): Promise<T & RunInfo> {
+    this.child.stdin.write(`${threads}\n`);
+    const next = await this.lines.next();
+    if (next.done) throw new Error(this.stderr.trim().split('\n').pop() ?? 'the reference exited');
+    return JSON.parse(next.value) as T & RunInfo;
+  }
+
+  /** Ends the script (closing its stdin) and waits for it to exit. */
+  async close(): Promise<void> {
+    const exited = new Promise((resolve) => this.child.once('exit', resolve));
+    this.child.stdin.end();
+    if (this.child.exitCode === null && this.child.signalCode === null) await exited;
+  }
+}
