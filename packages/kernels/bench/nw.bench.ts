@@ -3,16 +3,20 @@
 // batches, squared distances by one matmul, log-sum-exp) in the same run, and statsmodels'
 // KernelReg on a prefix. Windows alternate: one predict of ours, then one numpy run at each
 // OpenBLAS thread count (1 and 2; the faster is the headline) while ours is idle, 7 times after a
-// warm-up; median and min-max. Then the phases of each (distance matmul, exp/softmax, weighted
-// sum) with their GFLOP/s and each side's float32 matmul peak (1024^3) measured in its own process.
+// warm-up; median and min-max of wall seconds, and of CPU seconds (all threads: the work done,
+// less sensitive to other load on the machine). Then the phases of each (distance matmul,
+// exp/softmax, weighted sum) with their GFLOP/s and each side's float32 matmul peak (1024^3)
+// measured in its own process.
 // Run with `pnpm bench` (or `pnpm --filter @iclkr/kernels bench`); writes bench/results/kernels-nw.json.
 //
-// Notes from micro-benchmarks on the 2-core machine (wasm, 2 threads): tf.exp is scalar std::exp
-// (90 ms for a [838, 20000] block) where tf.softmax runs XNNPACK's vectorised kernel (27 ms for
-// exp, sum and scaling together), so the estimator normalises with softmax. XNNPACK streams the
-// whole [66, n] key side once per few query rows; key blocks of at most 1 MiB (L2) made the
-// distance product ~15-20% faster, concat included. The distance product is most of the time and
-// runs at the backend's matmul speed, which is the ceiling (see `phases` in the result).
+// Notes from micro-benchmarks on the shared 2-core machine (wasm, 2 threads, one [838, 20000]
+// query batch): tf.exp is scalar std::exp on one thread (90 ms) where tf.softmax runs XNNPACK's
+// vectorised kernel on both (27 ms for max, exp, sum and scaling). XNNPACK streams the whole
+// [66, n] key side once per few query rows; key blocks of at most 1 MiB (L2) cut the distance
+// product from 132 to 102 ms, but joining their products is a serial 18 ms concat, so rbf works
+// block by block (softmax against a virtual key with log K = 0, see combineZeroKeyBlocks). The
+// distance product, 66 multiply-adds a pair, is most of the time and runs at the backend's matmul
+// speed: that is the ceiling (`phases` in the result).
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -96,15 +100,21 @@ for (const threads of NUMPY_THREADS) {
   if (server) servers.push(server);
 }
 const ourSeconds: number[] = [];
+const ourCpu: number[] = [];
 const numpySeconds = new Map<number, number[]>(servers.map((s) => [s.threads, []]));
+const numpyCpu = new Map<number, number[]>(servers.map((s) => [s.threads, []]));
 let numpyInfo: { numpyVersion: string; peakRssBytes: number } | undefined;
 for (let w = 0; w < WINDOWS; w++) {
   const t = performance.now();
+  const cpu = process.cpuUsage();
   ours = nw.predict(queryMatrix).data;
+  const used = process.cpuUsage(cpu);
   ourSeconds.push((performance.now() - t) / 1000);
+  ourCpu.push((used.user + used.system) / 1e6);
   for (const server of servers) {
-    const answer = await server.ask<{ seconds: number }>('time');
+    const answer = await server.ask<{ seconds: number; cpuSeconds: number }>('time');
     numpySeconds.get(server.threads)!.push(answer.seconds);
+    numpyCpu.get(server.threads)!.push(answer.cpuSeconds);
     numpyInfo = answer;
   }
 }
@@ -112,6 +122,7 @@ const numpyRows = servers.map((s) => ({
   threads: s.threads,
   seconds: spread(numpySeconds.get(s.threads)!),
   windows: numpySeconds.get(s.threads)!,
+  cpuSeconds: spread(numpyCpu.get(s.threads)!),
 }));
 const best = numpyRows.length ? numpyRows.reduce((a, b) => (b.seconds.median < a.seconds.median ? b : a)) : undefined;
 const bestServer = servers.find((s) => s.threads === best?.threads);
@@ -225,7 +236,7 @@ const result = {
   backend: backend.name,
   threads: backend.threads,
   tfjs: tf.version_core,
-  iclkr: { seconds: ourSpread, windows: ourSeconds, peakRssBytes: oursPeak(), rssBeforeBytes: rssBefore },
+  iclkr: { seconds: ourSpread, windows: ourSeconds, cpuSeconds: spread(ourCpu), peakRssBytes: oursPeak(), rssBeforeBytes: rssBefore },
   numpy: best ? { best: best.threads, rows: numpyRows, peakRssBytes: numpyInfo?.peakRssBytes, version: numpyInfo?.numpyVersion } : null,
   ratioVsNumpy: best ? ourSpread.median / best.seconds.median : null,
   maxRelDiffVsNumpy: maxRel(ours, npPred),
@@ -254,16 +265,19 @@ console.table([
     implementation: `iclkr (${backend.name})`,
     'median s (min-max)': s3(ourSpread),
     'ratio vs numpy best': result.ratioVsNumpy?.toFixed(2) ?? '-',
+    'CPU s, all threads': s3(result.iclkr.cpuSeconds),
   },
   ...numpyRows.map((r) => ({
     implementation: `numpy float32, ${r.threads} OpenBLAS thread(s)${r === best ? ' (best)' : ''}`,
     'median s (min-max)': s3(r.seconds),
     'ratio vs numpy best': (r.seconds.median / best!.seconds.median).toFixed(2),
+    'CPU s, all threads': s3(r.cpuSeconds),
   })),
   {
     implementation: `statsmodels KernelReg (${STATS_KEYS}x${STATS_QUERIES}; projected to full size)`,
     'median s (min-max)': smSeconds === null ? 'n/a' : `${smSeconds.toFixed(2)} (${smProjected!.toFixed(0)})`,
     'ratio vs numpy best': smProjected && best ? (smProjected / best.seconds.median).toFixed(0) : '-',
+    'CPU s, all threads': '-',
   },
 ]);
 const p = phases.iclkr;

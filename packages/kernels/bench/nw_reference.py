@@ -3,7 +3,7 @@
 numpy: the same computation as the TypeScript estimator (float32, query batches under the same
 memory budget, squared distances by one matmul, log-sum-exp). With --serve it loads the data,
 runs once to warm up, then answers each stdin line with one JSON line: `time` runs the estimator
-once and gives its seconds, `phases` gives the seconds of its phases (distance matmul; shift and
+once and gives its wall and CPU seconds (all threads), `phases` gives the seconds of its phases (distance matmul; shift and
 exp; weighted sum and normalisation) and numpy's float32 matmul peak (1024^3), `write` writes the
 prediction to outFile. The thread count is OPENBLAS_NUM_THREADS, set by the caller.
 statsmodels (one-shot, argv JSON with mode statsmodels): KernelReg(reg_type='lc',
@@ -68,7 +68,9 @@ def serve(args):
     for line in sys.stdin:
         command = line.strip()
         if command == "time":
+            cpu = time.process_time()
             answer = {"seconds": timed(run)}
+            answer["cpuSeconds"] = time.process_time() - cpu
         elif command == "phases":
             phases = {"distance": 0.0, "exp": 0.0, "weightedSum": 0.0}
             run(phases)
