@@ -204,7 +204,7 @@ export function bayesPredictive(world: World, prompts: readonly IclPrompt[], opt
   const componentLog = new Float64Array(components);
   const componentNext = Array.from({ length: components }, () => new Float64Array(m));
 
-  return encoded.map((prompt, p) => {
+  const results = encoded.map((prompt, p) => {
     joint.fill(Number.NEGATIVE_INFINITY);
     componentLog.fill(Number.NEGATIVE_INFINITY);
     const to = prompt.tokens.length;
@@ -292,4 +292,7 @@ export function bayesPredictive(world: World, prompts: readonly IclPrompt[], opt
       logEvidence,
     };
   });
+  // A prompt that throws leaves its scorers' memory to the garbage collector instead.
+  for (const scorer of dense) scorer?.release();
+  return results;
 }

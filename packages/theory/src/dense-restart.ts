@@ -19,7 +19,7 @@
  * step and M_a is built with B[:, a] scaled by a power of two, so long prompts never underflow.
  */
 import type { Dynamics } from './forward.js';
-import { type RowsKernel, rowsKernel } from './rows-kernel.js';
+import { acquireRows, type RowsKernel, type RowsLease } from './rows-kernel.js';
 
 /** A prompt as bayesPredictive encodes it: one token buffer, its demonstrations' bounds and where the query starts. */
 export interface RestartPrompt {
@@ -84,7 +84,7 @@ class Arena {
 /**
  * Scores every prompt of a dense group in restart mode: `at(p)` gives prompt p's scores for the
  * group's tasks, computing the batch of prompts from p on when p is not in the last one (prompts
- * are expected in order). `create` returns null where the dense path does not apply: fewer than
+ * are expected in order); `release` when done. `create` returns null where the dense path does not apply: fewer than
  * MIN_STATES states, a prompt token emitted by only some states, or no WebAssembly SIMD.
  */
 export class DenseRestart {
@@ -94,6 +94,7 @@ export class DenseRestart {
   private readonly P: number;
   private readonly U: number;
   private readonly R: number;
+  private readonly kernel: RowsKernel;
   private readonly f64: Float64Array;
   private readonly i32: Int32Array;
   private readonly slots: Slot[] = [];
@@ -122,8 +123,7 @@ export class DenseRestart {
     private readonly starts: readonly ArrayLike<number>[],
     private readonly logPriors: readonly number[],
     private readonly prompts: readonly RestartPrompt[],
-    private readonly kernel: RowsKernel,
-    memory: WebAssembly.Memory,
+    private readonly lease: RowsLease,
     layout: { P: number; Q: number; U: number; pairs: number[]; maxJobs: number; firstRows: Int32Array | null },
   ) {
     const { d, m, transition: T, emitters, emitProb } = dynamics;
@@ -138,8 +138,9 @@ export class DenseRestart {
     this.firstRows = firstRows;
     // The same ranges, in the same order, as `create` sized.
     const arena = new Arena();
-    this.f64 = new Float64Array(memory.buffer);
-    this.i32 = new Int32Array(memory.buffer);
+    this.kernel = lease.kernel;
+    this.f64 = new Float64Array(lease.memory.buffer);
+    this.i32 = new Int32Array(lease.memory.buffer);
     const f = this.f64;
     const rows = maxJobs + 2;
     this.rowsAt = [arena.take(rows * R * 8), arena.take(rows * R * 8)];
@@ -260,9 +261,14 @@ export class DenseRestart {
     for (const _ of pairs) sizes.push(P * P * 8, d * U * 8);
     for (const bytes of sizes) arena.take(bytes);
     if (arena.size >= 2 ** 31) return null;
-    const made = rowsKernel(arena.size);
-    if (!made) return null;
-    return new DenseRestart(dynamics, starts, logPriors, prompts, made.kernel, made.memory, { P, Q, U, pairs, maxJobs, firstRows });
+    const lease = acquireRows(arena.size);
+    if (!lease) return null;
+    return new DenseRestart(dynamics, starts, logPriors, prompts, lease, { P, Q, U, pairs, maxJobs, firstRows });
+  }
+
+  /** Hands the kernel's memory back (for the next scorer); the scorer is unusable after. */
+  release(): void {
+    this.lease.release();
   }
 
   /** Prompt p's scores (valid until a call that starts a new batch). */
