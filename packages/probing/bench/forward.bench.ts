@@ -28,27 +28,33 @@ const TORCH_ROWS = [
 ] as const;
 const backend = await initBackend();
 const rng = new Rng(0);
-const normal = (shape: number[], scale = 0.02): SafetensorsTensor => ({
-  dtype: 'F32',
-  shape,
-  data: Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => scale * rng.normal()),
-});
-const ones = (n: number): SafetensorsTensor => ({ dtype: 'F32', shape: [n], data: new Float32Array(n).fill(1) });
-const zeros = (n: number): SafetensorsTensor => ({ dtype: 'F32', shape: [n], data: new Float32Array(n) });
-const tensors = new Map<string, SafetensorsTensor>([
-  ['wte.weight', normal([V, D])],
-  ['wpe.weight', normal([P, D], 0.01)],
-  ['ln_f.weight', ones(D)],
-  ['ln_f.bias', zeros(D)],
-]);
+// The weights lie in one buffer, as a safetensors file read whole does (freed in one piece once
+// the model holds its own copies).
+const specs: [name: string, shape: number[], init: 'normal' | 'pos' | 'ones' | 'zeros'][] = [
+  ['wte.weight', [V, D], 'normal'],
+  ['wpe.weight', [P, D], 'pos'],
+  ['ln_f.weight', [D], 'ones'],
+  ['ln_f.bias', [D], 'zeros'],
+];
 for (let l = 0; l < L; l++) {
   const h = `h.${l}.`;
-  tensors.set(`${h}ln_1.weight`, ones(D)).set(`${h}ln_1.bias`, zeros(D));
-  tensors.set(`${h}attn.c_attn.weight`, normal([D, 3 * D])).set(`${h}attn.c_attn.bias`, zeros(3 * D));
-  tensors.set(`${h}attn.c_proj.weight`, normal([D, D])).set(`${h}attn.c_proj.bias`, zeros(D));
-  tensors.set(`${h}ln_2.weight`, ones(D)).set(`${h}ln_2.bias`, zeros(D));
-  tensors.set(`${h}mlp.c_fc.weight`, normal([D, 4 * D])).set(`${h}mlp.c_fc.bias`, zeros(4 * D));
-  tensors.set(`${h}mlp.c_proj.weight`, normal([4 * D, D])).set(`${h}mlp.c_proj.bias`, zeros(D));
+  specs.push([`${h}ln_1.weight`, [D], 'ones'], [`${h}ln_1.bias`, [D], 'zeros']);
+  specs.push([`${h}attn.c_attn.weight`, [D, 3 * D], 'normal'], [`${h}attn.c_attn.bias`, [3 * D], 'zeros']);
+  specs.push([`${h}attn.c_proj.weight`, [D, D], 'normal'], [`${h}attn.c_proj.bias`, [D], 'zeros']);
+  specs.push([`${h}ln_2.weight`, [D], 'ones'], [`${h}ln_2.bias`, [D], 'zeros']);
+  specs.push([`${h}mlp.c_fc.weight`, [D, 4 * D], 'normal'], [`${h}mlp.c_fc.bias`, [4 * D], 'zeros']);
+  specs.push([`${h}mlp.c_proj.weight`, [4 * D, D], 'normal'], [`${h}mlp.c_proj.bias`, [D], 'zeros']);
+}
+const sizeOf = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
+let file: Float32Array | undefined = new Float32Array(specs.reduce((n, [, shape]) => n + sizeOf(shape), 0));
+const tensors = new Map<string, SafetensorsTensor>();
+let offset = 0;
+for (const [name, shape, init] of specs) {
+  const data = file.subarray(offset, offset + sizeOf(shape));
+  offset += data.length;
+  if (init === 'ones') data.fill(1);
+  else if (init !== 'zeros') for (let i = 0; i < data.length; i++) data[i] = (init === 'pos' ? 0.01 : 0.02) * rng.normal();
+  tensors.set(name, { dtype: 'F32', shape, data });
 }
 const config = {
   model_type: 'gpt2',
@@ -64,6 +70,7 @@ const config = {
 };
 const model = modelFromCheckpoint(config, tensors, 'random gpt2-small');
 tensors.clear();
+file = undefined;
 
 /** (batch, positions, cached patterns) of each row; PyTorch runs the rows without a cache. */
 const ROWS = [

@@ -16,7 +16,7 @@ import { linear, type ParamReader } from '../params.js';
  * Weights that fit in cache (below VOCAB_ON_LEFT values) keep the plain product.
  */
 const VOCAB_ON_LEFT = 2 ** 20;
-/** Rows are padded to a multiple of this, so that both transposes take transpose2d's block path. */
+/** Rows are padded to a multiple of this, so that the logits' transpose takes transpose2d's block path. */
 const ROW_MULTIPLE = 16;
 
 /** Logits = x W_U; a tied unembedding computes with W_E^T. */
@@ -67,8 +67,16 @@ export class Unembed {
         [0, 0],
       ]);
     const w = this.vocabByRows();
-    const logits = transpose2d(tf.matMul(w, transpose2d(flat)));
     const vocab = w.shape[0];
+    // (W x^T)^T in transpose2d's two block steps, each input freed once used: the pass holds two
+    // copies of the logits at most, not three.
+    const product = tf.matMul(w, transpose2d(flat));
+    const grouped = product.reshape([vocab, padded / ROW_MULTIPLE, ROW_MULTIPLE]);
+    const blocks = tf.transpose(grouped, [1, 0, 2]);
+    tf.dispose([product, grouped]);
+    const transposed = tf.transpose(blocks, [0, 2, 1]);
+    tf.dispose(blocks);
+    const logits = transposed.reshape([padded, vocab]);
     return (padded === rows ? logits : logits.slice([0, 0], [rows, vocab])).reshape([...x.shape.slice(0, -1), vocab]);
   }
 
