@@ -21,35 +21,39 @@ export interface KeyBlocks {
 }
 
 /**
- * Blocks of `keysT` ([d, n], one key a column; owned from here on), cut out of its values in
- * plain copies: tf.slice of columns costs 3 ms a block on wasm. The zero-key blocks are made on
- * first use.
+ * Blocks of the keys `rows` ([n, d] row-major, one key a row), each transposed to [d, w] in
+ * plain loops: on wasm, tf.transpose and column slices of 20,000 keys cost ~20 ms a prepare.
+ * Each set of blocks (plain, with a zero key) is made on first use.
  */
-export function keyBlocks(keysT: tf.Tensor2D): KeyBlocks {
-  const [d, n] = keysT.shape;
+export function keyBlocks(rows: Float32Array, d: number): KeyBlocks {
+  const n = rows.length / d;
   const count = Math.ceil(n / Math.max(8, Math.floor(KEY_BLOCK_BYTES / (4 * d))));
   // Equal widths, a multiple of 8 (XNNPACK's tile width), so no block is a thin remainder.
   const width = count <= 1 ? n : Math.ceil(n / count / 8) * 8;
   const widths = Array.from({ length: Math.ceil(n / width) }, (_, i) => Math.min(width, n - i * width));
-  const data = keysT.dataSync() as Float32Array;
-  keysT.dispose();
   const cut = (zeros: number) =>
-    widths.map((w, i) => {
-      const block = new Float32Array(d * (w + zeros));
-      const start = i * width;
-      for (let k = 0; k < d; k++) block.set(data.subarray(k * n + start, k * n + start + w), k * (w + zeros));
-      return tf.keep(tf.tensor2d(block, [d, w + zeros]));
+    widths.map((w, b) => {
+      const stride = w + zeros;
+      const block = new Float32Array(d * stride);
+      for (let i = 0; i < w; i++) {
+        const row = (b * width + i) * d;
+        for (let k = 0; k < d; k++) block[k * stride + i] = rows[row + k];
+      }
+      return tf.keep(tf.tensor2d(block, [d, stride]));
     });
-  const blocks = cut(0);
-  let zeroKeyBlocks: tf.Tensor2D[] | undefined;
+  let plain: tf.Tensor2D[] | undefined;
+  let zeroKey: tf.Tensor2D[] | undefined;
   const products = (q: tf.Tensor2D, of: tf.Tensor2D[]) => of.map((b) => tf.matMul(q, b) as tf.Tensor2D);
   return {
     widths,
-    times: (q) => (blocks.length === 1 ? tf.matMul(q, blocks[0]) : (tf.tidy(() => tf.concat(products(q, blocks), 1)) as tf.Tensor2D)),
-    withZeroKey(q) {
-      zeroKeyBlocks ??= cut(1);
-      return products(q, zeroKeyBlocks);
+    times(q) {
+      plain ??= cut(0);
+      return plain.length === 1 ? products(q, plain)[0] : (tf.tidy(() => tf.concat(products(q, plain!), 1)) as tf.Tensor2D);
     },
-    dispose: () => tf.dispose([...blocks, ...(zeroKeyBlocks ?? [])]),
+    withZeroKey(q) {
+      zeroKey ??= cut(1);
+      return products(q, zeroKey);
+    },
+    dispose: () => tf.dispose([...(plain ?? []), ...(zeroKey ?? [])]),
   };
 }

@@ -86,13 +86,22 @@ function sumSquares(x: tf.Tensor2D): tf.Tensor2D {
  * float32 cancellation small.
  */
 function prepareRbf(spec: KernelSpec, keys: tf.Tensor2D): PreparedKeys {
-  const [mean, keysT] = tf.tidy(() => {
+  const [n, d] = keys.shape;
+  const [mean, c, norms] = tf.tidy(() => {
     const mu = tf.mean(keys, 0, true);
-    const c = tf.sub(keys, mu) as tf.Tensor2D;
-    const aug = tf.concat([c, tf.onesLike(sumSquares(c)), tf.mul(sumSquares(c), -0.5)], 1);
-    return [mu, tf.transpose(aug)];
+    const centred = tf.sub(keys, mu) as tf.Tensor2D;
+    return [mu, centred, sumSquares(centred)];
   });
-  const blocks = keyBlocks(keysT as tf.Tensor2D);
+  // The keys' side [c, 1, -|c|^2/2], one key a row, laid out here rather than by concat.
+  const [cv, nv] = [c.dataSync() as Float32Array, norms.dataSync() as Float32Array];
+  tf.dispose([c, norms]);
+  const rows = new Float32Array(n * (d + 2));
+  for (let i = 0; i < n; i++) {
+    rows.set(cv.subarray(i * d, (i + 1) * d), i * (d + 2));
+    rows[i * (d + 2) + d] = 1;
+    rows[i * (d + 2) + d + 1] = -0.5 * nv[i];
+  }
+  const blocks = keyBlocks(rows, d + 2);
   const augmentQueries = (q: tf.Tensor2D, scale: number) =>
     tf.tidy(() => {
       const c = tf.sub(q, mean) as tf.Tensor2D;
@@ -100,7 +109,7 @@ function prepareRbf(spec: KernelSpec, keys: tf.Tensor2D): PreparedKeys {
     });
   return {
     spec,
-    count: keys.shape[0],
+    count: n,
     logSpace: true,
     nonPositive: true,
     bytesPerPair: 16,
@@ -147,7 +156,10 @@ function prepareDot(
   logSpace: boolean,
 ): PreparedKeys {
   const isAttention = spec.kernel === 'attention';
-  const blocks = keyBlocks(tf.tidy(() => tf.transpose(transform(keys))));
+  const blocks = keyBlocks(
+    tf.tidy(() => transform(keys).dataSync() as Float32Array),
+    keys.shape[1],
+  );
   const base = (q: tf.Tensor2D) => tf.tidy(() => finish(blocks.times(transform(q))));
   return {
     spec,
