@@ -71,12 +71,18 @@ const sum = (xs: ArrayLike<number>, n: number) => {
   return total;
 };
 
-/** Hands out 16-byte-aligned byte ranges of the kernel's memory. */
+/** Hands out 16-byte-aligned byte ranges of the kernel's memory; `zeroed` ones are cleared (the memory is reused). */
 class Arena {
   size = 0;
+  constructor(private readonly f64?: Float64Array) {}
   take(bytes: number): number {
     const at = this.size;
     this.size += Math.ceil(bytes / 16) * 16;
+    return at;
+  }
+  zeroed(bytes: number): number {
+    const at = this.take(bytes);
+    this.f64?.fill(0, at / 8, (at + bytes) / 8);
     return at;
   }
 }
@@ -136,11 +142,12 @@ export class DenseRestart {
     this.R = R;
     this.maxJobs = maxJobs;
     this.firstRows = firstRows;
-    // The same ranges, in the same order, as `create` sized.
-    const arena = new Arena();
+    // The same ranges, in the same order, as `create` sized. Padding must read 0 where a product
+    // or a sum reaches it; rows, lists and M_a^T are written before they are read.
     this.kernel = lease.kernel;
     this.f64 = new Float64Array(lease.memory.buffer);
     this.i32 = new Int32Array(lease.memory.buffer);
+    const arena = new Arena(this.f64);
     const f = this.f64;
     const rows = maxJobs + 2;
     this.rowsAt = [arena.take(rows * R * 8), arena.take(rows * R * 8)];
@@ -149,9 +156,9 @@ export class DenseRestart {
     this.onesAt = arena.take(R * 8);
     f.fill(1, this.onesAt / 8, this.onesAt / 8 + R);
     // B[:, o] per token (P long), B as a d x Q matrix, and B[firstRows, o] (U long).
-    this.emitAt = arena.take(m * P * 8);
-    const emission = arena.take(d * Q * 8);
-    this.firstEmitAt = arena.take(m * U * 8);
+    this.emitAt = arena.zeroed(m * P * 8);
+    const emission = arena.zeroed(d * Q * 8);
+    this.firstEmitAt = arena.zeroed(m * U * 8);
     for (let o = 0; o < m; o++) {
       const S = emitters[o];
       const p = emitProb[o];
@@ -161,10 +168,10 @@ export class DenseRestart {
       }
       firstRows?.forEach((s, u) => (f[this.firstEmitAt / 8 + o * U + u] = f[this.emitAt / 8 + o * P + s]));
     }
-    const back = arena.take(P * P * 8);
-    const forward = arena.take(P * P * 8);
-    const next = arena.take(d * Q * 8);
-    const first = arena.take(d * U * 8);
+    const back = arena.zeroed(P * P * 8);
+    const forward = arena.zeroed(P * P * 8);
+    const next = arena.zeroed(d * Q * 8);
+    const first = arena.zeroed(d * U * 8);
     for (let s = 0; s < d; s++)
       for (let k = 0; k < d; k++) {
         f[back / 8 + k * P + s] = T[s * d + k];
@@ -199,7 +206,7 @@ export class DenseRestart {
       const e = Math.floor(Math.log2(max));
       const factor = 2 ** -e;
       const mb = arena.take(P * P * 8);
-      const mu = arena.take(d * U * 8);
+      const mu = arena.zeroed(d * U * 8);
       for (let s0 = 0; s0 < d; s0 += maxJobs) {
         const count = Math.min(maxJobs, d - s0);
         for (let j = 0; j < count; j++) {
@@ -229,16 +236,14 @@ export class DenseRestart {
     if (d < MIN_STATES) return null;
     const uses = new Float64Array(m);
     let maxJobs = BATCH_JOBS;
+    const full = Uint8Array.from(emitters, (S) => (S.length === d ? 1 : 0));
     for (const { tokens, segments, segmentEnds, query } of prompts) {
-      const check = (from: number, to: number) => {
-        for (let t = from; t < to; t++) {
-          if (emitters[tokens[t]].length !== d) return false;
-          if (t > from && t < to - 1) uses[tokens[t]]++;
-        }
-        return true;
-      };
-      for (let i = 0; i < segments.length; i++) if (!check(segments[i], segmentEnds[i])) return null;
-      if (!check(query, tokens.length)) return null;
+      for (let i = 0; i <= segments.length; i++) {
+        const from = i < segments.length ? segments[i] : query;
+        const to = i < segments.length ? segmentEnds[i] : tokens.length;
+        for (let t = from; t < to; t++) if (!full[tokens[t]]) return null;
+        for (let t = from + 1; t < to - 1; t++) uses[tokens[t]]++;
+      }
       maxJobs = Math.max(maxJobs, segments.length + 1 + starts.length);
     }
     const support = new Set<number>();

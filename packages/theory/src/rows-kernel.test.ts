@@ -43,14 +43,13 @@ describe('the WebAssembly rows kernel', () => {
     lease!.release();
   });
 
-  it('hands a released memory to the next caller, zeroed', () => {
+  it('hands a released memory to the next caller, grown to the size asked', () => {
     const first = acquireRows(4096)!;
     new Float64Array(first.memory.buffer).fill(7, 0, 512);
     first.release();
     const second = acquireRows(1 << 17)!;
     expect(second.memory).toBe(first.memory);
     expect(second.memory.buffer.byteLength).toBeGreaterThanOrEqual(1 << 17);
-    expect(new Float64Array(second.memory.buffer, 0, 1 << 14).every((v) => v === 0)).toBe(true);
     const third = acquireRows(4096)!;
     expect(third.memory).not.toBe(second.memory);
     second.release();

@@ -53,8 +53,8 @@ const KEEP_BYTES = 64 * 2 ** 20;
 let spare: { kernel: RowsKernel; memory: WebAssembly.Memory } | null = null;
 
 /**
- * The kernel over a memory of at least `bytes` bytes, the first `bytes` zeroed, or null where
- * WebAssembly SIMD is missing. A released memory is reused: allocating megabytes per call makes
+ * The kernel over a memory of at least `bytes` bytes (zero when new, else what the last holder
+ * left), or null where WebAssembly SIMD is missing. A released memory is reused: allocating megabytes per call makes
  * V8 collect garbage more often (measured: a 9 MB memory per bayesPredictive call cost 40% of its
  * time in the benchmark's process).
  */
@@ -70,7 +70,6 @@ export function acquireRows(bytes: number): RowsLease | null {
   } else {
     const pages = Math.ceil(bytes / 65536) - held.memory.buffer.byteLength / 65536;
     if (pages > 0) held.memory.grow(pages);
-    new Uint8Array(held.memory.buffer, 0, bytes).fill(0);
   }
   const { kernel, memory } = held;
   let released = false;
