@@ -108,6 +108,8 @@ export class DenseRestart {
   private readonly pairSlot: Int32Array;
   /** The union of the starts' supports when it is small enough to take first steps on its rows alone. */
   private readonly firstRows: Int32Array | null;
+  /** Each start's non-zero entries: over all states (`states`, the state s) and over firstRows (`rows`, its place u there). */
+  private readonly sparseStarts: { states: [Int32Array, Float64Array]; rows: [Int32Array, Float64Array] }[];
   private readonly emitAt: number;
   private readonly firstEmitAt: number;
   private readonly onesAt: number;
@@ -142,6 +144,14 @@ export class DenseRestart {
     this.R = R;
     this.maxJobs = maxJobs;
     this.firstRows = firstRows;
+    const nonZero = (values: number[]): [Int32Array, Float64Array] => {
+      const at = values.flatMap((v, i) => (v !== 0 ? [i] : []));
+      return [Int32Array.from(at), Float64Array.from(at, (i) => values[i])];
+    };
+    this.sparseStarts = starts.map((start) => ({
+      states: nonZero(Array.from({ length: d }, (_, s) => start[s])),
+      rows: nonZero(Array.from(firstRows ?? [], (s) => start[s])),
+    }));
     // The same ranges, in the same order, as `create` sized. Padding must read 0 where a product
     // or a sum reaches it; rows, lists and M_a^T are written before they are read.
     this.kernel = lease.kernel;
@@ -204,7 +214,7 @@ export class DenseRestart {
       let max = 0;
       for (let s = 0; s < d; s++) max = Math.max(max, f[b + s]);
       const e = Math.floor(Math.log2(max));
-      const factor = 2 ** -e;
+      const scaled = f.slice(b, b + d).map((v) => v * 2 ** -e);
       const mb = arena.take(P * P * 8);
       const mu = arena.zeroed(d * U * 8);
       for (let s0 = 0; s0 < d; s0 += maxJobs) {
@@ -212,7 +222,7 @@ export class DenseRestart {
         for (let j = 0; j < count; j++) {
           const row = a0 / 8 + j * R;
           const from = back / 8 + (s0 + j) * P;
-          for (let k = 0; k < d; k++) f[row + k] = f[from + k] * f[b + k] * factor;
+          for (let k = 0; k < d; k++) f[row + k] = f[from + k] * scaled[k];
         }
         this.raw(back, P, count, a0, R, mb + s0 * P * 8, P);
       }
@@ -358,7 +368,7 @@ export class DenseRestart {
   }
 
   private batch(first: number): void {
-    const { d, m, prompts, starts, logPriors, firstRows } = this;
+    const { d, m, prompts, starts, logPriors } = this;
     const members = starts.length;
     let last = first;
     let jobs = 0;
@@ -369,16 +379,21 @@ export class DenseRestart {
       last++;
     }
     // Phase 1: every demonstration and non-empty query by a backward pass, shared by the tasks.
-    const sequences: [number, number, number][] = [];
+    // sequences: (prompt, from, to) per job.
+    const sequences = new Int32Array(3 * jobs);
+    let jobs1 = 0;
     const keys = new Set<number>();
+    const add = (p: number, from: number, to: number) => {
+      sequences.set([p, from, to], 3 * jobs1++);
+      if (to - from >= 3) keys.add(prompts[p].tokens[to - 2] * m + prompts[p].tokens[to - 1]);
+    };
     for (let p = first; p < last; p++) {
       const { tokens, segments, segmentEnds, query } = prompts[p];
-      for (let i = 0; i < segments.length; i++) sequences.push([p, segments[i], segmentEnds[i]]);
-      if (query < tokens.length) sequences.push([p, query, tokens.length]);
+      for (let i = 0; i < segments.length; i++) add(p, segments[i], segmentEnds[i]);
+      if (query < tokens.length) add(p, query, tokens.length);
     }
-    for (const [p, from, to] of sequences) if (to - from >= 3) keys.add(prompts[p].tokens[to - 2] * m + prompts[p].tokens[to - 1]);
     this.fillCache(keys);
-    const { logScale, at, short } = this.backward(sequences);
+    const { logScale, at, short } = this.backward(sequences, jobs1);
     // A task's likelihoods are multiplied and their log taken only when the product leaves [1e-280, 1e280]:
     // a Math.log per segment and task would cost more than the rest of this loop.
     const demo = Array.from({ length: last - first }, () => new Float64Array(members));
@@ -394,18 +409,16 @@ export class DenseRestart {
       product.fill(1);
     };
     product.fill(1);
-    for (let job = 0; job < sequences.length; job++) {
-      const [p, from] = sequences[job];
-      const isQuery = from === prompts[p].query;
+    for (let job = 0; job < jobs1; job++) {
+      const p = sequences[3 * job];
+      const isQuery = sequences[3 * job + 1] === prompts[p].query;
       const out = isQuery ? query[p - first] : demo[p - first];
       const row = at[job] / 8;
       const log = logScale[job];
       for (let t = 0; t < members; t++) {
-        const start = starts[t];
+        const [index, value] = short[job] ? this.sparseStarts[t].rows : this.sparseStarts[t].states;
         let like = 0;
-        if (log === Number.NEGATIVE_INFINITY) like = 0;
-        else if (short[job]) for (let u = 0; u < firstRows!.length; u++) like += start[firstRows![u]] * f[row + u];
-        else for (let s = 0; s < d; s++) like += start[s] * f[row + s];
+        if (log !== Number.NEGATIVE_INFINITY) for (let i = 0; i < index.length; i++) like += value[i] * f[row + index[i]];
         const q = product[t] * like;
         product[t] = q;
         if (!(q >= 1e-280 && q <= 1e280) && q !== 0) {
@@ -414,8 +427,7 @@ export class DenseRestart {
         }
         out[t] += log;
       }
-      const next = sequences[job + 1];
-      if (isQuery || next === undefined || next[0] !== p || next[1] === prompts[p].query) flush(out);
+      if (isQuery || job + 1 === jobs1 || sequences[3 * job + 3] !== p || sequences[3 * job + 4] === prompts[p].query) flush(out);
     }
     // Phase 2: a forward pass on the query for each task that can move the predictive.
     const wanted: [number, number][] = [];
@@ -442,18 +454,17 @@ export class DenseRestart {
   }
 
   /**
-   * Backward passes over tokens[from..to) of prompt p for each [p, from, to]: the segment's last
+   * Backward passes over tokens[from..to) of prompt p for each (p, from, to) in `sequences`: the segment's last
    * three tokens x y z by the cache, then in pairs; where the tasks' starts sit on few states, the
    * last one or two steps on those rows only (`short`: the vector then holds U entries, on
    * firstRows). Returns each job's log scale and where its vector is.
    */
-  private backward(sequences: readonly [number, number, number][]) {
+  private backward(sequences: Int32Array, jobs: number) {
     const { m, P, U, f64: f, prompts, pairSlot, firstRows, cacheIndex } = this;
-    const jobs = sequences.length;
     const logScale = new Float64Array(jobs);
     const stepStart = new Int32Array(jobs + 1);
     let size = 0;
-    for (const [, from, to] of sequences) size += to - from + 1;
+    for (let job = 0; job < jobs; job++) size += sequences[3 * job + 2] - sequences[3 * job + 1] + 1;
     const steps = new Int32Array(2 * size);
     let n = 0;
     const step = (slot: number, emission: number) => {
@@ -463,8 +474,10 @@ export class DenseRestart {
     const emitOf = (token: number) => this.emitAt + token * P * 8;
     const firstEmitOf = (token: number) => this.firstEmitAt + token * U * 8;
     const short = new Uint8Array(jobs);
-    sequences.forEach(([p, from, to], job) => {
-      const { tokens } = prompts[p];
+    for (let job = 0; job < jobs; job++) {
+      const from = sequences[3 * job + 1];
+      const to = sequences[3 * job + 2];
+      const { tokens } = prompts[sequences[3 * job]];
       stepStart[job] = n / 2;
       let j = to - 1;
       if (j === from) logScale[job] = this.startRow(job, tokens[j], f, this.onesAt / 8);
@@ -498,7 +511,7 @@ export class DenseRestart {
           short[job] = 1;
         } else step(BACK, emitOf(tokens[from]));
       }
-    });
+    }
     stepStart[jobs] = n / 2;
     return { logScale, at: this.run(jobs, logScale, stepStart, steps), short };
   }
@@ -546,6 +559,8 @@ export class DenseRestart {
     const ys = listAt.ys / 4;
     const es = listAt.es / 4;
     const sums = listAt.sums / 8;
+    // The scale factors are multiplied and their log taken only when the product leaves [1e-280, 1e280].
+    const scale = new Float64Array(jobs).fill(1);
     for (let level = 0; ; level++) {
       count.fill(0);
       let pending = 0;
@@ -555,7 +570,10 @@ export class DenseRestart {
         count[steps[2 * step] + 1]++;
         pending++;
       }
-      if (pending === 0) return at;
+      if (pending === 0) {
+        for (let j = 0; j < jobs; j++) logScale[j] += Math.log(scale[j]);
+        return at;
+      }
       for (let s = 0; s < slots.length; s++) count[s + 1] += count[s];
       const fill = count.slice(0, slots.length);
       for (let j = 0; j < jobs; j++) {
@@ -585,7 +603,17 @@ export class DenseRestart {
             continue;
           }
           const sum = f[sums + i];
-          logScale[j] = sum > 0 ? logScale[j] + Math.log(sum) + slot.log : Number.NEGATIVE_INFINITY;
+          if (!(sum > 0)) {
+            logScale[j] = Number.NEGATIVE_INFINITY;
+            continue;
+          }
+          const q = scale[j] * sum;
+          logScale[j] += slot.log;
+          if (q >= 1e-280 && q <= 1e280) scale[j] = q;
+          else {
+            logScale[j] += Math.log(q);
+            scale[j] = 1;
+          }
         }
       }
     }
