@@ -14,12 +14,17 @@
 // count). The reference that matters for each case (GINC: sparse, random: shared) runs in every
 // window; the slow one (dense) in the first window only, for information.
 //
-// Notes from micro-benchmarks on the 2-core benchmark machine (a Xeon with AVX-512): numpy's
-// 4096 x 80 @ 80 x 80 runs at 15.5 Gmadd/s on one thread; V8's best register-blocked float64 loop
-// at 2.3 Gmadd/s and the per-row matvec bayesPredictive used before at 0.7; the WebAssembly SIMD
-// row kernel (rows-kernel.ts) at 9 Gmadd/s. So the dense path also cuts the work: about 3 products
-// of 80 x 80 per segment instead of 10 (pair matrices, shared segment ends, first steps on the
-// start rows), 380 M multiply-adds for the random case against numpy shared's 900 M.
+// Notes from micro-benchmarks on the 2-core benchmark machine (a Xeon with AVX-512, shared, so
+// all numbers move by 30% with its load): numpy's 4096 x 80 @ 80 x 80 runs at 15.5 Gmadd/s on one
+// thread (3.3 on two, the other core busy); V8's best register-blocked float64 loop at 2.3
+// Gmadd/s and the per-row matvec bayesPredictive used before at 0.7; the WebAssembly SIMD row
+// kernel (rows-kernel.ts, f64x2 without FMA, so bound by the FP ports) at 6-9, and 5-6 inside
+// bayesPredictive. So the dense path also cuts the work: 3 products of 80 x 80 per segment instead
+// of 10 (pair matrices, shared segment ends, first steps on the start rows), the query scored by
+// the same backward pass, 334 M multiply-adds for the random case (51 M of them building the 99
+// pair matrices) against numpy shared's 925 M. Of bayesPredictive's ~85 ms there (quiet machine),
+// about 55 are the kernel; reusing the kernel's memory across calls took the call in this process
+// from 0.16 to 0.11 s (a fresh 9 MB memory per call made V8 collect garbage more often).
 // Run with `npx tsx bench/bayes.bench.ts`; writes bench/results/theory-bayes.json.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -212,7 +217,8 @@ const result = {
   implementation:
     'iclkr: float64, single thread; sparse worlds (GINC): JS loops with forward/backward vectors kept on the states emitting each ' +
     'token; dense worlds (random): batched backward passes with pair matrices M_a = T diag(B[:, a]) T, shared segment ends and ' +
-    'first steps on the start rows, products in a WebAssembly SIMD kernel. numpy: float64, OpenBLAS, rows in chunks; dense = a ' +
+    'first steps on the start rows, the query by the same backward pass and a forward pass only for tasks of weight >= 2^-80 of ' +
+    'the largest, products in a WebAssembly SIMD kernel. numpy: float64, OpenBLAS, rows in chunks; dense = a ' +
     'matmul per step, sparse = the emitter structure, shared = one backward pass per demonstration for all tasks.',
   cases: [gincCase, randomCase],
   date: new Date().toISOString(),

@@ -137,6 +137,22 @@ describe('DenseRestart agrees with a ScaledPass per segment and task (relative 1
     expect(expectScores(world, prompts(new Rng(9), 30, 8, 6, m), true).impossible).toBeGreaterThan(10);
   });
 
+  it('with a token of probability about 1e-300 everywhere, repeated (scales far below the double range)', () => {
+    const spec = dense(17, 3, 20, 10);
+    const emission = spec.emission.map((row, s) => {
+      const scaled = row.map((v, o) => (o === 0 ? (1 + s) * 1e-300 : v));
+      const total = scaled.reduce((a, b) => a + b, 0);
+      return s === spec.states - 1 ? row : scaled.map((v) => v / total);
+    });
+    const world = compileWorld({ ...spec, emission });
+    const rng = new Rng(18);
+    const list = prompts(rng, 30, 6, 5, world.m - 1).map((p, i) => ({
+      demos: p.demos.map(([x, y], j) => [x.map((t, k) => ((i + j + k) % 2 ? 0 : t)), j % 3 ? y : 0] as const),
+      query: p.query.map((t, k) => (k % 2 ? 0 : t)),
+    }));
+    expectScores(world, list, true);
+  });
+
   it('is not used for small worlds or tokens emitted by few states', () => {
     const small = compileWorld(dense(10, 2, 8, 6));
     const { transition, emission } = small.tasks[0];

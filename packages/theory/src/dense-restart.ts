@@ -113,7 +113,9 @@ export class DenseRestart {
   private readonly emitAt: number;
   private readonly firstEmitAt: number;
   private readonly onesAt: number;
+  /** (T B)[:, o] / Σ (T B)[:, o] at tb[o * P], the log of that sum at tbLog[o]. */
   private readonly tb: Float64Array;
+  private readonly tbLog: Float64Array;
   private readonly rowsAt: [number, number];
   private readonly scratchAt: number;
   private readonly listAt: { xs: number; ys: number; es: number; sums: number };
@@ -207,6 +209,14 @@ export class DenseRestart {
       for (let j = 0; j < count; j++) this.tb.set(f.subarray(a1 / 8 + j * R, a1 / 8 + j * R + P), (o0 + j) * P);
     }
     for (let o = 0; o < m; o++) for (let s = 0; s < d; s++) f[next / 8 + s * Q + o] = this.tb[o * P + s];
+    // The columns kept for segment ends are normalised (a rare token's column would underflow when multiplied by another's).
+    this.tbLog = new Float64Array(m);
+    for (let o = 0; o < m; o++) {
+      const total = sum(this.tb.subarray(o * P, (o + 1) * P), d);
+      if (!(total > 0)) continue;
+      for (let s = 0; s < d; s++) this.tb[o * P + s] /= total;
+      this.tbLog[o] = Math.log(total);
+    }
     // M_a^T = T^T diag(b_a / 2^e) T^T: row s is (T^T(s, :) ∘ b_a / 2^e) times T^T.
     this.pairSlot = new Int32Array(m).fill(-1);
     for (const a of pairs) {
@@ -316,7 +326,8 @@ export class DenseRestart {
 
   /**
    * Writes B[:, token] ∘ v (v from `from` in `vector`; B[:, token] all ones for token -1) to job row
-   * j and rescales it to sum 1: returns the log of the scale, -Infinity if 0.
+   * j and rescales it to sum 1 (the kernel's products need normalised inputs not to underflow):
+   * returns the log of the scale, -Infinity if 0.
    */
   private startRow(j: number, token: number, vector: ArrayLike<number>, from: number): number {
     const { d, P, R, f64: f } = this;
@@ -347,7 +358,7 @@ export class DenseRestart {
         logScale[j] = this.startRow(j, z, this.f64, this.onesAt / 8);
         steps[2 * j] = pairSlot[y];
       } else {
-        logScale[j] = this.startRow(j, y, tb, z * P);
+        logScale[j] = this.startRow(j, y, tb, z * P) + this.tbLog[z];
         steps[2 * j] = BACK;
       }
       steps[2 * j + 1] = this.onesAt;
@@ -394,7 +405,7 @@ export class DenseRestart {
     }
     this.fillCache(keys);
     const { logScale, at, short } = this.backward(sequences, jobs1);
-    // A task's likelihoods are multiplied and their log taken only when the product leaves [1e-280, 1e280]:
+    // A task's likelihoods are multiplied and their log taken only when the product leaves [1e-140, 1e140]:
     // a Math.log per segment and task would cost more than the rest of this loop.
     const demo = Array.from({ length: last - first }, () => new Float64Array(members));
     const query = Array.from({ length: last - first }, (_, i) => {
@@ -419,11 +430,15 @@ export class DenseRestart {
         const [index, value] = short[job] ? this.sparseStarts[t].rows : this.sparseStarts[t].states;
         let like = 0;
         if (log !== Number.NEGATIVE_INFINITY) for (let i = 0; i < index.length; i++) like += value[i] * f[row + index[i]];
-        const q = product[t] * like;
-        product[t] = q;
-        if (!(q >= 1e-280 && q <= 1e280) && q !== 0) {
-          out[t] += Math.log(q);
-          product[t] = 1;
+        // product[t] stays within [1e-140, 1e140], so that multiplying by a like in that range never underflows.
+        if (!(like >= 1e-140 && like <= 1e140)) out[t] += Math.log(like);
+        else {
+          const q = product[t] * like;
+          if (q >= 1e-140 && q <= 1e140) product[t] = q;
+          else {
+            out[t] += Math.log(q);
+            product[t] = 1;
+          }
         }
         out[t] += log;
       }
@@ -482,7 +497,7 @@ export class DenseRestart {
       let j = to - 1;
       if (j === from) logScale[job] = this.startRow(job, tokens[j], f, this.onesAt / 8);
       else if (j === from + 1) {
-        logScale[job] = this.startRow(job, tokens[from], this.tb, tokens[j] * P);
+        logScale[job] = this.startRow(job, tokens[from], this.tb, tokens[j] * P) + this.tbLog[tokens[j]];
         j = from;
       } else {
         const c = cacheIndex.get(tokens[j - 1] * m + tokens[j])!;
@@ -559,7 +574,7 @@ export class DenseRestart {
     const ys = listAt.ys / 4;
     const es = listAt.es / 4;
     const sums = listAt.sums / 8;
-    // The scale factors are multiplied and their log taken only when the product leaves [1e-280, 1e280].
+    // The scale factors are multiplied and their log taken only when the product leaves [1e-140, 1e140].
     const scale = new Float64Array(jobs).fill(1);
     for (let level = 0; ; level++) {
       count.fill(0);
@@ -607,12 +622,15 @@ export class DenseRestart {
             logScale[j] = Number.NEGATIVE_INFINITY;
             continue;
           }
-          const q = scale[j] * sum;
           logScale[j] += slot.log;
-          if (q >= 1e-280 && q <= 1e280) scale[j] = q;
+          if (!(sum >= 1e-140 && sum <= 1e140)) logScale[j] += Math.log(sum);
           else {
-            logScale[j] += Math.log(q);
-            scale[j] = 1;
+            const q = scale[j] * sum;
+            if (q >= 1e-140 && q <= 1e140) scale[j] = q;
+            else {
+              logScale[j] += Math.log(q);
+              scale[j] = 1;
+            }
           }
         }
       }
