@@ -15,7 +15,9 @@
  *   together (rows-kernel.ts), level by level, the emission and the rescaling fused in.
  *
  * The sums are grouped differently from a ScaledPass's, so scores agree with it to rounding
- * (1e-16 on the benchmark's predictive), not bit for bit. Vectors are rescaled to sum 1 after each
+ * (1e-16 on the benchmark's predictive), not bit for bit; but a prompt's numbers never depend on
+ * the other prompts of the call (every inner token gets its M_a; a prompt with a token that only
+ * some states emit is left to the JS passes on its own). Vectors are rescaled to sum 1 after each
  * step and M_a is built with B[:, a] scaled by a power of two, so long prompts never underflow.
  */
 import type { Dynamics } from './forward.js';
@@ -43,7 +45,7 @@ export interface DenseScores {
 const MIN_STATES = 16;
 /** Jobs (segments and task queries) per batch: their vectors stay in the L2 cache. */
 const BATCH_JOBS = 2048;
-/** At most this much memory for the pair matrices (tokens past it step twice with T). */
+/** At most this much memory for the pair matrices of all the world's dense tokens (a larger world keeps the JS passes). */
 const PAIR_BYTES = 256 * 2 ** 20;
 /** Tasks whose log weight is this far below the largest get no forward pass: they cannot move the predictive. */
 const NEGLIGIBLE = -80 * Math.LN2;
@@ -122,7 +124,7 @@ export class DenseRestart {
   private readonly maxJobs: number;
   private from = 0;
   private to = 0;
-  private scores: DenseScores[] = [];
+  private scores: (DenseScores | null)[] = [];
   /** M_y B[:, z] normalised, for the pairs y z met so far: vector i at cache[i * P], its log scale cacheLog[i]. */
   private readonly cacheIndex = new Map<number, number>();
   private cache = new Float64Array(0);
@@ -133,6 +135,8 @@ export class DenseRestart {
     private readonly starts: readonly ArrayLike<number>[],
     private readonly logPriors: readonly number[],
     private readonly prompts: readonly RestartPrompt[],
+    /** covered[p]: prompt p's tokens are all emitted by every state (the others are left to ScaledPass). */
+    private readonly covered: Uint8Array,
     private readonly lease: RowsLease,
     layout: { P: number; Q: number; U: number; pairs: number[]; maxJobs: number; firstRows: Int32Array | null },
   ) {
@@ -254,18 +258,28 @@ export class DenseRestart {
   ): DenseRestart | null {
     const { d, m, emitters } = dynamics;
     if (d < MIN_STATES) return null;
-    const uses = new Float64Array(m);
+    const used = new Uint8Array(m);
     let maxJobs = BATCH_JOBS;
     const full = Uint8Array.from(emitters, (S) => (S.length === d ? 1 : 0));
-    for (const { tokens, segments, segmentEnds, query } of prompts) {
-      for (let i = 0; i <= segments.length; i++) {
-        const from = i < segments.length ? segments[i] : query;
-        const to = i < segments.length ? segmentEnds[i] : tokens.length;
-        for (let t = from; t < to; t++) if (!full[tokens[t]]) return null;
-        for (let t = from + 1; t < to - 1; t++) uses[tokens[t]]++;
-      }
+    // A prompt is covered when every token of its demonstrations and query (delimiters aside) is emitted by every state.
+    const covered = new Uint8Array(prompts.length);
+    prompts.forEach(({ tokens, segments, segmentEnds, query }, p) => {
+      const spans = (visit: (from: number, to: number) => void) => {
+        for (let i = 0; i < segments.length; i++) visit(segments[i], segmentEnds[i]);
+        visit(query, tokens.length);
+      };
+      let ok = true;
+      spans((from, to) => {
+        for (let t = from; t < to; t++) if (!full[tokens[t]]) ok = false;
+      });
+      if (!ok) return;
+      covered[p] = 1;
+      spans((from, to) => {
+        for (let t = from + 1; t < to - 1; t++) used[tokens[t]] = 1;
+      });
       maxJobs = Math.max(maxJobs, segments.length + 1 + starts.length);
-    }
+    });
+    if (!covered.includes(1)) return null;
     const support = new Set<number>();
     for (const start of starts) for (let s = 0; s < d; s++) if (start[s] !== 0) support.add(s);
     const firstRows = 4 * support.size <= d ? Int32Array.from([...support].sort((x, y) => x - y)) : null;
@@ -273,12 +287,11 @@ export class DenseRestart {
     const Q = Math.ceil(m / 8) * 8;
     const U = Math.ceil((firstRows?.length ?? 0) / 8) * 8 || 8;
     const R = Math.max(P, Q);
-    // Building M_a costs d^3 and each use as a pair's middle saves d^2: worth it from about d uses
-    // (a token is a pair's middle in about half its inner positions).
-    const pairs = [...uses.keys()]
-      .filter((a) => uses[a] >= 2 * d)
-      .sort((x, y) => uses[y] - uses[x] || x - y)
-      .slice(0, Math.floor(PAIR_BYTES / (8 * (P * P + d * U))));
+    // Every inner token gets its M_a (d^3 to build, d^2 saved per use), whatever the other prompts of
+    // the call, so that a prompt's numbers do not depend on them; a world whose dense tokens' matrices
+    // could pass the memory cap is left to the JS passes altogether.
+    if (full.reduce((a, b) => a + b, 0) * 8 * (P * P + d * U) > PAIR_BYTES) return null;
+    const pairs = [...used.keys()].filter((a) => used[a]);
     const rows = maxJobs + 2;
     const arena = new Arena();
     const sizes = [rows * R * 8, rows * R * 8, R * 8, rows * 4, rows * 4, rows * 4, rows * 8, R * 8];
@@ -288,7 +301,7 @@ export class DenseRestart {
     if (arena.size >= 2 ** 31) return null;
     const lease = acquireRows(arena.size);
     if (!lease) return null;
-    return new DenseRestart(dynamics, starts, logPriors, prompts, lease, { P, Q, U, pairs, maxJobs, firstRows });
+    return new DenseRestart(dynamics, starts, logPriors, prompts, covered, lease, { P, Q, U, pairs, maxJobs, firstRows });
   }
 
   /** Hands the kernel's memory back (for the next scorer); the scorer is unusable after. */
@@ -296,8 +309,9 @@ export class DenseRestart {
     this.lease.release();
   }
 
-  /** Prompt p's scores (valid until a call that starts a new batch). */
-  at(p: number): DenseScores {
+  /** Prompt p's scores (valid until a call that starts a new batch), or null for a prompt this scorer does not cover. */
+  at(p: number): DenseScores | null {
+    if (!this.covered[p]) return null;
     if (p < this.from || p >= this.to) this.batch(p);
     return this.scores[p - this.from];
   }
@@ -344,7 +358,7 @@ export class DenseRestart {
 
   /** Fills the cache with M_y B[:, z] for the pairs y z (key y m + z) it lacks. */
   private fillCache(keys: Iterable<number>): void {
-    const { m, P, f64: f, pairSlot, tb, cacheIndex } = this;
+    const { m, P, f64: f, pairSlot, cacheIndex } = this;
     const wanted = [...keys].filter((key) => !cacheIndex.has(key));
     if (wanted.length === 0) return;
     const logScale = new Float64Array(wanted.length);
@@ -353,14 +367,8 @@ export class DenseRestart {
     wanted.forEach((key, j) => {
       const y = Math.floor(key / m);
       const z = key % m;
-      // With M_y: M_y B[:, z]; without: T (B[:, y] ∘ (T B)[:, z]).
-      if (pairSlot[y] >= 0) {
-        logScale[j] = this.startRow(j, z, this.f64, this.onesAt / 8);
-        steps[2 * j] = pairSlot[y];
-      } else {
-        logScale[j] = this.startRow(j, y, tb, z * P) + this.tbLog[z];
-        steps[2 * j] = BACK;
-      }
+      logScale[j] = this.startRow(j, z, this.f64, this.onesAt / 8);
+      steps[2 * j] = pairSlot[y];
       steps[2 * j + 1] = this.onesAt;
     });
     const at = this.run(wanted.length, logScale, stepStart, steps);
@@ -379,12 +387,12 @@ export class DenseRestart {
   }
 
   private batch(first: number): void {
-    const { d, m, prompts, starts, logPriors } = this;
+    const { d, m, prompts, starts, logPriors, covered } = this;
     const members = starts.length;
     let last = first;
     let jobs = 0;
     while (last < prompts.length) {
-      const cost = prompts[last].segments.length + 1 + members;
+      const cost = covered[last] ? prompts[last].segments.length + 1 + members : 0;
       if (last > first && jobs + cost > this.maxJobs) break;
       jobs += cost;
       last++;
@@ -399,6 +407,7 @@ export class DenseRestart {
       if (to - from >= 3) keys.add(prompts[p].tokens[to - 2] * m + prompts[p].tokens[to - 1]);
     };
     for (let p = first; p < last; p++) {
+      if (!covered[p]) continue;
       const { tokens, segments, segmentEnds, query } = prompts[p];
       for (let i = 0; i < segments.length; i++) add(p, segments[i], segmentEnds[i]);
       if (query < tokens.length) add(p, query, tokens.length);
@@ -447,6 +456,7 @@ export class DenseRestart {
     // Phase 2: a forward pass on the query for each task that can move the predictive.
     const wanted: [number, number][] = [];
     for (let p = first; p < last; p++) {
+      if (!covered[p]) continue;
       const joint = Array.from(starts, (_, t) => logPriors[t] + demo[p - first][t] + query[p - first][t]);
       const top = Math.max(...joint);
       joint.forEach((j, t) => {
@@ -465,7 +475,7 @@ export class DenseRestart {
     });
     this.from = first;
     this.to = last;
-    this.scores = demo.map((_, i) => ({ demo: demo[i], query: query[i], next: next[i] }));
+    this.scores = demo.map((_, i) => (covered[first + i] ? { demo: demo[i], query: query[i], next: next[i] } : null));
   }
 
   /**
@@ -504,21 +514,9 @@ export class DenseRestart {
         j -= 2;
         logScale[job] = this.startRow(job, tokens[j], this.cache, c * P) + this.cacheLog[c];
       }
-      for (; j - from > 2 || (j - from === 2 && !firstRows); j -= 2) {
-        const a = tokens[j - 1];
-        if (pairSlot[a] >= 0) step(pairSlot[a], emitOf(tokens[j - 2]));
-        else {
-          step(BACK, emitOf(a));
-          step(BACK, emitOf(tokens[j - 2]));
-        }
-      }
+      for (; j - from > 2 || (j - from === 2 && !firstRows); j -= 2) step(pairSlot[tokens[j - 1]], emitOf(tokens[j - 2]));
       if (j - from === 2) {
-        const a = tokens[j - 1];
-        if (pairSlot[a] >= 0) step(pairSlot[a] + 1, firstEmitOf(tokens[from]));
-        else {
-          step(BACK, emitOf(a));
-          step(FIRST, firstEmitOf(tokens[from]));
-        }
+        step(pairSlot[tokens[j - 1]] + 1, firstEmitOf(tokens[from]));
         short[job] = 1;
       } else if (j - from === 1) {
         if (firstRows) {
