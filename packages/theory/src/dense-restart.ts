@@ -264,20 +264,19 @@ export class DenseRestart {
     // A prompt is covered when every token of its demonstrations and query (delimiters aside) is emitted by every state.
     const covered = new Uint8Array(prompts.length);
     prompts.forEach(({ tokens, segments, segmentEnds, query }, p) => {
-      const spans = (visit: (from: number, to: number) => void) => {
-        for (let i = 0; i < segments.length; i++) visit(segments[i], segmentEnds[i]);
-        visit(query, tokens.length);
-      };
+      const n = segments.length;
       let ok = true;
-      spans((from, to) => {
-        for (let t = from; t < to; t++) if (!full[tokens[t]]) ok = false;
-      });
+      for (let i = 0; i <= n && ok; i++) {
+        const to = i < n ? segmentEnds[i] : tokens.length;
+        for (let t = i < n ? segments[i] : query; t < to; t++) ok &&= full[tokens[t]] === 1;
+      }
       if (!ok) return;
       covered[p] = 1;
-      spans((from, to) => {
-        for (let t = from + 1; t < to - 1; t++) used[tokens[t]] = 1;
-      });
-      maxJobs = Math.max(maxJobs, segments.length + 1 + starts.length);
+      for (let i = 0; i <= n; i++) {
+        const to = i < n ? segmentEnds[i] : tokens.length;
+        for (let t = (i < n ? segments[i] : query) + 1; t < to - 1; t++) used[tokens[t]] = 1;
+      }
+      maxJobs = Math.max(maxJobs, n + 1 + starts.length);
     });
     if (!covered.includes(1)) return null;
     const support = new Set<number>();
