@@ -7,7 +7,8 @@
  * restart mode (the query then takes a forward pass per task, which also gives its next-token
  * distribution), the whole prompt in continuous mode (where one forward pass from the
  * prior-weighted mix of the group's starts gives its share of the predictive). Tasks with their
- * own matrices are groups of one.
+ * own matrices are groups of one. In restart mode, a group whose prompt tokens every state emits
+ * (a dense world) is scored in batches by dense-restart.ts instead, equal to rounding.
  */
 import { DataError, OptionError } from '@iclkr/core';
 import { DenseRestart } from './dense-restart.js';

@@ -1,7 +1,7 @@
 /**
  * Restart-mode scores of many prompts at once for one HMM whose prompt tokens are each emitted by
  * every state (a dense world such as the paper's random one), where a step costs d x d however
- * the supports are kept (forward.ts). Three things make it cheaper than a ScaledPass per segment:
+ * the supports are kept (forward.ts). Four things make it cheaper than a ScaledPass per segment:
  *
  * - two steps at a time: for a token a in the middle of a pair, M_a = T diag(B[:, a]) T is built
  *   once (d^3) and one product with it replaces two with T, halving the d x d products;
