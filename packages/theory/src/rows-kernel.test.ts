@@ -1,8 +1,18 @@
+import { readFileSync } from 'node:fs';
 import { Rng } from '@iclkr/core';
+import wabt from 'wabt';
 import { describe, expect, it } from 'vitest';
-import { acquireRows } from './rows-kernel.js';
+import { acquireRows, ROWS_KERNEL_BYTES } from './rows-kernel.js';
 
 describe('the WebAssembly rows kernel', () => {
+  it('is rows-kernel.wat as wabt assembles it (the embedded bytes are not edited by hand)', async () => {
+    const source = readFileSync(new URL('./rows-kernel.wat', import.meta.url), 'utf8');
+    const module = (await wabt()).parseWat('rows-kernel.wat', source, { simd: true });
+    const { buffer } = module.toBinary({});
+    module.destroy();
+    expect(Buffer.from(buffer).toString('base64')).toBe(ROWS_KERNEL_BYTES);
+  });
+
   it('computes (x Mt) ∘ e for listed rows as a float64 loop does, and rescales to sum 1 with norm', () => {
     const lease = acquireRows(1 << 20);
     expect(lease).not.toBeNull();

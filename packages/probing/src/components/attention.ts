@@ -46,20 +46,6 @@ function scoreBias(nPos: number, slopes: readonly number[] | undefined): tf.Tens
   return tf.tensor4d(bias, [nPos, 1, heads, nPos]);
 }
 
-/** scoreBias in the [1, head or 1, q, k] layout. */
-function headScoreBias(nPos: number, slopes: readonly number[] | undefined): tf.Tensor4D {
-  const heads = slopes?.length ?? 1;
-  const bias = new Float32Array(heads * nPos * nPos);
-  for (let h = 0; h < heads; h++) {
-    for (let q = 0; q < nPos; q++) {
-      const row = (h * nPos + q) * nPos;
-      for (let k = 0; k <= q; k++) bias[row + k] = slopes === undefined ? 0 : -slopes[h]! * (q - k);
-      bias.fill(-Infinity, row + q + 1, row + nPos);
-    }
-  }
-  return tf.tensor4d(bias, [1, heads, nPos, nPos]);
-}
-
 /** Sizes of one attention layer. */
 export interface AttentionShape {
   dModel: number;
@@ -118,7 +104,6 @@ export class Attention {
       q = hooks.fire(`${this.name}.hook_rot_q`, this.rotary.apply(q));
       k = hooks.fire(`${this.name}.hook_rot_k`, this.rotary.apply(k));
     }
-    if (!(this.W_Q instanceof tf.Variable)) return this.attendByHead(q, k, v, hooks);
     // Products run in the layout (position, batch x head, ...) of channelMatMul; the 1/sqrt(d_head)
     // scale goes on the queries, the smaller tensor.
     const c = batch * nHeads;
@@ -130,31 +115,6 @@ export class Attention {
     const pattern = this.fireQBHK(hooks, 'hook_pattern', tf.softmax(scores, -1));
     const mixed = channelMatMul(pattern.reshape([nPos, c, nPos]) as tf.Tensor3D, values);
     const z = hooks.fire(`${this.name}.hook_z`, tf.transpose(mixed.reshape([nPos, batch, nHeads, dHead]), [1, 0, 2, 3]));
-    return linear(z.reshape([batch, nPos, nHeads * dHead]), this.W_O, this.b_O);
-  }
-
-  /**
-   * Attention of fixed weights (no gradient), from q, k, v [batch, pos, (kv_)head, d_head]: one
-   * plain 2-D product per (batch, head), XNNPACK's GEMM at the backend's matmul rate, where the
-   * depthwise convolution of channelMatMul (a GEMM of one input channel per kernel tap) ran at a
-   * quarter of it (GPT-2 small, 1 x 1024: 6.8 against 25 GFLOP/s). Scores and pattern come out in
-   * the hooks' [batch, head, q, k] layout.
-   */
-  private attendByHead(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, hooks: HookPoints): tf.Tensor {
-    const { nHeads, dHead } = this.shape;
-    const [batch, nPos] = q.shape as [number, number];
-    const c = batch * nHeads;
-    const perHead = (t: tf.Tensor, perm: number[], rows: number, cols: number) =>
-      tf.split(tf.transpose(t, perm).reshape([c, rows * cols]), c, 0).map((m) => m.reshape([rows, cols]) as tf.Tensor2D);
-    const queries = perHead(tf.mul(q, 1 / Math.sqrt(dHead)), [0, 2, 1, 3], nPos, dHead);
-    const keysT = perHead(this.repeatKv(k), [0, 2, 3, 1], dHead, nPos);
-    const products = tf.stack(queries.map((qi, i) => tf.matMul(qi, keysT[i]!))).reshape([batch, nHeads, nPos, nPos]);
-    const scores = hooks.fire(`${this.name}.hook_attn_scores`, tf.add(products, headScoreBias(nPos, this.slopes)));
-    const pattern = hooks.fire(`${this.name}.hook_pattern`, tf.softmax(scores, -1));
-    const values = perHead(this.repeatKv(v), [0, 2, 1, 3], nPos, dHead);
-    const patterns = tf.split(pattern.reshape([c, nPos * nPos]), c, 0);
-    const mixed = tf.stack(patterns.map((p, i) => tf.matMul(p.reshape([nPos, nPos]) as tf.Tensor2D, values[i]!)));
-    const z = hooks.fire(`${this.name}.hook_z`, tf.transpose(mixed.reshape([batch, nHeads, nPos, dHead]), [0, 2, 1, 3]));
     return linear(z.reshape([batch, nPos, nHeads * dHead]), this.W_O, this.b_O);
   }
 
