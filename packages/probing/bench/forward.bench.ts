@@ -5,11 +5,14 @@
 // the headline) run in the same benchmark. Windows alternate (bench/reference.ts): one pass of
 // every row of ours, then of the reference at each thread count while ours is idle, 5 times after
 // a warm-up; tokens/s median and min-max per row, ratios to PyTorch's best, peak RSS of each
-// process. Writes bench/results/probing-forward.json.
+// process; then each side's achieved GFLOP/s per row against the matrix-product rates of
+// tfjs-wasm (this process) and torch.mm (threads 1 and 2) at GPT-2's shapes (bench/ceiling.ts).
+// Writes bench/results/probing-forward.json.
 import { fileURLToPath } from 'node:url';
 import { initBackend, Rng, type SafetensorsTensor, tf } from '@iclkr/core';
 import { modelFromCheckpoint } from '../src/index.js';
 import { writeBenchResult } from '../../../bench/results.js';
+import { matmulRates, matmulTable } from './ceiling.js';
 import { ReferenceServer, type RunInfo, type Spread, spread } from './reference.js';
 
 const V = 50257;
@@ -120,6 +123,17 @@ await torch?.close();
 tf.dispose(inputs);
 const peakRssBytes = process.resourceUsage().maxRSS * 1024;
 model.dispose();
+// The ceiling: GPT-2's products at 512 and 1,024 rows, and the unembedding's, for each backend.
+const matmul = matmulRates([
+  [512, D, D],
+  [512, D, 4 * D],
+  [512, 4 * D, D],
+  [1024, D, 4 * D],
+  [V, D, 512],
+]);
+/** FLOPs of one pass: the linear layers and the unembedding per token, attention's two products over every key. */
+const passFlops = (batch: number, positions: number) =>
+  batch * positions * (2 * L * (4 * D * D + 8 * D * D) + 2 * D * V) + L * 4 * batch * positions * positions * D;
 
 /** Tokens/s (median and range) of passes of `tokens` tokens taking `seconds` each. */
 const rate = (tokens: number, seconds: number[]) => spread(seconds.map((s) => tokens / s));
@@ -157,9 +171,14 @@ const ratios = rows
       (b, x) => (b === undefined || x.tokensPerSecond > b.tokensPerSecond ? x : b),
       undefined,
     );
+    const flopsPerToken = passFlops(r.batch, r.positions) / (r.batch * r.positions);
     return {
       batch: r.batch,
       positions: r.positions,
+      achievedGflops: {
+        ours: (flopsPerToken * r.tokensPerSecond.median) / 1e9,
+        pytorchBest: best ? (flopsPerToken * best.tokensPerSecond) / 1e9 : null,
+      },
       ours: r.tokensPerSecond.median,
       pytorchBest: best?.tokensPerSecond ?? null,
       pytorchBestThreads: best?.threads ?? null,
@@ -178,6 +197,7 @@ const result = {
   peakRssBytes,
   reference,
   ratios,
+  matmulGflops: matmul,
   memoryRatio: reference === null ? null : peakRssBytes / reference.peakRssBytes,
   goal: 'tokens/s at least 1x PyTorch at its best thread count; peak RSS at most 1.5x',
   date: new Date().toISOString(),
@@ -213,5 +233,9 @@ console.table(
     'pytorch best': r.pytorchBest?.toFixed(0) ?? '-',
     'best threads': r.pytorchBestThreads ?? '-',
     ratio: r.ratio?.toFixed(3) ?? '-',
+    'GFLOP/s ours': r.achievedGflops.ours.toFixed(1),
+    'GFLOP/s pytorch best': r.achievedGflops.pytorchBest?.toFixed(1) ?? '-',
   })),
 );
+console.log('matrix products, GFLOP/s (best of 20; the last is the unembedding as W_E x^T):');
+console.table(matmulTable(matmul, backend.threads));

@@ -65,7 +65,9 @@ async function report(label: string, f: () => void, tokens: number): Promise<voi
   const t = performance.now();
   f();
   const wall = performance.now() - t;
-  console.log(`${label}: ${info.kernels.length} kernels (${(info.kernels.length / tokens).toFixed(3)} per token), kernel ms ${total.toFixed(0)}, wall ms (unprofiled) ${wall.toFixed(0)}`);
+  console.log(
+    `${label}: ${info.kernels.length} kernels (${(info.kernels.length / tokens).toFixed(3)} per token), kernel ms ${total.toFixed(0)}, wall ms (unprofiled) ${wall.toFixed(0)}`,
+  );
   const rows = [...by.entries()].sort((a, b) => b[1].ms - a[1].ms);
   console.table(
     rows.slice(0, 25).map(([name, e]) => ({
@@ -80,7 +82,16 @@ async function report(label: string, f: () => void, tokens: number): Promise<voi
 
 const what = process.argv[2] ?? 'train';
 if (what === 'train') {
-  const config = { vocabSize: 67, nCtx: 128, nLayers: 2, nHeads: 4, dModel: 64, dMlp: 256, positions: 'alibi', tiedEmbeddings: false } as const;
+  const config = {
+    vocabSize: 67,
+    nCtx: 128,
+    nLayers: 2,
+    nHeads: 4,
+    dModel: 64,
+    dMlp: 256,
+    positions: 'alibi',
+    tiedEmbeddings: false,
+  } as const;
   const rng = new Rng(0);
   const params = initGptParams(config, new Rng(1));
   const model = createGpt(config, params);
@@ -135,11 +146,19 @@ if (what === 'train') {
   };
   const model = modelFromCheckpoint(config, tensors, 'random');
   tensors.clear();
-  const ids = tf.tensor2d(Int32Array.from({ length: B * T }, () => rng.int(V)), [B, T], 'int32');
-  await report(`forward ${B}x${T}`, () => {
-    const { logits } = model.run(ids);
-    logits.dataSync();
-    logits.dispose();
-  }, B * T);
+  const ids = tf.tensor2d(
+    Int32Array.from({ length: B * T }, () => rng.int(V)),
+    [B, T],
+    'int32',
+  );
+  await report(
+    `forward ${B}x${T}`,
+    () => {
+      const { logits } = model.run(ids);
+      logits.dataSync();
+      logits.dispose();
+    },
+    B * T,
+  );
   console.log(`peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
 }

@@ -4,7 +4,10 @@
 // (bench/train_reference.py, Debian's python3-torch) at torch threads 1 and 2; the faster is the
 // headline ratio. Windows alternate (bench/reference.ts): one of ours, then one of the reference at
 // each thread count while ours is idle, 7 times after warm-up; tokens/s median and min-max of
-// each, and the peak RSS of each process. Writes bench/results/probing-train.json.
+// each, and the peak RSS of each process. Then the ceiling: the step's FLOPs (products of the
+// linear layers, unembedding and attention; backward twice forward), the GFLOP/s each side
+// achieves, and the matrix-product rate of tfjs-wasm (this process) and of torch.mm (threads 1
+// and 2) at the step's shapes. Writes bench/results/probing-train.json.
 //
 // Micro-benchmark notes (tfjs-wasm 4.22, single thread; min CPU ms of a call, fresh operands;
 // this shared 2-core machine is noisy, so only the ratios matter). `--micro` reruns them:
@@ -24,6 +27,7 @@
 import { fileURLToPath } from 'node:url';
 import { initBackend, Rng, tf } from '@iclkr/core';
 import { writeBenchResult } from '../../../bench/results.js';
+import { matmulRates, matmulTable } from './ceiling.js';
 import { type RunInfo, ReferenceServer, type Spread, spread } from './reference.js';
 import { channelMatMul, createGpt, type GptConfig, GptTrainer, initGptParams, type TrainBatch, transpose2d } from '../src/index.js';
 
@@ -98,6 +102,19 @@ for (let w = 0; w < WINDOWS; w++) {
   if (w % 2 === 0) await runTorch();
 }
 await torch?.close();
+
+// The ceiling: the step's FLOPs (the products of the linear layers, unembedding and attention,
+// forward and twice that backward), against each backend's matrix-product rate measured here.
+const { dModel: d, dMlp, nLayers, vocabSize, nCtx } = CONFIG;
+const forwardFlopsPerToken = 2 * (nLayers * (4 * d * d + 2 * d * dMlp + 2 * nCtx * d) + d * vocabSize);
+const stepFlops = 3 * forwardFlopsPerToken * BATCH * nCtx;
+const MATMUL_SHAPES = [
+  [BATCH * nCtx, d, dMlp],
+  [BATCH * nCtx, dMlp, d],
+  [BATCH * nCtx, d, d],
+  [1024, 1024, 1024],
+] as const;
+const matmul = matmulRates(MATMUL_SHAPES);
 const ours = { tokensPerSecond: spread(windows), windows, peakRssBytes: process.resourceUsage().maxRSS * 1024 };
 model.dispose();
 
@@ -124,6 +141,14 @@ const result = {
     'windows alternate: ours, then PyTorch at each thread count while ours is idle (order flipped every window); median and min-max',
   ours,
   reference: torchInfo === undefined ? null : { torch: torchInfo.torch, peakRssBytes: torchInfo.peakRssBytes, byThreads: reference },
+  ceiling: {
+    stepGflop: stepFlops / 1e9,
+    achievedGflops: {
+      ours: (stepFlops * spread(windows).median) / (BATCH * nCtx) / 1e9,
+      pytorchBest: best === undefined ? null : (stepFlops * best.tokensPerSecond.median) / (BATCH * nCtx) / 1e9,
+    },
+    matmulGflops: matmul,
+  },
   bestReferenceThreads: best?.threads ?? null,
   ratio: best === undefined ? null : ours.tokensPerSecond.median / best.tokensPerSecond.median,
   ratioByThreads: Object.fromEntries(reference.map((r) => [r.threads, ours.tokensPerSecond.median / r.tokensPerSecond.median])),
@@ -152,6 +177,12 @@ console.table([
     'peak RSS MB': mb(torchInfo!.peakRssBytes),
   })),
 ]);
+
+console.log(
+  `step ${(stepFlops / 1e9).toFixed(2)} GFLOP; achieved GFLOP/s: ours ${result.ceiling.achievedGflops.ours.toFixed(1)}, ` +
+    `PyTorch's best ${result.ceiling.achievedGflops.pytorchBest?.toFixed(1) ?? '-'}; matrix products (GFLOP/s, best of 20):`,
+);
+console.table(matmulTable(matmul, backend.threads));
 
 /**
  * The kernel comparisons the notes above summarise: min ms per call, operands made new each call

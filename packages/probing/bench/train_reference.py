@@ -110,6 +110,21 @@ def serve(window):
         print(json.dumps({**window(), **run_info()}), flush=True)
 
 
+def matmul_rates(shapes, threads):
+    """GFLOP/s of torch.mm at each [m, k] x [k, n] (best of 20 calls) on `threads` threads."""
+    torch.set_num_threads(threads)
+    rates = {}
+    for m, k, n in shapes:
+        a, b = torch.randn(m, k), torch.randn(k, n)
+        best = math.inf
+        for _ in range(20):
+            t = time.perf_counter()
+            torch.mm(a, b)
+            best = min(best, time.perf_counter() - t)
+        rates[f'{m}x{k}x{n}'] = 2 * m * k * n / best / 1e9
+    return rates
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--vocab', type=int, default=67)
@@ -126,7 +141,12 @@ def main():
     ap.add_argument('--steps-per-window', type=int, default=10)
     ap.add_argument('--threads', type=int, default=2)
     ap.add_argument('--serve', action='store_true')
+    ap.add_argument('--matmul', default='', help='m,k,n;m,k,n...: print torch.mm GFLOP/s at threads 1 and 2 and exit')
     a = ap.parse_args()
+    if a.matmul:
+        shapes = [tuple(int(x) for x in s.split(',')) for s in a.matmul.split(';')]
+        print(json.dumps({str(t): matmul_rates(shapes, t) for t in (1, 2)}))
+        return
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
     model = GPT(a.vocab, a.ctx, a.layers, a.d, a.heads, a.d_mlp, a.positions, a.tied)

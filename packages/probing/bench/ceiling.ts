@@ -1,0 +1,43 @@
+// The backends' matrix-product rates, measured in the benchmark's run: the ceiling that the
+// model's achieved GFLOP/s are read against.
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { tf } from '@iclkr/core';
+
+const REFERENCE = fileURLToPath(new URL('./train_reference.py', import.meta.url));
+
+/** GFLOP/s of tf.matMul [m, k] x [k, n] in this process (best of 20 calls; a fixed right operand, as the weights are). */
+export function matmulRate(m: number, k: number, n: number): number {
+  const a = tf.randomNormal([m, k]);
+  const b = tf.randomNormal([k, n]);
+  let bestMs = Infinity;
+  for (let r = 0; r < 20; r++) {
+    const started = performance.now();
+    const c = tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D);
+    c.dataSync();
+    bestMs = Math.min(bestMs, performance.now() - started);
+    c.dispose();
+  }
+  tf.dispose([a, b]);
+  return (2 * m * k * n) / (bestMs / 1000) / 1e9;
+}
+
+/** Rates of ours (this process) and torch.mm at threads 1 and 2 (train_reference.py --matmul, null without torch) by shape `m x k x n`. */
+export function matmulRates(shapes: readonly (readonly [number, number, number])[]): {
+  ours: Record<string, number>;
+  torch: Record<string, Record<string, number>> | null;
+} {
+  const ours = Object.fromEntries(shapes.map(([m, k, n]) => [`${m}x${k}x${n}`, matmulRate(m, k, n)]));
+  const run = spawnSync('/usr/bin/python3', [REFERENCE, '--matmul', shapes.map((s) => s.join(',')).join(';')], { encoding: 'utf8' });
+  return { ours, torch: run.status === 0 ? JSON.parse(run.stdout.trim().split('\n').pop()!) : null };
+}
+
+/** The rates as table rows: shape, ours, torch at 1 and 2 threads. */
+export function matmulTable(rates: ReturnType<typeof matmulRates>, threads: number): Record<string, string>[] {
+  return Object.keys(rates.ours).map((shape) => ({
+    'm x k x n': shape,
+    [`ours (${threads} threads)`]: rates.ours[shape]!.toFixed(1),
+    'torch 1 thread': rates.torch?.['1']?.[shape]?.toFixed(1) ?? '-',
+    'torch 2 threads': rates.torch?.['2']?.[shape]?.toFixed(1) ?? '-',
+  }));
+}
