@@ -28,6 +28,19 @@ describe('backend selection', () => {
     await initBackend(auto.requested);
   });
 
+  it('on wasm a clone shares its data, and outlives the original', async () => {
+    const choice = await initBackend('wasm');
+    const before = tf.memory();
+    const x = tf.tensor1d([1.5, -2, 3]);
+    const y = tf.clone(x);
+    expect(y.dataId).toBe(x.dataId);
+    x.dispose();
+    expect(Array.from(y.dataSync())).toEqual([1.5, -2, 3]);
+    y.dispose();
+    expect(tf.memory().numTensors).toBe(before.numTensors);
+    await initBackend(choice.requested === 'wasm' ? 'auto' : choice.requested);
+  });
+
   it('a forced backend that cannot load is an error naming the fix', async () => {
     const choice = await initBackend('auto');
     if (choice.name === 'tensorflow') return; // tfjs-node is installed here: nothing to fail
