@@ -8,6 +8,15 @@
 // process; then each side's achieved GFLOP/s per row against the matrix-product rates of
 // tfjs-wasm (this process) and torch.mm (threads 1 and 2) at GPT-2's shapes (bench/ceiling.ts).
 // Writes bench/results/probing-forward.json.
+//
+// Notes (same process, alternating, quiet machine, 2 threads): the unembedding as (W_E x^T)^T
+// instead of x W_U took the pass from 116 to 133 tokens/s at 1x512, 102 -> 122 at 1x1024, 123 -> 161
+// at 8x128, logits bit-identical (XNNPACK streamed the 154 MB packed W_U once per 4-row strip of
+// x). Per-(batch, head) 2-D products for attention lost to channelMatMul (579 vs 259 ms a layer at
+// 8x128, 1070 vs 307 at 1x1024): tfjs-wasm's Slice, Split and Gather copy their whole input per piece.
+// Peak RSS: about 240 MB is Node, tfjs and the worker threads; XNNPACK keeps a packed copy of every
+// weight it multiplies by (340 MB for GPT-2 small's blocks); the (W_E x^T)^T transpose holds two
+// copies of the logits (412 MB at 1,024 tokens).
 import { fileURLToPath } from 'node:url';
 import { initBackend, Rng, type SafetensorsTensor, tf } from '@iclkr/core';
 import { modelFromCheckpoint } from '../src/index.js';
