@@ -14,10 +14,12 @@
 // at 8x128, logits bit-identical (XNNPACK streamed the 154 MB packed W_U once per 4-row strip of
 // x). Per-(batch, head) 2-D products for attention lost to channelMatMul (579 vs 259 ms a layer at
 // 8x128, 1070 vs 307 at 1x1024): tfjs-wasm's Slice, Split and Gather copy their whole input per piece.
-// Peak RSS: about 240 MB is Node, tfjs and the worker threads; XNNPACK keeps a packed copy of every
-// weight it multiplies by (340 MB for GPT-2 small's blocks); the (W_E x^T)^T transpose holds two
-// copies of the logits (412 MB at 1,024 tokens).
+// Peak RSS (the weights' buffer collected before the passes): about 240 MB is Node, tfjs and the
+// worker threads; XNNPACK keeps a packed copy of every weight it multiplies by (340 MB for GPT-2
+// small's blocks); the (W_E x^T)^T transpose holds two copies of the logits (412 MB at 1,024 tokens).
 import { fileURLToPath } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { initBackend, Rng, type SafetensorsTensor, tf } from '@iclkr/core';
 import { modelFromCheckpoint } from '../src/index.js';
 import { writeBenchResult } from '../../../bench/results.js';
@@ -83,6 +85,11 @@ const config = {
 const model = modelFromCheckpoint(config, tensors, 'random gpt2-small');
 tensors.clear();
 file = undefined;
+// The buffer is garbage now; it is collected before the passes, so that their peak RSS is the
+// model's own, whenever V8 would have collected it (1,859 MB with, 1,863 without, in one run each).
+setFlagsFromString('--expose-gc');
+(runInNewContext('gc') as () => void)();
+await new Promise((resolve) => setTimeout(resolve, 100));
 
 /** (batch, positions, cached patterns) of each row; PyTorch runs the rows without a cache. */
 const ROWS = [
