@@ -29,6 +29,15 @@ export const MODEL_WORLD_OPTION = {
   description: `world of the prompts: ${PRESET_NAMES.join(', ')} or a world JSON file (default: the model's own)`,
 } as const;
 
+/** The --length option of those commands: the input length k of a world's prompts. */
+export const WORLD_LENGTH_OPTION = {
+  kind: 'int',
+  min: 1,
+  max: 1_000,
+  placeholder: 'K',
+  description: "input length k in a world (default: the world's inputLength, else 3)",
+} as const;
+
 /** Where a command's world comes from: exactly one of a preset or a file. */
 export interface WorldSource {
   readonly preset?: PresetName;

@@ -7,7 +7,7 @@ import { defaultModelDir } from '../default-model.js';
 import { openWorldModel } from '../models.js';
 import { OUT_DIR_OPTION, showReport } from '../report-output.js';
 import { checkPromptKind, dataOption, loadTextPrompts, TEXT_PROMPT_OPTIONS, WORLD_OR_TEXT_MODEL_OPTION } from '../text-options.js';
-import { MODEL_WORLD_OPTION } from '../world-source.js';
+import { MODEL_WORLD_OPTION, WORLD_LENGTH_OPTION } from '../world-source.js';
 
 /** Options that only task worlds take, refused with --data. */
 const WORLD_ONLY = ['world', 'length'] as const;
@@ -20,13 +20,7 @@ const OPTIONS = {
   data: dataOption('ablate'),
   ...TEXT_PROMPT_OPTIONS,
   shots: { kind: 'int', min: 1, max: 10_000, placeholder: 'N', description: 'demonstrations per prompt n', default: 16 },
-  length: {
-    kind: 'int',
-    min: 1,
-    max: 1_000,
-    placeholder: 'K',
-    description: "input length k in a world (default: the world's inputLength, else 3)",
-  },
+  length: WORLD_LENGTH_OPTION,
   prompts: {
     kind: 'int',
     min: 2,

@@ -14,7 +14,7 @@ import { defaultModelDir } from '../default-model.js';
 import { openWorldModel } from '../models.js';
 import { OUT_DIR_OPTION, showReport } from '../report-output.js';
 import { checkPromptKind, dataOption, loadTextPrompts, TEXT_PROMPT_OPTIONS, WORLD_OR_TEXT_MODEL_OPTION } from '../text-options.js';
-import { MODEL_WORLD_OPTION } from '../world-source.js';
+import { MODEL_WORLD_OPTION, WORLD_LENGTH_OPTION } from '../world-source.js';
 
 const list = (xs: readonly unknown[]) => xs.join(',');
 
@@ -28,13 +28,7 @@ const OPTIONS = {
   world: MODEL_WORLD_OPTION,
   data: dataOption('run'),
   ...TEXT_PROMPT_OPTIONS,
-  length: {
-    kind: 'int',
-    min: 1,
-    max: 1_000,
-    placeholder: 'K',
-    description: "input length k in a world (default: the world's inputLength, else 3)",
-  },
+  length: WORLD_LENGTH_OPTION,
   shots: {
     kind: 'ints',
     min: 1,

@@ -20,7 +20,7 @@ import { OUT_DIR_OPTION, showReport } from '../report-output.js';
 import { seedsOf } from '../seeds.js';
 import { ORDER_AND_POOL_OPTIONS, SELECTOR_OPTIONS, STRATEGY_DESCRIPTION, selectorSettings } from '../retrieval-options.js';
 import { checkPromptKind, loadTextPrompts, TEXT_PROMPT_OPTIONS } from '../text-options.js';
-import { MODEL_WORLD_OPTION } from '../world-source.js';
+import { MODEL_WORLD_OPTION, WORLD_LENGTH_OPTION } from '../world-source.js';
 
 /** Options that only text prompts take, refused for a world. */
 const TEXT_ONLY = ['demos', 'template', 'label-words', 'tokenizer', 'retrieval', 'order', 'pool', 'layer', 'head', 'key-position'] as const;
@@ -88,13 +88,7 @@ const OPTIONS = {
     description: `with --data --retrieval ${SELECTOR_OPTIONS['key-position'].description}`,
   },
   shots: { kind: 'int', min: 1, max: 10_000, placeholder: 'N', description: 'demonstrations per prompt n', default: 16 },
-  length: {
-    kind: 'int',
-    min: 1,
-    max: 1_000,
-    placeholder: 'K',
-    description: "input length k in a world (default: the world's inputLength, else 3)",
-  },
+  length: WORLD_LENGTH_OPTION,
   prompts: { kind: 'int', min: 2, max: 100_000, placeholder: 'N', description: 'prompts to probe', default: 500 },
   ood: { kind: 'boolean', description: 'draw world prompts from out-of-distribution tasks (prior 0)' },
   kernel: {
