@@ -99,17 +99,29 @@ function depthwiseProduct(input: tf.Tensor, filter: tf.Tensor): tf.Tensor3D {
   return out.reshape([m, c, n]);
 }
 
+/**
+ * db[k, c, n] = sum_m a[m, c, k] dy[m, c, n] from a [m, c, k] and aT [m, k, c]. With fewer output
+ * columns than rows (n < k) it is formed transposed, (dy^T a)^T: XNNPACK's grouped product is
+ * several times slower with 16 columns than with 128 (the gradient of attention's values, 128 x 64
+ * channels x 128 x 16: 19.6 ms as db, 4.4 ms transposed, the same bits).
+ */
+function channelRightGradient(a: tf.Tensor, aT: tf.Tensor, dy: tf.Tensor): tf.Tensor3D {
+  const k = a.shape[2]!;
+  const n = dy.shape[2]!;
+  if (n >= k) return depthwiseProduct(tf.transpose(aT, [1, 0, 2]), dy);
+  return tf.transpose(depthwiseProduct(tf.transpose(dy, [2, 0, 1]), a), [2, 1, 0]) as tf.Tensor3D;
+}
+
 const channelProduct = customOp<tf.Tensor3D>(([a, b], save) => {
-  // The product needs a as [m, k, c]; it is kept for the gradient of b.
+  // The product needs a as [m, k, c]; both layouts are kept for the gradient of b.
   const aT = tf.transpose(a!, [0, 2, 1]);
-  save([aT, b!]);
+  save([a!, aT, b!]);
   return {
     value: depthwiseProduct(aT, b!),
-    gradFunc: (dy, [saT, sb]) => [
+    gradFunc: (dy, [sa, saT, sb]) => [
       // da[m, c, k] = sum_n dy[m, c, n] b[k, c, n]
       depthwiseProduct(tf.transpose(dy, [0, 2, 1]), tf.transpose(sb!, [2, 1, 0])),
-      // db[k, c, n] = sum_m a[m, c, k] dy[m, c, n]
-      depthwiseProduct(tf.transpose(saT!, [1, 0, 2]), dy),
+      channelRightGradient(sa!, saT!, dy),
     ],
   };
 });
