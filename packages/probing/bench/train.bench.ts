@@ -17,7 +17,15 @@
 //   attention products [64 = batch x heads] of 128x16 @ 16x128 (QK^T) and 128x128 @ 128x16 (PV):
 //     batched matMul 22-28 ms and 15-17 ms (naive loop); 64 sliced 2-D matMuls 70 ms and more (per-op
 //     overhead, stack); one depthwise convolution in the (query, batch x head, key) layout
-//     (ops.channelMatMul) 3-5 ms and 2-6 ms.
+//     (ops.channelMatMul) 3-5 ms and 2-6 ms. XNNPACK's grouped product is slow with few output
+//     columns: 128 x 64 channels x 128 -> 16 (PV, and the gradients dQ and dV) 12.8 ms, 128 -> 128
+//     from 16 (QK^T) 6 ms, 16 x 128 -> 128 3.5 ms. So dV = P^T dZ is formed as (dZ^T P)^T: 19.6 ->
+//     4.4 ms with its transposes, the same bits, +3-4% a step (in-process A/B). PV and dQ
+//     transposed instead would need their [q, c, k] operand as [k, c, q], a 1M-element transpose
+//     (12 ms, or three block steps ~9 ms): they lost (PV 15.4 ms as is, 18-22 ms transposed).
+//   Broadcast binary ops ([2048,64] by [2048,1] or [64]) take 3-7x a same-shape one (0.4-1.2 vs
+//     0.15 ms; scalars cost nothing extra); materialising the operand (tile 11 ms, a ones product
+//     0.7-1.5 ms) does not pay.
 //   embedding [67,64] by 2048 ids: gather 4-5 ms (and no gradient kernel on wasm); one-hot product
 //     0.6 ms; its gradient one-hot^T dy 1.8 ms.
 //   2-D transpose [2048,256] 7-16 ms; in two block steps (ops.transpose2d) 0.9 ms. Sum over the
