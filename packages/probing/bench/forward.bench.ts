@@ -24,7 +24,7 @@ import { initBackend, Rng, type SafetensorsTensor, tf } from '@iclkr/core';
 import { modelFromCheckpoint } from '../src/index.js';
 import { writeBenchResult } from '../../../bench/results.js';
 import { matmulRates, matmulTable } from './ceiling.js';
-import { ReferenceServer, type RunInfo, type Spread, spread } from './reference.js';
+import { alternate, ReferenceServer, type RunInfo, type Spread, spread } from './reference.js';
 
 const V = 50257;
 const P = 1024;
@@ -122,19 +122,16 @@ const ourSeconds: number[][] = ROWS.map(() => []);
 const torchSeconds = new Map<number, number[][]>(TORCH_THREADS.map((t) => [t, TORCH_ROWS.map(() => [])]));
 let torchInfo: RunInfo | undefined;
 // Windows alternate: one pass of every row of ours, then of PyTorch at each thread count (the order flips every window).
-for (let w = 0; w < WINDOWS; w++) {
-  const runTorch = async () => {
-    for (const threads of w % 2 === 0 ? TORCH_THREADS : [...TORCH_THREADS].reverse()) {
-      if (torch === undefined) break;
-      const answer = await torch.window(threads);
-      answer.seconds.forEach((s, r) => torchSeconds.get(threads)![r]!.push(s));
-      torchInfo = answer;
-    }
-  };
-  if (w % 2 === 1) await runTorch();
-  ROWS.forEach((_, i) => ourSeconds[i]!.push(timed(i)));
-  if (w % 2 === 0) await runTorch();
-}
+await alternate(
+  torch,
+  WINDOWS,
+  TORCH_THREADS,
+  () => ROWS.forEach((_, i) => ourSeconds[i]!.push(timed(i))),
+  (threads, answer) => {
+    answer.seconds.forEach((s, r) => torchSeconds.get(threads)![r]!.push(s));
+    torchInfo = answer;
+  },
+);
 await torch?.close();
 tf.dispose(inputs);
 const peakRssBytes = process.resourceUsage().maxRSS * 1024;

@@ -3,6 +3,7 @@
 // Run: npx tsx bench/profile.ts [train|forward] [batch] [positions]
 import { initBackend, Rng, tf } from '@iclkr/core';
 import { createGpt, GptTrainer, initGptParams, modelFromCheckpoint } from '../src/index.js';
+import { TRAIN_CONFIG } from './train-shape.js';
 
 const backend = await initBackend();
 console.log(`backend ${backend.name}, ${backend.threads} threads`);
@@ -82,16 +83,7 @@ async function report(label: string, f: () => void, tokens: number): Promise<voi
 
 const what = process.argv[2] ?? 'train';
 if (what === 'train') {
-  const config = {
-    vocabSize: 67,
-    nCtx: 128,
-    nLayers: 2,
-    nHeads: 4,
-    dModel: 64,
-    dMlp: 256,
-    positions: 'alibi',
-    tiedEmbeddings: false,
-  } as const;
+  const config = TRAIN_CONFIG;
   const rng = new Rng(0);
   const params = initGptParams(config, new Rng(1));
   const model = createGpt(config, params);

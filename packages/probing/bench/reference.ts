@@ -67,3 +67,26 @@ export class ReferenceServer<T> {
     if (this.child.exitCode === null && this.child.signalCode === null) await exited;
   }
 }
+
+/**
+ * `windows` alternating windows: ours (`ours(w)`) and the reference's at each of `threads` (each
+ * answer handed to `take`), the reference first on odd windows and its thread order flipped on them
+ * too. Without a reference (python3-torch missing) only ours run.
+ */
+export async function alternate<T>(
+  reference: ReferenceServer<T> | undefined,
+  windows: number,
+  threads: readonly number[],
+  ours: (w: number) => void,
+  take: (threads: number, answer: T & RunInfo) => void,
+): Promise<void> {
+  for (let w = 0; w < windows; w++) {
+    const runReference = async () => {
+      if (reference === undefined) return;
+      for (const t of w % 2 === 0 ? threads : [...threads].reverse()) take(t, await reference.window(t));
+    };
+    if (w % 2 === 1) await runReference();
+    ours(w);
+    if (w % 2 === 0) await runReference();
+  }
+}

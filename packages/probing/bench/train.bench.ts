@@ -38,20 +38,12 @@ import { fileURLToPath } from 'node:url';
 import { initBackend, Rng, tf } from '@iclkr/core';
 import { writeBenchResult } from '../../../bench/results.js';
 import { matmulRates, matmulTable } from './ceiling.js';
-import { type RunInfo, ReferenceServer, type Spread, spread } from './reference.js';
-import { channelMatMul, createGpt, type GptConfig, GptTrainer, initGptParams, type TrainBatch, transpose2d } from '../src/index.js';
+import { alternate, type RunInfo, ReferenceServer, type Spread, spread } from './reference.js';
+import { TRAIN_BATCH, TRAIN_CONFIG } from './train-shape.js';
+import { channelMatMul, createGpt, GptTrainer, initGptParams, type TrainBatch, transpose2d } from '../src/index.js';
 
-const CONFIG: GptConfig = {
-  vocabSize: 67,
-  nCtx: 128,
-  nLayers: 2,
-  nHeads: 4,
-  dModel: 64,
-  dMlp: 256,
-  positions: 'alibi',
-  tiedEmbeddings: false,
-};
-const BATCH = 16;
+const CONFIG = TRAIN_CONFIG;
+const BATCH = TRAIN_BATCH;
 const WARMUP = 5;
 const WINDOWS = 7;
 const STEPS_PER_WINDOW = 8;
@@ -98,19 +90,16 @@ const ourWindow = () => {
 const windows: number[] = [];
 const torchWindows = new Map<number, number[]>(TORCH_THREADS.map((t) => [t, []]));
 let torchInfo: RunInfo | undefined;
-for (let w = 0; w < WINDOWS; w++) {
-  const runTorch = async () => {
-    for (const threads of w % 2 === 0 ? TORCH_THREADS : [...TORCH_THREADS].reverse()) {
-      if (torch === undefined) break;
-      const answer = await torch.window(threads);
-      torchWindows.get(threads)!.push(answer.tokensPerSecond);
-      torchInfo = answer;
-    }
-  };
-  if (w % 2 === 1) await runTorch();
-  windows.push(ourWindow());
-  if (w % 2 === 0) await runTorch();
-}
+await alternate(
+  torch,
+  WINDOWS,
+  TORCH_THREADS,
+  () => windows.push(ourWindow()),
+  (threads, answer) => {
+    torchWindows.get(threads)!.push(answer.tokensPerSecond);
+    torchInfo = answer;
+  },
+);
 await torch?.close();
 
 // The ceiling: the step's FLOPs (the products of the linear layers, unembedding and attention,
