@@ -6,27 +6,24 @@ import { fileURLToPath } from 'node:url';
 import { ablationReportSchema, OptionError, Rng } from '@iclkr/core';
 import { loadTextDataset } from '@iclkr/core/node';
 import { createGpt, type HookedModel, initGptParams, nextTokenDistributions, Probe } from '@iclkr/probing';
-import { loadGptCheckpoint, loadTokenizer } from '@iclkr/probing/node';
+import { loadTokenizer } from '@iclkr/probing/node';
 import type { World } from '@iclkr/theory';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadDefaultModel } from '../../test/default-model.js';
 import { silentIo } from '../io.js';
 import { libraryRun } from '../meta.js';
 import { presentReport } from '../present/summary.js';
 import type { TextPromptParts } from '../probe/sources.js';
 import { labelTokens, textPrompts } from '../probe/text-prompts.js';
 import { worldLabels, worldPrompts } from '../probe/world-prompts.js';
-import { modelWorld } from '../world.js';
 import { runAblation } from './run.js';
 
-const DEFAULT_MODEL = fileURLToPath(new URL('../../../../models/default', import.meta.url));
 const DATA = fileURLToPath(new URL('../../../../../shared/data/', import.meta.url));
 
 let model: HookedModel;
 let world: World;
 beforeAll(async () => {
-  const checkpoint = await loadGptCheckpoint(DEFAULT_MODEL);
-  model = checkpoint.model;
-  world = modelWorld(checkpoint.world, DEFAULT_MODEL);
+  ({ model, world } = await loadDefaultModel());
 });
 afterAll(() => model.dispose());
 

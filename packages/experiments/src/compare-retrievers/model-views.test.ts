@@ -1,21 +1,15 @@
-import { fileURLToPath } from 'node:url';
 import { Rng, tf } from '@iclkr/core';
 import { alibiSlopes, type HookedModel, nextTokenDistributions } from '@iclkr/probing';
-import { loadGptCheckpoint } from '@iclkr/probing/node';
 import { createRetriever } from '@iclkr/retrieval';
 import { promptTokens, samplePrompt, type World } from '@iclkr/theory';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { modelWorld } from '../world.js';
+import { loadDefaultModel } from '../../test/default-model.js';
 import { checkHead, checkLayer, entropy, parseHead, promptViews, runAlone } from './model-views.js';
-
-const DEFAULT_MODEL = fileURLToPath(new URL('../../../../models/default', import.meta.url));
 
 let model: HookedModel;
 let world: World;
 beforeAll(async () => {
-  const checkpoint = await loadGptCheckpoint(DEFAULT_MODEL);
-  model = checkpoint.model;
-  world = modelWorld(checkpoint.world, DEFAULT_MODEL);
+  ({ model, world } = await loadDefaultModel());
 });
 afterAll(() => model.dispose());
 

@@ -1,26 +1,20 @@
-import { fileURLToPath } from 'node:url';
 import { compareRetrieversReportSchema, IclkrError, Rng } from '@iclkr/core';
 import type { HookedModel } from '@iclkr/probing';
-import { loadGptCheckpoint } from '@iclkr/probing/node';
 import { estimatorKernelRows, samplePrompt, TheoremKernel, type World } from '@iclkr/theory';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadDefaultModel } from '../../test/default-model.js';
 import { silentIo } from '../io.js';
 import { libraryRun } from '../meta.js';
 import { presentReport } from '../present/summary.js';
 import { taskPool } from '../icl/evaluate.js';
-import { modelWorld } from '../world.js';
 import { compareOnSide } from './engine.js';
 import { runCompareRetrievers } from './run.js';
 import { worldKernelRows, worldSide } from './world-side.js';
 
-const DEFAULT_MODEL = fileURLToPath(new URL('../../../../models/default', import.meta.url));
-
 let model: HookedModel;
 let world: World;
 beforeAll(async () => {
-  const checkpoint = await loadGptCheckpoint(DEFAULT_MODEL);
-  model = checkpoint.model;
-  world = modelWorld(checkpoint.world, DEFAULT_MODEL);
+  ({ model, world } = await loadDefaultModel());
 });
 afterAll(() => model.dispose());
 
