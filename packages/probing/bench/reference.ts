@@ -2,8 +2,7 @@
 // --serve warms up, then answers each torch thread count written to its stdin with one JSON line
 // of one timed window. The benchmark asks only while its own work is not running, so the two
 // never compete for the cores, and the windows of ours and the reference alternate.
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
+import { LineServer } from '../../../bench/line-server.js';
 
 /** The median and range of a set of measurements. */
 export interface Spread {
@@ -27,16 +26,10 @@ export interface RunInfo {
 
 /** A reference script running with --serve: `window(threads)` times one window at that many torch threads. */
 export class ReferenceServer<T> {
-  private readonly child: ChildProcessWithoutNullStreams;
-  private readonly lines: AsyncIterator<string>;
-  private stderr = '';
+  private readonly server: LineServer;
 
   private constructor(script: string, args: string[]) {
-    this.child = spawn('/usr/bin/python3', [script, '--serve', ...args]);
-    this.child.stderr.on('data', (chunk: Buffer) => {
-      this.stderr = (this.stderr + chunk.toString()).slice(-4000);
-    });
-    this.lines = createInterface({ input: this.child.stdout })[Symbol.asyncIterator]();
+    this.server = new LineServer('/usr/bin/python3', [script, '--serve', ...args]);
   }
 
   /** Starts `script` (warm-up included); undefined, with the reason printed, where python3-torch cannot run it. */
@@ -53,18 +46,13 @@ export class ReferenceServer<T> {
   }
 
   /** One timed window at `threads` torch threads. */
-  async window(threads: number): Promise<T & RunInfo> {
-    this.child.stdin.write(`${threads}\n`);
-    const next = await this.lines.next();
-    if (next.done) throw new Error(this.stderr.trim().split('\n').pop() ?? 'the reference exited');
-    return JSON.parse(next.value) as T & RunInfo;
+  window(threads: number): Promise<T & RunInfo> {
+    return this.server.ask<T & RunInfo>(String(threads));
   }
 
-  /** Ends the script (closing its stdin) and waits for it to exit. */
-  async close(): Promise<void> {
-    const exited = new Promise((resolve) => this.child.once('exit', resolve));
-    this.child.stdin.end();
-    if (this.child.exitCode === null && this.child.signalCode === null) await exited;
+  /** Ends the script and waits for it to exit. */
+  close(): Promise<void> {
+    return this.server.close();
   }
 }
 
