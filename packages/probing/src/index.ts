@@ -185,6 +185,8 @@ export {
   gptCheckpointToFiles,
   parseGptConfigJson,
 } from './gpt/checkpoint.js';
+/** Causal attention in one WebAssembly kernel on the wasm backend (fused, or staged for hooks on scores and patterns). */
+export { type AttentionStages, attentionKernelsRun, fusedAttention, stagedAttention } from './attention-kernel.js';
 /**
  * Differentiable ops on fast kernels (the components compute with them): products, channel-batched
  * products, embedding lookup, LayerNorm, gelu_new, exact gelu.

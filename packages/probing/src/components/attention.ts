@@ -9,6 +9,7 @@
 
 import { tf } from '@iclkr/core';
 import type { HookPoints } from '../hooks.js';
+import { attentionKernelsRun, fusedAttention, stagedAttention } from '../attention-kernel.js';
 import { channelMatMul } from '../ops.js';
 import { linear, type ParamReader } from '../params.js';
 import type { RotaryEmbedding } from './rotary-embeddings.js';
@@ -104,6 +105,32 @@ export class Attention {
       q = hooks.fire(`${this.name}.hook_rot_q`, this.rotary.apply(q));
       k = hooks.fire(`${this.name}.hook_rot_k`, this.rotary.apply(k));
     }
+    const z = hooks.fire(
+      `${this.name}.hook_z`,
+      attentionKernelsRun(dHead) ? this.attendInKernels(q, k, v, hooks) : this.attend(q, k, v, hooks),
+    );
+    return linear(z.reshape([batch, nPos, nHeads * dHead]), this.W_O, this.b_O);
+  }
+
+  /**
+   * z [batch, pos, head, d_head] from q, k, v in the attention kernels: fused, unless a hook keeps
+   * or changes the scores or the pattern, which then pass through the hooks between stages.
+   */
+  private attendInKernels(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, hooks: HookPoints): tf.Tensor {
+    const slopes = this.slopes ?? new Array<number>(this.shape.nHeads).fill(0);
+    const scale = 1 / Math.sqrt(this.shape.dHead);
+    const [scores, pattern] = ['hook_attn_scores', 'hook_pattern'].map((hook) => `${this.name}.${hook}`) as [string, string];
+    if (![scores, pattern].some((name) => hooks.wants(name) || hooks.intervenes(name))) return fusedAttention(q, k, v, slopes, scale);
+    return stagedAttention(q, k, v, slopes, scale, {
+      scores: (s) => hooks.fire(scores, s),
+      pattern: (p) => hooks.fire(pattern, p),
+    });
+  }
+
+  /** z [batch, pos, head, d_head] from q, k, v through tfjs kernels (on backends other than wasm), firing the score and pattern hooks. */
+  private attend(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, hooks: HookPoints): tf.Tensor {
+    const { nHeads, dHead } = this.shape;
+    const [batch, nPos] = q.shape as [number, number];
     // Products run in the layout (position, batch x head, ...) of channelMatMul; the 1/sqrt(d_head)
     // scale goes on the queries, the smaller tensor.
     const c = batch * nHeads;
@@ -114,8 +141,7 @@ export class Attention {
     const scores = this.fireQBHK(hooks, 'hook_attn_scores', tf.add(products, scoreBias(nPos, this.slopes)));
     const pattern = this.fireQBHK(hooks, 'hook_pattern', tf.softmax(scores, -1));
     const mixed = channelMatMul(pattern.reshape([nPos, c, nPos]) as tf.Tensor3D, values);
-    const z = hooks.fire(`${this.name}.hook_z`, tf.transpose(mixed.reshape([nPos, batch, nHeads, dHead]), [1, 0, 2, 3]));
-    return linear(z.reshape([batch, nPos, nHeads * dHead]), this.W_O, this.b_O);
+    return tf.transpose(mixed.reshape([nPos, batch, nHeads, dHead]), [1, 0, 2, 3]);
   }
 
   /**

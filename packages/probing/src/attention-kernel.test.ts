@@ -1,0 +1,223 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Rng, tf } from '@iclkr/core';
+import wabt from 'wabt';
+import { describe, expect, it } from 'vitest';
+import {
+  ATTENTION_KERNEL_BYTES,
+  ATTENTION_KERNEL_SHARED_BYTES,
+  attentionKernelsRun,
+  fusedAttention,
+  stagedAttention,
+} from './attention-kernel.js';
+import { alibiSlopes } from './components/attention.js';
+import { createGpt, initGptParams } from './gpt/init.js';
+
+/** Batch 2, 19 positions (not a multiple of the kernel's 16), 4 query heads over 2 kv heads, d_head 8, ALiBi. */
+const [B, T, H, KV, D] = [2, 19, 4, 2, 8];
+const SLOPES = alibiSlopes(H);
+const SCALE = 1 / Math.sqrt(D);
+
+function random(rng: Rng, n: number): Float64Array {
+  return Float64Array.from({ length: n }, () => rng.normal());
+}
+
+/**
+ * The reference: a float64 loop over the definition, z[b, i, h] = sum_{j <= i} softmax_j(scale
+ * q_i.k_j - slope_h (i - j)) v_j, with kv head h / (H / KV); returns sum(z * w).
+ */
+function loopLoss(q: Float64Array, k: Float64Array, v: Float64Array, w: Float64Array): number {
+  let loss = 0;
+  for (let b = 0; b < B; b++) {
+    for (let h = 0; h < H; h++) {
+      const kv = Math.floor(h / (H / KV));
+      for (let i = 0; i < T; i++) {
+        const qi = ((b * T + i) * H + h) * D;
+        const s = Array.from({ length: i + 1 }, (_, j) => {
+          let dot = 0;
+          for (let d = 0; d < D; d++) dot += q[qi + d]! * k[((b * T + j) * KV + kv) * D + d]!;
+          return SCALE * dot - SLOPES[h]! * (i - j);
+        });
+        const m = Math.max(...s);
+        const e = s.map((x) => Math.exp(x - m));
+        const l = e.reduce((a, x) => a + x, 0);
+        for (let d = 0; d < D; d++) {
+          let z = 0;
+          for (let j = 0; j <= i; j++) z += (e[j]! / l) * v[((b * T + j) * KV + kv) * D + d]!;
+          loss += z * w[qi + d]!;
+        }
+      }
+    }
+  }
+  return loss;
+}
+
+const dot = (a: ArrayLike<number>, b: ArrayLike<number>) => Array.from(a).reduce((s, x, i) => s + x * b[i]!, 0);
+
+describe('the fused attention kernel (wasm)', () => {
+  it('is attention-kernel.wat as wabt assembles it, with its own and with a shared memory (the bytes are not edited by hand)', async () => {
+    const source = readFileSync(new URL('./attention-kernel.wat', import.meta.url), 'utf8');
+    const plain = '(memory (import "env" "memory") 1)';
+    expect(source).toContain(plain);
+    const assemble = async (text: string) => {
+      const module = (await wabt()).parseWat('attention-kernel.wat', text, { simd: true, threads: true });
+      const { buffer } = module.toBinary({});
+      module.destroy();
+      return Buffer.from(buffer).toString('base64');
+    };
+    expect(await assemble(source)).toBe(ATTENTION_KERNEL_BYTES);
+    expect(await assemble(source.replace(plain, '(memory (import "env" "memory") 1 65536 shared)'))).toBe(ATTENTION_KERNEL_SHARED_BYTES);
+  });
+
+  it('runs on the wasm backend for d_head a multiple of 4 only', () => {
+    expect(tf.getBackend()).toBe('wasm');
+    expect(attentionKernelsRun(D)).toBe(true);
+    expect(attentionKernelsRun(6)).toBe(false);
+  });
+
+  const rng = new Rng(3);
+  const q = random(rng, B * T * H * D);
+  const k = random(rng, B * T * KV * D);
+  const v = random(rng, B * T * KV * D);
+  const w = random(rng, B * T * H * D);
+  const tensors = () => [
+    tf.tensor4d(Float32Array.from(q), [B, T, H, D]),
+    tf.tensor4d(Float32Array.from(k), [B, T, KV, D]),
+    tf.tensor4d(Float32Array.from(v), [B, T, KV, D]),
+  ];
+  const identity = { scores: (s: tf.Tensor) => s, pattern: (p: tf.Tensor) => p };
+
+  it('computes causal ALiBi attention with grouped kv heads as a float64 loop does', () => {
+    const z = tf.tidy(() => fusedAttention(...(tensors() as [tf.Tensor, tf.Tensor, tf.Tensor]), SLOPES, SCALE).dataSync());
+    // sum(z * e_n) for each output n is z itself: compare the loss over random weights and a few unit weights.
+    expect(dot(z, w)).toBeCloseTo(loopLoss(q, k, v, w), 4);
+    for (const n of [0, 7, B * T * H * D - 1]) {
+      const unit = new Float64Array(w.length);
+      unit[n] = 1;
+      expect(Math.abs(z[n]! - loopLoss(q, k, v, unit))).toBeLessThan(2e-6);
+    }
+  });
+
+  it('has the gradients of the float64 loop (central differences along random directions)', () => {
+    const grads = tf.tidy(() => {
+      const g = tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => fusedAttention(a, b, c, SLOPES, SCALE));
+      return g(tensors(), tf.tensor4d(Float32Array.from(w), [B, T, H, D])).map((x) => x.dataSync());
+    });
+    const eps = 1e-4;
+    [q, k, v].forEach((x, input) => {
+      const u = random(new Rng(10 + input), x.length);
+      const shifted = (sign: number) => {
+        const args = [q, k, v].map((y) => Float64Array.from(y));
+        args[input] = Float64Array.from(x, (xi, i) => xi + sign * eps * u[i]!);
+        return loopLoss(args[0]!, args[1]!, args[2]!, w);
+      };
+      const numeric = (shifted(1) - shifted(-1)) / (2 * eps);
+      expect(Math.abs(dot(grads[input]!, u) - numeric)).toBeLessThan(1e-4 * Math.max(1, Math.abs(numeric)));
+    });
+  });
+
+  it('in stages gives the fused numbers bit for bit, and the same gradients', () => {
+    const [fused, staged] = [
+      (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => fusedAttention(a, b, c, SLOPES, SCALE),
+      (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => stagedAttention(a, b, c, SLOPES, SCALE, identity),
+    ];
+    const [zf, zs] = tf.tidy(() => [fused, staged].map((f) => f(...(tensors() as [tf.Tensor, tf.Tensor, tf.Tensor])).dataSync()));
+    expect(zs).toEqual(zf);
+    const [gf, gs] = tf.tidy(() =>
+      [fused, staged].map((f) =>
+        tf
+          .grads(f)(tensors(), tf.tensor4d(Float32Array.from(w), [B, T, H, D]))
+          .map((x) => x.dataSync()),
+      ),
+    );
+    gf!.forEach((g, i) => {
+      g.forEach((x, n) => expect(Math.abs(x - gs![i]![n]!)).toBeLessThan(1e-5));
+    });
+  });
+
+  it('in stages shows the scores (-inf above the diagonal) and the pattern, and honours a pattern that looks ahead', () => {
+    tf.tidy(() => {
+      const seen: tf.Tensor[] = [];
+      const [tq, tk, tv] = tensors() as [tf.Tensor, tf.Tensor, tf.Tensor];
+      // Every query's pattern moved onto the last key: z_i = v_{T-1} of its kv head.
+      const ahead = tf.oneHot(tf.fill([B, H, T], T - 1, 'int32'), T).cast('float32');
+      const z = stagedAttention(tq, tk, tv, SLOPES, SCALE, {
+        scores: (s) => (seen.push(s), s),
+        pattern: (p) => (seen.push(p), ahead),
+      }).arraySync() as number[][][][];
+      const [scores, pattern] = seen.map((x) => x.arraySync() as number[][][][]);
+      expect(scores![1]![3]![4]![5]).toBe(-Infinity);
+      expect(scores![1]![3]![4]![4]).toBeCloseTo(
+        SCALE * dot(q.slice(((T + 4) * H + 3) * D, ((T + 4) * H + 3) * D + D), k.slice(((T + 4) * KV + 1) * D, ((T + 4) * KV + 1) * D + D)),
+        5,
+      );
+      expect(pattern![0]![2]![5]!.reduce((a, x) => a + x, 0)).toBeCloseTo(1, 6);
+      expect(pattern![0]![2]![5]![6]).toBe(0);
+      const last = Array.from(v.slice(((1 * T + T - 1) * KV + 1) * D, ((1 * T + T - 1) * KV + 1) * D + D));
+      z[1]![2]![3]!.forEach((x, d) => expect(x).toBeCloseTo(last[d]!, 6));
+    });
+  });
+
+  it('gives a model the outputs of the tfjs path (cpu backend, grouped products) to float32 rounding', async () => {
+    const config = {
+      vocabSize: 11,
+      nCtx: 40,
+      nLayers: 2,
+      nHeads: 4,
+      dModel: 32,
+      dMlp: 64,
+      positions: 'alibi' as const,
+      tiedEmbeddings: false,
+    };
+    const model = createGpt(config, initGptParams(config, new Rng(5)));
+    const ids = tf.tensor2d(
+      Int32Array.from({ length: 2 * 37 }, (_, i) => (i * 7) % 11),
+      [2, 37],
+      'int32',
+    );
+    const logits = () => tf.tidy(() => model.run(ids).logits.dataSync());
+    const wasm = logits();
+    await tf.setBackend('cpu');
+    try {
+      expect(attentionKernelsRun(8)).toBe(false);
+      const cpu = logits();
+      wasm.forEach((x, i) => expect(Math.abs(x - cpu[i]!)).toBeLessThan(2e-5));
+    } finally {
+      await tf.setBackend('wasm');
+      ids.dispose();
+      model.dispose();
+    }
+  });
+
+  it('trains bit-identically on 1 and 2 wasm threads (the kernel runs on the calling thread; the shared-memory build on 2)', () => {
+    const script = `
+      const { initBackend, Rng, tf } = await import('@iclkr/core/node').then(async (node) => ({ ...(await import('@iclkr/core')), ...node }));
+      const { attentionKernelsRun, createGpt, initGptParams, GptTrainer } = await import(${JSON.stringify(fileURLToPath(new URL('./index.ts', import.meta.url)))});
+      await initBackend('wasm');
+      const config = { vocabSize: 13, nCtx: 32, nLayers: 2, nHeads: 4, dModel: 32, dMlp: 64, positions: 'alibi', tiedEmbeddings: false };
+      const params = initGptParams(config, new Rng(1));
+      const trainer = new GptTrainer(createGpt(config, params), params, { lr: 1e-3, warmup: 1, steps: 3 });
+      const rng = new Rng(2);
+      for (let s = 0; s < 3; s++) {
+        const n = 4 * 32;
+        trainer.step({ inputs: Int32Array.from({ length: n }, () => rng.int(13)), targets: Int32Array.from({ length: n }, () => rng.int(13)),
+          weights: new Float32Array(n).fill(1), batch: 4, length: 32 });
+      }
+      let h = 2166136261;
+      for (const name of Object.keys(params).sort()) for (const x of new Uint8Array(params[name].dataSync().buffer)) h = Math.imul(h ^ x, 16777619) >>> 0;
+      console.log(JSON.stringify({ hash: h.toString(16), kernel: attentionKernelsRun(8) }));`;
+    const hashes = ['1', '2'].map((threads) => {
+      const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+        cwd: fileURLToPath(new URL('..', import.meta.url)),
+        env: { ...process.env, ICLKR_THREADS: threads },
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+      expect(run.status, run.stderr).toBe(0);
+      return JSON.parse(run.stdout.trim().split('\n').pop() ?? '');
+    });
+    expect(hashes[0].kernel).toBe(true);
+    expect(hashes[1]).toEqual(hashes[0]);
+  });
+});
