@@ -10,6 +10,7 @@
  */
 
 import { tf } from '@iclkr/core';
+import { defineWasmKernel, runWasmKernel, wasmKernelsRun } from './wasm-kernels.js';
 
 /** What a custom-gradient op returns: its value, and the gradient of each input from dy and the saved tensors. */
 export interface CustomOpResult<T extends tf.Tensor> {
@@ -164,12 +165,37 @@ export function embeddingLookup(table: tf.Tensor2D, ids: tf.Tensor): tf.Tensor {
   })(table, ids);
 }
 
+defineWasmKernel('IclkrLayerNorm', (call, { x, w, b }, { eps }: { eps: number }) => {
+  const d = w!.shape[0]!;
+  const rows = x!.shape.reduce((a, n) => a * n, 1) / d;
+  const [y, xhat, rstd] = [call.output(x!.shape), call.output(x!.shape), call.output([rows])];
+  call.exports.layer_norm!(call.at(x!), call.at(w!), call.at(b!), call.at(y), call.at(xhat), call.at(rstd), rows, d, eps);
+  return call.done([y, xhat, rstd]);
+});
+
+defineWasmKernel('IclkrLayerNormGrad', (call, { dy, xhat, rstd, w }) => {
+  const d = w!.shape[0]!;
+  const [dx, dw, db] = [call.output(dy!.shape), call.output([d], true), call.output([d], true)];
+  const args = [dy, xhat, rstd, w].map((t) => call.at(t!));
+  call.exports.layer_norm_grad!(...args, call.at(dx), call.at(dw), call.at(db), rstd!.shape[0]!, d);
+  return call.done([dx, dw, db]);
+});
+
 /**
  * LayerNorm over the last axis, (x - mean) / sqrt(var + eps) * w + b, with its gradient written
- * out: dx = rstd (g - mean(g) - xhat mean(g xhat)) for g = dy w; dw, db as row sums.
+ * out: dx = rstd (g - mean(g) - xhat mean(g xhat)) for g = dy w; dw, db as row sums. On the wasm
+ * backend (width a multiple of 4) each direction is one pass of the wasm kernels; elsewhere tfjs
+ * kernels.
  */
 export function layerNorm(x: tf.Tensor, w: tf.Tensor, b: tf.Tensor, eps: number): tf.Tensor {
   const d = x.shape[x.shape.length - 1]!;
+  if (d % 4 === 0 && wasmKernelsRun()) {
+    return customOp(([input, weight, bias], save) => {
+      const [y, xhat, rstd] = runWasmKernel('IclkrLayerNorm', { x: input!, w: weight!, b: bias! }, { eps });
+      save([xhat!, rstd!, weight!]);
+      return { value: y!, gradFunc: (dy, [sx, sr, sw]) => runWasmKernel('IclkrLayerNormGrad', { dy, xhat: sx!, rstd: sr!, w: sw! }) };
+    })(x, w, b);
+  }
   return customOp(([input, weight, bias], save) => {
     const centred = tf.sub(input!, tf.mean(input!, -1, true));
     const rstd = tf.rsqrt(tf.add(tf.mean(tf.square(centred), -1, true), eps));
@@ -189,11 +215,43 @@ export function layerNorm(x: tf.Tensor, w: tf.Tensor, b: tf.Tensor, eps: number)
 const GELU_C = Math.sqrt(2 / Math.PI);
 const GELU_A = 0.044715;
 
+defineWasmKernel('IclkrGelu', (call, { x }) => {
+  const y = call.output(x!.shape);
+  call.exports.gelu!(
+    call.at(x!),
+    call.at(y),
+    y.shape.reduce((a, n) => a * n, 1),
+  );
+  return call.done([y]);
+});
+
+defineWasmKernel('IclkrGeluGrad', (call, { x, dy }) => {
+  const dx = call.output(x!.shape);
+  call.exports.gelu_grad!(
+    call.at(x!),
+    call.at(dy!),
+    call.at(dx),
+    dx.shape.reduce((a, n) => a * n, 1),
+  );
+  return call.done([dx]);
+});
+
 /**
  * gelu_new (GPT-2's tanh approximation), 0.5 x (1 + tanh(u)) with u = sqrt(2/pi) (x + 0.044715 x^3),
- * computed as x sigmoid(2u) (the same function; sigmoid is a vectorised kernel, tanh and pow are not).
+ * computed as x sigmoid(2u) (the same function; sigmoid is a vectorised kernel, tanh and pow are
+ * not). On the wasm backend (a size that is a multiple of 4) each direction is one pass of the wasm
+ * kernels, the backward pass recomputing the sigmoid from x; elsewhere tfjs kernels.
  */
 export function gelu(x: tf.Tensor): tf.Tensor {
+  if (x.size % 4 === 0 && wasmKernelsRun()) {
+    return customOp(([input], save) => {
+      save([input!]);
+      return {
+        value: runWasmKernel('IclkrGelu', { x: input! })[0]!,
+        gradFunc: (dy, [sx]) => runWasmKernel('IclkrGeluGrad', { x: sx!, dy }),
+      };
+    })(x);
+  }
   return customOp(([input], save) => {
     const square = tf.square(input!);
     const s = tf.sigmoid(tf.mul(tf.mul(input!, tf.add(tf.mul(square, GELU_A), 1)), 2 * GELU_C));

@@ -1,20 +1,27 @@
-;; attention-kernel.ts holds these bytes (and those of the same text with a shared memory); see its header.
+;; wasm-kernels.ts holds these bytes (and those of the same text with a shared memory); see its header.
 (module
   (memory (import "env" "memory") 1)
-  ;; Causal softmax attention, fused, on float32 tensors in the memory of tfjs's wasm backend. All
-  ;; pointers are byte offsets. q, out, dq: [batch, t, h, dh]; k, v, dk, dv: [batch, t, hkv, dh],
-  ;; kv head h / (h_count / hkv) serving query head h; stats: [batch, h, t, 2] = (row max m, 1 / row
-  ;; sum l); slopes: [h] (ALiBi, zero without). Scores s_ij = scale q_i.k_j + slope (j - i), j <= i.
-  ;; dh is a multiple of 4; tp = t rounded up to 16. scratch holds 2 dh tp + 2 tp floats.
+  ;; Kernels on float32 tensors in the memory of tfjs's wasm backend; pointers are byte offsets.
+  ;;
+  ;; Attention: causal softmax attention, fused. q, out, dq: [batch, t, h, dh]; k, v, dk, dv:
+  ;; [batch, t, hkv, dh], kv head h / (h_count / hkv) serving query head h; stats: [batch, h, t, 2] =
+  ;; (row max m, 1 / row sum l); slopes: [h] (ALiBi, zero without). Scores s_ij = scale q_i.k_j +
+  ;; slope (j - i), j <= i. dh is a multiple of 4; tp = t rounded up to 16. scratch holds 2 dh tp +
+  ;; 2 tp floats.
+  ;;
+  ;; Layers: gelu_new and LayerNorm, forward and backward; n and d are multiples of 4.
 
   ;; Four lanes of exp(x) (Cephes' expf: 2^n e^r, |r| <= ln2 / 2, degree-7 polynomial; relative
   ;; error about 1e-7); lanes below -87.34 (so -inf) give 0.
   (func $exp4 (param $x v128) (result v128)
-    (local $keep v128) (local $n v128) (local $r v128) (local $p v128)
+    (local $keep v128) (local $n v128) (local $r v128) (local $p v128) (local $t v128)
     (local.set $keep (f32x4.gt (local.get $x) (v128.const f32x4 -87.33654 -87.33654 -87.33654 -87.33654)))
-    (local.set $x (f32x4.min (f32x4.max (local.get $x) (v128.const f32x4 -87.33654 -87.33654 -87.33654 -87.33654))
+    (local.set $x (f32x4.pmin (f32x4.pmax (local.get $x) (v128.const f32x4 -87.33654 -87.33654 -87.33654 -87.33654))
       (v128.const f32x4 88.0 88.0 88.0 88.0)))
-    (local.set $n (f32x4.nearest (f32x4.mul (local.get $x) (v128.const f32x4 1.44269504 1.44269504 1.44269504 1.44269504))))
+    ;; n = round(x log2 e): adding 1.5 2^23 rounds to an integer, held in the low bits of $t
+    (local.set $t (f32x4.add (f32x4.mul (local.get $x) (v128.const f32x4 1.44269504 1.44269504 1.44269504 1.44269504))
+      (v128.const f32x4 12582912 12582912 12582912 12582912)))
+    (local.set $n (f32x4.sub (local.get $t) (v128.const f32x4 12582912 12582912 12582912 12582912)))
     (local.set $r (f32x4.sub (f32x4.sub (local.get $x)
       (f32x4.mul (local.get $n) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375)))
       (f32x4.mul (local.get $n) (v128.const f32x4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4))))
@@ -31,10 +38,10 @@
       (v128.const f32x4 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1)))
     (local.set $p (f32x4.add (f32x4.add (f32x4.mul (f32x4.mul (local.get $p) (local.get $r)) (local.get $r)) (local.get $r))
       (v128.const f32x4 1.0 1.0 1.0 1.0)))
-    ;; 2^n from its exponent bits, n in [-126, 127]
+    ;; 2^n from its exponent bits, n in [-126, 127] (the shift drops $t's high bits)
     (v128.and (local.get $keep)
       (f32x4.mul (local.get $p)
-        (i32x4.shl (i32x4.add (i32x4.trunc_sat_f32x4_s (local.get $n)) (v128.const i32x4 127 127 127 127)) (i32.const 23)))))
+        (i32x4.shl (i32x4.add (local.get $t) (v128.const i32x4 127 127 127 127)) (i32.const 23)))))
 
   (func $hsum (param $a v128) (result f32)
     (f32.add (f32.add (f32x4.extract_lane 0 (local.get $a)) (f32x4.extract_lane 1 (local.get $a)))
@@ -103,7 +110,7 @@
       (local.set $x (v128.bitselect (v128.const f32x4 -inf -inf -inf -inf) (local.get $x)
         (f32x4.gt (local.get $rel) (v128.const f32x4 0 0 0 0))))
       (v128.store (local.get $s) (local.get $x))
-      (local.set $max (f32x4.max (local.get $max) (local.get $x)))
+      (local.set $max (f32x4.pmax (local.get $max) (local.get $x)))
       (local.set $rel (f32x4.add (local.get $rel) (v128.const f32x4 4 4 4 4)))
       (local.set $s (i32.add (local.get $s) (i32.const 16)))
       (local.set $n4 (i32.sub (local.get $n4) (i32.const 1)))
@@ -141,7 +148,7 @@
     (local.set $max (v128.const f32x4 -inf -inf -inf -inf))
     (block $done (loop $next
       (br_if $done (i32.eqz (local.get $n4)))
-      (local.set $max (f32x4.max (local.get $max) (v128.load (local.get $s))))
+      (local.set $max (f32x4.pmax (local.get $max) (v128.load (local.get $s))))
       (local.set $s (i32.add (local.get $s) (i32.const 16)))
       (local.set $n4 (i32.sub (local.get $n4) (i32.const 1)))
       (br $next)))
@@ -426,4 +433,127 @@
         (local.set $hh (i32.add (local.get $hh) (i32.const 1)))
         (br $hloop)))
       (local.set $b (i32.add (local.get $b) (i32.const 1)))
-      (br $bloop)))))
+      (br $bloop))))
+
+  ;; s = sigmoid(2u), u = sqrt(2/pi) (x + 0.044715 x^3): gelu_new(x) = x s.
+  (func $gate (param $x v128) (result v128)
+    (f32x4.div (v128.const f32x4 1 1 1 1)
+      (f32x4.add (v128.const f32x4 1 1 1 1)
+        (call $exp4 (f32x4.mul (f32x4.mul (local.get $x)
+          (f32x4.add (f32x4.mul (f32x4.mul (local.get $x) (local.get $x)) (v128.const f32x4 0.044715 0.044715 0.044715 0.044715))
+            (v128.const f32x4 1 1 1 1)))
+          (v128.const f32x4 -1.5957691216 -1.5957691216 -1.5957691216 -1.5957691216))))))
+
+  ;; y = gelu_new(x) over n floats.
+  (func (export "gelu") (param $x i32) (param $y i32) (param $n i32)
+    (local $end i32) (local $v v128)
+    (local.set $end (i32.add (local.get $x) (i32.shl (local.get $n) (i32.const 2))))
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $x) (local.get $end)))
+      (local.set $v (v128.load (local.get $x)))
+      (v128.store (local.get $y) (f32x4.mul (local.get $v) (call $gate (local.get $v))))
+      (local.set $x (i32.add (local.get $x) (i32.const 16)))
+      (local.set $y (i32.add (local.get $y) (i32.const 16)))
+      (br $next))))
+
+  ;; dx = dy gelu_new'(x) over n floats: s + x s (1 - s) 2 sqrt(2/pi) (1 + 3 0.044715 x^2).
+  (func (export "gelu_grad") (param $x i32) (param $dy i32) (param $dx i32) (param $n i32)
+    (local $end i32) (local $v v128) (local $s v128)
+    (local.set $end (i32.add (local.get $x) (i32.shl (local.get $n) (i32.const 2))))
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $x) (local.get $end)))
+      (local.set $v (v128.load (local.get $x)))
+      (local.set $s (call $gate (local.get $v)))
+      (v128.store (local.get $dx) (f32x4.mul (v128.load (local.get $dy))
+        (f32x4.add (local.get $s)
+          (f32x4.mul (f32x4.mul (local.get $v) (f32x4.mul (local.get $s) (f32x4.sub (v128.const f32x4 1 1 1 1) (local.get $s))))
+            (f32x4.add (f32x4.mul (f32x4.mul (local.get $v) (local.get $v))
+              (v128.const f32x4 0.2140644488 0.2140644488 0.2140644488 0.2140644488))
+              (v128.const f32x4 1.5957691216 1.5957691216 1.5957691216 1.5957691216))))))
+      (local.set $x (i32.add (local.get $x) (i32.const 16)))
+      (local.set $dy (i32.add (local.get $dy) (i32.const 16)))
+      (local.set $dx (i32.add (local.get $dx) (i32.const 16)))
+      (br $next))))
+
+  ;; For each of `rows` rows of d floats: xhat = (x - mean) rstd with rstd = 1 / sqrt(var + eps)
+  ;; (var the mean square of x - mean), y = xhat w + b; writes y, xhat and rstd [rows].
+  (func (export "layer_norm") (param $x i32) (param $w i32) (param $b i32) (param $y i32) (param $xhat i32) (param $rstd i32)
+    (param $rows i32) (param $d i32) (param $eps f32)
+    (local $bytes i32) (local $c i32) (local $acc v128) (local $mean v128) (local $r v128) (local $t v128) (local $inv f32)
+    (local.set $bytes (i32.shl (local.get $d) (i32.const 2)))
+    (local.set $inv (f32.div (f32.const 1) (f32.convert_i32_u (local.get $d))))
+    (block $done (loop $next
+      (br_if $done (i32.eqz (local.get $rows)))
+      (local.set $acc (v128.const i32x4 0 0 0 0))
+      (local.set $c (i32.const 0))
+      (loop $sum
+        (local.set $acc (f32x4.add (local.get $acc) (v128.load (i32.add (local.get $x) (local.get $c)))))
+        (local.set $c (i32.add (local.get $c) (i32.const 16)))
+        (br_if $sum (i32.lt_u (local.get $c) (local.get $bytes))))
+      (local.set $mean (f32x4.splat (f32.mul (call $hsum (local.get $acc)) (local.get $inv))))
+      (local.set $acc (v128.const i32x4 0 0 0 0))
+      (local.set $c (i32.const 0))
+      (loop $var
+        (local.set $t (f32x4.sub (v128.load (i32.add (local.get $x) (local.get $c))) (local.get $mean)))
+        (local.set $acc (f32x4.add (local.get $acc) (f32x4.mul (local.get $t) (local.get $t))))
+        (local.set $c (i32.add (local.get $c) (i32.const 16)))
+        (br_if $var (i32.lt_u (local.get $c) (local.get $bytes))))
+      (local.set $r (f32x4.splat (f32.div (f32.const 1)
+        (f32.sqrt (f32.add (f32.mul (call $hsum (local.get $acc)) (local.get $inv)) (local.get $eps))))))
+      (f32.store (local.get $rstd) (f32x4.extract_lane 0 (local.get $r)))
+      (local.set $c (i32.const 0))
+      (loop $out
+        (local.set $t (f32x4.mul (f32x4.sub (v128.load (i32.add (local.get $x) (local.get $c))) (local.get $mean)) (local.get $r)))
+        (v128.store (i32.add (local.get $xhat) (local.get $c)) (local.get $t))
+        (v128.store (i32.add (local.get $y) (local.get $c))
+          (f32x4.add (f32x4.mul (local.get $t) (v128.load (i32.add (local.get $w) (local.get $c)))) (v128.load (i32.add (local.get $b) (local.get $c)))))
+        (local.set $c (i32.add (local.get $c) (i32.const 16)))
+        (br_if $out (i32.lt_u (local.get $c) (local.get $bytes))))
+      (local.set $x (i32.add (local.get $x) (local.get $bytes)))
+      (local.set $y (i32.add (local.get $y) (local.get $bytes)))
+      (local.set $xhat (i32.add (local.get $xhat) (local.get $bytes)))
+      (local.set $rstd (i32.add (local.get $rstd) (i32.const 4)))
+      (local.set $rows (i32.sub (local.get $rows) (i32.const 1)))
+      (br $next))))
+
+  ;; The gradient of layer_norm: for each row, with g = dy w, dx = rstd (g - mean(g) - xhat mean(g xhat));
+  ;; dw and db (d floats, zeroed by the caller) gain dy xhat and dy.
+  (func (export "layer_norm_grad") (param $dy i32) (param $xhat i32) (param $rstd i32) (param $w i32)
+    (param $dx i32) (param $dw i32) (param $db i32) (param $rows i32) (param $d i32)
+    (local $bytes i32) (local $c i32) (local $g v128) (local $h v128) (local $t v128) (local $sg v128) (local $sgh v128)
+    (local $mg v128) (local $mgh v128) (local $r v128) (local $inv f32)
+    (local.set $bytes (i32.shl (local.get $d) (i32.const 2)))
+    (local.set $inv (f32.div (f32.const 1) (f32.convert_i32_u (local.get $d))))
+    (block $done (loop $next
+      (br_if $done (i32.eqz (local.get $rows)))
+      (local.set $sg (v128.const i32x4 0 0 0 0))
+      (local.set $sgh (v128.const i32x4 0 0 0 0))
+      (local.set $c (i32.const 0))
+      (loop $sums
+        (local.set $t (v128.load (i32.add (local.get $dy) (local.get $c))))
+        (local.set $h (v128.load (i32.add (local.get $xhat) (local.get $c))))
+        (local.set $g (f32x4.mul (local.get $t) (v128.load (i32.add (local.get $w) (local.get $c)))))
+        (local.set $sg (f32x4.add (local.get $sg) (local.get $g)))
+        (local.set $sgh (f32x4.add (local.get $sgh) (f32x4.mul (local.get $g) (local.get $h))))
+        (v128.store (i32.add (local.get $dw) (local.get $c))
+          (f32x4.add (v128.load (i32.add (local.get $dw) (local.get $c))) (f32x4.mul (local.get $t) (local.get $h))))
+        (v128.store (i32.add (local.get $db) (local.get $c)) (f32x4.add (v128.load (i32.add (local.get $db) (local.get $c))) (local.get $t)))
+        (local.set $c (i32.add (local.get $c) (i32.const 16)))
+        (br_if $sums (i32.lt_u (local.get $c) (local.get $bytes))))
+      (local.set $mg (f32x4.splat (f32.mul (call $hsum (local.get $sg)) (local.get $inv))))
+      (local.set $mgh (f32x4.splat (f32.mul (call $hsum (local.get $sgh)) (local.get $inv))))
+      (local.set $r (v128.load32_splat (local.get $rstd)))
+      (local.set $c (i32.const 0))
+      (loop $out
+        (local.set $g (f32x4.mul (v128.load (i32.add (local.get $dy) (local.get $c))) (v128.load (i32.add (local.get $w) (local.get $c)))))
+        (v128.store (i32.add (local.get $dx) (local.get $c))
+          (f32x4.mul (local.get $r) (f32x4.sub (f32x4.sub (local.get $g) (local.get $mg))
+            (f32x4.mul (v128.load (i32.add (local.get $xhat) (local.get $c))) (local.get $mgh)))))
+        (local.set $c (i32.add (local.get $c) (i32.const 16)))
+        (br_if $out (i32.lt_u (local.get $c) (local.get $bytes))))
+      (local.set $dy (i32.add (local.get $dy) (local.get $bytes)))
+      (local.set $xhat (i32.add (local.get $xhat) (local.get $bytes)))
+      (local.set $dx (i32.add (local.get $dx) (local.get $bytes)))
+      (local.set $rstd (i32.add (local.get $rstd) (i32.const 4)))
+      (local.set $rows (i32.sub (local.get $rows) (i32.const 1)))
+      (br $next)))))
