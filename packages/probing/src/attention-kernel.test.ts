@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Rng, tf } from '@iclkr/core';
 import { describe, expect, it } from 'vitest';
-import { attentionKernelsRun, fusedAttention, stagedAttention } from './attention-kernel.js';
+import { attentionKernelsRun, fusedAttention, fusedAttentionPacked, stagedAttention } from './attention-kernel.js';
 import { alibiSlopes } from './components/attention.js';
 import { createGpt, initGptParams } from './gpt/init.js';
 
@@ -93,6 +93,25 @@ describe('the attention kernels (wasm)', () => {
       const numeric = (shifted(1) - shifted(-1)) / (2 * eps);
       expect(Math.abs(dot(grads[input]!, u) - numeric)).toBeLessThan(1e-4 * Math.max(1, Math.abs(numeric)));
     });
+  });
+
+  it('reads q, k and v in place from one packed projection: the same numbers and gradients, bit for bit', () => {
+    const [zs, zp, gs, gp] = tf.tidy(() => {
+      const [tq, tk, tv] = tensors() as [tf.Tensor, tf.Tensor, tf.Tensor];
+      const pack = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) =>
+        tf.concat([a.reshape([B, T, -1]), b.reshape([B, T, -1]), c.reshape([B, T, -1])], -1);
+      const dz = tf.tensor4d(Float32Array.from(w), [B, T, H, D]);
+      const separate = tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => fusedAttention(a, b, c, SLOPES, SCALE))([tq, tk, tv], dz);
+      const packed = tf.grad((qkv: tf.Tensor) => fusedAttentionPacked(qkv, H, KV, SLOPES, SCALE))(pack(tq, tk, tv), dz);
+      return [
+        fusedAttention(tq, tk, tv, SLOPES, SCALE).dataSync(),
+        fusedAttentionPacked(pack(tq, tk, tv), H, KV, SLOPES, SCALE).dataSync(),
+        pack(separate[0]!, separate[1]!, separate[2]!).dataSync(),
+        packed.dataSync(),
+      ];
+    });
+    expect(zp).toEqual(zs);
+    expect(gp).toEqual(gs);
   });
 
   it('in stages gives the fused numbers bit for bit, and the same gradients', () => {

@@ -13,10 +13,13 @@ import { tf } from '@iclkr/core';
 import { customOp } from './ops.js';
 import { type Call, defineWasmKernel, type KernelInputs, runWasmKernel, wasmKernelsRun } from './wasm-kernels.js';
 
-/** Attributes of the attention kernels: each head's ALiBi slope (zeros without ALiBi) and the score scale. */
+/** Attributes of the attention kernels: each head's ALiBi slope (zeros without ALiBi), the score scale and the sizes. */
 interface Attrs {
   slopes: number[];
   scale: number;
+  heads: number;
+  kvHeads: number;
+  dHead: number;
 }
 
 /** t rounded up to 16: the kernels' row length. */
@@ -28,52 +31,44 @@ function sizes(q: tf.TensorInfo, k: tf.TensorInfo): [number, number, number, num
   return [batch, t, h, k.shape[2]!, dh];
 }
 
+/**
+ * Where the fused pass finds q, k and v: their byte offsets and the bytes between their positions,
+ * in one packed projection `qkv` [batch, t, (heads + 2 kv) d_head] (q, then k, then v in each row)
+ * or in q, k and v.
+ */
+function layout(call: Call, { qkv, q, k, v }: KernelInputs, { heads, kvHeads, dHead }: Attrs): { pointers: number[]; strides: number[] } {
+  if (qkv === undefined) return { pointers: [call.at(q!), call.at(k!), call.at(v!)], strides: [4 * heads * dHead, 4 * kvHeads * dHead] };
+  const at = call.at(qkv);
+  const row = 4 * (heads + 2 * kvHeads) * dHead;
+  return { pointers: [at, at + 4 * heads * dHead, at + 4 * (heads + kvHeads) * dHead], strides: [row, row] };
+}
+
 const KERNELS: Record<string, (call: Call, inputs: KernelInputs, attrs: Attrs) => tf.TensorInfo[]> = {
-  IclkrCausalAttention(call, { q, k, v }, { slopes, scale }) {
-    const [batch, t, h, hkv, dh] = sizes(q!, k!);
-    const out = call.output(q!.shape);
-    const stats = call.output([batch, h, t, 2]);
-    const scratch = call.scratch(dh * padded(t) + padded(t), slopes);
-    const slopePointer = scratch + 4 * (dh * padded(t) + padded(t));
-    call.exports.forward(
-      call.at(q!),
-      call.at(k!),
-      call.at(v!),
-      call.at(out),
-      call.at(stats),
-      slopePointer,
-      scratch,
-      batch,
-      t,
-      h,
-      hkv,
-      dh,
-      scale,
-    );
+  IclkrCausalAttention(call, inputs, attrs) {
+    const { slopes, scale, heads, kvHeads, dHead } = attrs;
+    const [batch, t] = (inputs.qkv ?? inputs.q)!.shape as [number, number];
+    const { pointers, strides } = layout(call, inputs, attrs);
+    const out = call.output([batch, t, heads, dHead]);
+    const stats = call.output([batch, heads, t, 2]);
+    const floats = dHead * padded(t) + padded(t);
+    const scratch = call.scratch(floats, slopes);
+    const args = [call.at(out), call.at(stats), scratch + 4 * floats, scratch, batch, t, heads, kvHeads, dHead, scale];
+    call.exports.forward!(...pointers, ...args, ...strides);
     return call.done([out, stats]);
   },
-  IclkrCausalAttentionGrad(call, { q, k, v, dout, stats }, { slopes, scale }) {
-    const [batch, t, h, hkv, dh] = sizes(q!, k!);
-    const dq = call.output(q!.shape);
-    const dk = call.output(k!.shape, true);
-    const dv = call.output(v!.shape, true);
-    const floats = 2 * dh * padded(t) + 2 * padded(t);
+  IclkrCausalAttentionGrad(call, inputs, attrs) {
+    const { slopes, scale, heads, kvHeads, dHead } = attrs;
+    const [batch, t] = (inputs.qkv ?? inputs.q)!.shape as [number, number];
+    const { pointers, strides } = layout(call, inputs, attrs);
+    // The gradients take the inputs' layout: one packed tensor (zeroed: dk and dv are added into), or dq, dk and dv.
+    const packed = inputs.qkv === undefined ? undefined : call.output(inputs.qkv.shape, true);
+    const grads = packed ? [packed] : [inputs.q!, inputs.k!, inputs.v!].map((x, n) => call.output(x.shape, n > 0));
+    const gradPointers = packed ? layout(call, { qkv: packed }, attrs).pointers : grads.map((g) => call.at(g));
+    const floats = 2 * dHead * padded(t) + 2 * padded(t);
     const scratch = call.scratch(floats, slopes);
-    call.exports.backward(
-      ...[q, k, v, dout, stats].map((x) => call.at(x!)),
-      scratch + 4 * floats,
-      scratch,
-      call.at(dq),
-      call.at(dk),
-      call.at(dv),
-      batch,
-      t,
-      h,
-      hkv,
-      dh,
-      scale,
-    );
-    return call.done([dq, dk, dv]);
+    const args = [call.at(inputs.dout!), call.at(inputs.stats!), scratch + 4 * floats, scratch, ...gradPointers];
+    call.exports.backward!(...pointers, ...args, batch, t, heads, kvHeads, dHead, scale, ...strides);
+    return call.done(grads);
   },
   IclkrAttentionScores(call, { q, k }, { slopes, scale }) {
     const [batch, t, h, hkv, dh] = sizes(q!, k!);
@@ -105,6 +100,27 @@ export function attentionKernelsRun(dHead: number): boolean {
   return dHead % 4 === 0 && wasmKernelsRun();
 }
 
+/** The kernels' attributes for `heads` query heads over `kvHeads` of width `dHead`. */
+function attrsOf(slopes: readonly number[], scale: number, heads: number, kvHeads: number, dHead: number): Attrs {
+  return { slopes: [...slopes], scale, heads, kvHeads, dHead };
+}
+
+/** The fused pass over `inputs` (named as the kernels take them), differentiable in each. */
+function fused(names: string[], attrs: Attrs): (...inputs: tf.Tensor[]) => tf.Tensor {
+  return customOp((inputs, save) => {
+    const named = Object.fromEntries(names.map((name, n) => [name, inputs[n]!]));
+    const [z, stats] = runWasmKernel('IclkrCausalAttention', named, attrs);
+    save([...inputs, stats!]);
+    return {
+      value: z!,
+      gradFunc: (dy, saved) => {
+        const again = Object.fromEntries(names.map((name, n) => [name, saved[n]!]));
+        return runWasmKernel('IclkrCausalAttentionGrad', { ...again, dout: dy, stats: saved[names.length]! }, attrs);
+      },
+    };
+  });
+}
+
 /**
  * softmax(scale q k^T + ALiBi, causal) v for q [batch, t, head, d_head] and k, v [batch, t,
  * kv_head, d_head] (each kv head serving head / kv_head consecutive query heads), as [batch, t,
@@ -112,15 +128,17 @@ export function attentionKernelsRun(dHead: number): boolean {
  * scale q_i.k_j - slope_head (i - j). Call only where `attentionKernelsRun(d_head)`.
  */
 export function fusedAttention(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, slopes: readonly number[], scale: number): tf.Tensor {
-  const attrs = { slopes: [...slopes], scale };
-  return customOp(([sq, sk, sv], save) => {
-    const [z, stats] = runWasmKernel('IclkrCausalAttention', { q: sq!, k: sk!, v: sv! }, attrs);
-    save([sq!, sk!, sv!, stats!]);
-    return {
-      value: z!,
-      gradFunc: (dy, [gq, gk, gv, gs]) => runWasmKernel('IclkrCausalAttentionGrad', { q: gq!, k: gk!, v: gv!, dout: dy, stats: gs! }, attrs),
-    };
-  })(q, k, v);
+  const [, , heads, dHead] = q.shape as number[];
+  return fused(['q', 'k', 'v'], attrsOf(slopes, scale, heads!, k.shape[2]!, dHead!))(q, k, v);
+}
+
+/**
+ * `fusedAttention` on one packed projection qkv [batch, t, (heads + 2 kv_heads) d_head], each row
+ * q, then k, then v (a product with [W_Q W_K W_V]), read in place; its gradient is one tensor too.
+ */
+export function fusedAttentionPacked(qkv: tf.Tensor, heads: number, kvHeads: number, slopes: readonly number[], scale: number): tf.Tensor {
+  const dHead = qkv.shape[2]! / (heads + 2 * kvHeads);
+  return fused(['qkv'], attrsOf(slopes, scale, heads, kvHeads, dHead))(qkv);
 }
 
 /** What the staged pass lets a caller see and replace: the scores and the pattern, [batch, head, q, k]. */
@@ -160,7 +178,7 @@ export function stagedAttention(
   scale: number,
   stages: AttentionStages,
 ): tf.Tensor {
-  const attrs = { slopes: [...slopes], scale };
+  const attrs = attrsOf(slopes, scale, q.shape[2]!, k.shape[2]!, q.shape[3]!);
   const t = q.shape[1]!;
   const scores = customOp(([sq, sk], save) => {
     save([sq!, sk!]);

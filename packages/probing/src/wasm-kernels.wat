@@ -3,8 +3,10 @@
   (memory (import "env" "memory") 1)
   ;; Kernels on float32 tensors in the memory of tfjs's wasm backend; pointers are byte offsets.
   ;;
-  ;; Attention: causal softmax attention, fused. q, out, dq: [batch, t, h, dh]; k, v, dk, dv:
-  ;; [batch, t, hkv, dh], kv head h / (h_count / hkv) serving query head h; stats: [batch, h, t, 2] =
+  ;; Attention: causal softmax attention, fused. out, dout: [batch, t, h, dh]; q, dq: [batch, t, h,
+  ;; dh] and k, v, dk, dv: [batch, t, hkv, dh] with rows (positions) qstride and kvstride bytes apart
+  ;; (the fused pass can read q, k and v from one packed projection [batch, t, (h + 2 hkv) dh]), kv
+  ;; head h / (h_count / hkv) serving query head h; stats: [batch, h, t, 2] =
   ;; (row max m, 1 / row sum l); slopes: [h] (ALiBi, zero without). Scores s_ij = scale q_i.k_j +
   ;; slope (j - i), j <= i. dh is a multiple of 4; tp = t rounded up to 16. scratch holds 2 dh tp +
   ;; 2 tp floats.
@@ -236,14 +238,14 @@
   ;; out [batch, t, h, dh] and stats from q, k, v (see the top).
   (func (export "forward") (param $q i32) (param $k i32) (param $v i32) (param $out i32) (param $stats i32) (param $slopes i32)
     (param $scratch i32) (param $batch i32) (param $t i32) (param $h i32) (param $hkv i32) (param $dh i32) (param $scale f32)
-    (local $tp i32) (local $tp4 i32) (local $srow i32) (local $qstride i32) (local $kvstride i32) (local $b i32) (local $hh i32)
-    (local $kbase i32) (local $vbase i32) (local $qbase i32) (local $i i32) (local $nb i32) (local $row i32)
+    (param $qstride i32) (param $kvstride i32)
+    (local $tp i32) (local $tp4 i32) (local $srow i32) (local $ostride i32) (local $b i32) (local $hh i32)
+    (local $kbase i32) (local $vbase i32) (local $qbase i32) (local $obase i32) (local $i i32) (local $nb i32) (local $row i32)
     (local $slope f32) (local $m f32) (local $inv f32) (local $st i32)
     (local.set $tp (i32.and (i32.add (local.get $t) (i32.const 15)) (i32.const -16)))
     (local.set $tp4 (i32.shl (local.get $tp) (i32.const 2)))
     (local.set $srow (i32.add (local.get $scratch) (i32.mul (local.get $dh) (local.get $tp4))))
-    (local.set $qstride (i32.shl (i32.mul (local.get $h) (local.get $dh)) (i32.const 2)))
-    (local.set $kvstride (i32.shl (i32.mul (local.get $hkv) (local.get $dh)) (i32.const 2)))
+    (local.set $ostride (i32.shl (i32.mul (local.get $h) (local.get $dh)) (i32.const 2)))
     (local.set $st (local.get $stats))
     (local.set $b (i32.const 0))
     (block $bdone (loop $bloop
@@ -257,6 +259,8 @@
         (local.set $kbase (i32.add (local.get $k) (local.get $kbase)))
         (local.set $qbase (i32.add (i32.mul (local.get $b) (i32.mul (local.get $t) (local.get $qstride)))
           (i32.shl (i32.mul (local.get $hh) (local.get $dh)) (i32.const 2))))
+        (local.set $obase (i32.add (local.get $out) (i32.add (i32.mul (local.get $b) (i32.mul (local.get $t) (local.get $ostride)))
+          (i32.shl (i32.mul (local.get $hh) (local.get $dh)) (i32.const 2)))))
         (call $pack (local.get $kbase) (local.get $kvstride) (local.get $scratch) (local.get $t) (local.get $tp) (local.get $dh))
         (local.set $slope (f32.load (i32.add (local.get $slopes) (i32.shl (local.get $hh) (i32.const 2)))))
         (local.set $i (i32.const 0))
@@ -270,7 +274,7 @@
             (call $exps (local.get $srow) (i32.shl (local.get $nb) (i32.const 2)) (local.get $m) (f32.const 1))))
           (call $normalize (local.get $srow) (i32.shl (local.get $nb) (i32.const 2)) (local.get $inv))
           (call $mix (local.get $srow) (local.get $vbase) (local.get $kvstride) (i32.add (local.get $i) (i32.const 1)) (local.get $dh)
-            (i32.add (local.get $out) (local.get $row)) (f32.const 1))
+            (i32.add (local.get $obase) (i32.mul (local.get $i) (local.get $ostride))) (f32.const 1))
           (f32.store (local.get $st) (local.get $m))
           (f32.store offset=4 (local.get $st) (local.get $inv))
           (local.set $st (i32.add (local.get $st) (i32.const 8)))
@@ -281,11 +285,13 @@
       (local.set $b (i32.add (local.get $b) (i32.const 1)))
       (br $bloop))))
 
-  ;; dq (written) and dk, dv (added to: zero them first) from dout [batch, t, h, dh] and the forward's stats.
+  ;; dq (written) and dk, dv (added to: zero them first; laid out as q, k and v) from dout [batch, t, h,
+  ;; dh] and the forward's stats.
   (func (export "backward") (param $q i32) (param $k i32) (param $v i32) (param $dout i32) (param $stats i32) (param $slopes i32)
     (param $scratch i32) (param $dq i32) (param $dk i32) (param $dv i32)
     (param $batch i32) (param $t i32) (param $h i32) (param $hkv i32) (param $dh i32) (param $scale f32)
-    (local $tp i32) (local $tp4 i32) (local $vt i32) (local $srow i32) (local $prow i32) (local $qstride i32) (local $kvstride i32)
+    (param $qstride i32) (param $kvstride i32)
+    (local $tp i32) (local $tp4 i32) (local $vt i32) (local $srow i32) (local $prow i32) (local $ostride i32) (local $orow i32)
     (local $b i32) (local $hh i32) (local $kvoff i32) (local $qbase i32) (local $i i32) (local $nb i32) (local $n4 i32) (local $row i32)
     (local $slope f32) (local $st i32) (local $dsum v128) (local $c i32) (local $p v128) (local $dd v128)
     (local.set $tp (i32.and (i32.add (local.get $t) (i32.const 15)) (i32.const -16)))
@@ -293,8 +299,7 @@
     (local.set $vt (i32.add (local.get $scratch) (i32.mul (local.get $dh) (local.get $tp4))))
     (local.set $srow (i32.add (local.get $vt) (i32.mul (local.get $dh) (local.get $tp4))))
     (local.set $prow (i32.add (local.get $srow) (local.get $tp4)))
-    (local.set $qstride (i32.shl (i32.mul (local.get $h) (local.get $dh)) (i32.const 2)))
-    (local.set $kvstride (i32.shl (i32.mul (local.get $hkv) (local.get $dh)) (i32.const 2)))
+    (local.set $ostride (i32.shl (i32.mul (local.get $h) (local.get $dh)) (i32.const 2)))
     (local.set $st (local.get $stats))
     (local.set $b (i32.const 0))
     (block $bdone (loop $bloop
@@ -315,12 +320,14 @@
           (local.set $nb (i32.shr_u (i32.add (local.get $i) (i32.const 16)) (i32.const 4)))
           (local.set $n4 (i32.shl (local.get $nb) (i32.const 2)))
           (local.set $row (i32.add (local.get $qbase) (i32.mul (local.get $i) (local.get $qstride))))
+          (local.set $orow (i32.add (i32.add (i32.mul (i32.add (i32.mul (local.get $b) (local.get $t)) (local.get $i)) (local.get $ostride))
+            (i32.shl (i32.mul (local.get $hh) (local.get $dh)) (i32.const 2))) (local.get $dout)))
           ;; P_ij from the scores and the forward's (m, 1 / l)
           (call $dots (i32.add (local.get $q) (local.get $row)) (local.get $scratch) (local.get $srow) (local.get $nb) (local.get $dh) (local.get $tp4))
           (drop (call $mask (local.get $srow) (local.get $n4) (local.get $i) (local.get $scale) (local.get $slope)))
           (drop (call $exps (local.get $srow) (local.get $n4) (f32.load (local.get $st)) (f32.load offset=4 (local.get $st))))
           ;; dP_ij = dout_i . v_j, D = sum_j P_ij dP_ij, then dS_ij scale = P_ij (dP_ij - D) scale
-          (call $dots (i32.add (local.get $dout) (local.get $row)) (local.get $vt) (local.get $prow) (local.get $nb) (local.get $dh) (local.get $tp4))
+          (call $dots (local.get $orow) (local.get $vt) (local.get $prow) (local.get $nb) (local.get $dh) (local.get $tp4))
           (local.set $dsum (v128.const i32x4 0 0 0 0))
           (local.set $c (i32.const 0))
           (block $ddone (loop $dloop
@@ -344,7 +351,7 @@
             (local.get $dh) (i32.add (local.get $dq) (local.get $row)) (f32.const 1))
           (call $rank1 (local.get $prow) (i32.add (local.get $q) (local.get $row)) (i32.add (local.get $dk) (local.get $kvoff)) (local.get $kvstride)
             (i32.add (local.get $i) (i32.const 1)) (local.get $dh))
-          (call $rank1 (local.get $srow) (i32.add (local.get $dout) (local.get $row)) (i32.add (local.get $dv) (local.get $kvoff)) (local.get $kvstride)
+          (call $rank1 (local.get $srow) (local.get $orow) (i32.add (local.get $dv) (local.get $kvoff)) (local.get $kvstride)
             (i32.add (local.get $i) (i32.const 1)) (local.get $dh))
           (local.set $st (i32.add (local.get $st) (i32.const 8)))
           (local.set $i (i32.add (local.get $i) (i32.const 1)))

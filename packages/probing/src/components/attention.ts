@@ -9,7 +9,7 @@
 
 import { tf } from '@iclkr/core';
 import type { HookPoints } from '../hooks.js';
-import { attentionKernelsRun, fusedAttention, stagedAttention } from '../attention-kernel.js';
+import { attentionKernelsRun, fusedAttention, fusedAttentionPacked, stagedAttention } from '../attention-kernel.js';
 import { channelMatMul } from '../ops.js';
 import { linear, type ParamReader } from '../params.js';
 import type { RotaryEmbedding } from './rotary-embeddings.js';
@@ -97,6 +97,11 @@ export class Attention {
   forward(x: tf.Tensor, hooks: HookPoints): tf.Tensor {
     const { nHeads, nKvHeads, dHead } = this.shape;
     const [batch, nPos] = x.shape as [number, number, number];
+    if (this.attendsPacked(hooks)) {
+      const packed = fusedAttentionPacked(this.packedQkv(x), nHeads, nKvHeads, this.kernelSlopes(), 1 / Math.sqrt(dHead));
+      const z = hooks.fire(`${this.name}.hook_z`, packed);
+      return linear(z.reshape([batch, nPos, nHeads * dHead]), this.W_O, this.b_O);
+    }
     const [qFlat, kFlat, vFlat] = this.projectQkv(x);
     let q = hooks.fire(`${this.name}.hook_q`, qFlat.reshape([batch, nPos, nHeads, dHead]));
     let k = hooks.fire(`${this.name}.hook_k`, kFlat.reshape([batch, nPos, nKvHeads, dHead]));
@@ -117,7 +122,7 @@ export class Attention {
    * or changes the scores or the pattern, which then pass through the hooks between stages.
    */
   private attendInKernels(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, hooks: HookPoints): tf.Tensor {
-    const slopes = this.slopes ?? new Array<number>(this.shape.nHeads).fill(0);
+    const slopes = this.kernelSlopes();
     const scale = 1 / Math.sqrt(this.shape.dHead);
     const [scores, pattern] = ['hook_attn_scores', 'hook_pattern'].map((hook) => `${this.name}.${hook}`) as [string, string];
     if (![scores, pattern].some((name) => hooks.wants(name) || hooks.intervenes(name))) return fusedAttention(q, k, v, slopes, scale);
@@ -156,9 +161,31 @@ export class Attention {
     }
     const { nHeads, nKvHeads, dHead } = this.shape;
     const widths = [nHeads * dHead, nKvHeads * dHead, nKvHeads * dHead];
+    return tf.split(this.packedQkv(x), widths, -1) as [tf.Tensor, tf.Tensor, tf.Tensor];
+  }
+
+  /** x [batch, pos, d_model] times [W_Q W_K W_V] (plus the biases): each row q, then k, then v. */
+  private packedQkv(x: tf.Tensor): tf.Tensor {
     const bias = this.b_Q === undefined ? undefined : tf.concat([this.b_Q, this.b_K!, this.b_V!]);
-    const qkv = linear(x, tf.concat([this.W_Q, this.W_K, this.W_V], 1), bias);
-    return tf.split(qkv, widths, -1) as [tf.Tensor, tf.Tensor, tf.Tensor];
+    return linear(x, tf.concat([this.W_Q, this.W_K, this.W_V], 1), bias);
+  }
+
+  /**
+   * Whether the pass can read q, k and v in place from the packed projection: weights that train
+   * (they take one product, see projectQkv), no rotation, the kernels here, and no hook on q, k, v,
+   * the scores or the pattern.
+   */
+  private attendsPacked(hooks: HookPoints): boolean {
+    if (!(this.W_Q instanceof tf.Variable) || this.rotary !== undefined || !attentionKernelsRun(this.shape.dHead)) return false;
+    return !['hook_q', 'hook_k', 'hook_v', 'hook_attn_scores', 'hook_pattern'].some((hook) => {
+      const name = `${this.name}.${hook}`;
+      return hooks.wants(name) || hooks.intervenes(name);
+    });
+  }
+
+  /** Each head's ALiBi slope, zeros without ALiBi (the kernels' form). */
+  private kernelSlopes(): number[] {
+    return [...(this.slopes ?? new Array<number>(this.shape.nHeads).fill(0))];
   }
 
   /**
