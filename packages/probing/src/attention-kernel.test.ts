@@ -140,8 +140,14 @@ describe('the attention kernels (wasm)', () => {
       // Every query's pattern moved onto the last key: z_i = v_{T-1} of its kv head.
       const ahead = tf.oneHot(tf.fill([B, H, T], T - 1, 'int32'), T).cast('float32');
       const z = stagedAttention(tq, tk, tv, SLOPES, SCALE, {
-        scores: (s) => (seen.push(s), s),
-        pattern: (p) => (seen.push(p), ahead),
+        scores: (s) => {
+          seen.push(s);
+          return s;
+        },
+        pattern: (p) => {
+          seen.push(p);
+          return ahead;
+        },
       }).arraySync() as number[][][][];
       const [scores, pattern] = seen.map((x) => x.arraySync() as number[][][][]);
       expect(scores![1]![3]![4]![5]).toBe(-Infinity);

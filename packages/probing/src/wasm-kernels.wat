@@ -563,4 +563,29 @@
       (local.set $dx (i32.add (local.get $dx) (local.get $bytes)))
       (local.set $rstd (i32.add (local.get $rstd) (i32.const 4)))
       (local.set $rows (i32.sub (local.get $rows) (i32.const 1)))
-      (br $next)))))
+      (br $next))))
+  ;; dst[c, r] = src[r, c] for src [rows, cols] and dst rows `dstride` bytes apart (the rows of a
+  ;; larger matrix): 16 source rows at a time, so that their cache lines serve 16 columns each.
+  (func (export "transpose_into") (param $src i32) (param $dst i32) (param $rows i32) (param $cols i32) (param $dstride i32)
+    (local $r0 i32) (local $r1 i32) (local $r i32) (local $c i32) (local $from i32) (local $to i32) (local $sstride i32)
+    (local.set $sstride (i32.shl (local.get $cols) (i32.const 2)))
+    (block $done (loop $block
+      (br_if $done (i32.ge_u (local.get $r0) (local.get $rows)))
+      (local.set $r1 (select (i32.add (local.get $r0) (i32.const 16)) (local.get $rows)
+        (i32.lt_u (i32.add (local.get $r0) (i32.const 16)) (local.get $rows))))
+      (local.set $c (i32.const 0))
+      (block $cdone (loop $column
+        (br_if $cdone (i32.ge_u (local.get $c) (local.get $cols)))
+        (local.set $from (i32.add (local.get $src) (i32.add (i32.mul (local.get $r0) (local.get $sstride)) (i32.shl (local.get $c) (i32.const 2)))))
+        (local.set $to (i32.add (local.get $dst) (i32.add (i32.mul (local.get $c) (local.get $dstride)) (i32.shl (local.get $r0) (i32.const 2)))))
+        (local.set $r (local.get $r0))
+        (loop $row
+          (f32.store (local.get $to) (f32.load (local.get $from)))
+          (local.set $from (i32.add (local.get $from) (local.get $sstride)))
+          (local.set $to (i32.add (local.get $to) (i32.const 4)))
+          (local.set $r (i32.add (local.get $r) (i32.const 1)))
+          (br_if $row (i32.lt_u (local.get $r) (local.get $r1))))
+        (local.set $c (i32.add (local.get $c) (i32.const 1)))
+        (br $column)))
+      (local.set $r0 (local.get $r1))
+      (br $block)))))

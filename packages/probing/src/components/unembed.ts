@@ -4,8 +4,9 @@
  */
 
 import { tf } from '@iclkr/core';
-import { transpose2d } from '../ops.js';
+import { customOp, transpose2d } from '../ops.js';
 import { linear, type ParamReader } from '../params.js';
+import { defineWasmKernel, runWasmKernel, wasmKernelsRun } from '../wasm-kernels.js';
 
 /**
  * A fixed unembedding multiplies with the vocabulary on the left: logits^T = W_E x^T. XNNPACK's
@@ -18,6 +19,20 @@ import { linear, type ParamReader } from '../params.js';
 const VOCAB_ON_LEFT = 2 ** 20;
 /** Rows are padded to a multiple of this, so that the logits' transpose takes transpose2d's block path. */
 const ROW_MULTIPLE = 16;
+/**
+ * Positions per product where the wasm kernels run: each W x_c^T [vocab, 256] (51 MB for GPT-2) is
+ * written transposed into the logits in place, so the pass holds the logits and one piece, not
+ * two copies of the logits (412 MB at 1,024 positions).
+ */
+const CHUNK_ROWS = 256;
+
+defineWasmKernel('IclkrTransposeInto', (call, { piece, out }, { row0, rows }: { row0: number; rows: number }) => {
+  const [vocab, n] = piece!.shape as [number, number];
+  // The first piece makes the logits [rows, vocab]; later ones write into them.
+  const logits = out ?? call.output([rows, vocab]);
+  call.exports.transpose_into!(call.at(piece!), call.at(logits) + 4 * row0 * vocab, vocab, n, 4 * vocab);
+  return call.done([out === undefined ? logits : call.alias(out)]);
+});
 
 /** Logits = x W_U; a tied unembedding computes with W_E^T. */
 export class Unembed {
@@ -51,7 +66,8 @@ export class Unembed {
   /**
    * Logits for every position. A tied embedding that can train (a tf.Variable), or a small one, is
    * transposed inside the pass, so gradients reach W_E; a large fixed weight (a loaded checkpoint)
-   * computes (W_E x^T)^T (see VOCAB_ON_LEFT), with W_E, or an untied W_U^T made once.
+   * computes (W_E x^T)^T (see VOCAB_ON_LEFT), with W_E, or an untied W_U^T made once: in pieces of
+   * CHUNK_ROWS positions where the wasm kernels run, else through transpose2d's blocks.
    */
   forward(x: tf.Tensor): tf.Tensor {
     if (this.weight instanceof tf.Variable || this.weight.size < VOCAB_ON_LEFT) {
@@ -59,6 +75,8 @@ export class Unembed {
     }
     const d = x.shape[x.shape.length - 1]!;
     const rows = x.size / d;
+    const w = this.vocabByRows();
+    if (wasmKernelsRun()) return logitsInPieces(x.reshape([rows, d]) as tf.Tensor2D, w).reshape([...x.shape.slice(0, -1), w.shape[0]]);
     const padded = Math.ceil(rows / ROW_MULTIPLE) * ROW_MULTIPLE;
     let flat = x.reshape([rows, d]);
     if (padded !== rows)
@@ -66,7 +84,6 @@ export class Unembed {
         [0, padded - rows],
         [0, 0],
       ]);
-    const w = this.vocabByRows();
     const vocab = w.shape[0];
     // (W x^T)^T in transpose2d's two block steps, each input freed once used: the pass holds two
     // copies of the logits at most, not three.
@@ -97,4 +114,19 @@ export class Unembed {
     this.vocabRows?.W.dispose();
     this.vocabRows = undefined;
   }
+}
+
+/** (W x^T)^T for W [vocab, d] and x [rows, d], CHUNK_ROWS positions per product; the gradient reaches x (dy W). */
+function logitsInPieces(x: tf.Tensor2D, w: tf.Tensor2D): tf.Tensor2D {
+  return customOp<tf.Tensor2D>(([flat]) => {
+    const rows = flat!.shape[0]!;
+    let logits: tf.Tensor | undefined;
+    for (let row0 = 0; row0 < rows; row0 += CHUNK_ROWS) {
+      const piece = tf.tidy(() => tf.matMul(w, tf.transpose(flat!.slice([row0, 0], [Math.min(CHUNK_ROWS, rows - row0), -1]))));
+      const next = runWasmKernel('IclkrTransposeInto', logits === undefined ? { piece } : { piece, out: logits }, { row0, rows })[0]!;
+      tf.dispose([piece, ...(logits === undefined ? [] : [logits])]);
+      logits = next;
+    }
+    return { value: logits as tf.Tensor2D, gradFunc: (dy) => [tf.matMul(dy, w)] };
+  })(x);
 }
