@@ -61,6 +61,35 @@ export function useThreadedWasm(loader: ThreadedWasmLoader): void {
   threadedWasm = loader;
 }
 
+/**
+ * Threads that run exports of a WebAssembly module over a shared memory, besides the calling
+ * thread (in Node: `@iclkr/core/node`'s worker_threads), so that kernels of one's own can use the
+ * cores tfjs's pool leaves idle between its kernels.
+ */
+export interface WasmWorkers {
+  /** Workers besides the calling thread. */
+  readonly size: number;
+  /** Starts export `name` on the first args.length workers, worker w with args[w]. */
+  start(name: string, args: readonly (readonly number[])[]): void;
+  /** Waits until the started workers are done; throws what one of them threw. */
+  wait(): void;
+}
+
+/** Makes the workers for a module's bytes over `memory` (shared), or undefined where one thread runs. */
+export type WasmWorkersFactory = (bytes: Uint8Array, memory: WebAssembly.Memory) => WasmWorkers | undefined;
+
+let wasmWorkers: WasmWorkersFactory | undefined;
+
+/** Plugs in the worker threads that kernels over the wasm backend's memory may use (`@iclkr/core/node` does this when imported). */
+export function useWasmWorkers(factory: WasmWorkersFactory): void {
+  wasmWorkers = factory;
+}
+
+/** Workers for `bytes` over `memory`, where a platform plugged them in and the backend runs on more than one thread. */
+export function startWasmWorkers(bytes: Uint8Array, memory: WebAssembly.Memory): WasmWorkers | undefined {
+  return wasmWorkers?.(bytes, memory);
+}
+
 /** The process events Emscripten's Node glue listens to. */
 const GLUE_EVENTS = ['uncaughtException', 'unhandledRejection'] as const;
 

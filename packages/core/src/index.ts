@@ -28,6 +28,9 @@ export {
   describeBackend,
   initBackend,
   parseBackendName,
+  startWasmWorkers,
+  type WasmWorkers,
+  type WasmWorkersFactory,
 } from './backend.js';
 /** The seeded random generator (xoroshiro128+) every random choice comes from. */
 export { Rng } from './rng.js';

@@ -3,12 +3,14 @@
  * writers that touch the file system.
  */
 
-import { type BackendChoice, initBackend as selectBackend, useThreadedWasm } from './backend.js';
+import { type BackendChoice, initBackend as selectBackend, useThreadedWasm, useWasmWorkers } from './backend.js';
 import { nodeThreadedWasm } from './wasm-threads-node.js';
+import { nodeWasmWorkers } from './wasm-workers-node.js';
 
 // Importing this entry is what makes wasm run on every core in Node: the main entry must not
 // reach worker_threads, so it cannot load the threaded build by itself.
 useThreadedWasm(nodeThreadedWasm);
+useWasmWorkers(nodeWasmWorkers);
 
 /**
  * `initBackend` for Node: the same selection, with wasm on tfjs's threaded build (`ICLKR_THREADS`
@@ -16,6 +18,7 @@ useThreadedWasm(nodeThreadedWasm);
  */
 export function initBackend(requested?: string): Promise<BackendChoice> {
   useThreadedWasm(nodeThreadedWasm);
+  useWasmWorkers(nodeWasmWorkers);
   return selectBackend(requested);
 }
 

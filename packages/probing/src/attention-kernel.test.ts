@@ -193,7 +193,7 @@ describe('the attention kernels (wasm)', () => {
     }
   });
 
-  it('trains bit-identically on 1 and 2 wasm threads (the kernel runs on the calling thread; the shared-memory build on 2)', () => {
+  it('trains bit-identically on 1 and 2 wasm threads (the kernels split their work into units that do not depend on the thread count)', () => {
     const script = `
       const { initBackend, Rng, tf } = await import('@iclkr/core/node').then(async (node) => ({ ...(await import('@iclkr/core')), ...node }));
       const { attentionKernelsRun, createGpt, initGptParams, GptTrainer } = await import(${JSON.stringify(fileURLToPath(new URL('./index.ts', import.meta.url)))});

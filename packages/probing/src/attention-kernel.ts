@@ -50,10 +50,25 @@ const KERNELS: Record<string, (call: Call, inputs: KernelInputs, attrs: Attrs) =
     const { pointers, strides } = layout(call, inputs, attrs);
     const out = call.output([batch, t, heads, dHead]);
     const stats = call.output([batch, heads, t, 2]);
+    // Each thread its own scratch; the slopes after them.
     const floats = dHead * padded(t) + padded(t);
-    const scratch = call.scratch(floats, slopes);
-    const args = [call.at(out), call.at(stats), scratch + 4 * floats, scratch, batch, t, heads, kvHeads, dHead, scale];
-    call.exports.forward!(...pointers, ...args, ...strides);
+    const scratch = call.scratch(floats * call.threads, slopes);
+    const slopePointer = scratch + 4 * floats * call.threads;
+    call.parallel('forward', batch * kvHeads, (u0, u1, thread) => [
+      ...pointers,
+      call.at(out),
+      call.at(stats),
+      slopePointer,
+      scratch + 4 * floats * thread,
+      u0,
+      u1,
+      t,
+      heads,
+      kvHeads,
+      dHead,
+      scale,
+      ...strides,
+    ]);
     return call.done([out, stats]);
   },
   IclkrCausalAttentionGrad(call, inputs, attrs) {
@@ -65,9 +80,25 @@ const KERNELS: Record<string, (call: Call, inputs: KernelInputs, attrs: Attrs) =
     const grads = packed ? [packed] : [inputs.q!, inputs.k!, inputs.v!].map((x, n) => call.output(x.shape, n > 0));
     const gradPointers = packed ? layout(call, { qkv: packed }, attrs).pointers : grads.map((g) => call.at(g));
     const floats = 2 * dHead * padded(t) + 2 * padded(t);
-    const scratch = call.scratch(floats, slopes);
-    const args = [call.at(inputs.dout!), call.at(inputs.stats!), scratch + 4 * floats, scratch, ...gradPointers];
-    call.exports.backward!(...pointers, ...args, batch, t, heads, kvHeads, dHead, scale, ...strides);
+    const scratch = call.scratch(floats * call.threads, slopes);
+    const slopePointer = scratch + 4 * floats * call.threads;
+    // A unit adds into the dk and dv rows of its own kv head only: the threads' units do not overlap.
+    call.parallel('backward', batch * kvHeads, (u0, u1, thread) => [
+      ...pointers,
+      call.at(inputs.dout!),
+      call.at(inputs.stats!),
+      slopePointer,
+      scratch + 4 * floats * thread,
+      ...gradPointers,
+      u0,
+      u1,
+      t,
+      heads,
+      kvHeads,
+      dHead,
+      scale,
+      ...strides,
+    ]);
     return call.done(grads);
   },
   IclkrAttentionScores(call, { q, k }, { slopes, scale }) {

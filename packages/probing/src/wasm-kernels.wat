@@ -7,7 +7,9 @@
   ;; dh] and k, v, dk, dv: [batch, t, hkv, dh] with rows (positions) qstride and kvstride bytes apart
   ;; (the fused pass can read q, k and v from one packed projection [batch, t, (h + 2 hkv) dh]), kv
   ;; head h / (h_count / hkv) serving query head h; stats: [batch, h, t, 2] =
-  ;; (row max m, 1 / row sum l); slopes: [h] (ALiBi, zero without). Scores s_ij = scale q_i.k_j +
+  ;; (row max m, 1 / row sum l); slopes: [h] (ALiBi, zero without). forward and backward take the
+  ;; units [u0, u1) of batch x hkv (a batch row's query heads of one kv head), each on its own
+  ;; scratch, so threads can split them. Scores s_ij = scale q_i.k_j +
   ;; slope (j - i), j <= i. dh is a multiple of 4; tp = t rounded up to 16. scratch holds 2 dh tp +
   ;; 2 tp floats.
   ;;
@@ -237,22 +239,26 @@
 
   ;; out [batch, t, h, dh] and stats from q, k, v (see the top).
   (func (export "forward") (param $q i32) (param $k i32) (param $v i32) (param $out i32) (param $stats i32) (param $slopes i32)
-    (param $scratch i32) (param $batch i32) (param $t i32) (param $h i32) (param $hkv i32) (param $dh i32) (param $scale f32)
+    (param $scratch i32) (param $u0 i32) (param $u1 i32) (param $t i32) (param $h i32) (param $hkv i32) (param $dh i32) (param $scale f32)
     (param $qstride i32) (param $kvstride i32)
-    (local $tp i32) (local $tp4 i32) (local $srow i32) (local $ostride i32) (local $b i32) (local $hh i32)
+    (local $tp i32) (local $tp4 i32) (local $srow i32) (local $ostride i32) (local $b i32) (local $hh i32) (local $hend i32) (local $group i32)
     (local $kbase i32) (local $vbase i32) (local $qbase i32) (local $obase i32) (local $i i32) (local $nb i32) (local $row i32)
     (local $slope f32) (local $m f32) (local $inv f32) (local $st i32)
     (local.set $tp (i32.and (i32.add (local.get $t) (i32.const 15)) (i32.const -16)))
     (local.set $tp4 (i32.shl (local.get $tp) (i32.const 2)))
     (local.set $srow (i32.add (local.get $scratch) (i32.mul (local.get $dh) (local.get $tp4))))
     (local.set $ostride (i32.shl (i32.mul (local.get $h) (local.get $dh)) (i32.const 2)))
-    (local.set $st (local.get $stats))
-    (local.set $b (i32.const 0))
-    (block $bdone (loop $bloop
-      (br_if $bdone (i32.ge_u (local.get $b) (local.get $batch)))
-      (local.set $hh (i32.const 0))
+    ;; unit u: batch row u / hkv, the query heads of kv head u % hkv
+    (local.set $group (i32.div_u (local.get $h) (local.get $hkv)))
+    (block $udone (loop $uloop
+      (br_if $udone (i32.ge_u (local.get $u0) (local.get $u1)))
+      (local.set $b (i32.div_u (local.get $u0) (local.get $hkv)))
+      (local.set $hh (i32.mul (i32.rem_u (local.get $u0) (local.get $hkv)) (local.get $group)))
+      (local.set $hend (i32.add (local.get $hh) (local.get $group)))
       (block $hdone (loop $hloop
-        (br_if $hdone (i32.ge_u (local.get $hh) (local.get $h)))
+        (br_if $hdone (i32.ge_u (local.get $hh) (local.get $hend)))
+        (local.set $st (i32.add (local.get $stats)
+          (i32.shl (i32.mul (i32.add (i32.mul (local.get $b) (local.get $h)) (local.get $hh)) (local.get $t)) (i32.const 3))))
         (local.set $kbase (i32.add (i32.mul (local.get $b) (i32.mul (local.get $t) (local.get $kvstride)))
           (i32.shl (i32.mul (i32.div_u (local.get $hh) (i32.div_u (local.get $h) (local.get $hkv))) (local.get $dh)) (i32.const 2))))
         (local.set $vbase (i32.add (local.get $v) (local.get $kbase)))
@@ -282,17 +288,17 @@
           (br $iloop)))
         (local.set $hh (i32.add (local.get $hh) (i32.const 1)))
         (br $hloop)))
-      (local.set $b (i32.add (local.get $b) (i32.const 1)))
-      (br $bloop))))
+      (local.set $u0 (i32.add (local.get $u0) (i32.const 1)))
+      (br $uloop))))
 
   ;; dq (written) and dk, dv (added to: zero them first; laid out as q, k and v) from dout [batch, t, h,
   ;; dh] and the forward's stats.
   (func (export "backward") (param $q i32) (param $k i32) (param $v i32) (param $dout i32) (param $stats i32) (param $slopes i32)
     (param $scratch i32) (param $dq i32) (param $dk i32) (param $dv i32)
-    (param $batch i32) (param $t i32) (param $h i32) (param $hkv i32) (param $dh i32) (param $scale f32)
+    (param $u0 i32) (param $u1 i32) (param $t i32) (param $h i32) (param $hkv i32) (param $dh i32) (param $scale f32)
     (param $qstride i32) (param $kvstride i32)
     (local $tp i32) (local $tp4 i32) (local $vt i32) (local $srow i32) (local $prow i32) (local $ostride i32) (local $orow i32)
-    (local $b i32) (local $hh i32) (local $kvoff i32) (local $qbase i32) (local $i i32) (local $nb i32) (local $n4 i32) (local $row i32)
+    (local $b i32) (local $hh i32) (local $hend i32) (local $group i32) (local $kvoff i32) (local $qbase i32) (local $i i32) (local $nb i32) (local $n4 i32) (local $row i32)
     (local $slope f32) (local $st i32) (local $dsum v128) (local $c i32) (local $p v128) (local $dd v128)
     (local.set $tp (i32.and (i32.add (local.get $t) (i32.const 15)) (i32.const -16)))
     (local.set $tp4 (i32.shl (local.get $tp) (i32.const 2)))
@@ -300,13 +306,17 @@
     (local.set $srow (i32.add (local.get $vt) (i32.mul (local.get $dh) (local.get $tp4))))
     (local.set $prow (i32.add (local.get $srow) (local.get $tp4)))
     (local.set $ostride (i32.shl (i32.mul (local.get $h) (local.get $dh)) (i32.const 2)))
-    (local.set $st (local.get $stats))
-    (local.set $b (i32.const 0))
-    (block $bdone (loop $bloop
-      (br_if $bdone (i32.ge_u (local.get $b) (local.get $batch)))
-      (local.set $hh (i32.const 0))
+    ;; unit u: batch row u / hkv, the query heads of kv head u % hkv
+    (local.set $group (i32.div_u (local.get $h) (local.get $hkv)))
+    (block $udone (loop $uloop
+      (br_if $udone (i32.ge_u (local.get $u0) (local.get $u1)))
+      (local.set $b (i32.div_u (local.get $u0) (local.get $hkv)))
+      (local.set $hh (i32.mul (i32.rem_u (local.get $u0) (local.get $hkv)) (local.get $group)))
+      (local.set $hend (i32.add (local.get $hh) (local.get $group)))
       (block $hdone (loop $hloop
-        (br_if $hdone (i32.ge_u (local.get $hh) (local.get $h)))
+        (br_if $hdone (i32.ge_u (local.get $hh) (local.get $hend)))
+        (local.set $st (i32.add (local.get $stats)
+          (i32.shl (i32.mul (i32.add (i32.mul (local.get $b) (local.get $h)) (local.get $hh)) (local.get $t)) (i32.const 3))))
         (local.set $kvoff (i32.add (i32.mul (local.get $b) (i32.mul (local.get $t) (local.get $kvstride)))
           (i32.shl (i32.mul (i32.div_u (local.get $hh) (i32.div_u (local.get $h) (local.get $hkv))) (local.get $dh)) (i32.const 2))))
         (local.set $qbase (i32.add (i32.mul (local.get $b) (i32.mul (local.get $t) (local.get $qstride)))
@@ -358,8 +368,8 @@
           (br $iloop)))
         (local.set $hh (i32.add (local.get $hh) (i32.const 1)))
         (br $hloop)))
-      (local.set $b (i32.add (local.get $b) (i32.const 1)))
-      (br $bloop))))
+      (local.set $u0 (i32.add (local.get $u0) (i32.const 1)))
+      (br $uloop))))
   ;; The staged forward pass (for hooks on the scores or the pattern), the fused pass's numbers stage
   ;; by stage: scores s [batch, h, t, t] (-inf where j > i) from q and k.
   (func (export "scores") (param $q i32) (param $k i32) (param $s i32) (param $slopes i32) (param $scratch i32)
@@ -523,9 +533,28 @@
       (local.set $rows (i32.sub (local.get $rows) (i32.const 1)))
       (br $next))))
 
-  ;; The gradient of layer_norm: for each row, with g = dy w, dx = rstd (g - mean(g) - xhat mean(g xhat));
-  ;; dw and db (d floats, zeroed by the caller) gain dy xhat and dy.
+  ;; The gradient of layer_norm over `chunks` fixed chunks of the rows, chunk c rows [c rows / chunks,
+  ;; (c + 1) rows / chunks): dx, and each chunk's dw and db partial sums (2 d floats at partials +
+  ;; 8 c d, zeroed by the caller, to be summed in chunk order), for the chunks [c0, c1). The sums do
+  ;; not depend on which thread takes which chunks.
   (func (export "layer_norm_grad") (param $dy i32) (param $xhat i32) (param $rstd i32) (param $w i32)
+    (param $dx i32) (param $partials i32) (param $rows i32) (param $d i32) (param $chunks i32) (param $c0 i32) (param $c1 i32)
+    (local $r0 i32) (local $r1 i32) (local $off i32) (local $part i32)
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $c0) (local.get $c1)))
+      (local.set $r0 (i32.div_u (i32.mul (local.get $c0) (local.get $rows)) (local.get $chunks)))
+      (local.set $r1 (i32.div_u (i32.mul (i32.add (local.get $c0) (i32.const 1)) (local.get $rows)) (local.get $chunks)))
+      (local.set $off (i32.shl (i32.mul (local.get $r0) (local.get $d)) (i32.const 2)))
+      (local.set $part (i32.add (local.get $partials) (i32.shl (i32.mul (local.get $c0) (local.get $d)) (i32.const 3))))
+      (call $layer_norm_rows (i32.add (local.get $dy) (local.get $off)) (i32.add (local.get $xhat) (local.get $off))
+        (i32.add (local.get $rstd) (i32.shl (local.get $r0) (i32.const 2))) (local.get $w) (i32.add (local.get $dx) (local.get $off))
+        (local.get $part) (i32.add (local.get $part) (i32.shl (local.get $d) (i32.const 2))) (i32.sub (local.get $r1) (local.get $r0)) (local.get $d))
+      (local.set $c0 (i32.add (local.get $c0) (i32.const 1)))
+      (br $next))))
+
+  ;; The gradient of layer_norm on `rows` rows: for each, with g = dy w, dx = rstd (g - mean(g) - xhat
+  ;; mean(g xhat)); dw and db (d floats) gain dy xhat and dy.
+  (func $layer_norm_rows (param $dy i32) (param $xhat i32) (param $rstd i32) (param $w i32)
     (param $dx i32) (param $dw i32) (param $db i32) (param $rows i32) (param $d i32)
     (local $bytes i32) (local $c i32) (local $g v128) (local $h v128) (local $t v128) (local $sg v128) (local $sgh v128)
     (local $mg v128) (local $mgh v128) (local $r v128) (local $inv f32)

@@ -1,0 +1,78 @@
+/**
+ * Worker threads for kernels of one's own over the wasm backend's shared memory (the threaded
+ * build's): each worker instantiates the module's bytes over that memory and runs one export per
+ * call, its arguments passed in a shared block, the caller waking it and waiting with Atomics. Kernels
+ * split their work into units whose results do not depend on which thread computes them, so their
+ * numbers are the same at any thread count.
+ */
+import { Worker } from 'node:worker_threads';
+import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
+import type { WasmWorkers } from './backend.js';
+
+/** Arguments one call may pass (float64 slots; the export's signature converts them). */
+const MAX_ARGS = 31;
+
+/** Control block: [generation, done, export index, failed], then each worker's argument count and arguments. */
+const HEADER = 4;
+
+// The worker's whole program (run with eval): it waits for a new generation, calls the export with
+// its arguments (a negative count: nothing for it this time), counts itself done and wakes the caller.
+const WORKER = `
+const { workerData } = require('node:worker_threads');
+const { bytes, memory, control, index, workers } = workerData;
+const module = new WebAssembly.Module(bytes);
+const { exports } = new WebAssembly.Instance(module, { env: { memory } });
+const names = WebAssembly.Module.exports(module).filter((e) => e.kind === 'function').map((e) => e.name);
+const ctl = new Int32Array(control, 0, ${HEADER});
+const args = new Float64Array(control, ${HEADER * 4} + index * ${(MAX_ARGS + 1) * 8}, ${MAX_ARGS + 1});
+let generation = 0;
+for (;;) {
+  Atomics.wait(ctl, 0, generation);
+  generation = Atomics.load(ctl, 0);
+  try {
+    if (args[0] >= 0) exports[names[ctl[2]]](...args.subarray(1, 1 + args[0]));
+  } catch (error) {
+    Atomics.store(ctl, 3, 1);
+  }
+  if (Atomics.add(ctl, 1, 1) + 1 === workers) Atomics.notify(ctl, 1);
+}
+`;
+
+/**
+ * `size` workers for `bytes` over `memory` (default one fewer than the backend's threads: the
+ * caller is the last), none where that is zero or the memory is not shared.
+ */
+export function nodeWasmWorkers(bytes: Uint8Array, memory: WebAssembly.Memory, size = getThreadsCount() - 1): WasmWorkers | undefined {
+  if (size < 1 || !(memory.buffer instanceof SharedArrayBuffer)) return undefined;
+  const names = WebAssembly.Module.exports(new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>))
+    .filter((e) => e.kind === 'function')
+    .map((e) => e.name);
+  const control = new SharedArrayBuffer(HEADER * 4 + size * (MAX_ARGS + 1) * 8);
+  const ctl = new Int32Array(control, 0, HEADER);
+  for (let index = 0; index < size; index++) {
+    // Idle workers must not keep the process alive; they inherit none of its flags (some break them).
+    new Worker(WORKER, { eval: true, execArgv: [], workerData: { bytes, memory, control, index, workers: size } }).unref();
+  }
+  return {
+    size,
+    start(name, args) {
+      const fn = names.indexOf(name);
+      if (fn < 0 || args.length > size) throw new Error(`no export '${name}' to run on ${args.length} of ${size} workers`);
+      for (let w = 0; w < size; w++) {
+        const slot = new Float64Array(control, HEADER * 4 + w * (MAX_ARGS + 1) * 8, MAX_ARGS + 1);
+        const given = args[w];
+        if (given !== undefined && given.length > MAX_ARGS) throw new Error(`export '${name}' takes at most ${MAX_ARGS} arguments`);
+        slot[0] = given === undefined ? -1 : given.length;
+        if (given !== undefined) slot.set(given, 1);
+      }
+      Atomics.store(ctl, 1, 0);
+      Atomics.store(ctl, 2, fn);
+      Atomics.add(ctl, 0, 1);
+      Atomics.notify(ctl, 0);
+    },
+    wait() {
+      for (let done = Atomics.load(ctl, 1); done < size; done = Atomics.load(ctl, 1)) Atomics.wait(ctl, 1, done);
+      if (Atomics.exchange(ctl, 3, 0) !== 0) throw new Error('a wasm worker failed in its share of a kernel');
+    },
+  };
+}
