@@ -34,6 +34,16 @@
 // A full step went from ~400 ms (tfjs's own gradients where they exist) to ~130-160 ms.
 //   tfjs clones (Identity) every tensor a gradient saves, and tfjs-wasm's Identity copied: 125 copies
 //     a step; core's backend now shares the data: 8.4-8.5k -> 9.6-9.7k tokens/s, same losses and weights.
+// Our own wasm kernels (src/wasm-kernels.wat, over tfjs-wasm's memory; step medians in one process):
+//   fused causal attention, forward and backward, in place of ~20 tfjs kernels per layer and
+//     direction: 42 -> 14 ms a layer (fwd + bwd, one thread), the step 223 -> 154 ms (profiled) or
+//     10.7k -> 13.3k tokens/s; gelu_new and LayerNorm as one pass each way: 154 -> 118 ms; q, k and v
+//     read in place from the packed projection (no SplitV, no Concat of the gradients): 118 -> 111.
+//   split over a worker thread (units of (batch row, kv head), fixed LayerNorm chunks): attention
+//     fwd + bwd 14 -> 6.6 ms a layer alone; the step 111.8 -> 109.3 ms in an in-process A/B (the
+//     small kernels gain little: a worker's wake-up is a few tens of microseconds).
+//   The 2-D weight-gradient products already transpose the smaller operand: x^T dy at [2048,64] x
+//     [2048,256] 1.9 ms against (dy^T x)^T 3.0 ms, the reverse at [2048,256] x [2048,64].
 import { fileURLToPath } from 'node:url';
 import { initBackend, Rng, tf } from '@iclkr/core';
 import { writeBenchResult } from '../../../bench/results.js';
