@@ -43,62 +43,45 @@ function layout(call: Call, { qkv, q, k, v }: KernelInputs, { heads, kvHeads, dH
   return { pointers: [at, at + 4 * heads * dHead, at + 4 * (heads + kvHeads) * dHead], strides: [row, row] };
 }
 
+/**
+ * Runs the fused pass `name` ('forward' or 'backward') over the units batch x kv heads, split
+ * over the threads, each with `floats` floats of scratch. Its arguments: q, k, v, `before`, the
+ * slopes, the thread's scratch, `after`, the units, the sizes, the scale and the strides. A unit
+ * writes (or, backward, adds into the dk and dv rows of) its own kv head only: units do not overlap.
+ */
+function fusedPass(call: Call, name: string, inputs: KernelInputs, attrs: Attrs, floats: number, before: number[], after: number[]): void {
+  const { slopes, scale, heads, kvHeads, dHead } = attrs;
+  const [batch, t] = (inputs.qkv ?? inputs.q)!.shape as [number, number];
+  const { pointers, strides } = layout(call, inputs, attrs);
+  const scratch = call.scratch(floats * call.threads, slopes);
+  const slopePointer = scratch + 4 * floats * call.threads;
+  call.parallel(name, batch * kvHeads, (u0, u1, thread) => [
+    ...pointers,
+    ...before,
+    slopePointer,
+    scratch + 4 * floats * thread,
+    ...after,
+    ...[u0, u1, t, heads, kvHeads, dHead, scale],
+    ...strides,
+  ]);
+}
+
 const KERNELS: Record<string, (call: Call, inputs: KernelInputs, attrs: Attrs) => tf.TensorInfo[]> = {
   IclkrCausalAttention(call, inputs, attrs) {
-    const { slopes, scale, heads, kvHeads, dHead } = attrs;
     const [batch, t] = (inputs.qkv ?? inputs.q)!.shape as [number, number];
-    const { pointers, strides } = layout(call, inputs, attrs);
-    const out = call.output([batch, t, heads, dHead]);
-    const stats = call.output([batch, heads, t, 2]);
-    // Each thread its own scratch; the slopes after them.
-    const floats = dHead * padded(t) + padded(t);
-    const scratch = call.scratch(floats * call.threads, slopes);
-    const slopePointer = scratch + 4 * floats * call.threads;
-    call.parallel('forward', batch * kvHeads, (u0, u1, thread) => [
-      ...pointers,
-      call.at(out),
-      call.at(stats),
-      slopePointer,
-      scratch + 4 * floats * thread,
-      u0,
-      u1,
-      t,
-      heads,
-      kvHeads,
-      dHead,
-      scale,
-      ...strides,
-    ]);
+    const out = call.output([batch, t, attrs.heads, attrs.dHead]);
+    const stats = call.output([batch, attrs.heads, t, 2]);
+    fusedPass(call, 'forward', inputs, attrs, attrs.dHead * padded(t) + padded(t), [call.at(out), call.at(stats)], []);
     return call.done([out, stats]);
   },
   IclkrCausalAttentionGrad(call, inputs, attrs) {
-    const { slopes, scale, heads, kvHeads, dHead } = attrs;
-    const [batch, t] = (inputs.qkv ?? inputs.q)!.shape as [number, number];
-    const { pointers, strides } = layout(call, inputs, attrs);
+    const t = (inputs.qkv ?? inputs.q)!.shape[1]!;
     // The gradients take the inputs' layout: one packed tensor (zeroed: dk and dv are added into), or dq, dk and dv.
     const packed = inputs.qkv === undefined ? undefined : call.output(inputs.qkv.shape, true);
     const grads = packed ? [packed] : [inputs.q!, inputs.k!, inputs.v!].map((x, n) => call.output(x.shape, n > 0));
     const gradPointers = packed ? layout(call, { qkv: packed }, attrs).pointers : grads.map((g) => call.at(g));
-    const floats = 2 * dHead * padded(t) + 2 * padded(t);
-    const scratch = call.scratch(floats * call.threads, slopes);
-    const slopePointer = scratch + 4 * floats * call.threads;
-    // A unit adds into the dk and dv rows of its own kv head only: the threads' units do not overlap.
-    call.parallel('backward', batch * kvHeads, (u0, u1, thread) => [
-      ...pointers,
-      call.at(inputs.dout!),
-      call.at(inputs.stats!),
-      slopePointer,
-      scratch + 4 * floats * thread,
-      ...gradPointers,
-      u0,
-      u1,
-      t,
-      heads,
-      kvHeads,
-      dHead,
-      scale,
-      ...strides,
-    ]);
+    const floats = 2 * attrs.dHead * padded(t) + 2 * padded(t);
+    fusedPass(call, 'backward', inputs, attrs, floats, [call.at(inputs.dout!), call.at(inputs.stats!)], gradPointers);
     return call.done(grads);
   },
   IclkrAttentionScores(call, { q, k }, { slopes, scale }) {
