@@ -533,28 +533,9 @@
       (local.set $rows (i32.sub (local.get $rows) (i32.const 1)))
       (br $next))))
 
-  ;; The gradient of layer_norm over `chunks` fixed chunks of the rows, chunk c rows [c rows / chunks,
-  ;; (c + 1) rows / chunks): dx, and each chunk's dw and db partial sums (2 d floats at partials +
-  ;; 8 c d, zeroed by the caller, to be summed in chunk order), for the chunks [c0, c1). The sums do
-  ;; not depend on which thread takes which chunks.
+  ;; The gradient of layer_norm: for each row, with g = dy w, dx = rstd (g - mean(g) - xhat mean(g xhat));
+  ;; dw and db (d floats, zeroed by the caller) gain dy xhat and dy.
   (func (export "layer_norm_grad") (param $dy i32) (param $xhat i32) (param $rstd i32) (param $w i32)
-    (param $dx i32) (param $partials i32) (param $rows i32) (param $d i32) (param $chunks i32) (param $c0 i32) (param $c1 i32)
-    (local $r0 i32) (local $r1 i32) (local $off i32) (local $part i32)
-    (block $done (loop $next
-      (br_if $done (i32.ge_u (local.get $c0) (local.get $c1)))
-      (local.set $r0 (i32.div_u (i32.mul (local.get $c0) (local.get $rows)) (local.get $chunks)))
-      (local.set $r1 (i32.div_u (i32.mul (i32.add (local.get $c0) (i32.const 1)) (local.get $rows)) (local.get $chunks)))
-      (local.set $off (i32.shl (i32.mul (local.get $r0) (local.get $d)) (i32.const 2)))
-      (local.set $part (i32.add (local.get $partials) (i32.shl (i32.mul (local.get $c0) (local.get $d)) (i32.const 3))))
-      (call $layer_norm_rows (i32.add (local.get $dy) (local.get $off)) (i32.add (local.get $xhat) (local.get $off))
-        (i32.add (local.get $rstd) (i32.shl (local.get $r0) (i32.const 2))) (local.get $w) (i32.add (local.get $dx) (local.get $off))
-        (local.get $part) (i32.add (local.get $part) (i32.shl (local.get $d) (i32.const 2))) (i32.sub (local.get $r1) (local.get $r0)) (local.get $d))
-      (local.set $c0 (i32.add (local.get $c0) (i32.const 1)))
-      (br $next))))
-
-  ;; The gradient of layer_norm on `rows` rows: for each, with g = dy w, dx = rstd (g - mean(g) - xhat
-  ;; mean(g xhat)); dw and db (d floats) gain dy xhat and dy.
-  (func $layer_norm_rows (param $dy i32) (param $xhat i32) (param $rstd i32) (param $w i32)
     (param $dx i32) (param $dw i32) (param $db i32) (param $rows i32) (param $d i32)
     (local $bytes i32) (local $c i32) (local $g v128) (local $h v128) (local $t v128) (local $sg v128) (local $sgh v128)
     (local $mg v128) (local $mgh v128) (local $r v128) (local $inv f32)
