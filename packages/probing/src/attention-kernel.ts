@@ -55,15 +55,22 @@ function fusedPass(call: Call, name: string, inputs: KernelInputs, attrs: Attrs,
   const { pointers, strides } = layout(call, inputs, attrs);
   const scratch = call.scratch(floats * call.threads, slopes);
   const slopePointer = scratch + 4 * floats * call.threads;
-  call.parallel(name, batch * kvHeads, (u0, u1, thread) => [
-    ...pointers,
-    ...before,
-    slopePointer,
-    scratch + 4 * floats * thread,
-    ...after,
-    ...[u0, u1, t, heads, kvHeads, dHead, scale],
-    ...strides,
-  ]);
+  // A unit's work is about group t^2 d_head multiply-adds; a worker pays from about 2^22 of them.
+  const minUnits = Math.ceil(2 ** 22 / ((heads / kvHeads) * t * t * dHead));
+  call.parallel(
+    name,
+    batch * kvHeads,
+    (u0, u1, thread) => [
+      ...pointers,
+      ...before,
+      slopePointer,
+      scratch + 4 * floats * thread,
+      ...after,
+      ...[u0, u1, t, heads, kvHeads, dHead, scale],
+      ...strides,
+    ],
+    minUnits,
+  );
 }
 
 const KERNELS: Record<string, (call: Call, inputs: KernelInputs, attrs: Attrs) => tf.TensorInfo[]> = {
