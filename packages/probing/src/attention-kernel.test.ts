@@ -198,14 +198,15 @@ describe('the attention kernels (wasm)', () => {
       const { initBackend, Rng, tf } = await import('@iclkr/core/node').then(async (node) => ({ ...(await import('@iclkr/core')), ...node }));
       const { attentionKernelsRun, createGpt, initGptParams, GptTrainer } = await import(${JSON.stringify(fileURLToPath(new URL('./index.ts', import.meta.url)))});
       await initBackend('wasm');
-      const config = { vocabSize: 13, nCtx: 32, nLayers: 2, nHeads: 4, dModel: 32, dMlp: 64, positions: 'alibi', tiedEmbeddings: false };
+      // The default recipe's shape at batch 16 x 128: large enough that attention and gelu split over the worker.
+      const config = { vocabSize: 13, nCtx: 128, nLayers: 2, nHeads: 4, dModel: 64, dMlp: 256, positions: 'alibi', tiedEmbeddings: false };
       const params = initGptParams(config, new Rng(1));
       const trainer = new GptTrainer(createGpt(config, params), params, { lr: 1e-3, warmup: 1, steps: 3 });
       const rng = new Rng(2);
       for (let s = 0; s < 3; s++) {
-        const n = 4 * 32;
+        const n = 16 * 128;
         trainer.step({ inputs: Int32Array.from({ length: n }, () => rng.int(13)), targets: Int32Array.from({ length: n }, () => rng.int(13)),
-          weights: new Float32Array(n).fill(1), batch: 4, length: 32 });
+          weights: new Float32Array(n).fill(1), batch: 16, length: 128 });
       }
       let h = 2166136261;
       for (const name of Object.keys(params).sort()) for (const x of new Uint8Array(params[name].dataSync().buffer)) h = Math.imul(h ^ x, 16777619) >>> 0;
