@@ -220,22 +220,48 @@
 
   ;; rows_j[0..dh) += w_j x for j < n, rows_j at rows + j stride.
   (func $rank1 (param $w i32) (param $x i32) (param $rows i32) (param $stride i32) (param $n i32) (param $dh i32)
-    (local $end i32) (local $c i32) (local $s v128) (local $p i32)
+    (local $end i32) (local $c i32) (local $s v128) (local $p i32) (local $wp i32) (local $j i32)
+    (local $x0 v128) (local $x1 v128) (local $x2 v128) (local $x3 v128)
     (local.set $end (i32.shl (local.get $dh) (i32.const 2)))
-    (block $done (loop $jloop
-      (br_if $done (i32.eqz (local.get $n)))
-      (local.set $s (v128.load32_splat (local.get $w)))
-      (local.set $c (i32.const 0))
-      (loop $cloop
-        (local.set $p (i32.add (local.get $rows) (local.get $c)))
-        (v128.store (local.get $p) (f32x4.add (v128.load (local.get $p))
-          (f32x4.mul (local.get $s) (v128.load (i32.add (local.get $x) (local.get $c))))))
-        (local.set $c (i32.add (local.get $c) (i32.const 16)))
-        (br_if $cloop (i32.lt_u (local.get $c) (local.get $end))))
-      (local.set $w (i32.add (local.get $w) (i32.const 4)))
-      (local.set $rows (i32.add (local.get $rows) (local.get $stride)))
-      (local.set $n (i32.sub (local.get $n) (i32.const 1)))
-      (br $jloop))))
+    ;; 16 columns at a time, x's 16 floats held while the rows pass
+    (block $wide (loop $wloop
+      (br_if $wide (i32.gt_u (i32.add (local.get $c) (i32.const 64)) (local.get $end)))
+      (local.set $x0 (v128.load (i32.add (local.get $x) (local.get $c))))
+      (local.set $x1 (v128.load offset=16 (i32.add (local.get $x) (local.get $c))))
+      (local.set $x2 (v128.load offset=32 (i32.add (local.get $x) (local.get $c))))
+      (local.set $x3 (v128.load offset=48 (i32.add (local.get $x) (local.get $c))))
+      (local.set $wp (local.get $w))
+      (local.set $p (i32.add (local.get $rows) (local.get $c)))
+      (local.set $j (local.get $n))
+      (block $jdone (loop $jloop
+        (br_if $jdone (i32.eqz (local.get $j)))
+        (local.set $s (v128.load32_splat (local.get $wp)))
+        (v128.store (local.get $p) (f32x4.add (v128.load (local.get $p)) (f32x4.mul (local.get $s) (local.get $x0))))
+        (v128.store offset=16 (local.get $p) (f32x4.add (v128.load offset=16 (local.get $p)) (f32x4.mul (local.get $s) (local.get $x1))))
+        (v128.store offset=32 (local.get $p) (f32x4.add (v128.load offset=32 (local.get $p)) (f32x4.mul (local.get $s) (local.get $x2))))
+        (v128.store offset=48 (local.get $p) (f32x4.add (v128.load offset=48 (local.get $p)) (f32x4.mul (local.get $s) (local.get $x3))))
+        (local.set $wp (i32.add (local.get $wp) (i32.const 4)))
+        (local.set $p (i32.add (local.get $p) (local.get $stride)))
+        (local.set $j (i32.sub (local.get $j) (i32.const 1)))
+        (br $jloop)))
+      (local.set $c (i32.add (local.get $c) (i32.const 64)))
+      (br $wloop)))
+    ;; the remaining columns, 4 at a time
+    (block $narrow (loop $nloop
+      (br_if $narrow (i32.ge_u (local.get $c) (local.get $end)))
+      (local.set $x0 (v128.load (i32.add (local.get $x) (local.get $c))))
+      (local.set $wp (local.get $w))
+      (local.set $p (i32.add (local.get $rows) (local.get $c)))
+      (local.set $j (local.get $n))
+      (block $jdone (loop $jloop
+        (br_if $jdone (i32.eqz (local.get $j)))
+        (v128.store (local.get $p) (f32x4.add (v128.load (local.get $p)) (f32x4.mul (v128.load32_splat (local.get $wp)) (local.get $x0))))
+        (local.set $wp (i32.add (local.get $wp) (i32.const 4)))
+        (local.set $p (i32.add (local.get $p) (local.get $stride)))
+        (local.set $j (i32.sub (local.get $j) (i32.const 1)))
+        (br $jloop)))
+      (local.set $c (i32.add (local.get $c) (i32.const 16)))
+      (br $nloop))))
 
   ;; out [batch, t, h, dh] and stats from q, k, v (see the top).
   (func (export "forward") (param $q i32) (param $k i32) (param $v i32) (param $out i32) (param $stats i32) (param $slopes i32)
