@@ -1,8 +1,10 @@
 /**
  * Kernels in one WebAssembly SIMD module that read and write the tensors of tfjs's wasm backend in
  * place (its memory imported): where tfjs forms an operation from many kernels, each a pass over
- * memory on one thread with a per-kernel cost, the module makes one pass. They run on the calling
- * thread, so their numbers are the same at any thread count. The bytes are wasm-kernels.wat beside
+ * memory on one thread with a per-kernel cost, the module makes one pass. Where the backend's memory
+ * is shared (its threaded build, in Node), a kernel may split its work over worker threads
+ * (`Call.parallel`) in units whose numbers do not depend on the thread, so its results are the same
+ * at any thread count. The bytes are wasm-kernels.wat beside
  * this file assembled with wabt (`npx -p wabt wat2wasm --enable-threads wasm-kernels.wat`, then
  * base64), once as it is and once with its memory declared shared (`1 65536 shared`), which the
  * threaded build of the backend needs. Each kernel is registered with tfjs (`defineWasmKernel`) and
