@@ -5,7 +5,8 @@
  * the XNNPACK path of a plain 2-D product; gather has no gradient kernel; reductions over the
  * leading axis, pow and tanh are slow. These ops run forward and backward on plain 2-D products,
  * depthwise convolutions (XNNPACK), row reductions and cheap elementwise kernels, with their
- * gradients written out. Components compute with them, so training and inference share one forward
+ * gradients written out; LayerNorm and gelu_new run in our own wasm kernels (wasm-kernels.wat) where
+ * the wasm backend runs. Components compute with them, so training and inference share one forward
  * pass. Measurements: bench/train.bench.ts.
  */
 
