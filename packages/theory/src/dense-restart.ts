@@ -73,6 +73,24 @@ const sum = (xs: ArrayLike<number>, n: number) => {
   return total;
 };
 
+/**
+ * product[k] *= factor with the product kept within [1e-140, 1e140] (so that multiplying by a
+ * factor in that range never underflows): a factor outside it, or a product that would leave it,
+ * goes to log[k] as its log instead (a Math.log per factor would cost more than the loops it sits in).
+ */
+function multiplyScaled(product: Float64Array, log: Float64Array, k: number, factor: number): void {
+  if (!(factor >= 1e-140 && factor <= 1e140)) {
+    log[k] += Math.log(factor);
+    return;
+  }
+  const q = product[k] * factor;
+  if (q >= 1e-140 && q <= 1e140) product[k] = q;
+  else {
+    log[k] += Math.log(q);
+    product[k] = 1;
+  }
+}
+
 /** Hands out 16-byte-aligned byte ranges of the kernel's memory; `zeroed` ones are cleared (the memory is reused). */
 class Arena {
   size = 0;
@@ -413,8 +431,8 @@ export class DenseRestart {
     }
     this.fillCache(keys);
     const { logScale, at, short } = this.backward(sequences, jobs1);
-    // A task's likelihoods are multiplied and their log taken only when the product leaves [1e-140, 1e140]:
-    // a Math.log per segment and task would cost more than the rest of this loop.
+    // A task's likelihoods are multiplied and their log taken only when the product leaves [1e-140, 1e140]
+    // (multiplyScaled): a Math.log per segment and task would cost more than the rest of this loop.
     const demo = Array.from({ length: last - first }, () => new Float64Array(members));
     const query = Array.from({ length: last - first }, (_, i) => {
       const { tokens, query } = prompts[first + i];
@@ -438,16 +456,7 @@ export class DenseRestart {
         const [index, value] = short[job] ? this.sparseStarts[t].rows : this.sparseStarts[t].states;
         let like = 0;
         if (log !== Number.NEGATIVE_INFINITY) for (let i = 0; i < index.length; i++) like += value[i] * f[row + index[i]];
-        // product[t] stays within [1e-140, 1e140], so that multiplying by a like in that range never underflows.
-        if (!(like >= 1e-140 && like <= 1e140)) out[t] += Math.log(like);
-        else {
-          const q = product[t] * like;
-          if (q >= 1e-140 && q <= 1e140) product[t] = q;
-          else {
-            out[t] += Math.log(q);
-            product[t] = 1;
-          }
-        }
+        multiplyScaled(product, out, t, like);
         out[t] += log;
       }
       if (isQuery || job + 1 === jobs1 || sequences[3 * job + 3] !== p || sequences[3 * job + 4] === prompts[p].query) flush(out);
@@ -620,15 +629,7 @@ export class DenseRestart {
             continue;
           }
           logScale[j] += slot.log;
-          if (!(sum >= 1e-140 && sum <= 1e140)) logScale[j] += Math.log(sum);
-          else {
-            const q = scale[j] * sum;
-            if (q >= 1e-140 && q <= 1e140) scale[j] = q;
-            else {
-              logScale[j] += Math.log(q);
-              scale[j] = 1;
-            }
-          }
+          multiplyScaled(scale, logScale, j, sum);
         }
       }
     }
