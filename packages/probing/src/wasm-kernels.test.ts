@@ -3,7 +3,7 @@ import { Rng, tf } from '@iclkr/core';
 import wabt from 'wabt';
 import { describe, expect, it } from 'vitest';
 import { gelu, layerNorm } from './ops.js';
-import { WASM_KERNELS_BYTES, WASM_KERNELS_SHARED_BYTES, wasmKernelsRun } from './wasm-kernels.js';
+import { runWasmKernel, WASM_KERNELS_BYTES, WASM_KERNELS_SHARED_BYTES, wasmKernelsRun } from './wasm-kernels.js';
 
 describe('the wasm kernels module', () => {
   it('is wasm-kernels.wat as wabt assembles it, with its own and with a shared memory (the bytes are not edited by hand)', async () => {
@@ -20,12 +20,20 @@ describe('the wasm kernels module', () => {
     expect(await assemble(source.replace(plain, '(memory (import "env" "memory") 1 65536 shared)'))).toBe(WASM_KERNELS_SHARED_BYTES);
   });
 
-  it('runs on the wasm backend (over its memory) and not on the cpu backend', async () => {
+  it('runs on the wasm backend (over its memory); on the cpu backend a kernel call is a one-line error naming the fix', async () => {
     expect(tf.getBackend()).toBe('wasm');
     expect(wasmKernelsRun()).toBe(true);
     await tf.setBackend('cpu');
     try {
       expect(wasmKernelsRun()).toBe(false);
+      const x = tf.zeros([2, 4]);
+      expect(() => runWasmKernel('IclkrGelu', { x })).toThrow(
+        expect.objectContaining({
+          message: "the wasm kernels run on the wasm backend only (this is 'cpu')",
+          fix: expect.stringMatching(/initBackend\('wasm'\)/),
+        }),
+      );
+      x.dispose();
     } finally {
       await tf.setBackend('wasm');
     }
