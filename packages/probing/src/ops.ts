@@ -11,6 +11,7 @@
  */
 
 import { tf } from '@iclkr/core';
+import { columnSums, gemm, gemmRuns } from './matmul-kernel.js';
 import { defineWasmKernel, runWasmKernel, wasmKernelsRun } from './wasm-kernels.js';
 
 /** What a custom-gradient op returns: its value, and the gradient of each input from dy and the saved tensors. */
@@ -88,8 +89,21 @@ const affine = customOp<tf.Tensor2D>(([a, b, c], save) => {
   };
 });
 
+/** x w (+ b) in the wasm kernels' products, whose gradients read the transposed operands in place. */
+const gemmAffine = customOp<tf.Tensor2D>(([x, w, b], save) => {
+  save([x!, w!]);
+  return {
+    value: gemm(x!, w!, { bias: b as tf.Tensor1D | undefined }),
+    gradFunc: (dy, [sx, sw]) => {
+      const grads = [gemm(dy, sw!, { transposeB: true }), gemm(sx!, dy, { transposeA: true })];
+      return b === undefined ? grads : [...grads, columnSums(dy)];
+    },
+  };
+});
+
 /** x [m, k] times w [k, n] plus optional bias [n]; gradients dx = dy w^T, dw = x^T dy, db = row sums of dy. */
 export function matMul(x: tf.Tensor2D, w: tf.Tensor2D, bias?: tf.Tensor1D): tf.Tensor2D {
+  if (gemmRuns(w.shape[1]) && gemmRuns(x.shape[1])) return bias === undefined ? gemmAffine(x, w) : gemmAffine(x, w, bias);
   return bias === undefined ? product(x, w) : affine(x, w, bias);
 }
 

@@ -1,0 +1,84 @@
+// The wasm kernels' matrix products against a brute-force loop that adds each C[r, j]'s terms in
+// float32 in the documented order (bias, then k = 0, 1, ...): the bits must match exactly, at
+// every tiling edge (rows not a multiple of 4, columns not a multiple of 8, k over a block of 256).
+import { Rng, tf } from '@iclkr/core';
+import { describe, expect, it } from 'vitest';
+import { columnSums, gemm, gemmRuns } from './matmul-kernel.js';
+import { matMul } from './ops.js';
+
+const rng = new Rng(7);
+const random = (n: number) => Float32Array.from({ length: n }, () => rng.normal());
+
+/** C = op(A) op(B) (+ bias) in float32, term by term in order of k. */
+function loop(a: Float32Array, b: Float32Array, m: number, k: number, n: number, tA: boolean, tB: boolean, bias?: Float32Array): Float32Array {
+  const c = new Float32Array(m * n);
+  for (let r = 0; r < m; r++)
+    for (let j = 0; j < n; j++) {
+      let acc = bias?.[j] ?? 0;
+      for (let p = 0; p < k; p++) {
+        const x = tA ? a[p * m + r]! : a[r * k + p]!;
+        const y = tB ? b[j * k + p]! : b[p * n + j]!;
+        acc = Math.fround(acc + Math.fround(x * y));
+      }
+      c[r * n + j] = acc;
+    }
+  return c;
+}
+
+describe('gemm (the wasm kernels’ matrix products)', () => {
+  it('runs here for widths that are multiples of 4 from 8, and not for others', () => {
+    expect([8, 12, 64, 67, 4, 6].map(gemmRuns)).toEqual([true, true, true, false, false, false]);
+  });
+
+  const shapes: [number, number, number][] = [
+    [1, 1, 8],
+    [3, 5, 12],
+    [9, 300, 20],
+    [17, 600, 8],
+    [64, 33, 36],
+  ];
+  for (const [m, k, n] of shapes)
+    for (const [tA, tB] of [
+      [false, false],
+      [true, false],
+      [false, true],
+      [true, true],
+    ] as const)
+      it(`${m} x ${k} x ${n}${tA ? ', A transposed' : ''}${tB ? ', B transposed' : ''}: the loop's bits, with and without a bias`, () => {
+        const a = random(m * k);
+        const b = random(k * n);
+        const bias = random(n);
+        tf.tidy(() => {
+          const ta = tf.tensor2d(a, tA ? [k, m] : [m, k]);
+          const tb = tf.tensor2d(b, tB ? [n, k] : [k, n]);
+          const plain = gemm(ta, tb, { transposeA: tA, transposeB: tB });
+          const biased = gemm(ta, tb, { transposeA: tA, transposeB: tB, bias: tf.tensor1d(bias) });
+          expect(plain.shape).toEqual([m, n]);
+          expect(Array.from(plain.dataSync())).toEqual(Array.from(loop(a, b, m, k, n, tA, tB)));
+          expect(Array.from(biased.dataSync())).toEqual(Array.from(loop(a, b, m, k, n, tA, tB, bias)));
+        });
+      });
+
+  it('columnSums adds the rows in order (the loop’s bits)', () => {
+    const x = random(37 * 12);
+    const sums = new Float32Array(12);
+    for (let r = 0; r < 37; r++) for (let j = 0; j < 12; j++) sums[j] = Math.fround(sums[j]! + x[r * 12 + j]!);
+    expect(Array.from(tf.tidy(() => columnSums(tf.tensor2d(x, [37, 12])).dataSync()))).toEqual(Array.from(sums));
+  });
+
+  it("matMul's gradients on gemm agree with tfjs's own product and its gradients (within float32 rounding)", () => {
+    const [m, k, n] = [50, 24, 40];
+    const x = tf.tensor2d(random(m * k), [m, k]);
+    const w = tf.tensor2d(random(k * n), [k, n]);
+    const b = tf.tensor1d(random(n));
+    const dy = tf.tensor2d(random(m * n), [m, n]);
+    const ours = tf.grads((x, w, b) => matMul(x as tf.Tensor2D, w as tf.Tensor2D, b as tf.Tensor1D))([x, w, b], dy);
+    const plain = tf.grads((x, w, b) => tf.add(tf.matMul(x as tf.Tensor2D, w as tf.Tensor2D), b))([x, w, b], dy);
+    ours.forEach((g, i) => {
+      const [got, want] = [g.dataSync(), plain[i]!.dataSync()];
+      want.forEach((v, e) => expect(Math.abs(got[e]! - v)).toBeLessThan(1e-4 * Math.max(1, Math.abs(v))));
+    });
+    expect(matMul(x, w, b).dataSync()).toEqual(gemm(x, w, { bias: b }).dataSync());
+    tf.dispose([x, w, b, dy, ...ours, ...plain]);
+  });
+});
