@@ -10,7 +10,16 @@ const rng = new Rng(7);
 const random = (n: number) => Float32Array.from({ length: n }, () => rng.normal());
 
 /** C = op(A) op(B) (+ bias) in float32, term by term in order of k. */
-function loop(a: Float32Array, b: Float32Array, m: number, k: number, n: number, tA: boolean, tB: boolean, bias?: Float32Array): Float32Array {
+function loop(
+  a: Float32Array,
+  b: Float32Array,
+  m: number,
+  k: number,
+  n: number,
+  tA: boolean,
+  tB: boolean,
+  bias?: Float32Array,
+): Float32Array {
   const c = new Float32Array(m * n);
   for (let r = 0; r < m; r++)
     for (let j = 0; j < n; j++) {
