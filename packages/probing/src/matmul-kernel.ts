@@ -1,9 +1,9 @@
 /**
  * Matrix products in the wasm kernels (wasm-kernels.wat's gemm): C = op(A) op(B) (+ bias) with
- * either operand transposed in place. tfjs-wasm multiplies by a transposed operand in a naive loop
- * (2.2-2.4 GFLOP/s against 28-31 for XNNPACK's plain product at our GPT's training shapes), so its
- * gradients went through transposes; here the transposed A is read through its strides and B is
- * packed into panels of 8 columns either way (which also keeps large products' panels in cache).
+ * either operand transposed. tfjs-wasm multiplies by a transposed operand in a naive loop (2.2-2.4
+ * GFLOP/s against 28-31 for XNNPACK's plain product at our GPT's training shapes), so its gradients
+ * went through transposes; here B is packed into panels of 8 columns either way (which also keeps
+ * large products' panels in cache), and a transposed A is read in place.
  * Each C[r, j] sums its terms in the order of k whatever the tiling or the thread, so the bits do
  * not depend on the thread count. Measurements: bench/profile.ts.
  */
@@ -24,15 +24,33 @@ defineWasmKernel<{ transposeA: boolean; transposeB: boolean }>('IclkrMatMul', (c
   const [m, k] = transposeA ? [ca, ra] : [ra, ca];
   const n = transposeB ? b!.shape[0]! : b!.shape[1]!;
   const c = call.output([m, n]);
-  const packed = call.scratch(8 * k * Math.ceil(n / 8));
-  call.exports.gemm_pack!(call.at(b!), transposeB ? 4 : 4 * n, transposeB ? 4 * k : 4, packed, n, k);
+  // A's rows and columns are ars and acs bytes apart (transposed: read in place).
   const [ars, acs] = transposeA ? [4, 4 * m] : [4 * k, 4];
-  const args = [call.at(a!), ars, acs, packed, call.at(c), 4 * n, bias === undefined ? 0 : call.at(bias), m, n, k];
-  // A tile of 4 rows is 8 n k flops; a worker pays from about 2^22 of them.
-  call.parallel('gemm', Math.ceil(m / 4), (t0, t1) => [...args, t0, t1], Math.ceil(2 ** 22 / (8 * n * k)));
+  const [tiles, panels] = [Math.ceil(m / 4), Math.ceil(n / 8)];
+  // Threads split the panels of B where there are as many as tiles of A (each thread packs only its
+  // own panels), else the tiles (each packs every panel). A tile by a panel is 64 k flops; a worker
+  // pays from about 2^22.
+  const byPanels = panels >= tiles;
+  const units = byPanels ? panels : tiles;
+  const minUnits = Math.ceil(2 ** 22 / (64 * k * (byPanels ? tiles : panels)));
+  const parts = Math.max(1, Math.min(call.threads, Math.floor(units / minUnits)));
+  const share = byPanels ? Math.ceil(panels / parts) : panels;
+  const packed = call.scratch(8 * k * share * call.threads);
+  const fixed = [call.at(a!), ars, acs, call.at(b!), transposeB ? 4 : 4 * n, transposeB ? 4 * k : 4];
+  const rest = [call.at(c), 4 * n, bias === undefined ? 0 : call.at(bias), m, n, k];
+  call.parallel(
+    'gemm',
+    units,
+    (u0, u1, thread) => [
+      ...fixed,
+      packed + 32 * k * share * thread,
+      ...rest,
+      ...(byPanels ? [0, tiles, 8 * u0, 8 * u1] : [u0, u1, 0, 8 * panels]),
+    ],
+    minUnits,
+  );
   return call.done([c]);
 });
-
 defineWasmKernel('IclkrColumnSums', (call, { x }) => {
   const [rows, n] = x!.shape as [number, number];
   const out = call.output([n], true);
@@ -40,9 +58,9 @@ defineWasmKernel('IclkrColumnSums', (call, { x }) => {
   return call.done([out]);
 });
 
-/** Whether `gemm` makes products with n columns here: where the wasm kernels run, for n a multiple of 4 and at least 8. */
+/** Whether `gemm` makes products with n columns here: where the wasm kernels run, for n at least 8. */
 export function gemmRuns(n: number): boolean {
-  return n % 4 === 0 && n >= 8 && wasmKernelsRun();
+  return n >= 8 && wasmKernelsRun();
 }
 
 /** op(a) op(b) (+ bias) for 2-D a and b (see `GemmOptions`); needs `gemmRuns(n)`. Not differentiable by itself. */

@@ -166,15 +166,18 @@ export function embeddingLookup(table: tf.Tensor2D, ids: tf.Tensor): tf.Tensor {
   // ids are an input (with a zero gradient) so that they are saved for the backward pass.
   return customOp(([w, i], save) => {
     save([i!]);
+    const byGemm = gemmRuns(d);
+    const oneHot = (ids: tf.Tensor) => oneHotFloat(ids.reshape([-1]), vocab);
     const value =
-      vocab <= ONE_HOT_VOCAB
-        ? tf.matMul(oneHotFloat(i!.reshape([-1]), vocab), w as tf.Tensor2D).reshape([...i!.shape, d])
-        : tf.gather(w!, i!);
+      vocab > ONE_HOT_VOCAB
+        ? tf.gather(w!, i!)
+        : (byGemm ? gemm(oneHot(i!), w!) : tf.matMul(oneHot(i!), w as tf.Tensor2D)).reshape([...i!.shape, d]);
     return {
       value,
       gradFunc: (dy, [si]) => {
-        const oneHotT = transpose2d(oneHotFloat(si!.reshape([-1]), vocab));
-        return [tf.matMul(oneHotT, dy.reshape([-1, d]) as tf.Tensor2D), tf.zerosLike(si!)];
+        const flat = dy.reshape([-1, d]);
+        const dw = byGemm ? gemm(oneHot(si!), flat, { transposeA: true }) : tf.matMul(transpose2d(oneHot(si!)), flat as tf.Tensor2D);
+        return [dw, tf.zerosLike(si!)];
       },
     };
   })(table, ids);

@@ -628,16 +628,17 @@
 
   ;; Matrix products C [m, n] = A B (+ bias [n]) with A [m, k] and B [k, n] read through byte strides,
   ;; so that a transposed operand is read in place: A[r, p] at a + r ars + p acs, B[p, j] at b + p bps
-  ;; + j bjs, C[r, j] at c + r crs + 4 j. n is a multiple of 4 and at least 8. Each C[r, j] is
+  ;; + j bjs, C[r, j] at c + r crs + 4 j; n at least 8. Each C[r, j] is
   ;; (bias_j or 0) + A[r, 0] B[0, j] + A[r, 1] B[1, j] + ... in that order, whatever the tiling or the
   ;; thread, so the bits depend on neither.
 
-  ;; B packed as panels of 8 columns, panel q (columns from min(8 q, n - 8)) holding its k rows
-  ;; contiguously at packed + 32 k q.
-  (func (export "gemm_pack") (param $b i32) (param $bps i32) (param $bjs i32) (param $packed i32) (param $n i32) (param $k i32)
-    (local $j i32) (local $col i32) (local $p i32) (local $src i32) (local $c i32)
+  ;; B's panels of 8 columns from j0 (a multiple of 8) to j1 packed: the panel of columns from
+  ;; min(j, n - 8) holds its k rows contiguously at packed + 32 k (j - j0) / 8.
+  (func $pack_b (param $b i32) (param $bps i32) (param $bjs i32) (param $packed i32) (param $n i32) (param $k i32)
+    (param $j i32) (param $j1 i32)
+    (local $col i32) (local $p i32) (local $src i32) (local $c i32)
     (block $jdone (loop $jloop
-      (br_if $jdone (i32.ge_u (local.get $j) (local.get $n)))
+      (br_if $jdone (i32.ge_u (local.get $j) (local.get $j1)))
       (local.set $col (select (i32.sub (local.get $n) (i32.const 8)) (local.get $j)
         (i32.gt_u (i32.add (local.get $j) (i32.const 8)) (local.get $n))))
       (local.set $src (i32.add (local.get $b) (i32.mul (local.get $col) (local.get $bjs))))
@@ -661,14 +662,14 @@
 
   ;; The 4 x 8 tile of C at rows c0..c3 (rows of A a0..a3) over kl steps of k from packed rows at b:
   ;; it starts from zero (init 0), the bias at $bias (1) or C (2, a later block of k); it stores the
-  ;; first `rows` rows, only their last 4 columns where `half` (the first 4 belong to the tile before).
+  ;; first `rows` rows, but for their first `skip` columns (the tile before's).
   (func $tile (param $a0 i32) (param $a1 i32) (param $a2 i32) (param $a3 i32) (param $acs i32)
     (param $b i32) (param $kl i32)
-    (param $c0 i32) (param $c1 i32) (param $c2 i32) (param $c3 i32) (param $rows i32) (param $half i32)
+    (param $c0 i32) (param $c1 i32) (param $c2 i32) (param $c3 i32) (param $rows i32) (param $skip i32)
     (param $init i32) (param $bias i32)
     (local $x00 v128) (local $x01 v128) (local $x10 v128) (local $x11 v128)
     (local $x20 v128) (local $x21 v128) (local $x30 v128) (local $x31 v128)
-    (local $b0 v128) (local $b1 v128) (local $s v128)
+    (local $b0 v128) (local $b1 v128) (local $s v128) (local $lo v128) (local $hi v128)
     (if (i32.eq (local.get $init) (i32.const 2))
       (then
         (local.set $x00 (v128.load (local.get $c0))) (local.set $x01 (v128.load offset=16 (local.get $c0)))
@@ -702,25 +703,35 @@
       (local.set $a3 (i32.add (local.get $a3) (local.get $acs)))
       (local.set $b (i32.add (local.get $b) (i32.const 32)))
       (br_if $p (local.tee $kl (i32.sub (local.get $kl) (i32.const 1)))))
-    (if (i32.eqz (local.get $half)) (then (v128.store (local.get $c0) (local.get $x00))))
-      (v128.store offset=16 (local.get $c0) (local.get $x01))
-    (if (i32.gt_u (local.get $rows) (i32.const 1)) (then
-      (if (i32.eqz (local.get $half)) (then (v128.store (local.get $c1) (local.get $x10))))
-      (v128.store offset=16 (local.get $c1) (local.get $x11))))
-    (if (i32.gt_u (local.get $rows) (i32.const 2)) (then
-      (if (i32.eqz (local.get $half)) (then (v128.store (local.get $c2) (local.get $x20))))
-      (v128.store offset=16 (local.get $c2) (local.get $x21))))
-    (if (i32.gt_u (local.get $rows) (i32.const 3)) (then
-      (if (i32.eqz (local.get $half)) (then (v128.store (local.get $c3) (local.get $x30))))
-      (v128.store offset=16 (local.get $c3) (local.get $x31)))))
+    (if (local.get $skip) (then
+      ;; the first `skip` columns keep what the tile before stored
+      (local.set $lo (i32x4.lt_s (v128.const i32x4 0 1 2 3) (i32x4.splat (local.get $skip))))
+      (local.set $hi (i32x4.lt_s (v128.const i32x4 4 5 6 7) (i32x4.splat (local.get $skip))))
+      (local.set $x00 (v128.bitselect (v128.load (local.get $c0)) (local.get $x00) (local.get $lo)))
+      (local.set $x01 (v128.bitselect (v128.load offset=16 (local.get $c0)) (local.get $x01) (local.get $hi)))
+      (local.set $x10 (v128.bitselect (v128.load (local.get $c1)) (local.get $x10) (local.get $lo)))
+      (local.set $x11 (v128.bitselect (v128.load offset=16 (local.get $c1)) (local.get $x11) (local.get $hi)))
+      (local.set $x20 (v128.bitselect (v128.load (local.get $c2)) (local.get $x20) (local.get $lo)))
+      (local.set $x21 (v128.bitselect (v128.load offset=16 (local.get $c2)) (local.get $x21) (local.get $hi)))
+      (local.set $x30 (v128.bitselect (v128.load (local.get $c3)) (local.get $x30) (local.get $lo)))
+      (local.set $x31 (v128.bitselect (v128.load offset=16 (local.get $c3)) (local.get $x31) (local.get $hi)))))
+    (v128.store (local.get $c0) (local.get $x00)) (v128.store offset=16 (local.get $c0) (local.get $x01))
+    (if (i32.gt_u (local.get $rows) (i32.const 1)) (then (v128.store (local.get $c1) (local.get $x10)) (v128.store offset=16 (local.get $c1) (local.get $x11))))
+    (if (i32.gt_u (local.get $rows) (i32.const 2)) (then (v128.store (local.get $c2) (local.get $x20)) (v128.store offset=16 (local.get $c2) (local.get $x21))))
+    (if (i32.gt_u (local.get $rows) (i32.const 3)) (then (v128.store (local.get $c3) (local.get $x30)) (v128.store offset=16 (local.get $c3) (local.get $x31)))))
 
   ;; C = A B (+ bias where $bias is not 0) for the row tiles [t0, t1) (rows 4 t0 .. 4 t1, at most m)
-  ;; from B packed by gemm_pack; k in blocks of 256 (a block of a panel stays in cache across the tiles).
-  (func (export "gemm") (param $a i32) (param $ars i32) (param $acs i32) (param $packed i32)
+  ;; and the columns [j0, j1) (multiples of 8, or n): their panels of B packed into `packed` first
+  ;; (32 k (j1 - j0) / 8 bytes), then k in blocks of 256 (a block of a panel stays in cache across the
+  ;; tiles).
+  (func (export "gemm") (param $a i32) (param $ars i32) (param $acs i32)
+    (param $b i32) (param $bps i32) (param $bjs i32) (param $packed i32)
     (param $c i32) (param $crs i32) (param $bias i32) (param $m i32) (param $n i32) (param $k i32)
-    (param $t0 i32) (param $t1 i32)
+    (param $t0 i32) (param $t1 i32) (param $j0 i32) (param $j1 i32)
     (local $kc i32) (local $kl i32) (local $init i32) (local $j i32) (local $col i32) (local $t i32)
-    (local $row i32) (local $last i32) (local $r1 i32) (local $r2 i32) (local $r3 i32) (local $ak i32) (local $bk i32)
+    (local $row i32) (local $last i32) (local $r1 i32) (local $r2 i32) (local $r3 i32) (local $ak i32) (local $at i32) (local $bk i32)
+    (call $pack_b (local.get $b) (local.get $bps) (local.get $bjs) (local.get $packed) (local.get $n) (local.get $k)
+      (local.get $j0) (local.get $j1))
     (local.set $last (i32.sub (local.get $m) (i32.const 1)))
     (block $kdone (loop $kloop
       (br_if $kdone (i32.ge_u (local.get $kc) (local.get $k)))
@@ -729,15 +740,16 @@
       (local.set $init (select (i32.const 2) (select (i32.const 1) (i32.const 0) (local.get $bias)) (local.get $kc)))
       (local.set $ak (i32.add (local.get $a) (i32.mul (local.get $kc) (local.get $acs))))
       (local.set $bk (i32.add (local.get $packed) (i32.shl (local.get $kc) (i32.const 5))))
-      (local.set $j (i32.const 0))
+      (local.set $j (local.get $j0))
       (block $jdone (loop $jloop
-        (br_if $jdone (i32.ge_u (local.get $j) (local.get $n)))
+        (br_if $jdone (i32.ge_u (local.get $j) (local.get $j1)))
         (local.set $col (select (i32.sub (local.get $n) (i32.const 8)) (local.get $j)
           (i32.gt_u (i32.add (local.get $j) (i32.const 8)) (local.get $n))))
         (local.set $t (local.get $t0))
         (block $tdone (loop $tloop
           (br_if $tdone (i32.ge_u (local.get $t) (local.get $t1)))
           (local.set $row (i32.shl (local.get $t) (i32.const 2)))
+          (local.set $at (i32.add (local.get $ak) (i32.mul (local.get $row) (local.get $ars))))
           (local.set $r1 (select (local.get $last) (i32.add (local.get $row) (i32.const 1))
             (i32.gt_u (i32.add (local.get $row) (i32.const 1)) (local.get $last))))
           (local.set $r2 (select (local.get $last) (i32.add (local.get $row) (i32.const 2))
@@ -745,10 +757,10 @@
           (local.set $r3 (select (local.get $last) (i32.add (local.get $row) (i32.const 3))
             (i32.gt_u (i32.add (local.get $row) (i32.const 3)) (local.get $last))))
           (call $tile
-            (i32.add (local.get $ak) (i32.mul (local.get $row) (local.get $ars)))
-            (i32.add (local.get $ak) (i32.mul (local.get $r1) (local.get $ars)))
-            (i32.add (local.get $ak) (i32.mul (local.get $r2) (local.get $ars)))
-            (i32.add (local.get $ak) (i32.mul (local.get $r3) (local.get $ars)))
+            (local.get $at)
+            (i32.add (local.get $at) (i32.mul (i32.sub (local.get $r1) (local.get $row)) (local.get $ars)))
+            (i32.add (local.get $at) (i32.mul (i32.sub (local.get $r2) (local.get $row)) (local.get $ars)))
+            (i32.add (local.get $at) (i32.mul (i32.sub (local.get $r3) (local.get $row)) (local.get $ars)))
             (local.get $acs)
             (local.get $bk) (local.get $kl)
             (i32.add (local.get $c) (i32.add (i32.mul (local.get $row) (local.get $crs)) (i32.shl (local.get $col) (i32.const 2))))
@@ -756,7 +768,7 @@
             (i32.add (local.get $c) (i32.add (i32.mul (local.get $r2) (local.get $crs)) (i32.shl (local.get $col) (i32.const 2))))
             (i32.add (local.get $c) (i32.add (i32.mul (local.get $r3) (local.get $crs)) (i32.shl (local.get $col) (i32.const 2))))
             (i32.sub (local.get $m) (local.get $row))
-            (i32.lt_u (local.get $col) (local.get $j))
+            (i32.sub (local.get $j) (local.get $col))
             (local.get $init)
             (i32.add (local.get $bias) (i32.shl (local.get $col) (i32.const 2))))
           (local.set $t (i32.add (local.get $t) (i32.const 1)))
