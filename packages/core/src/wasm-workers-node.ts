@@ -15,8 +15,16 @@ const MAX_ARGS = 31;
 /** Control block: [generation, done, export index, failed], then each worker's argument count and arguments. */
 const HEADER = 4;
 
-// The worker's whole program (run with eval): it waits for a new generation, calls the export with
-// its arguments (a negative count: nothing for it this time), counts itself done and wakes the caller.
+/**
+ * Milliseconds a waiting thread spins before it sleeps: a kernel's calls come in quick succession
+ * during a pass, and waking a sleeping thread costs about 0.1 ms (a round trip to a sleeping worker:
+ * 105 us, to a spinning one: 8 us).
+ */
+const SPIN_MS = 1;
+
+// The worker's whole program (run with eval): it waits for a new generation (spinning, then asleep),
+// calls the export with its arguments (a negative count: nothing for it this time), counts itself
+// done and wakes the caller.
 const WORKER = `
 const { workerData } = require('node:worker_threads');
 const { bytes, memory, control, index, workers } = workerData;
@@ -27,6 +35,8 @@ const ctl = new Int32Array(control, 0, ${HEADER});
 const args = new Float64Array(control, ${HEADER * 4} + index * ${(MAX_ARGS + 1) * 8}, ${MAX_ARGS + 1});
 let generation = 0;
 for (;;) {
+  const until = performance.now() + ${SPIN_MS};
+  while (Atomics.load(ctl, 0) === generation && performance.now() < until);
   Atomics.wait(ctl, 0, generation);
   generation = Atomics.load(ctl, 0);
   try {
@@ -71,6 +81,8 @@ export function nodeWasmWorkers(bytes: Uint8Array, memory: WebAssembly.Memory, s
       Atomics.notify(ctl, 0);
     },
     wait() {
+      const until = performance.now() + SPIN_MS;
+      while (Atomics.load(ctl, 1) < size && performance.now() < until);
       for (let done = Atomics.load(ctl, 1); done < size; done = Atomics.load(ctl, 1)) Atomics.wait(ctl, 1, done);
       if (Atomics.exchange(ctl, 3, 0) !== 0) throw new Error('a wasm worker failed in its share of a kernel');
     },
