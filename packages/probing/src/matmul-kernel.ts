@@ -34,19 +34,19 @@ defineWasmKernel<{ transposeA: boolean; transposeB: boolean }>('IclkrMatMul', (c
   const units = byPanels ? panels : tiles;
   const minUnits = Math.ceil(2 ** 22 / (64 * k * (byPanels ? tiles : panels)));
   const parts = Math.max(1, Math.min(call.threads, Math.floor(units / minUnits)));
-  const share = byPanels ? Math.ceil(panels / parts) : panels;
-  const packed = call.scratch(8 * k * share * call.threads);
+  // Each thread's scratch: its panels of B, then a group of tiles of A over a block of k (128 KB).
+  const [panelFloats, tileFloats] = [8 * k * (byPanels ? Math.ceil(panels / parts) : panels), 32768];
+  const scratch = call.scratch((panelFloats + tileFloats) * call.threads);
   const fixed = [call.at(a!), ars, acs, call.at(b!), transposeB ? 4 : 4 * n, transposeB ? 4 * k : 4];
   const rest = [call.at(c), 4 * n, bias === undefined ? 0 : call.at(bias), m, n, k];
   call.parallel(
     'gemm',
     units,
-    (u0, u1, thread) => [
-      ...fixed,
-      packed + 32 * k * share * thread,
-      ...rest,
-      ...(byPanels ? [0, tiles, 8 * u0, 8 * u1] : [u0, u1, 0, 8 * panels]),
-    ],
+    (u0, u1, thread) => {
+      const packed = scratch + 4 * (panelFloats + tileFloats) * thread;
+      const range = byPanels ? [0, tiles, 8 * u0, 8 * u1] : [u0, u1, 0, 8 * panels];
+      return [...fixed, packed, packed + 4 * panelFloats, ...rest, ...range];
+    },
     minUnits,
   );
   return call.done([c]);

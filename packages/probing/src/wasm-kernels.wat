@@ -660,11 +660,50 @@
       (local.set $j (i32.add (local.get $j) (i32.const 8)))
       (br $jloop))))
 
-  ;; The 4 x 8 tile of C at rows c0..c3 (rows of A a0..a3) over kl steps of k from packed rows at b:
-  ;; it starts from zero (init 0), the bias at $bias (1) or C (2, a later block of k); it stores the
-  ;; first `rows` rows, but for their first `skip` columns (the tile before's).
-  (func $tile (param $a0 i32) (param $a1 i32) (param $a2 i32) (param $a3 i32) (param $acs i32)
-    (param $b i32) (param $kl i32)
+;; A's tiles t0..t1 (4 rows each) over kl steps of k packed: tile t's steps as [kl, 4] at packed +
+  ;; 16 kl (t - t0), rows past m repeating row m - 1.
+  (func $pack_a (param $a i32) (param $ars i32) (param $acs i32) (param $packed i32) (param $m i32) (param $kl i32)
+    (param $t i32) (param $t1 i32)
+    (local $row i32) (local $last i32) (local $p0 i32) (local $p1 i32) (local $p2 i32) (local $p3 i32) (local $p i32)
+    (local.set $last (i32.sub (local.get $m) (i32.const 1)))
+    (block $done (loop $tile
+      (br_if $done (i32.ge_u (local.get $t) (local.get $t1)))
+      (local.set $row (i32.shl (local.get $t) (i32.const 2)))
+      (local.set $p0 (i32.add (local.get $a) (i32.mul (local.get $row) (local.get $ars))))
+      (local.set $p (local.get $kl))
+      (if (i32.and (i32.eq (local.get $ars) (i32.const 4)) (i32.lt_u (i32.add (local.get $row) (i32.const 3)) (local.get $m)))
+        (then
+          (loop $four
+            (v128.store (local.get $packed) (v128.load (local.get $p0)))
+            (local.set $p0 (i32.add (local.get $p0) (local.get $acs)))
+            (local.set $packed (i32.add (local.get $packed) (i32.const 16)))
+            (br_if $four (local.tee $p (i32.sub (local.get $p) (i32.const 1))))))
+        (else
+          (local.set $p1 (i32.add (local.get $a) (i32.mul (select (local.get $last) (i32.add (local.get $row) (i32.const 1))
+            (i32.gt_u (i32.add (local.get $row) (i32.const 1)) (local.get $last))) (local.get $ars))))
+          (local.set $p2 (i32.add (local.get $a) (i32.mul (select (local.get $last) (i32.add (local.get $row) (i32.const 2))
+            (i32.gt_u (i32.add (local.get $row) (i32.const 2)) (local.get $last))) (local.get $ars))))
+          (local.set $p3 (i32.add (local.get $a) (i32.mul (select (local.get $last) (i32.add (local.get $row) (i32.const 3))
+            (i32.gt_u (i32.add (local.get $row) (i32.const 3)) (local.get $last))) (local.get $ars))))
+          (loop $rows
+            (f32.store (local.get $packed) (f32.load (local.get $p0)))
+            (f32.store offset=4 (local.get $packed) (f32.load (local.get $p1)))
+            (f32.store offset=8 (local.get $packed) (f32.load (local.get $p2)))
+            (f32.store offset=12 (local.get $packed) (f32.load (local.get $p3)))
+            (local.set $p0 (i32.add (local.get $p0) (local.get $acs)))
+            (local.set $p1 (i32.add (local.get $p1) (local.get $acs)))
+            (local.set $p2 (i32.add (local.get $p2) (local.get $acs)))
+            (local.set $p3 (i32.add (local.get $p3) (local.get $acs)))
+            (local.set $packed (i32.add (local.get $packed) (i32.const 16)))
+            (br_if $rows (local.tee $p (i32.sub (local.get $p) (i32.const 1)))))))
+      (local.set $t (i32.add (local.get $t) (i32.const 1)))
+      (br $tile))))
+
+  ;; The 4 x 8 tile of C at rows c0..c3 over kl steps of k, from a packed tile of A at a and a packed
+  ;; panel of B at b: it starts from zero (init 0), the bias at $bias (1) or C (2, a later block of k);
+  ;; it stores the first `rows` rows, but for their first `skip` columns (the tile before's). (Two
+  ;; steps of k per turn of the loop, or a 4 x 8 tile read in place from A, ran slower.)
+  (func $tile (param $a i32) (param $b i32) (param $kl i32)
     (param $c0 i32) (param $c1 i32) (param $c2 i32) (param $c3 i32) (param $rows i32) (param $skip i32)
     (param $init i32) (param $bias i32)
     (local $x00 v128) (local $x01 v128) (local $x10 v128) (local $x11 v128)
@@ -685,22 +724,19 @@
     (loop $p
       (local.set $b0 (v128.load (local.get $b)))
       (local.set $b1 (v128.load offset=16 (local.get $b)))
-      (local.set $s (v128.load32_splat (local.get $a0)))
+      (local.set $s (v128.load32_splat offset=0 (local.get $a)))
       (local.set $x00 (f32x4.add (local.get $x00) (f32x4.mul (local.get $s) (local.get $b0))))
       (local.set $x01 (f32x4.add (local.get $x01) (f32x4.mul (local.get $s) (local.get $b1))))
-      (local.set $s (v128.load32_splat (local.get $a1)))
+      (local.set $s (v128.load32_splat offset=4 (local.get $a)))
       (local.set $x10 (f32x4.add (local.get $x10) (f32x4.mul (local.get $s) (local.get $b0))))
       (local.set $x11 (f32x4.add (local.get $x11) (f32x4.mul (local.get $s) (local.get $b1))))
-      (local.set $s (v128.load32_splat (local.get $a2)))
+      (local.set $s (v128.load32_splat offset=8 (local.get $a)))
       (local.set $x20 (f32x4.add (local.get $x20) (f32x4.mul (local.get $s) (local.get $b0))))
       (local.set $x21 (f32x4.add (local.get $x21) (f32x4.mul (local.get $s) (local.get $b1))))
-      (local.set $s (v128.load32_splat (local.get $a3)))
+      (local.set $s (v128.load32_splat offset=12 (local.get $a)))
       (local.set $x30 (f32x4.add (local.get $x30) (f32x4.mul (local.get $s) (local.get $b0))))
       (local.set $x31 (f32x4.add (local.get $x31) (f32x4.mul (local.get $s) (local.get $b1))))
-      (local.set $a0 (i32.add (local.get $a0) (local.get $acs)))
-      (local.set $a1 (i32.add (local.get $a1) (local.get $acs)))
-      (local.set $a2 (i32.add (local.get $a2) (local.get $acs)))
-      (local.set $a3 (i32.add (local.get $a3) (local.get $acs)))
+      (local.set $a (i32.add (local.get $a) (i32.const 16)))
       (local.set $b (i32.add (local.get $b) (i32.const 32)))
       (br_if $p (local.tee $kl (i32.sub (local.get $kl) (i32.const 1)))))
     (if (local.get $skip) (then
@@ -722,14 +758,15 @@
 
   ;; C = A B (+ bias where $bias is not 0) for the row tiles [t0, t1) (rows 4 t0 .. 4 t1, at most m)
   ;; and the columns [j0, j1) (multiples of 8, or n): their panels of B packed into `packed` first
-  ;; (32 k (j1 - j0) / 8 bytes), then k in blocks of 256 (a block of a panel stays in cache across the
-  ;; tiles).
+  ;; (32 k (j1 - j0) / 8 bytes), then k in blocks of 256: each block's tiles of A packed into `tiles`
+  ;; (128 KB) a group at a time, and a block of a panel kept in cache while a group's tiles pass.
   (func (export "gemm") (param $a i32) (param $ars i32) (param $acs i32)
-    (param $b i32) (param $bps i32) (param $bjs i32) (param $packed i32)
+    (param $b i32) (param $bps i32) (param $bjs i32) (param $packed i32) (param $tiles i32)
     (param $c i32) (param $crs i32) (param $bias i32) (param $m i32) (param $n i32) (param $k i32)
     (param $t0 i32) (param $t1 i32) (param $j0 i32) (param $j1 i32)
     (local $kc i32) (local $kl i32) (local $init i32) (local $j i32) (local $col i32) (local $t i32)
-    (local $row i32) (local $last i32) (local $r1 i32) (local $r2 i32) (local $r3 i32) (local $ak i32) (local $at i32) (local $bk i32)
+    (local $row i32) (local $last i32) (local $r1 i32) (local $r2 i32) (local $r3 i32) (local $bk i32) (local $at i32)
+    (local $g0 i32) (local $g1 i32)
     (call $pack_b (local.get $b) (local.get $bps) (local.get $bjs) (local.get $packed) (local.get $n) (local.get $k)
       (local.get $j0) (local.get $j1))
     (local.set $last (i32.sub (local.get $m) (i32.const 1)))
@@ -738,31 +775,32 @@
       (local.set $kl (select (i32.sub (local.get $k) (local.get $kc)) (i32.const 256)
         (i32.lt_u (i32.sub (local.get $k) (local.get $kc)) (i32.const 256))))
       (local.set $init (select (i32.const 2) (select (i32.const 1) (i32.const 0) (local.get $bias)) (local.get $kc)))
-      (local.set $ak (i32.add (local.get $a) (i32.mul (local.get $kc) (local.get $acs))))
+      ;; tiles in groups of g0..g1, 8192 steps of k (128 KB packed), that stay in cache while the panels pass
+      (local.set $g0 (local.get $t0))
+      (block $gdone (loop $gloop
+      (br_if $gdone (i32.ge_u (local.get $g0) (local.get $t1)))
+      (local.set $g1 (i32.add (local.get $g0) (i32.div_u (i32.const 8192) (local.get $kl))))
+      (local.set $g1 (select (local.get $t1) (local.get $g1) (i32.gt_u (local.get $g1) (local.get $t1))))
+      (call $pack_a (i32.add (local.get $a) (i32.mul (local.get $kc) (local.get $acs))) (local.get $ars) (local.get $acs)
+        (local.get $tiles) (local.get $m) (local.get $kl) (local.get $g0) (local.get $g1))
       (local.set $bk (i32.add (local.get $packed) (i32.shl (local.get $kc) (i32.const 5))))
       (local.set $j (local.get $j0))
       (block $jdone (loop $jloop
         (br_if $jdone (i32.ge_u (local.get $j) (local.get $j1)))
         (local.set $col (select (i32.sub (local.get $n) (i32.const 8)) (local.get $j)
           (i32.gt_u (i32.add (local.get $j) (i32.const 8)) (local.get $n))))
-        (local.set $t (local.get $t0))
+        (local.set $t (local.get $g0))
+        (local.set $at (local.get $tiles))
         (block $tdone (loop $tloop
-          (br_if $tdone (i32.ge_u (local.get $t) (local.get $t1)))
+          (br_if $tdone (i32.ge_u (local.get $t) (local.get $g1)))
           (local.set $row (i32.shl (local.get $t) (i32.const 2)))
-          (local.set $at (i32.add (local.get $ak) (i32.mul (local.get $row) (local.get $ars))))
           (local.set $r1 (select (local.get $last) (i32.add (local.get $row) (i32.const 1))
             (i32.gt_u (i32.add (local.get $row) (i32.const 1)) (local.get $last))))
           (local.set $r2 (select (local.get $last) (i32.add (local.get $row) (i32.const 2))
             (i32.gt_u (i32.add (local.get $row) (i32.const 2)) (local.get $last))))
           (local.set $r3 (select (local.get $last) (i32.add (local.get $row) (i32.const 3))
             (i32.gt_u (i32.add (local.get $row) (i32.const 3)) (local.get $last))))
-          (call $tile
-            (local.get $at)
-            (i32.add (local.get $at) (i32.mul (i32.sub (local.get $r1) (local.get $row)) (local.get $ars)))
-            (i32.add (local.get $at) (i32.mul (i32.sub (local.get $r2) (local.get $row)) (local.get $ars)))
-            (i32.add (local.get $at) (i32.mul (i32.sub (local.get $r3) (local.get $row)) (local.get $ars)))
-            (local.get $acs)
-            (local.get $bk) (local.get $kl)
+          (call $tile (local.get $at) (local.get $bk) (local.get $kl)
             (i32.add (local.get $c) (i32.add (i32.mul (local.get $row) (local.get $crs)) (i32.shl (local.get $col) (i32.const 2))))
             (i32.add (local.get $c) (i32.add (i32.mul (local.get $r1) (local.get $crs)) (i32.shl (local.get $col) (i32.const 2))))
             (i32.add (local.get $c) (i32.add (i32.mul (local.get $r2) (local.get $crs)) (i32.shl (local.get $col) (i32.const 2))))
@@ -771,11 +809,14 @@
             (i32.sub (local.get $j) (local.get $col))
             (local.get $init)
             (i32.add (local.get $bias) (i32.shl (local.get $col) (i32.const 2))))
+          (local.set $at (i32.add (local.get $at) (i32.shl (local.get $kl) (i32.const 4))))
           (local.set $t (i32.add (local.get $t) (i32.const 1)))
           (br $tloop)))
         (local.set $bk (i32.add (local.get $bk) (i32.shl (local.get $k) (i32.const 5))))
         (local.set $j (i32.add (local.get $j) (i32.const 8)))
         (br $jloop)))
+      (local.set $g0 (local.get $g1))
+      (br $gloop)))
       (local.set $kc (i32.add (local.get $kc) (i32.const 256)))
       (br $kloop))))
 
