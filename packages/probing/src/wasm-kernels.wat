@@ -665,6 +665,7 @@
   (func $pack_a (param $a i32) (param $ars i32) (param $acs i32) (param $packed i32) (param $m i32) (param $kl i32)
     (param $t i32) (param $t1 i32)
     (local $row i32) (local $last i32) (local $p0 i32) (local $p1 i32) (local $p2 i32) (local $p3 i32) (local $p i32)
+    (local $u0 v128) (local $u1 v128) (local $u2 v128) (local $u3 v128)
     (local.set $last (i32.sub (local.get $m) (i32.const 1)))
     (block $done (loop $tile
       (br_if $done (i32.ge_u (local.get $t) (local.get $t1)))
@@ -685,7 +686,26 @@
             (i32.gt_u (i32.add (local.get $row) (i32.const 2)) (local.get $last))) (local.get $ars))))
           (local.set $p3 (i32.add (local.get $a) (i32.mul (select (local.get $last) (i32.add (local.get $row) (i32.const 3))
             (i32.gt_u (i32.add (local.get $row) (i32.const 3)) (local.get $last))) (local.get $ars))))
-          (loop $rows
+          ;; rows in place (acs 4): 4 steps at a time, a 4 x 4 transpose of one v128 per row
+          (if (i32.eq (local.get $acs) (i32.const 4)) (then
+            (block $fours (loop $transpose
+              (br_if $fours (i32.lt_u (local.get $p) (i32.const 4)))
+              (local.set $u0 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (v128.load (local.get $p0)) (v128.load (local.get $p1))))
+              (local.set $u1 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (v128.load (local.get $p0)) (v128.load (local.get $p1))))
+              (local.set $u2 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (v128.load (local.get $p2)) (v128.load (local.get $p3))))
+              (local.set $u3 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (v128.load (local.get $p2)) (v128.load (local.get $p3))))
+              (v128.store (local.get $packed) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $u0) (local.get $u2)))
+              (v128.store offset=16 (local.get $packed) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $u0) (local.get $u2)))
+              (v128.store offset=32 (local.get $packed) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $u1) (local.get $u3)))
+              (v128.store offset=48 (local.get $packed) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $u1) (local.get $u3)))
+              (local.set $p0 (i32.add (local.get $p0) (i32.const 16)))
+              (local.set $p1 (i32.add (local.get $p1) (i32.const 16)))
+              (local.set $p2 (i32.add (local.get $p2) (i32.const 16)))
+              (local.set $p3 (i32.add (local.get $p3) (i32.const 16)))
+              (local.set $packed (i32.add (local.get $packed) (i32.const 64)))
+              (local.set $p (i32.sub (local.get $p) (i32.const 4)))
+              (br $transpose)))))
+          (if (local.get $p) (then (loop $rows
             (f32.store (local.get $packed) (f32.load (local.get $p0)))
             (f32.store offset=4 (local.get $packed) (f32.load (local.get $p1)))
             (f32.store offset=8 (local.get $packed) (f32.load (local.get $p2)))
@@ -695,7 +715,7 @@
             (local.set $p2 (i32.add (local.get $p2) (local.get $acs)))
             (local.set $p3 (i32.add (local.get $p3) (local.get $acs)))
             (local.set $packed (i32.add (local.get $packed) (i32.const 16)))
-            (br_if $rows (local.tee $p (i32.sub (local.get $p) (i32.const 1)))))))
+            (br_if $rows (local.tee $p (i32.sub (local.get $p) (i32.const 1)))))))))
       (local.set $t (i32.add (local.get $t) (i32.const 1)))
       (br $tile))))
 
