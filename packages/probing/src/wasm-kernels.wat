@@ -938,4 +938,44 @@
       (local.set $g (i32.add (local.get $g) (i32.const 4)))
       (local.set $rows (i32.sub (local.get $rows) (i32.const 1)))
       (br $row))))
+;; acc plus the squares of n floats at x, in order, in float64.
+  (func (export "sum_squares") (param $x i32) (param $n i32) (param $acc f64) (result f64)
+    (local $end i32) (local $y f64)
+    (local.set $end (i32.add (local.get $x) (i32.shl (local.get $n) (i32.const 2))))
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $x) (local.get $end)))
+      (local.set $y (f64.promote_f32 (f32.load (local.get $x))))
+      (local.set $acc (f64.add (local.get $acc) (f64.mul (local.get $y) (local.get $y))))
+      (local.set $x (i32.add (local.get $x) (i32.const 4)))
+      (br $next)))
+    (local.get $acc))
+
+  ;; One AdamW step on n floats in float64 (as adamw.ts's loop): gi = g scale (0 where g is 0), then
+  ;; m = b1 m + c1 gi and v = b2 v + c2 gi gi stored as float32, and
+  ;; out = p decay - step m / (sqrt(v) / corr2 + eps) from those.
+  (func (export "adamw") (param $p i32) (param $g i32) (param $m i32) (param $v i32) (param $out i32) (param $n i32)
+    (param $scale f64) (param $b1 f64) (param $c1 f64) (param $b2 f64) (param $c2 f64) (param $decay f64)
+    (param $step f64) (param $corr2 f64) (param $eps f64)
+    (local $end i32) (local $gi f64) (local $mi f64) (local $vi f64)
+    (local.set $end (i32.add (local.get $p) (i32.shl (local.get $n) (i32.const 2))))
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
+      (local.set $gi (f64.const 0))
+      (if (local.get $g) (then
+        (local.set $gi (f64.mul (f64.promote_f32 (f32.load (local.get $g))) (local.get $scale)))
+        (local.set $g (i32.add (local.get $g) (i32.const 4)))))
+      (f32.store (local.get $m) (f32.demote_f64 (f64.add (f64.mul (local.get $b1) (f64.promote_f32 (f32.load (local.get $m))))
+        (f64.mul (local.get $c1) (local.get $gi)))))
+      (f32.store (local.get $v) (f32.demote_f64 (f64.add (f64.mul (local.get $b2) (f64.promote_f32 (f32.load (local.get $v))))
+        (f64.mul (f64.mul (local.get $c2) (local.get $gi)) (local.get $gi)))))
+      (local.set $mi (f64.promote_f32 (f32.load (local.get $m))))
+      (local.set $vi (f64.promote_f32 (f32.load (local.get $v))))
+      (f32.store (local.get $out) (f32.demote_f64 (f64.sub (f64.mul (f64.promote_f32 (f32.load (local.get $p))) (local.get $decay))
+        (f64.div (f64.mul (local.get $step) (local.get $mi))
+          (f64.add (f64.div (f64.sqrt (local.get $vi)) (local.get $corr2)) (local.get $eps))))))
+      (local.set $p (i32.add (local.get $p) (i32.const 4)))
+      (local.set $m (i32.add (local.get $m) (i32.const 4)))
+      (local.set $v (i32.add (local.get $v) (i32.const 4)))
+      (local.set $out (i32.add (local.get $out) (i32.const 4)))
+      (br $next))))
 )

@@ -7,6 +7,7 @@
 import { IclkrError, OptionError, ShapeError, tf } from '@iclkr/core';
 import type { HookedModel } from '../hooked-model.js';
 import type { ParamMap } from '../params.js';
+import { adamwUpdate, sumOfSquares } from './adamw.js';
 import { lmLoss } from './loss.js';
 
 /** One training batch: `batch` windows of `length` tokens, row-major, with next-token targets and loss weights. */
@@ -148,43 +149,38 @@ export class GptTrainer {
         return lmLoss(logits, targets, weights);
       }, this.variables);
     });
-    const loss = value.dataSync()[0]!;
-    const gradients = this.variables.map((p) => grads[p.name]?.dataSync() as Float32Array | undefined);
-    tf.dispose([value, ...Object.values(grads)]);
-    let sumSquares = 0;
-    for (const g of gradients) if (g !== undefined) for (let i = 0; i < g.length; i++) sumSquares += g[i]! * g[i]!;
-    const gradNorm = Math.sqrt(sumSquares);
-    if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) {
-      throw new IclkrError(
-        'training',
-        `step ${this.taken + 1}: the loss (${loss}) or the gradient norm (${gradNorm}) is not finite; the parameters were not updated`,
-        'lower the learning rate, or check the batch for bad weights',
-      );
-    }
-    const { beta1, beta2, eps, weightDecay, clip } = this.options;
-    const scale = gradNorm > clip ? clip / gradNorm : 1;
-    const t = this.taken + 1;
-    const stepSize = lr / (1 - beta1 ** t);
-    const correction2 = Math.sqrt(1 - beta2 ** t);
-    this.variables.forEach((param, k) => {
-      const g = gradients[k];
-      const m = this.m[k]!;
-      const v = this.v[k]!;
-      const old = param.dataSync() as Float32Array;
-      const decay = isDecayed(this.names[k]!) ? 1 - lr * weightDecay : 1;
-      const next = new Float32Array(old.length);
-      for (let i = 0; i < old.length; i++) {
-        const gi = g === undefined ? 0 : g[i]! * scale;
-        m[i] = beta1 * m[i]! + (1 - beta1) * gi;
-        v[i] = beta2 * v[i]! + (1 - beta2) * gi * gi;
-        next[i] = old[i]! * decay - (stepSize * m[i]!) / (Math.sqrt(v[i]!) / correction2 + eps);
+    const gradients = this.variables.map((p) => grads[p.name]);
+    try {
+      const loss = value.dataSync()[0]!;
+      const gradNorm = Math.sqrt(sumOfSquares(gradients));
+      if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) {
+        throw new IclkrError(
+          'training',
+          `step ${this.taken + 1}: the loss (${loss}) or the gradient norm (${gradNorm}) is not finite; the parameters were not updated`,
+          'lower the learning rate, or check the batch for bad weights',
+        );
       }
-      const update = tf.tensor(next, param.shape, 'float32');
-      param.assign(update);
-      update.dispose();
-    });
-    this.taken = t;
-    return { loss, lr, gradNorm };
+      const { beta1, beta2, eps, weightDecay, clip } = this.options;
+      const t = this.taken + 1;
+      const step = {
+        scale: gradNorm > clip ? clip / gradNorm : 1,
+        beta1,
+        beta2,
+        stepSize: lr / (1 - beta1 ** t),
+        correction2: Math.sqrt(1 - beta2 ** t),
+        eps,
+      };
+      this.variables.forEach((param, k) => {
+        const decay = isDecayed(this.names[k]!) ? 1 - lr * weightDecay : 1;
+        const update = adamwUpdate(param, gradients[k], this.m[k]!, this.v[k]!, decay, step);
+        param.assign(update);
+        update.dispose();
+      });
+      this.taken = t;
+      return { loss, lr, gradNorm };
+    } finally {
+      tf.dispose([value, ...Object.values(grads)]);
+    }
   }
 
   /** The weighted loss on `batch` without gradients or updates. */
