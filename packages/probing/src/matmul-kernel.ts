@@ -27,30 +27,27 @@ defineWasmKernel<{ transposeA: boolean; transposeB: boolean }>('IclkrMatMul', (c
   // A's rows and columns are ars and acs bytes apart (transposed: read in place).
   const [ars, acs] = transposeA ? [4, 4 * m] : [4 * k, 4];
   const [tiles, panels] = [Math.ceil(m / 4), Math.ceil(n / 8)];
-  // Threads split the panels of B where there are as many as tiles of A (each thread packs only its
-  // own panels), else the tiles (each packs every panel). A tile by a panel is 64 k flops; a worker
-  // pays from about 2^22.
+  // The units are the panels of B where there are as many as tiles of A (each thread packs only the
+  // panels it takes), else the tiles (each packs every panel). Threads take tiles 8 at a time (so
+  // that one that starts late or runs slow takes fewer), panels their share at once (each turn packs
+  // all of A's tiles again). A tile by a panel is 64 k flops; a worker pays from about 2^22.
   const byPanels = panels >= tiles;
   const units = byPanels ? panels : tiles;
-  const minUnits = Math.ceil(2 ** 22 / (64 * k * (byPanels ? tiles : panels)));
-  const parts = Math.max(1, Math.min(call.threads, Math.floor(units / minUnits)));
-  // Each thread's scratch: its panels of B, then a group of tiles of A over a block of k (128 KB).
-  const [panelFloats, tileFloats] = [8 * k * (byPanels ? Math.ceil(panels / parts) : panels), 32768];
-  const scratch = call.scratch((panelFloats + tileFloats) * call.threads);
+  const parts = Math.max(1, Math.min(call.threads, Math.floor((units * 64 * k * (byPanels ? tiles : panels)) / 2 ** 22)));
+  const size = byPanels ? Math.ceil(panels / parts) : 8;
+  // Each thread's scratch: the panels of B it packs, then a group of tiles of A over a block of k (128 KB).
+  const [panelFloats, tileFloats] = [8 * k * (byPanels ? size : panels), 32768];
+  const scratch = call.scratch((panelFloats + tileFloats) * parts, [0]);
+  const next = scratch + 4 * (panelFloats + tileFloats) * parts;
   const fixed = [call.at(a!), ars, acs, call.at(b!), transposeB ? 4 : 4 * n, transposeB ? 4 * k : 4];
-  const rest = [call.at(c), 4 * n, bias === undefined ? 0 : call.at(bias), m, n, k];
-  call.parallel(
-    'gemm',
-    units,
-    (u0, u1, thread) => {
-      const packed = scratch + 4 * (panelFloats + tileFloats) * thread;
-      const range = byPanels ? [0, tiles, 8 * u0, 8 * u1] : [u0, u1, 0, 8 * panels];
-      return [...fixed, packed, packed + 4 * panelFloats, ...rest, ...range];
-    },
-    minUnits,
-  );
+  const rest = [call.at(c), 4 * n, bias === undefined ? 0 : call.at(bias), m, n, k, next, units, size, byPanels ? 1 : 0];
+  call.parallel('gemm', parts, (_u0, _u1, thread) => {
+    const packed = scratch + 4 * (panelFloats + tileFloats) * thread;
+    return [...fixed, packed, packed + 4 * panelFloats, ...rest];
+  });
   return call.done([c]);
 });
+
 defineWasmKernel('IclkrColumnSums', (call, { x }) => {
   const [rows, n] = x!.shape as [number, number];
   const out = call.output([n], true);

@@ -776,19 +776,16 @@
     (if (i32.gt_u (local.get $rows) (i32.const 2)) (then (v128.store (local.get $c2) (local.get $x20)) (v128.store offset=16 (local.get $c2) (local.get $x21))))
     (if (i32.gt_u (local.get $rows) (i32.const 3)) (then (v128.store (local.get $c3) (local.get $x30)) (v128.store offset=16 (local.get $c3) (local.get $x31)))))
 
-  ;; C = A B (+ bias where $bias is not 0) for the row tiles [t0, t1) (rows 4 t0 .. 4 t1, at most m)
-  ;; and the columns [j0, j1) (multiples of 8, or n): their panels of B packed into `packed` first
-  ;; (32 k (j1 - j0) / 8 bytes), then k in blocks of 256: each block's tiles of A packed into `tiles`
-  ;; (128 KB) a group at a time, and a block of a panel kept in cache while a group's tiles pass.
-  (func (export "gemm") (param $a i32) (param $ars i32) (param $acs i32)
-    (param $b i32) (param $bps i32) (param $bjs i32) (param $packed i32) (param $tiles i32)
+;; C = A B (+ bias where $bias is not 0) for the row tiles [t0, t1) (rows 4 t0 .. 4 t1, at most m)
+  ;; and the columns [j0, j1) (multiples of 8, or n), whose panels of B are packed at `packed`: k in
+  ;; blocks of 256, each block's tiles of A packed into `tiles` (128 KB) a group at a time, and a
+  ;; block of a panel kept in cache while a group's tiles pass.
+  (func $block (param $a i32) (param $ars i32) (param $acs i32) (param $packed i32) (param $tiles i32)
     (param $c i32) (param $crs i32) (param $bias i32) (param $m i32) (param $n i32) (param $k i32)
     (param $t0 i32) (param $t1 i32) (param $j0 i32) (param $j1 i32)
     (local $kc i32) (local $kl i32) (local $init i32) (local $j i32) (local $col i32) (local $t i32)
     (local $row i32) (local $last i32) (local $r1 i32) (local $r2 i32) (local $r3 i32) (local $bk i32) (local $at i32)
     (local $g0 i32) (local $g1 i32)
-    (call $pack_b (local.get $b) (local.get $bps) (local.get $bjs) (local.get $packed) (local.get $n) (local.get $k)
-      (local.get $j0) (local.get $j1))
     (local.set $last (i32.sub (local.get $m) (i32.const 1)))
     (block $kdone (loop $kloop
       (br_if $kdone (i32.ge_u (local.get $kc) (local.get $k)))
@@ -839,6 +836,38 @@
       (br $gloop)))
       (local.set $kc (i32.add (local.get $kc) (i32.const 256)))
       (br $kloop))))
+
+;; C = A B (+ bias where $bias is not 0), its units of work taken in turns by the threads that
+  ;; call this: each takes the next `size` units from the counter at $next (an i32 they add to) until
+  ;; `units` are taken. A unit is a tile of A (4 rows; all of B's panels packed into `packed` first)
+  ;; or, where $by_panels, a panel of B (8 columns; a turn's panels packed, all of A's tiles).
+  (func (export "gemm") (param $a i32) (param $ars i32) (param $acs i32)
+    (param $b i32) (param $bps i32) (param $bjs i32) (param $packed i32) (param $tiles i32)
+    (param $c i32) (param $crs i32) (param $bias i32) (param $m i32) (param $n i32) (param $k i32)
+    (param $next i32) (param $units i32) (param $size i32) (param $by_panels i32)
+    (local $u i32) (local $u1 i32) (local $rows i32) (local $cols i32)
+    (local.set $rows (i32.shr_u (i32.add (local.get $m) (i32.const 3)) (i32.const 2)))
+    (local.set $cols (i32.and (i32.add (local.get $n) (i32.const 7)) (i32.const -8)))
+    (if (i32.eqz (local.get $by_panels)) (then
+      (call $pack_b (local.get $b) (local.get $bps) (local.get $bjs) (local.get $packed) (local.get $n) (local.get $k)
+        (i32.const 0) (local.get $cols))))
+    (block $done (loop $turn
+      (local.set $u (i32.atomic.rmw.add (local.get $next) (local.get $size)))
+      (br_if $done (i32.ge_u (local.get $u) (local.get $units)))
+      (local.set $u1 (select (local.get $units) (i32.add (local.get $u) (local.get $size))
+        (i32.gt_u (i32.add (local.get $u) (local.get $size)) (local.get $units))))
+      (if (local.get $by_panels)
+        (then
+          (call $pack_b (local.get $b) (local.get $bps) (local.get $bjs) (local.get $packed) (local.get $n) (local.get $k)
+            (i32.shl (local.get $u) (i32.const 3)) (i32.shl (local.get $u1) (i32.const 3)))
+          (call $block (local.get $a) (local.get $ars) (local.get $acs) (local.get $packed) (local.get $tiles)
+            (local.get $c) (local.get $crs) (local.get $bias) (local.get $m) (local.get $n) (local.get $k)
+            (i32.const 0) (local.get $rows) (i32.shl (local.get $u) (i32.const 3)) (i32.shl (local.get $u1) (i32.const 3))))
+        (else
+          (call $block (local.get $a) (local.get $ars) (local.get $acs) (local.get $packed) (local.get $tiles)
+            (local.get $c) (local.get $crs) (local.get $bias) (local.get $m) (local.get $n) (local.get $k)
+            (local.get $u) (local.get $u1) (i32.const 0) (local.get $cols))))
+      (br $turn))))
 
   ;; out[j] += x[0, j] + x[1, j] + ... in row order, for x [rows, n] (n a multiple of 4).
   (func (export "column_sums") (param $x i32) (param $out i32) (param $rows i32) (param $n i32)
