@@ -4,6 +4,7 @@
  */
 
 import { tf } from '@iclkr/core';
+import { gemm, gemmRuns } from '../matmul-kernel.js';
 import { customOp, transpose2d } from '../ops.js';
 import { linear, type ParamReader } from '../params.js';
 import { defineWasmKernel, runWasmKernel, wasmKernelsRun } from '../wasm-kernels.js';
@@ -14,7 +15,8 @@ import { defineWasmKernel, runWasmKernel, wasmKernelsRun } from '../wasm-kernels
  * one, so x W_U read GPT-2's 154 MB W_U from memory 128 times in a 512-token pass (18 GFLOP/s,
  * against 34-37 for W_E x^T, whose packed x^T stays in cache). The same products are summed in
  * the same order (bit-identical logits), and neither W_U nor XNNPACK's packed copy of it is kept.
- * Weights that fit in cache (below VOCAB_ON_LEFT values) keep the plain product.
+ * Our gemm (matmul-kernel.ts) takes the same side: x W_U would pack all of W_U per pass, W_E x_c^T
+ * packs a piece of x. Weights that fit in cache (below VOCAB_ON_LEFT values) keep the plain product.
  */
 const VOCAB_ON_LEFT = 2 ** 20;
 /** Rows are padded to a multiple of this, so that the logits' transpose takes transpose2d's block path. */
@@ -116,17 +118,23 @@ export class Unembed {
   }
 }
 
-/** (W x^T)^T for W [vocab, d] and x [rows, d], CHUNK_ROWS positions per product; the gradient reaches x (dy W). */
+/**
+ * (W x^T)^T for W [vocab, d] and x [rows, d], CHUNK_ROWS positions per product (the wasm kernels'
+ * gemm, x^T packed from x; a piece of fewer than 8 positions by tfjs's); the gradient reaches x (dy W).
+ */
 function logitsInPieces(x: tf.Tensor2D, w: tf.Tensor2D): tf.Tensor2D {
   return customOp<tf.Tensor2D>(([flat]) => {
     const rows = flat!.shape[0]!;
     let logits: tf.Tensor | undefined;
     for (let row0 = 0; row0 < rows; row0 += CHUNK_ROWS) {
-      const piece = tf.tidy(() => tf.matMul(w, tf.transpose(flat!.slice([row0, 0], [Math.min(CHUNK_ROWS, rows - row0), -1]))));
+      const piece = tf.tidy(() => {
+        const part = flat!.slice([row0, 0], [Math.min(CHUNK_ROWS, rows - row0), -1]);
+        return gemmRuns(part.shape[0]!) ? gemm(w, part, { transposeB: true }) : tf.matMul(w, tf.transpose(part));
+      });
       const next = runWasmKernel('IclkrTransposeInto', logits === undefined ? { piece } : { piece, out: logits }, { row0, rows })[0]!;
       tf.dispose([piece, ...(logits === undefined ? [] : [logits])]);
       logits = next;
     }
-    return { value: logits as tf.Tensor2D, gradFunc: (dy) => [tf.matMul(dy, w)] };
+    return { value: logits as tf.Tensor2D, gradFunc: (dy) => [gemmRuns(w.shape[1]) ? gemm(dy, w) : tf.matMul(dy, w)] };
   })(x);
 }
