@@ -5,9 +5,10 @@
 // the headline) run in the same benchmark. Windows alternate (bench/reference.ts): one pass of
 // every row of ours, then of the reference at each thread count while ours is idle, 5 times after
 // a warm-up; tokens/s median and min-max per row, ratios to PyTorch's best, peak RSS of each
-// process; then each side's achieved GFLOP/s per row against the matrix-product rates of
-// tfjs-wasm (this process) and torch.mm (threads 1 and 2) at GPT-2's shapes (bench/ceiling.ts).
-// Writes bench/results/probing-forward.json.
+// process; then each side's achieved GFLOP/s per row against the matrix-product rates of ours
+// (ops.matMul), tfjs-wasm's and torch.mm's (threads 1 and 2) at GPT-2's shapes (bench/ceiling.ts),
+// and against WebAssembly SIMD's multiply-add peak (bench/peak.ts): the tokens/s the pass would reach
+// if every FLOP ran at it on every thread. Writes bench/results/probing-forward.json.
 //
 // Notes (same process, alternating, quiet machine, 2 threads): the unembedding as (W_E x^T)^T
 // instead of x W_U took the pass from 116 to 133 tokens/s at 1x512, 102 -> 122 at 1x1024, 123 -> 161
@@ -22,6 +23,11 @@
 // the logits to JS (PyTorch's reference keeps them in its tensor): 1,944 -> 1,816 MB in all.
 // The fused attention kernels (src/wasm-kernels.wat): 122 -> 159 tokens/s at 1 x 1,024, 132 -> 169
 // at 1 x 512, 156 -> 171 at 8 x 128 (with gelu_new and LayerNorm kernels and a worker thread).
+// Our gemm (src/matmul-kernel.ts) for every product, the unembedding's pieces included: 158 -> 203
+// tokens/s at 1 x 1,024, 162 -> 207 at 1 x 512, 173 -> 229 at 8 x 128; its products run at 55-66
+// GFLOP/s against XNNPACK's 38-54, 70-90% of the SIMD peak (about 40 GFLOP/s a thread, 80 on two;
+// torch.mm reaches 280-296 on one thread with AVX-512 FMA). It packs B per call instead of keeping
+// XNNPACK's packed copy of every weight: peak RSS 1,816 -> 1,490 MB (1.41x PyTorch's).
 import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -29,6 +35,7 @@ import { initBackend, Rng, type SafetensorsTensor, tf } from '@iclkr/core';
 import { modelFromCheckpoint } from '../src/index.js';
 import { writeBenchResult } from '../../../bench/results.js';
 import { matmulRates, matmulTable } from './ceiling.js';
+import { wasmSimdPeak } from './peak.js';
 import { alternate, ReferenceServer, type RunInfo, type Spread, spread } from './reference.js';
 
 const V = 50257;
@@ -152,6 +159,8 @@ const matmul = matmulRates([
   [1024, D, 4 * D],
   [V, D, 512],
 ]);
+// The arithmetic ceiling: WebAssembly SIMD's multiply-add rate on one thread (bench/peak.ts), times the threads.
+const simdPeakPerThread = await wasmSimdPeak();
 /** FLOPs of one pass: the linear layers and the unembedding per token, attention's two products over every key. */
 const passFlops = (batch: number, positions: number) =>
   batch * positions * (2 * L * (4 * D * D + 8 * D * D) + 2 * D * V) + L * 4 * batch * positions * positions * D;
@@ -196,6 +205,8 @@ const ratios = rows
     return {
       batch: r.batch,
       positions: r.positions,
+      // tokens/s if every FLOP ran at the SIMD peak on every thread: the most this backend can do
+      tokensPerSecondAtSimdPeak: (simdPeakPerThread * backend.threads * 1e9) / flopsPerToken,
       achievedGflops: {
         ours: (flopsPerToken * r.tokensPerSecond.median) / 1e9,
         pytorchBest: best ? (flopsPerToken * best.tokensPerSecond) / 1e9 : null,
@@ -219,6 +230,7 @@ const result = {
   reference,
   ratios,
   matmulGflops: matmul,
+  simdPeakGflops: { perThread: simdPeakPerThread, threads: backend.threads, total: simdPeakPerThread * backend.threads },
   memoryRatio: reference === null ? null : peakRssBytes / reference.peakRssBytes,
   goal: 'tokens/s at least 1x PyTorch at its best thread count; peak RSS at most 1.5x',
   date: new Date().toISOString(),
@@ -256,7 +268,11 @@ console.table(
     ratio: r.ratio?.toFixed(3) ?? '-',
     'GFLOP/s ours': r.achievedGflops.ours.toFixed(1),
     'GFLOP/s pytorch best': r.achievedGflops.pytorchBest?.toFixed(1) ?? '-',
+    'tokens/s at SIMD peak': r.tokensPerSecondAtSimdPeak.toFixed(0),
   })),
+);
+console.log(
+  `WebAssembly SIMD multiply-add peak: ${simdPeakPerThread.toFixed(1)} GFLOP/s a thread, ${(simdPeakPerThread * backend.threads).toFixed(1)} on ${backend.threads}`,
 );
 console.log('matrix products, GFLOP/s (best of 20; the last is the unembedding as W_E x^T):');
 console.table(matmulTable(matmul, backend.threads));

@@ -6,14 +6,15 @@
 // each thread count while ours is idle, 7 times after warm-up; tokens/s median and min-max of
 // each, and the peak RSS of each process. Then the ceiling: the step's FLOPs (products of the
 // linear layers, unembedding and attention; backward twice forward), the GFLOP/s each side
-// achieves, and the matrix-product rate of tfjs-wasm (this process) and of torch.mm (threads 1
-// and 2) at the step's shapes. Writes bench/results/probing-train.json.
+// achieves, the matrix-product rates of ours (ops.matMul), tfjs-wasm's and torch.mm's (threads 1
+// and 2) at the step's shapes, and WebAssembly SIMD's multiply-add peak (bench/peak.ts). Writes
+// bench/results/probing-train.json.
 //
 // Micro-benchmark notes (tfjs-wasm 4.22, single thread; min CPU ms of a call, fresh operands;
 // this shared 2-core machine is noisy, so only the ratios matter). `--micro` reruns them:
 //   [2048,256]x[256,64]:  matMul(a, b) 2.5 ms;  matMul(dy, w, false, true) 25 ms (transposeB runs a
 //     naive loop);  matMul(dy, transpose(w)) 2.5 ms.  A^T B by the transposeA flag 29 ms, by an
-//     explicit transpose 5-7 ms: so ops.matMul's gradient uses explicit transposes.
+//     explicit transpose 5-7 ms: so ops.matMul's gradient used explicit transposes (until gemm, below).
 //   attention products [64 = batch x heads] of 128x16 @ 16x128 (QK^T) and 128x128 @ 128x16 (PV):
 //     batched matMul 22-28 ms and 15-17 ms (naive loop); 64 sliced 2-D matMuls 70 ms and more (per-op
 //     overhead, stack); one depthwise convolution in the (query, batch x head, key) layout
@@ -44,10 +45,20 @@
 //     small kernels gain little: a worker's wake-up is a few tens of microseconds).
 //   The 2-D weight-gradient products already transpose the smaller operand: x^T dy at [2048,64] x
 //     [2048,256] 1.9 ms against (dy^T x)^T 3.0 ms, the reverse at [2048,256] x [2048,64].
+// Our gemm (src/matmul-kernel.ts; 19-20k tokens/s = 0.57-0.62x PyTorch before, one bench run each):
+//   every product and both its gradients, transposed operands read through strides, no Transpose
+//     kernels left in the step: 100 -> 68 ms a step (profiled), 30.0k tokens/s, 0.81x.
+//   A packed too, 128 KB at a time (one thread 31-33 -> 34-35 GFLOP/s, XNNPACK 30); workers spin 1
+//     ms before they sleep (a round trip 105 -> 2-8 us); the loss in two fused passes; AdamW in the
+//     kernels: the step 58 -> 53 ms (scratch/split-style medians), 35.1k tokens/s, 0.88x.
+//   threads taking gemm's units from a shared counter: 2-thread products 47-60 -> 61-72 GFLOP/s,
+//     36.9k tokens/s, 0.95x. Two steps of k per loop turn, or reading A in place, ran slower.
+//   The SIMD peak (bench/peak.ts) is about 40 GFLOP/s a thread: the tile runs at 85-90% of it.
 import { fileURLToPath } from 'node:url';
 import { initBackend, Rng, tf } from '@iclkr/core';
 import { writeBenchResult } from '../../../bench/results.js';
 import { matmulRates, matmulTable } from './ceiling.js';
+import { wasmSimdPeak } from './peak.js';
 import { alternate, type RunInfo, ReferenceServer, type Spread, spread } from './reference.js';
 import { TRAIN_BATCH, TRAIN_CONFIG } from './train-shape.js';
 import { channelMatMul, createGpt, GptTrainer, initGptParams, type TrainBatch, transpose2d } from '../src/index.js';
@@ -124,6 +135,7 @@ const MATMUL_SHAPES = [
   [1024, 1024, 1024],
 ] as const;
 const matmul = matmulRates(MATMUL_SHAPES);
+const simdPeak = await wasmSimdPeak();
 const ours = { tokensPerSecond: spread(windows), windows, peakRssBytes: process.resourceUsage().maxRSS * 1024 };
 model.dispose();
 
@@ -157,6 +169,7 @@ const result = {
       pytorchBest: best === undefined ? null : (stepFlops * best.tokensPerSecond.median) / (BATCH * nCtx) / 1e9,
     },
     matmulGflops: matmul,
+    simdPeakGflops: { perThread: simdPeak, threads: backend.threads, total: simdPeak * backend.threads },
   },
   bestReferenceThreads: best?.threads ?? null,
   ratio: best === undefined ? null : ours.tokensPerSecond.median / best.tokensPerSecond.median,
@@ -192,6 +205,9 @@ console.log(
     `PyTorch's best ${result.ceiling.achievedGflops.pytorchBest?.toFixed(1) ?? '-'}; matrix products (GFLOP/s, best of 20):`,
 );
 console.table(matmulTable(matmul, backend.threads));
+console.log(
+  `WebAssembly SIMD multiply-add peak: ${simdPeak.toFixed(1)} GFLOP/s a thread, ${(simdPeak * backend.threads).toFixed(1)} on ${backend.threads}`,
+);
 
 /**
  * The kernel comparisons the notes above summarise: min ms per call, operands made new each call
