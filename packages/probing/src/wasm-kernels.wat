@@ -561,7 +561,7 @@
 
   ;; The gradient of layer_norm: for each row, with g = dy w, dx = rstd (g - mean(g) - xhat mean(g xhat));
   ;; dw and db (d floats, zeroed by the caller) gain dy xhat and dy.
-  (func (export "layer_norm_grad") (param $dy i32) (param $xhat i32) (param $rstd i32) (param $w i32)
+  (func $layer_norm_grad (export "layer_norm_grad") (param $dy i32) (param $xhat i32) (param $rstd i32) (param $w i32)
     (param $dx i32) (param $dw i32) (param $db i32) (param $rows i32) (param $d i32)
     (local $bytes i32) (local $c i32) (local $g v128) (local $h v128) (local $t v128) (local $sg v128) (local $sgh v128)
     (local $mg v128) (local $mgh v128) (local $r v128) (local $inv f32)
@@ -869,8 +869,29 @@
             (local.get $u) (local.get $u1) (i32.const 0) (local.get $cols))))
       (br $turn))))
 
-  ;; out[j] += x[0, j] + x[1, j] + ... in row order, for x [rows, n] (n a multiple of 4).
-  (func (export "column_sums") (param $x i32) (param $out i32) (param $rows i32) (param $n i32)
+  ;; layer_norm_grad over the chunks [c0, c1) of `chunk` rows each (the last may be shorter) of
+  ;; `rows` rows: chunk c's dw and db added into its own 2 d floats at partials + 8 d c, so that
+  ;; threads can split the chunks and the sums do not depend on which thread took which.
+  (func (export "layer_norm_grad_chunks") (param $dy i32) (param $xhat i32) (param $rstd i32) (param $w i32)
+    (param $dx i32) (param $partials i32) (param $c0 i32) (param $c1 i32) (param $chunk i32) (param $rows i32) (param $d i32)
+    (local $r0 i32) (local $off i32)
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $c0) (local.get $c1)))
+      (local.set $r0 (i32.mul (local.get $c0) (local.get $chunk)))
+      (local.set $off (i32.shl (i32.mul (local.get $r0) (local.get $d)) (i32.const 2)))
+      (call $layer_norm_grad (i32.add (local.get $dy) (local.get $off)) (i32.add (local.get $xhat) (local.get $off))
+        (i32.add (local.get $rstd) (i32.shl (local.get $r0) (i32.const 2))) (local.get $w) (i32.add (local.get $dx) (local.get $off))
+        (i32.add (local.get $partials) (i32.shl (i32.mul (local.get $c0) (local.get $d)) (i32.const 3)))
+        (i32.add (local.get $partials) (i32.shl (i32.mul (i32.add (i32.shl (local.get $c0) (i32.const 1)) (i32.const 1)) (local.get $d)) (i32.const 2)))
+        (select (i32.sub (local.get $rows) (local.get $r0)) (local.get $chunk)
+          (i32.lt_u (i32.sub (local.get $rows) (local.get $r0)) (local.get $chunk)))
+        (local.get $d))
+      (local.set $c0 (i32.add (local.get $c0) (i32.const 1)))
+      (br $next))))
+
+  ;; out[j] += x[0, j] + x[1, j] + ... in row order, for x [rows, n] with rows `stride` bytes apart
+  ;; (n a multiple of 4).
+  (func (export "column_sums") (param $x i32) (param $out i32) (param $rows i32) (param $n i32) (param $stride i32)
     (local $bytes i32) (local $c i32)
     (local.set $bytes (i32.shl (local.get $n) (i32.const 2)))
     (block $done (loop $row
@@ -880,7 +901,7 @@
         (v128.store (i32.add (local.get $out) (local.get $c))
           (f32x4.add (v128.load (i32.add (local.get $out) (local.get $c))) (v128.load (i32.add (local.get $x) (local.get $c)))))
         (br_if $column (i32.lt_u (local.tee $c (i32.add (local.get $c) (i32.const 16))) (local.get $bytes))))
-      (local.set $x (i32.add (local.get $x) (local.get $bytes)))
+      (local.set $x (i32.add (local.get $x) (local.get $stride)))
       (local.set $rows (i32.sub (local.get $rows) (i32.const 1)))
       (br $row))))
 ;; Softmax rows for the cross-entropy: for each of `rows` rows of x [rows, v] with target t (int32s
