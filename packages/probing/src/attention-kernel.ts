@@ -44,33 +44,32 @@ function layout(call: Call, { qkv, q, k, v }: KernelInputs, { heads, kvHeads, dH
 }
 
 /**
- * Runs the fused pass `name` ('forward' or 'backward') over the units batch x kv heads, split
- * over the threads, each with `floats` floats of scratch. Its arguments: q, k, v, `before`, the
- * slopes, the thread's scratch, `after`, the units, the sizes, the scale and the strides. A unit
- * writes (or, backward, adds into the dk and dv rows of) its own kv head only: units do not overlap.
+ * Runs the fused pass `name` ('forward' or 'backward') over the units batch x kv heads, the
+ * threads taking them in turns from a shared counter (so that one that starts late or runs slow
+ * takes fewer), each with `floats` floats of scratch. Its arguments: q, k, v, `before`, the slopes,
+ * the thread's scratch, `after`, the counter and the units, the sizes, the scale and the strides. A
+ * unit writes (or, backward, adds into the dk and dv rows of) its own kv head only: units do not
+ * overlap, and each gives the same numbers on any thread.
  */
 function fusedPass(call: Call, name: string, inputs: KernelInputs, attrs: Attrs, floats: number, before: number[], after: number[]): void {
   const { slopes, scale, heads, kvHeads, dHead } = attrs;
   const [batch, t] = (inputs.qkv ?? inputs.q)!.shape as [number, number];
   const { pointers, strides } = layout(call, inputs, attrs);
-  const scratch = call.scratch(floats * call.threads, slopes);
-  const slopePointer = scratch + 4 * floats * call.threads;
+  const units = batch * kvHeads;
   // A unit's work is about group t^2 d_head multiply-adds; a worker pays from about 2^22 of them.
-  const minUnits = Math.ceil(2 ** 22 / ((heads / kvHeads) * t * t * dHead));
-  call.parallel(
-    name,
-    batch * kvHeads,
-    (u0, u1, thread) => [
-      ...pointers,
-      ...before,
-      slopePointer,
-      scratch + 4 * floats * thread,
-      ...after,
-      ...[u0, u1, t, heads, kvHeads, dHead, scale],
-      ...strides,
-    ],
-    minUnits,
-  );
+  const parts = Math.max(1, Math.min(call.threads, Math.floor((units * (heads / kvHeads) * t * t * dHead) / 2 ** 22)));
+  const scratch = call.scratch(floats * parts, [...slopes, 0]);
+  const slopePointer = scratch + 4 * floats * parts;
+  const next = slopePointer + 4 * slopes.length;
+  call.parallel(name, parts, (_u0, _u1, thread) => [
+    ...pointers,
+    ...before,
+    slopePointer,
+    scratch + 4 * floats * thread,
+    ...after,
+    ...[next, units, t, heads, kvHeads, dHead, scale],
+    ...strides,
+  ]);
 }
 
 const KERNELS: Record<string, (call: Call, inputs: KernelInputs, attrs: Attrs) => tf.TensorInfo[]> = {

@@ -207,7 +207,9 @@ defineWasmKernel('IclkrLayerNormGrad', (call, { dy, xhat, rstd, w }) => {
   const rows = rstd!.shape[0]!;
   const chunks = Math.ceil(rows / LN_CHUNK);
   const [dx, dw, db] = [call.output(dy!.shape), call.output([d]), call.output([d])];
-  const partials = call.scratch(2 * d * chunks);
+  // The chunks' sums 64-byte aligned (on lines of their own where d is a multiple of 8): threads add
+  // into them row by row.
+  const partials = (call.scratch(2 * d * chunks + 16) + 63) & ~63;
   call.floats(partials, 2 * d * chunks).fill(0);
   const args = [dy, xhat, rstd, w, dx].map((t) => call.at(t!));
   call.parallel(

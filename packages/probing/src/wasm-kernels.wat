@@ -7,11 +7,11 @@
   ;; dh] and k, v, dk, dv: [batch, t, hkv, dh] with rows (positions) qstride and kvstride bytes apart
   ;; (the fused pass can read q, k and v from one packed projection [batch, t, (h + 2 hkv) dh]), kv
   ;; head h / (h_count / hkv) serving query head h; stats: [batch, h, t, 2] =
-  ;; (row max m, 1 / row sum l); slopes: [h] (ALiBi, zero without). forward and backward take the
-  ;; units [u0, u1) of batch x hkv (a batch row's query heads of one kv head), each on its own
-  ;; scratch, so threads can split them. Scores s_ij = scale q_i.k_j +
-  ;; slope (j - i), j <= i. dh is a multiple of 4; tp = t rounded up to 16. scratch holds 2 dh tp +
-  ;; 2 tp floats.
+  ;; (row max m, 1 / row sum l); slopes: [h] (ALiBi, zero without). forward and backward work in
+  ;; units of batch x hkv (a batch row's query heads of one kv head): each thread that calls them
+  ;; takes the next batch row's units from the counter at $next (an i32 they add to) until `units`
+  ;; are taken, each on its own scratch. Scores s_ij = scale q_i.k_j + slope (j - i), j <= i. dh is a multiple
+  ;; of 4; tp = t rounded up to 16. scratch holds 2 dh tp + 2 tp floats.
   ;;
   ;; Layers: gelu_new and LayerNorm, forward and backward; n and d are multiples of 4.
 
@@ -265,9 +265,9 @@
 
   ;; out [batch, t, h, dh] and stats from q, k, v (see the top).
   (func (export "forward") (param $q i32) (param $k i32) (param $v i32) (param $out i32) (param $stats i32) (param $slopes i32)
-    (param $scratch i32) (param $u0 i32) (param $u1 i32) (param $t i32) (param $h i32) (param $hkv i32) (param $dh i32) (param $scale f32)
+    (param $scratch i32) (param $next i32) (param $units i32) (param $t i32) (param $h i32) (param $hkv i32) (param $dh i32) (param $scale f32)
     (param $qstride i32) (param $kvstride i32)
-    (local $tp i32) (local $tp4 i32) (local $srow i32) (local $ostride i32) (local $b i32) (local $hh i32) (local $hend i32) (local $group i32)
+    (local $u i32) (local $uend i32) (local $tp i32) (local $tp4 i32) (local $srow i32) (local $ostride i32) (local $b i32) (local $hh i32) (local $hend i32) (local $group i32)
     (local $kbase i32) (local $vbase i32) (local $qbase i32) (local $obase i32) (local $i i32) (local $nb i32) (local $row i32)
     (local $slope f32) (local $m f32) (local $inv f32) (local $st i32)
     (local.set $tp (i32.and (i32.add (local.get $t) (i32.const 15)) (i32.const -16)))
@@ -277,9 +277,13 @@
     ;; unit u: batch row u / hkv, the query heads of kv head u % hkv
     (local.set $group (i32.div_u (local.get $h) (local.get $hkv)))
     (block $udone (loop $uloop
-      (br_if $udone (i32.ge_u (local.get $u0) (local.get $u1)))
-      (local.set $b (i32.div_u (local.get $u0) (local.get $hkv)))
-      (local.set $hh (i32.mul (i32.rem_u (local.get $u0) (local.get $hkv)) (local.get $group)))
+      ;; a batch row's hkv units at a time: threads write apart (a head's row is 16 floats of a line)
+      (if (i32.eq (local.get $u) (local.get $uend)) (then
+        (local.set $u (i32.atomic.rmw.add (local.get $next) (local.get $hkv)))
+        (local.set $uend (i32.add (local.get $u) (local.get $hkv)))))
+      (br_if $udone (i32.ge_u (local.get $u) (local.get $units)))
+      (local.set $b (i32.div_u (local.get $u) (local.get $hkv)))
+      (local.set $hh (i32.mul (i32.rem_u (local.get $u) (local.get $hkv)) (local.get $group)))
       (local.set $hend (i32.add (local.get $hh) (local.get $group)))
       (block $hdone (loop $hloop
         (br_if $hdone (i32.ge_u (local.get $hh) (local.get $hend)))
@@ -314,16 +318,16 @@
           (br $iloop)))
         (local.set $hh (i32.add (local.get $hh) (i32.const 1)))
         (br $hloop)))
-      (local.set $u0 (i32.add (local.get $u0) (i32.const 1)))
+      (local.set $u (i32.add (local.get $u) (i32.const 1)))
       (br $uloop))))
 
   ;; dq (written) and dk, dv (added to: zero them first; laid out as q, k and v) from dout [batch, t, h,
   ;; dh] and the forward's stats.
   (func (export "backward") (param $q i32) (param $k i32) (param $v i32) (param $dout i32) (param $stats i32) (param $slopes i32)
     (param $scratch i32) (param $dq i32) (param $dk i32) (param $dv i32)
-    (param $u0 i32) (param $u1 i32) (param $t i32) (param $h i32) (param $hkv i32) (param $dh i32) (param $scale f32)
+    (param $next i32) (param $units i32) (param $t i32) (param $h i32) (param $hkv i32) (param $dh i32) (param $scale f32)
     (param $qstride i32) (param $kvstride i32)
-    (local $tp i32) (local $tp4 i32) (local $vt i32) (local $srow i32) (local $prow i32) (local $ostride i32) (local $orow i32)
+    (local $u i32) (local $uend i32) (local $tp i32) (local $tp4 i32) (local $vt i32) (local $srow i32) (local $prow i32) (local $ostride i32) (local $orow i32)
     (local $b i32) (local $hh i32) (local $hend i32) (local $group i32) (local $kvoff i32) (local $qbase i32) (local $i i32) (local $nb i32) (local $n4 i32) (local $row i32)
     (local $slope f32) (local $st i32) (local $dsum v128) (local $c i32) (local $p v128) (local $dd v128)
     (local.set $tp (i32.and (i32.add (local.get $t) (i32.const 15)) (i32.const -16)))
@@ -335,9 +339,13 @@
     ;; unit u: batch row u / hkv, the query heads of kv head u % hkv
     (local.set $group (i32.div_u (local.get $h) (local.get $hkv)))
     (block $udone (loop $uloop
-      (br_if $udone (i32.ge_u (local.get $u0) (local.get $u1)))
-      (local.set $b (i32.div_u (local.get $u0) (local.get $hkv)))
-      (local.set $hh (i32.mul (i32.rem_u (local.get $u0) (local.get $hkv)) (local.get $group)))
+      ;; a batch row's hkv units at a time: threads write apart (a head's row is 16 floats of a line)
+      (if (i32.eq (local.get $u) (local.get $uend)) (then
+        (local.set $u (i32.atomic.rmw.add (local.get $next) (local.get $hkv)))
+        (local.set $uend (i32.add (local.get $u) (local.get $hkv)))))
+      (br_if $udone (i32.ge_u (local.get $u) (local.get $units)))
+      (local.set $b (i32.div_u (local.get $u) (local.get $hkv)))
+      (local.set $hh (i32.mul (i32.rem_u (local.get $u) (local.get $hkv)) (local.get $group)))
       (local.set $hend (i32.add (local.get $hh) (local.get $group)))
       (block $hdone (loop $hloop
         (br_if $hdone (i32.ge_u (local.get $hh) (local.get $hend)))
@@ -394,7 +402,7 @@
           (br $iloop)))
         (local.set $hh (i32.add (local.get $hh) (i32.const 1)))
         (br $hloop)))
-      (local.set $u0 (i32.add (local.get $u0) (i32.const 1)))
+      (local.set $u (i32.add (local.get $u) (i32.const 1)))
       (br $uloop))))
   ;; The staged forward pass (for hooks on the scores or the pattern), the fused pass's numbers stage
   ;; by stage: scores s [batch, h, t, t] (-inf where j > i) from q and k.
@@ -889,22 +897,51 @@
       (local.set $c0 (i32.add (local.get $c0) (i32.const 1)))
       (br $next))))
 
-  ;; out[j] += x[0, j] + x[1, j] + ... in row order, for x [rows, n] with rows `stride` bytes apart
-  ;; (n a multiple of 4).
+;; out[j] += x[0, j] + x[1, j] + ... in row order, for x [rows, n] with rows `stride` bytes apart
+  ;; (n a multiple of 4): 16 columns at a time (4 at the end) summed in registers over all rows, so
+  ;; that threads splitting the columns never write a line the other reads.
   (func (export "column_sums") (param $x i32) (param $out i32) (param $rows i32) (param $n i32) (param $stride i32)
-    (local $bytes i32) (local $c i32)
+    (local $bytes i32) (local $c i32) (local $p i32) (local $r i32) (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128)
     (local.set $bytes (i32.shl (local.get $n) (i32.const 2)))
-    (block $done (loop $row
-      (br_if $done (i32.eqz (local.get $rows)))
-      (local.set $c (i32.const 0))
-      (loop $column
-        (v128.store (i32.add (local.get $out) (local.get $c))
-          (f32x4.add (v128.load (i32.add (local.get $out) (local.get $c))) (v128.load (i32.add (local.get $x) (local.get $c)))))
-        (br_if $column (i32.lt_u (local.tee $c (i32.add (local.get $c) (i32.const 16))) (local.get $bytes))))
-      (local.set $x (i32.add (local.get $x) (local.get $stride)))
-      (local.set $rows (i32.sub (local.get $rows) (i32.const 1)))
-      (br $row))))
-;; Softmax rows for the cross-entropy: for each of `rows` rows of x [rows, v] with target t (int32s
+    (block $wide (loop $sixteen
+      (br_if $wide (i32.gt_u (i32.add (local.get $c) (i32.const 64)) (local.get $bytes)))
+      (local.set $a0 (v128.load (i32.add (local.get $out) (local.get $c))))
+      (local.set $a1 (v128.load offset=16 (i32.add (local.get $out) (local.get $c))))
+      (local.set $a2 (v128.load offset=32 (i32.add (local.get $out) (local.get $c))))
+      (local.set $a3 (v128.load offset=48 (i32.add (local.get $out) (local.get $c))))
+      (local.set $p (i32.add (local.get $x) (local.get $c)))
+      (local.set $r (local.get $rows))
+      (block $rdone (loop $row
+        (br_if $rdone (i32.eqz (local.get $r)))
+        (local.set $a0 (f32x4.add (local.get $a0) (v128.load (local.get $p))))
+        (local.set $a1 (f32x4.add (local.get $a1) (v128.load offset=16 (local.get $p))))
+        (local.set $a2 (f32x4.add (local.get $a2) (v128.load offset=32 (local.get $p))))
+        (local.set $a3 (f32x4.add (local.get $a3) (v128.load offset=48 (local.get $p))))
+        (local.set $p (i32.add (local.get $p) (local.get $stride)))
+        (local.set $r (i32.sub (local.get $r) (i32.const 1)))
+        (br $row)))
+      (v128.store (i32.add (local.get $out) (local.get $c)) (local.get $a0))
+      (v128.store offset=16 (i32.add (local.get $out) (local.get $c)) (local.get $a1))
+      (v128.store offset=32 (i32.add (local.get $out) (local.get $c)) (local.get $a2))
+      (v128.store offset=48 (i32.add (local.get $out) (local.get $c)) (local.get $a3))
+      (local.set $c (i32.add (local.get $c) (i32.const 64)))
+      (br $sixteen)))
+    (block $done (loop $four
+      (br_if $done (i32.ge_u (local.get $c) (local.get $bytes)))
+      (local.set $a0 (v128.load (i32.add (local.get $out) (local.get $c))))
+      (local.set $p (i32.add (local.get $x) (local.get $c)))
+      (local.set $r (local.get $rows))
+      (block $rdone (loop $row
+        (br_if $rdone (i32.eqz (local.get $r)))
+        (local.set $a0 (f32x4.add (local.get $a0) (v128.load (local.get $p))))
+        (local.set $p (i32.add (local.get $p) (local.get $stride)))
+        (local.set $r (i32.sub (local.get $r) (i32.const 1)))
+        (br $row)))
+      (v128.store (i32.add (local.get $out) (local.get $c)) (local.get $a0))
+      (local.set $c (i32.add (local.get $c) (i32.const 16)))
+      (br $four))))
+
+  ;; Softmax rows for the cross-entropy: for each of `rows` rows of x [rows, v] with target t (int32s
   ;; at targets), probs = softmax(x) and out[2 r] = x_t - max(x), out[2 r + 1] = sum exp(x - max(x))
   ;; (at least 1, so its log is never -inf).
   (func (export "softmax_rows") (param $x i32) (param $targets i32) (param $probs i32) (param $out i32) (param $rows i32) (param $v i32)
@@ -988,7 +1025,8 @@
       (local.set $g (i32.add (local.get $g) (i32.const 4)))
       (local.set $rows (i32.sub (local.get $rows) (i32.const 1)))
       (br $row))))
-;; acc plus the squares of n floats at x, in order, in float64.
+
+  ;; acc plus the squares of n floats at x, in order, in float64.
   (func (export "sum_squares") (param $x i32) (param $n i32) (param $acc f64) (result f64)
     (local $end i32) (local $y f64)
     (local.set $end (i32.add (local.get $x) (i32.shl (local.get $n) (i32.const 2))))
