@@ -3,7 +3,7 @@
 // a PyTorch reference of the same architecture, batch, sequence length and optimiser
 // (bench/train_reference.py, Debian's python3-torch) at torch threads 1 and 2; the faster is the
 // headline ratio. Windows alternate (bench/reference.ts): one of ours, then one of the reference at
-// each thread count while ours is idle, 7 times after warm-up; tokens/s median and min-max of
+// each thread count while ours is idle, 7 times after 20 warm-up steps; tokens/s median and min-max of
 // each, and the peak RSS of each process. Then the ceiling: the step's FLOPs (products of the
 // linear layers, unembedding and attention; backward twice forward), the GFLOP/s each side
 // achieves, the matrix-product rates of ours (ops.matMul), tfjs-wasm's and torch.mm's (threads 1
@@ -65,7 +65,12 @@ import { channelMatMul, createGpt, GptTrainer, initGptParams, type TrainBatch, t
 
 const CONFIG = TRAIN_CONFIG;
 const BATCH = TRAIN_BATCH;
-const WARMUP = 5;
+/**
+ * Warm-up steps on each side before the windows: ours needs about 20 to reach its steady speed (V8
+ * compiles the hot JS and wasm paths in the background, slowly while both cores compute: steps 6-21
+ * ran 60-75 ms, the ones after 48-55), and a training run is thousands of steps.
+ */
+const WARMUP = 20;
 const WINDOWS = 7;
 const STEPS_PER_WINDOW = 8;
 /** The reference's torch thread counts; the fastest is the headline. */
