@@ -3,10 +3,11 @@
  * tfjs's own gradients are slow or missing: matMul's gradient multiplies by transposed operands
  * (`transposeA`/`transposeB`) and batched products, which run a naive loop many times slower than
  * the XNNPACK path of a plain 2-D product; gather has no gradient kernel; reductions over the
- * leading axis, pow and tanh are slow. These ops run forward and backward on plain 2-D products,
+ * leading axis, pow and tanh are slow. Where the wasm backend runs, matrix products and their
+ * gradients run in our own gemm (matmul-kernel.ts, transposed operands read in place) and LayerNorm
+ * and gelu_new in our own kernels (wasm-kernels.wat); elsewhere these ops run on plain 2-D products,
  * depthwise convolutions (XNNPACK), row reductions and cheap elementwise kernels, with their
- * gradients written out; LayerNorm and gelu_new run in our own wasm kernels (wasm-kernels.wat) where
- * the wasm backend runs. Components compute with them, so training and inference share one forward
+ * gradients written out. Components compute with them, so training and inference share one forward
  * pass. Measurements: bench/train.bench.ts.
  */
 
