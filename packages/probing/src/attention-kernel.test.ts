@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { attentionKernelsRun, fusedAttention, fusedAttentionPacked, stagedAttention } from './attention-kernel.js';
 import { alibiSlopes } from './components/attention.js';
 import { createGpt, initGptParams } from './gpt/init.js';
+import { runWasmKernel } from './wasm-kernels.js';
 
 /** Batch 2, 19 positions (not a multiple of the kernel's 16), 4 query heads over 2 kv heads, d_head 8, ALiBi. */
 const [B, T, H, KV, D] = [2, 19, 4, 2, 8];
@@ -191,6 +192,22 @@ describe('the attention kernels (wasm)', () => {
       ids.dispose();
       model.dispose();
     }
+  });
+
+  it('the backward pass from the pattern the forward kept gives the bits of recomputing it', () => {
+    const rng = new Rng(9);
+    const [q, k, v, dy] = [B * T * H * D, B * T * KV * D, B * T * KV * D, B * T * H * D].map((n) => Float32Array.from(random(rng, n)));
+    tf.tidy(() => {
+      const inputs = { q: tf.tensor4d(q!, [B, T, H, D]), k: tf.tensor4d(k!, [B, T, KV, D]), v: tf.tensor4d(v!, [B, T, KV, D]) };
+      const attrs = { slopes: SLOPES, scale: SCALE, heads: H, kvHeads: KV, dHead: D };
+      const [z, stats, pattern] = runWasmKernel('IclkrCausalAttention', inputs, { ...attrs, keep: true });
+      expect(pattern!.shape).toEqual([B, H, T, 32]);
+      const given = { ...inputs, dout: tf.tensor4d(dy!, [B, T, H, D]), stats: stats! };
+      const kept = runWasmKernel('IclkrCausalAttentionGrad', { ...given, pattern: pattern! }, attrs);
+      const again = runWasmKernel('IclkrCausalAttentionGrad', given, attrs);
+      kept.forEach((g, n) => expect(Array.from(g.dataSync())).toEqual(Array.from(again[n]!.dataSync())));
+      expect(Array.from(runWasmKernel('IclkrCausalAttention', inputs, attrs)[0]!.dataSync())).toEqual(Array.from(z!.dataSync()));
+    });
   });
 
   it('trains bit-identically on 1 and 2 wasm threads (the kernels split their work into units that do not depend on the thread count)', () => {

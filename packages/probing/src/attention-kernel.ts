@@ -20,6 +20,8 @@ interface Attrs {
   heads: number;
   kvHeads: number;
   dHead: number;
+  /** The forward pass keeps the pattern for the backward pass (else that recomputes it). */
+  keep?: boolean;
 }
 
 /** t rounded up to 16: the kernels' row length. */
@@ -47,11 +49,21 @@ function layout(call: Call, { qkv, q, k, v }: KernelInputs, { heads, kvHeads, dH
  * Runs the fused pass `name` ('forward' or 'backward') over the units batch x kv heads, the
  * threads taking them in turns from a shared counter (so that one that starts late or runs slow
  * takes fewer), each with `floats` floats of scratch. Its arguments: q, k, v, `before`, the slopes,
- * the thread's scratch, `after`, the counter and the units, the sizes, the scale and the strides. A
+ * the thread's scratch, `after`, the counter and the units, the sizes, the scale, the strides and the
+ * pattern kept for the backward pass (0: none). A
  * unit writes (or, backward, adds into the dk and dv rows of) its own kv head only: units do not
  * overlap, and each gives the same numbers on any thread.
  */
-function fusedPass(call: Call, name: string, inputs: KernelInputs, attrs: Attrs, floats: number, before: number[], after: number[]): void {
+function fusedPass(
+  call: Call,
+  name: string,
+  inputs: KernelInputs,
+  attrs: Attrs,
+  floats: number,
+  before: number[],
+  after: number[],
+  pattern: number,
+): void {
   const { slopes, scale, heads, kvHeads, dHead } = attrs;
   const [batch, t] = (inputs.qkv ?? inputs.q)!.shape as [number, number];
   const { pointers, strides } = layout(call, inputs, attrs);
@@ -69,6 +81,7 @@ function fusedPass(call: Call, name: string, inputs: KernelInputs, attrs: Attrs,
     ...after,
     ...[next, units, t, heads, kvHeads, dHead, scale],
     ...strides,
+    pattern,
   ]);
 }
 
@@ -77,8 +90,10 @@ const KERNELS: Record<string, (call: Call, inputs: KernelInputs, attrs: Attrs) =
     const [batch, t] = (inputs.qkv ?? inputs.q)!.shape as [number, number];
     const out = call.output([batch, t, attrs.heads, attrs.dHead]);
     const stats = call.output([batch, attrs.heads, t, 2]);
-    fusedPass(call, 'forward', inputs, attrs, attrs.dHead * padded(t) + padded(t), [call.at(out), call.at(stats)], []);
-    return call.done([out, stats]);
+    const pattern = attrs.keep ? call.output([batch, attrs.heads, t, padded(t)]) : undefined;
+    const keep = pattern === undefined ? 0 : call.at(pattern);
+    fusedPass(call, 'forward', inputs, attrs, attrs.dHead * padded(t) + padded(t), [call.at(out), call.at(stats)], [], keep);
+    return call.done(pattern === undefined ? [out, stats] : [out, stats, pattern]);
   },
   IclkrCausalAttentionGrad(call, inputs, attrs) {
     const t = (inputs.qkv ?? inputs.q)!.shape[1]!;
@@ -87,7 +102,8 @@ const KERNELS: Record<string, (call: Call, inputs: KernelInputs, attrs: Attrs) =
     const grads = packed ? [packed] : [inputs.q!, inputs.k!, inputs.v!].map((x, n) => call.output(x.shape, n > 0));
     const gradPointers = packed ? layout(call, { qkv: packed }, attrs).pointers : grads.map((g) => call.at(g));
     const floats = 2 * attrs.dHead * padded(t) + 2 * padded(t);
-    fusedPass(call, 'backward', inputs, attrs, floats, [call.at(inputs.dout!), call.at(inputs.stats!)], gradPointers);
+    const kept = inputs.pattern === undefined ? 0 : call.at(inputs.pattern);
+    fusedPass(call, 'backward', inputs, attrs, floats, [call.at(inputs.dout!), call.at(inputs.stats!)], gradPointers, kept);
     return call.done(grads);
   },
   IclkrAttentionScores(call, { q, k }, { slopes, scale }) {
@@ -125,17 +141,30 @@ function attrsOf(slopes: readonly number[], scale: number, heads: number, kvHead
   return { slopes: [...slopes], scale, heads, kvHeads, dHead };
 }
 
+/**
+ * Patterns of at most this many floats a layer are kept for the backward pass while gradients are
+ * taken (our GPT's training step: 2^20, 4 MB; the backward pass then reads P instead of recomputing
+ * it); larger ones (GPT-2 at 1,024 positions: 50 MB a layer) are recomputed.
+ */
+const KEPT_PATTERN_FLOATS = 2 ** 22;
+
 /** The fused pass over `inputs` (named as the kernels take them), differentiable in each. */
 function fused(names: string[], attrs: Attrs): (...inputs: tf.Tensor[]) => tf.Tensor {
   return customOp((inputs, save) => {
     const named = Object.fromEntries(names.map((name, n) => [name, inputs[n]!]));
-    const [z, stats] = runWasmKernel('IclkrCausalAttention', named, attrs);
-    save([...inputs, stats!]);
+    const [batch, t] = inputs[0]!.shape as [number, number];
+    // tfjs's own fused ops ask the engine the same: whether a gradient is being taken.
+    const taping = tf.engine().state.gradientDepth > 0;
+    const keep = taping && batch * attrs.heads * t * padded(t) <= KEPT_PATTERN_FLOATS;
+    const [z, stats, pattern] = runWasmKernel('IclkrCausalAttention', named, { ...attrs, keep });
+    save([...inputs, stats!, ...(pattern === undefined ? [] : [pattern])]);
     return {
       value: z!,
       gradFunc: (dy, saved) => {
         const again = Object.fromEntries(names.map((name, n) => [name, saved[n]!]));
-        return runWasmKernel('IclkrCausalAttentionGrad', { ...again, dout: dy, stats: saved[names.length]! }, attrs);
+        const kept = saved[names.length + 1];
+        const given = { ...again, dout: dy, stats: saved[names.length]!, ...(kept === undefined ? {} : { pattern: kept }) };
+        return runWasmKernel('IclkrCausalAttentionGrad', given, attrs);
       },
     };
   });

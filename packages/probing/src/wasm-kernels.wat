@@ -10,7 +10,9 @@
   ;; (row max m, 1 / row sum l); slopes: [h] (ALiBi, zero without). forward and backward work in
   ;; units of batch x hkv (a batch row's query heads of one kv head): each thread that calls them
   ;; takes the next batch row's units from the counter at $next (an i32 they add to) until `units`
-  ;; are taken, each on its own scratch. Scores s_ij = scale q_i.k_j + slope (j - i), j <= i. dh is a multiple
+  ;; are taken, each on its own scratch. pattern (0: none) [batch, h, t, tp]: the forward pass keeps
+  ;; each row's P there (its first 16 ceil((i + 1) / 16) entries), the backward pass reads it instead of
+  ;; recomputing it. Scores s_ij = scale q_i.k_j + slope (j - i), j <= i. dh is a multiple
   ;; of 4; tp = t rounded up to 16. scratch holds 2 dh tp + 2 tp floats.
   ;;
   ;; Layers: gelu_new and LayerNorm, forward and backward; n and d are multiples of 4.
@@ -266,7 +268,7 @@
   ;; out [batch, t, h, dh] and stats from q, k, v (see the top).
   (func (export "forward") (param $q i32) (param $k i32) (param $v i32) (param $out i32) (param $stats i32) (param $slopes i32)
     (param $scratch i32) (param $next i32) (param $units i32) (param $t i32) (param $h i32) (param $hkv i32) (param $dh i32) (param $scale f32)
-    (param $qstride i32) (param $kvstride i32)
+    (param $qstride i32) (param $kvstride i32) (param $pattern i32)
     (local $u i32) (local $uend i32) (local $tp i32) (local $tp4 i32) (local $srow i32) (local $ostride i32) (local $b i32) (local $hh i32) (local $hend i32) (local $group i32)
     (local $kbase i32) (local $vbase i32) (local $qbase i32) (local $obase i32) (local $i i32) (local $nb i32) (local $row i32)
     (local $slope f32) (local $m f32) (local $inv f32) (local $st i32)
@@ -309,6 +311,9 @@
           (local.set $inv (f32.div (f32.const 1)
             (call $exps (local.get $srow) (i32.shl (local.get $nb) (i32.const 2)) (local.get $m) (f32.const 1))))
           (call $normalize (local.get $srow) (i32.shl (local.get $nb) (i32.const 2)) (local.get $inv))
+          (if (local.get $pattern) (then
+            (memory.copy (i32.add (local.get $pattern) (i32.mul (i32.add (i32.mul (i32.add (i32.mul (local.get $b) (local.get $h))
+              (local.get $hh)) (local.get $t)) (local.get $i)) (local.get $tp4))) (local.get $srow) (i32.shl (local.get $nb) (i32.const 6)))))
           (call $mix (local.get $srow) (local.get $vbase) (local.get $kvstride) (i32.add (local.get $i) (i32.const 1)) (local.get $dh)
             (i32.add (local.get $obase) (i32.mul (local.get $i) (local.get $ostride))) (f32.const 1))
           (f32.store (local.get $st) (local.get $m))
@@ -326,7 +331,7 @@
   (func (export "backward") (param $q i32) (param $k i32) (param $v i32) (param $dout i32) (param $stats i32) (param $slopes i32)
     (param $scratch i32) (param $dq i32) (param $dk i32) (param $dv i32)
     (param $next i32) (param $units i32) (param $t i32) (param $h i32) (param $hkv i32) (param $dh i32) (param $scale f32)
-    (param $qstride i32) (param $kvstride i32)
+    (param $qstride i32) (param $kvstride i32) (param $pattern i32)
     (local $u i32) (local $uend i32) (local $tp i32) (local $tp4 i32) (local $vt i32) (local $srow i32) (local $prow i32) (local $ostride i32) (local $orow i32)
     (local $b i32) (local $hh i32) (local $hend i32) (local $group i32) (local $kvoff i32) (local $qbase i32) (local $i i32) (local $nb i32) (local $n4 i32) (local $row i32)
     (local $slope f32) (local $st i32) (local $dsum v128) (local $c i32) (local $p v128) (local $dd v128)
@@ -366,10 +371,15 @@
           (local.set $row (i32.add (local.get $qbase) (i32.mul (local.get $i) (local.get $qstride))))
           (local.set $orow (i32.add (i32.add (i32.mul (i32.add (i32.mul (local.get $b) (local.get $t)) (local.get $i)) (local.get $ostride))
             (i32.shl (i32.mul (local.get $hh) (local.get $dh)) (i32.const 2))) (local.get $dout)))
-          ;; P_ij from the scores and the forward's (m, 1 / l)
-          (call $dots (i32.add (local.get $q) (local.get $row)) (local.get $scratch) (local.get $srow) (local.get $nb) (local.get $dh) (local.get $tp4))
-          (drop (call $mask (local.get $srow) (local.get $n4) (local.get $i) (local.get $scale) (local.get $slope)))
-          (drop (call $exps (local.get $srow) (local.get $n4) (f32.load (local.get $st)) (f32.load offset=4 (local.get $st))))
+          ;; P_ij as the forward kept it, or again from the scores and the forward's (m, 1 / l) (the same bits)
+          (if (local.get $pattern)
+            (then
+              (memory.copy (local.get $srow) (i32.add (local.get $pattern) (i32.mul (i32.add (i32.mul (i32.add (i32.mul (local.get $b) (local.get $h))
+                (local.get $hh)) (local.get $t)) (local.get $i)) (local.get $tp4))) (i32.shl (local.get $nb) (i32.const 6))))
+            (else
+              (call $dots (i32.add (local.get $q) (local.get $row)) (local.get $scratch) (local.get $srow) (local.get $nb) (local.get $dh) (local.get $tp4))
+              (drop (call $mask (local.get $srow) (local.get $n4) (local.get $i) (local.get $scale) (local.get $slope)))
+              (drop (call $exps (local.get $srow) (local.get $n4) (f32.load (local.get $st)) (f32.load offset=4 (local.get $st))))))
           ;; dP_ij = dout_i . v_j, D = sum_j P_ij dP_ij, then dS_ij scale = P_ij (dP_ij - D) scale
           (call $dots (local.get $orow) (local.get $vt) (local.get $prow) (local.get $nb) (local.get $dh) (local.get $tp4))
           (local.set $dsum (v128.const i32x4 0 0 0 0))
