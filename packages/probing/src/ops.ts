@@ -270,18 +270,19 @@ const GELU_A = 0.044715;
  */
 const GELU_UNITS_PER_THREAD = 2 ** 16;
 
-defineWasmKernel('IclkrGelu', (call, { x }) => {
-  const y = call.output(x!.shape);
+defineWasmKernel('IclkrGelu', (call, { x }, { keep }: { keep: boolean }) => {
+  const [y, gate] = [call.output(x!.shape), keep ? call.output(x!.shape) : undefined];
   const units = x!.shape.reduce((a, n) => a * n, 1) / 4;
-  call.parallel('gelu', units, (u0, u1) => [call.at(x!) + 16 * u0, call.at(y) + 16 * u0, 4 * (u1 - u0)], GELU_UNITS_PER_THREAD);
-  return call.done([y]);
+  const at = (t: tf.TensorInfo | undefined, u: number) => (t === undefined ? 0 : call.at(t) + 16 * u);
+  call.parallel('gelu', units, (u0, u1) => [at(x, u0), at(y, u0), 4 * (u1 - u0), at(gate, u0)], GELU_UNITS_PER_THREAD);
+  return call.done(gate === undefined ? [y] : [y, gate]);
 });
 
-defineWasmKernel('IclkrGeluGrad', (call, { x, dy }) => {
+defineWasmKernel('IclkrGeluGrad', (call, { x, dy, gate }) => {
   const dx = call.output(x!.shape);
   const units = x!.shape.reduce((a, n) => a * n, 1) / 4;
-  const at = (t: tf.TensorInfo, u: number) => call.at(t) + 16 * u;
-  call.parallel('gelu_grad', units, (u0, u1) => [at(x!, u0), at(dy!, u0), at(dx, u0), 4 * (u1 - u0)], GELU_UNITS_PER_THREAD);
+  const at = (t: tf.TensorInfo | undefined, u: number) => (t === undefined ? 0 : call.at(t) + 16 * u);
+  call.parallel('gelu_grad', units, (u0, u1) => [at(x, u0), at(dy, u0), at(dx, u0), 4 * (u1 - u0), at(gate, u0)], GELU_UNITS_PER_THREAD);
   return call.done([dx]);
 });
 
@@ -289,15 +290,20 @@ defineWasmKernel('IclkrGeluGrad', (call, { x, dy }) => {
  * gelu_new (GPT-2's tanh approximation), 0.5 x (1 + tanh(u)) with u = sqrt(2/pi) (x + 0.044715 x^3),
  * computed as x sigmoid(2u) (the same function; sigmoid is a vectorised kernel, tanh and pow are
  * not). On the wasm backend (a size that is a multiple of 4) each direction is one pass of the wasm
- * kernels, the backward pass recomputing the sigmoid from x; elsewhere tfjs kernels.
+ * kernels, the backward pass reading the sigmoid the forward pass kept (recomputing it from x where
+ * no gradient was being taken); elsewhere tfjs kernels.
  */
 export function gelu(x: tf.Tensor): tf.Tensor {
   if (x.size % 4 === 0 && wasmKernelsRun()) {
     return customOp(([input], save) => {
-      save([input!]);
+      // While a gradient is taken (tfjs's fused ops ask the engine the same), the forward pass keeps
+      // the gate for the backward pass, which then needs no exp.
+      const keep = tf.engine().state.gradientDepth > 0;
+      const [y, gate] = runWasmKernel('IclkrGelu', { x: input! }, { keep });
+      save(gate === undefined ? [input!] : [input!, gate]);
       return {
-        value: runWasmKernel('IclkrGelu', { x: input! })[0]!,
-        gradFunc: (dy, [sx]) => runWasmKernel('IclkrGeluGrad', { x: sx!, dy }),
+        value: y!,
+        gradFunc: (dy, [sx, sg]) => runWasmKernel('IclkrGeluGrad', sg === undefined ? { x: sx!, dy } : { x: sx!, dy, gate: sg }),
       };
     })(x);
   }

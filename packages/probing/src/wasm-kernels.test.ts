@@ -43,6 +43,17 @@ describe('the wasm kernels module', () => {
   const random = (n: number) => Float64Array.from({ length: n }, () => 2 * rng.normal());
   const dot = (a: ArrayLike<number>, b: ArrayLike<number>) => Array.from(a).reduce((sum, x, i) => sum + x * b[i]!, 0);
 
+  it('gelu_new: the backward pass from the gate the forward kept gives the bits of recomputing it', () => {
+    tf.tidy(() => {
+      const x = tf.tensor1d(Float32Array.from(random(64)));
+      const dy = tf.tensor1d(Float32Array.from(random(64)));
+      const [y, gate] = runWasmKernel('IclkrGelu', { x }, { keep: true });
+      expect(Array.from(runWasmKernel('IclkrGelu', { x }, { keep: false })[0]!.dataSync())).toEqual(Array.from(y!.dataSync()));
+      const kept = runWasmKernel('IclkrGeluGrad', { x, dy, gate: gate! })[0]!.dataSync();
+      expect(Array.from(kept)).toEqual(Array.from(runWasmKernel('IclkrGeluGrad', { x, dy })[0]!.dataSync()));
+    });
+  });
+
   it('gelu_new: values and gradients of a float64 loop over the tanh form (central differences)', () => {
     const geluLoop = (x: number) => 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x ** 3)));
     const x = random(3 * 5 * 8);

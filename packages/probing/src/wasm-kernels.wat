@@ -505,26 +505,35 @@
             (v128.const f32x4 1 1 1 1)))
           (v128.const f32x4 -1.5957691216 -1.5957691216 -1.5957691216 -1.5957691216))))))
 
-  ;; y = gelu_new(x) over n floats.
-  (func (export "gelu") (param $x i32) (param $y i32) (param $n i32)
-    (local $end i32) (local $v v128)
+  ;; y = gelu_new(x) over n floats; the gate s too where $s is not 0 (for the backward pass).
+  (func (export "gelu") (param $x i32) (param $y i32) (param $n i32) (param $s i32)
+    (local $end i32) (local $v v128) (local $g v128)
     (local.set $end (i32.add (local.get $x) (i32.shl (local.get $n) (i32.const 2))))
     (block $done (loop $next
       (br_if $done (i32.ge_u (local.get $x) (local.get $end)))
       (local.set $v (v128.load (local.get $x)))
-      (v128.store (local.get $y) (f32x4.mul (local.get $v) (call $gate (local.get $v))))
+      (local.set $g (call $gate (local.get $v)))
+      (v128.store (local.get $y) (f32x4.mul (local.get $v) (local.get $g)))
+      (if (local.get $s) (then
+        (v128.store (local.get $s) (local.get $g))
+        (local.set $s (i32.add (local.get $s) (i32.const 16)))))
       (local.set $x (i32.add (local.get $x) (i32.const 16)))
       (local.set $y (i32.add (local.get $y) (i32.const 16)))
       (br $next))))
 
-  ;; dx = dy gelu_new'(x) over n floats: s + x s (1 - s) 2 sqrt(2/pi) (1 + 3 0.044715 x^2).
-  (func (export "gelu_grad") (param $x i32) (param $dy i32) (param $dx i32) (param $n i32)
+  ;; dx = dy gelu_new'(x) over n floats: s + x s (1 - s) 2 sqrt(2/pi) (1 + 3 0.044715 x^2), with the
+  ;; gate s the forward pass kept at $g (or, where $g is 0, s again from x: the same bits).
+  (func (export "gelu_grad") (param $x i32) (param $dy i32) (param $dx i32) (param $n i32) (param $g i32)
     (local $end i32) (local $v v128) (local $s v128)
     (local.set $end (i32.add (local.get $x) (i32.shl (local.get $n) (i32.const 2))))
     (block $done (loop $next
       (br_if $done (i32.ge_u (local.get $x) (local.get $end)))
       (local.set $v (v128.load (local.get $x)))
-      (local.set $s (call $gate (local.get $v)))
+      (if (local.get $g)
+        (then
+          (local.set $s (v128.load (local.get $g)))
+          (local.set $g (i32.add (local.get $g) (i32.const 16))))
+        (else (local.set $s (call $gate (local.get $v)))))
       (v128.store (local.get $dx) (f32x4.mul (v128.load (local.get $dy))
         (f32x4.add (local.get $s)
           (f32x4.mul (f32x4.mul (local.get $v) (f32x4.mul (local.get $s) (f32x4.sub (v128.const f32x4 1 1 1 1) (local.get $s))))
