@@ -56,6 +56,17 @@ async function report(label: string, f: () => void, tokens: number): Promise<voi
       const batch = a!.length > 2 ? a![0]! : 1;
       e.flops += 2 * batch * m * kk * n;
     }
+    if (k.name === 'IclkrMatMul') {
+      // our gemm: output [m, n]; k is the dimension of a [m, k] or [k, m] (transposed) that is not m
+      const [a] = k.inputShapes as number[][];
+      const [m, n] = k.outputShapes[0] as number[];
+      e.flops += 2 * m! * n! * (a![0] === m ? a![1]! : a![0]!);
+    }
+    if (k.name === 'IclkrCausalAttention') {
+      // the fused forward pass: q k^T and p v over the causal half, output [batch, t, heads, d_head]
+      const [b, t, h, d] = k.outputShapes[0] as number[];
+      e.flops += 2 * 2 * b! * h! * ((t! * (t! + 1)) / 2) * d!;
+    }
     if (k.name === 'DepthwiseConv2dNative') {
       const [x, w] = k.inputShapes as number[][];
       // x [1, m, k, c], w [1, k, c, n] valid: out [1, m, 1, c n]
