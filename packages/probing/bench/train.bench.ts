@@ -56,7 +56,7 @@
 //   The SIMD peak (bench/peak.ts) is about 40 GFLOP/s a thread: the tile runs at 85-90% of it.
 //   LayerNorm and the column sums over the threads; attention's forward pass keeping the pattern
 //     and gelu_new's the gate while a gradient is taken (the backward passes read them, the same
-//     bits); 20 warm-up steps: the step ~49 ms, 39.3-40.4k tokens/s, 1.06-1.07x over three runs.
+//     bits); 20 warm-up steps: the step ~49 ms, 39.3-40.4k tokens/s, 1.06-1.10x over four runs.
 import { fileURLToPath } from 'node:url';
 import { initBackend, Rng, tf } from '@iclkr/core';
 import { writeBenchResult } from '../../../bench/results.js';
