@@ -78,19 +78,35 @@ describe('gemm (the wasm kernels’ matrix products)', () => {
     expect(Array.from(tf.tidy(() => columnSums(tf.tensor2d(x, [rows, n])).dataSync()))).toEqual(Array.from(sums));
   });
 
-  it("matMul's gradients on gemm agree with tfjs's own product and its gradients (within float32 rounding)", () => {
-    const [m, k, n] = [50, 24, 40];
-    const x = tf.tensor2d(random(m * k), [m, k]);
-    const w = tf.tensor2d(random(k * n), [k, n]);
-    const b = tf.tensor1d(random(n));
-    const dy = tf.tensor2d(random(m * n), [m, n]);
-    const ours = tf.grads((x, w, b) => matMul(x as tf.Tensor2D, w as tf.Tensor2D, b as tf.Tensor1D))([x, w, b], dy);
-    const plain = tf.grads((x, w, b) => tf.add(tf.matMul(x as tf.Tensor2D, w as tf.Tensor2D), b))([x, w, b], dy);
-    ours.forEach((g, i) => {
-      const [got, want] = [g.dataSync(), plain[i]!.dataSync()];
-      want.forEach((v, e) => expect(Math.abs(got[e]! - v)).toBeLessThan(1e-4 * Math.max(1, Math.abs(v))));
+  it('columnSums takes widths that are not multiples of 4, and gemm empty products (zeros and the bias)', () => {
+    const x = random(5 * 10);
+    const want = Array.from({ length: 10 }, (_, j) => [0, 1, 2, 3, 4].reduce((s, r) => s + x[r * 10 + j]!, 0));
+    const got = tf.tidy(() => Array.from(columnSums(tf.tensor2d(x, [5, 10])).dataSync()));
+    got.forEach((v, j) => expect(Math.abs(v - want[j]!)).toBeLessThan(1e-5));
+    tf.tidy(() => {
+      expect(gemm(tf.zeros([0, 3]), tf.ones([3, 8])).shape).toEqual([0, 8]);
+      expect(Array.from(gemm(tf.zeros([2, 0]), tf.zeros([0, 8]), { bias: tf.fill([8], 2) as tf.Tensor1D }).dataSync())).toEqual(
+        Array(16).fill(2),
+      );
     });
-    expect(matMul(x, w, b).dataSync()).toEqual(gemm(x, w, { bias: b }).dataSync());
-    tf.dispose([x, w, b, dy, ...ours, ...plain]);
   });
+
+  for (const [m, k, n] of <[number, number, number][]>[
+    [50, 24, 40],
+    [9, 12, 10],
+  ])
+    it(`matMul's gradients on gemm agree with tfjs's own product and its gradients at ${m} x ${k} x ${n} (within float32 rounding)`, () => {
+      const x = tf.tensor2d(random(m * k), [m, k]);
+      const w = tf.tensor2d(random(k * n), [k, n]);
+      const b = tf.tensor1d(random(n));
+      const dy = tf.tensor2d(random(m * n), [m, n]);
+      const ours = tf.grads((x, w, b) => matMul(x as tf.Tensor2D, w as tf.Tensor2D, b as tf.Tensor1D))([x, w, b], dy);
+      const plain = tf.grads((x, w, b) => tf.add(tf.matMul(x as tf.Tensor2D, w as tf.Tensor2D), b))([x, w, b], dy);
+      ours.forEach((g, i) => {
+        const [got, want] = [g.dataSync(), plain[i]!.dataSync()];
+        want.forEach((v, e) => expect(Math.abs(got[e]! - v)).toBeLessThan(1e-4 * Math.max(1, Math.abs(v))));
+      });
+      expect(matMul(x, w, b).dataSync()).toEqual(gemm(x, w, { bias: b }).dataSync());
+      tf.dispose([x, w, b, dy, ...ours, ...plain]);
+    });
 });

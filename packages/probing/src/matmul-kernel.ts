@@ -2,13 +2,13 @@
  * Matrix products in the wasm kernels (wasm-kernels.wat's gemm): C = op(A) op(B) (+ bias) with
  * either operand transposed. tfjs-wasm multiplies by a transposed operand in a naive loop (2.2-2.4
  * GFLOP/s against 28-31 for XNNPACK's plain product at our GPT's training shapes), so its gradients
- * went through transposes; here B is packed into panels of 8 columns either way (which also keeps
- * large products' panels in cache), and a transposed A is read in place.
+ * went through transposes; here B is packed into panels of 8 columns and A into tiles of 4 rows
+ * either way, each read through its strides (which also keeps large products' pieces in cache).
  * Each C[r, j] sums its terms in the order of k whatever the tiling or the thread, so the bits do
  * not depend on the thread count. Measurements: bench/profile.ts.
  */
 
-import type { tf } from '@iclkr/core';
+import { tf } from '@iclkr/core';
 import { defineWasmKernel, runWasmKernel, wasmKernelsRun } from './wasm-kernels.js';
 
 /** Which operands are read transposed: A stored [k, m], B stored [n, k]. */
@@ -63,13 +63,22 @@ export function gemmRuns(n: number): boolean {
   return n >= 8 && wasmKernelsRun();
 }
 
-/** op(a) op(b) (+ bias) for 2-D a and b (see `GemmOptions`); needs `gemmRuns(n)`. Not differentiable by itself. */
+/**
+ * op(a) op(b) (+ bias) for 2-D a and b (see `GemmOptions`); needs `gemmRuns(n)`. An empty product
+ * (no rows, or k = 0) is zeros (plus the bias). Not differentiable by itself.
+ */
 export function gemm(a: tf.Tensor, b: tf.Tensor, { transposeA = false, transposeB = false, bias }: GemmOptions = {}): tf.Tensor2D {
+  if (a.size === 0) {
+    // tfjs-wasm's own product leaves [m, 0] x [0, n] uninitialised: zeros, as the sum over no terms
+    const shape: [number, number] = [transposeA ? a.shape[1]! : a.shape[0]!, transposeB ? b.shape[0]! : b.shape[1]!];
+    return (bias === undefined ? tf.zeros(shape) : tf.add(tf.zeros(shape), bias)) as tf.Tensor2D;
+  }
   const inputs: Record<string, tf.Tensor> = bias === undefined ? { a, b } : { a, b, bias };
   return runWasmKernel('IclkrMatMul', inputs, { transposeA, transposeB })[0] as tf.Tensor2D;
 }
 
-/** The sums of x's rows, [n] for x [rows, n] (n a multiple of 4), added in row order. */
+/** The sums of x's rows, [n] for x [rows, n], added in row order (tfjs's sum where n is not a multiple of 4). */
 export function columnSums(x: tf.Tensor): tf.Tensor1D {
+  if (x.shape[1]! % 4 !== 0) return tf.sum(x, 0) as tf.Tensor1D;
   return runWasmKernel('IclkrColumnSums', { x })[0] as tf.Tensor1D;
 }
