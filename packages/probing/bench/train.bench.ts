@@ -50,7 +50,7 @@
 //     kernels left in the step: 100 -> 68 ms a step (profiled), 30.0k tokens/s, 0.81x.
 //   A packed too, 128 KB at a time (one thread 31-33 -> 34-35 GFLOP/s, XNNPACK 30); workers spin 1
 //     ms before they sleep (a round trip 105 -> 2-8 us); the loss in two fused passes; AdamW in the
-//     kernels: the step 58 -> 53 ms (scratch/split-style medians), 35.1k tokens/s, 0.88x.
+//     kernels: the step 58 -> 53 ms (in-process medians of 15 steps), 35.1k tokens/s, 0.88x.
 //   threads taking gemm's units from a shared counter: 2-thread products 47-60 -> 61-72 GFLOP/s,
 //     36.9k tokens/s, 0.95x. Two steps of k per loop turn, or reading A in place, ran slower.
 //   The SIMD peak (bench/peak.ts) is about 40 GFLOP/s a thread: the tile runs at 85-90% of it.

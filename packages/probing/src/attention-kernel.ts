@@ -10,7 +10,7 @@
  */
 
 import { tf } from '@iclkr/core';
-import { customOp } from './ops.js';
+import { customOp, takingGradients } from './ops.js';
 import { type Call, defineWasmKernel, type KernelInputs, runWasmKernel, wasmKernelsRun } from './wasm-kernels.js';
 
 /** Attributes of the attention kernels: each head's ALiBi slope (zeros without ALiBi), the score scale and the sizes. */
@@ -50,9 +50,8 @@ function layout(call: Call, { qkv, q, k, v }: KernelInputs, { heads, kvHeads, dH
  * threads taking them in turns from a shared counter (so that one that starts late or runs slow
  * takes fewer), each with `floats` floats of scratch. Its arguments: q, k, v, `before`, the slopes,
  * the thread's scratch, `after`, the counter and the units, the sizes, the scale, the strides and the
- * pattern kept for the backward pass (0: none). A
- * unit writes (or, backward, adds into the dk and dv rows of) its own kv head only: units do not
- * overlap, and each gives the same numbers on any thread.
+ * pattern kept for the backward pass (0: none). A unit writes (or, backward, adds into the dk and dv
+ * rows of) its own kv head only: units do not overlap, and each gives the same numbers on any thread.
  */
 function fusedPass(
   call: Call,
@@ -153,9 +152,7 @@ function fused(names: string[], attrs: Attrs): (...inputs: tf.Tensor[]) => tf.Te
   return customOp((inputs, save) => {
     const named = Object.fromEntries(names.map((name, n) => [name, inputs[n]!]));
     const [batch, t] = inputs[0]!.shape as [number, number];
-    // tfjs's own fused ops ask the engine the same: whether a gradient is being taken.
-    const taping = tf.engine().state.gradientDepth > 0;
-    const keep = taping && batch * attrs.heads * t * padded(t) <= KEPT_PATTERN_FLOATS;
+    const keep = takingGradients() && batch * attrs.heads * t * padded(t) <= KEPT_PATTERN_FLOATS;
     const [z, stats, pattern] = runWasmKernel('IclkrCausalAttention', named, { ...attrs, keep });
     save([...inputs, stats!, ...(pattern === undefined ? [] : [pattern])]);
     return {

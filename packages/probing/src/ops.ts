@@ -4,7 +4,7 @@
  * (`transposeA`/`transposeB`) and batched products, which run a naive loop many times slower than
  * the XNNPACK path of a plain 2-D product; gather has no gradient kernel; reductions over the
  * leading axis, pow and tanh are slow. Where the wasm backend runs, matrix products and their
- * gradients run in our own gemm (matmul-kernel.ts, transposed operands read in place) and LayerNorm
+ * gradients run in our own gemm (matmul-kernel.ts, transposed operands read through strides) and LayerNorm
  * and gelu_new in our own kernels (wasm-kernels.wat); elsewhere these ops run on plain 2-D products,
  * depthwise convolutions (XNNPACK), row reductions and cheap elementwise kernels, with their
  * gradients written out. Components compute with them, so training and inference share one forward
@@ -13,12 +13,20 @@
 
 import { tf } from '@iclkr/core';
 import { columnSums, gemm, gemmRuns } from './matmul-kernel.js';
-import { defineWasmKernel, runWasmKernel, wasmKernelsRun } from './wasm-kernels.js';
+import { type Call, defineWasmKernel, runWasmKernel, wasmKernelsRun } from './wasm-kernels.js';
 
 /** What a custom-gradient op returns: its value, and the gradient of each input from dy and the saved tensors. */
 export interface CustomOpResult<T extends tf.Tensor> {
   value: T;
   gradFunc: (dy: T, saved: tf.Tensor[]) => tf.Tensor[];
+}
+
+/**
+ * Whether a gradient is being taken (inside tf.grad, tf.variableGrads and the like): tfjs's own
+ * fused ops ask the engine the same. Kernels then keep what their backward pass would recompute.
+ */
+export function takingGradients(): boolean {
+  return tf.engine().state.gradientDepth > 0;
 }
 
 /** tf.customGrad with typed arguments: `f` gets the inputs and the function that saves tensors for the gradient. */
@@ -270,18 +278,23 @@ const GELU_A = 0.044715;
  */
 const GELU_UNITS_PER_THREAD = 2 ** 16;
 
+/** The byte offset of unit u (4 floats) of tensor t, or 0 where there is no tensor. */
+function unitAt(call: Call, t: tf.TensorInfo | undefined, u: number): number {
+  return t === undefined ? 0 : call.at(t) + 16 * u;
+}
+
 defineWasmKernel('IclkrGelu', (call, { x }, { keep }: { keep: boolean }) => {
   const [y, gate] = [call.output(x!.shape), keep ? call.output(x!.shape) : undefined];
+  const at = (t: tf.TensorInfo | undefined, u: number) => unitAt(call, t, u);
   const units = x!.shape.reduce((a, n) => a * n, 1) / 4;
-  const at = (t: tf.TensorInfo | undefined, u: number) => (t === undefined ? 0 : call.at(t) + 16 * u);
   call.parallel('gelu', units, (u0, u1) => [at(x, u0), at(y, u0), 4 * (u1 - u0), at(gate, u0)], GELU_UNITS_PER_THREAD);
   return call.done(gate === undefined ? [y] : [y, gate]);
 });
 
 defineWasmKernel('IclkrGeluGrad', (call, { x, dy, gate }) => {
   const dx = call.output(x!.shape);
+  const at = (t: tf.TensorInfo | undefined, u: number) => unitAt(call, t, u);
   const units = x!.shape.reduce((a, n) => a * n, 1) / 4;
-  const at = (t: tf.TensorInfo | undefined, u: number) => (t === undefined ? 0 : call.at(t) + 16 * u);
   call.parallel('gelu_grad', units, (u0, u1) => [at(x, u0), at(dy, u0), at(dx, u0), 4 * (u1 - u0), at(gate, u0)], GELU_UNITS_PER_THREAD);
   return call.done([dx]);
 });
@@ -296,10 +309,8 @@ defineWasmKernel('IclkrGeluGrad', (call, { x, dy, gate }) => {
 export function gelu(x: tf.Tensor): tf.Tensor {
   if (x.size % 4 === 0 && wasmKernelsRun()) {
     return customOp(([input], save) => {
-      // While a gradient is taken (tfjs's fused ops ask the engine the same), the forward pass keeps
-      // the gate for the backward pass, which then needs no exp.
-      const keep = tf.engine().state.gradientDepth > 0;
-      const [y, gate] = runWasmKernel('IclkrGelu', { x: input! }, { keep });
+      // While a gradient is taken the forward pass keeps the gate, so the backward pass needs no exp.
+      const [y, gate] = runWasmKernel('IclkrGelu', { x: input! }, { keep: takingGradients() });
       save(gate === undefined ? [input!] : [input!, gate]);
       return {
         value: y!,
